@@ -1,0 +1,102 @@
+"""Load the demo: ILSVRC2012 classes and hierarchy, the `demo` year, and an organizer.
+
+Safe to run twice: every step looks for what is already there.
+"""
+
+import os
+import secrets
+from datetime import timedelta
+
+import numpy as np
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from challenge.models import ChallengeYear, Split, Task
+from challenge.roles import organizer_group
+from challenge.services import SHIPPED_ILSVRC2012, import_ilsvrc2012, replace_ground_truth
+
+DEMO_TEST_SEED = 20120
+DEMO_TEST_IMAGES = 100_000
+
+
+def synthetic_test_labels(n_images: int = DEMO_TEST_IMAGES, seed: int = DEMO_TEST_SEED) -> bytes:
+    """Hidden test labels for the demo: seeded, so every install has the same ones."""
+    labels = np.random.default_rng(seed).integers(1, 1001, size=n_images)
+    return ("\n".join(map(str, labels.tolist())) + "\n").encode()
+
+
+class Command(BaseCommand):
+    help = "Load the demo year, the ILSVRC2012 class set and an organizer account (idempotent)."
+
+    def handle(self, *args, **options):
+        class_set = import_ilsvrc2012()
+        with transaction.atomic():
+            year = self.demo_year(class_set)
+            self.demo_ground_truth(year)
+        self.organizer()
+        self.stdout.write(self.style.SUCCESS("Demo loaded: year 'demo' with task 'classification'."))
+
+    def demo_year(self, class_set) -> ChallengeYear:
+        now = timezone.now()
+        year, created = ChallengeYear.objects.get_or_create(
+            slug="demo",
+            defaults=dict(
+                title="ILSVRC Demo Challenge",
+                class_set=class_set,
+                status=ChallengeYear.Status.PUBLISHED,
+                opens_at=now - timedelta(days=1),
+                deadline=now + timedelta(days=60),
+                results_at=now + timedelta(days=67),
+                description=(
+                    "A demonstration year on the real ILSVRC2012 classes. The validation split "
+                    "uses the real 50,000 validation labels; the test split's 100,000 labels are "
+                    "synthetic and hidden."
+                ),
+                rules=(
+                    "* One team per person.\n"
+                    "* The test server accepts **2 submissions per team per 7 days**, as ILSVRC's did.\n"
+                    "* Declare outside training data; such entries are ranked separately."
+                ),
+                terms_of_access="Use the data for non-commercial research and education only.",
+            ),
+        )
+        task, _ = Task.objects.get_or_create(
+            year=year, slug="classification",
+            defaults=dict(title="Classification", kind=Task.Kind.CLASSIFICATION),
+        )
+        Split.objects.get_or_create(
+            task=task, name=Split.Name.VAL,
+            defaults=dict(n_images=50_000, labels_public=True, quota_per_window=20, quota_window_days=1,
+                          visibility=Split.Visibility.IMMEDIATE, max_final_entries=2),
+        )
+        Split.objects.get_or_create(
+            task=task, name=Split.Name.TEST,
+            defaults=dict(n_images=DEMO_TEST_IMAGES, quota_per_window=2, quota_window_days=7, quota_total=20,
+                          visibility=Split.Visibility.HIDDEN, max_final_entries=2,
+                          public_subset_seed=DEMO_TEST_SEED),
+        )
+        return year
+
+    def demo_ground_truth(self, year: ChallengeYear) -> None:
+        task = year.tasks.get(slug="classification")
+        answers = {
+            Split.Name.VAL: lambda: (SHIPPED_ILSVRC2012 / "ILSVRC2012_validation_ground_truth.txt").read_bytes(),
+            Split.Name.TEST: synthetic_test_labels,
+        }
+        for split in task.splits.all():
+            if split.current_ground_truth is None:
+                replace_ground_truth(split=split, labels=answers[split.name]())
+
+    def organizer(self) -> None:
+        User = get_user_model()
+        group = organizer_group()
+        user = User.objects.filter(username="organizer").first()
+        if user is None:
+            password = os.getenv("ORGANIZER_PASSWORD") or secrets.token_urlsafe(12)
+            user = User.objects.create_user("organizer", "organizer@localhost", password, is_staff=True)
+            if not os.getenv("ORGANIZER_PASSWORD"):
+                self.stdout.write(f"Organizer account created: username 'organizer', password '{password}' "
+                                  "(printed once; set ORGANIZER_PASSWORD to choose it).")
+        user.groups.add(group)

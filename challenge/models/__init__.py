@@ -1,0 +1,26 @@
+from challenge.models.classes import ClassSet, Synset
+from challenge.models.teams import (
+    AuditEntry,
+    DataFile,
+    Membership,
+    QuotaAdjustment,
+    Team,
+    TermsAcceptance,
+)
+from challenge.models.years import ChallengeYear, DeadlineChange, GroundTruth, Split, Task
+
+__all__ = [
+    "AuditEntry",
+    "ChallengeYear",
+    "ClassSet",
+    "DataFile",
+    "DeadlineChange",
+    "GroundTruth",
+    "Membership",
+    "QuotaAdjustment",
+    "Split",
+    "Synset",
+    "Task",
+    "Team",
+    "TermsAcceptance",
+]

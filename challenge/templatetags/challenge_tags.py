@@ -1,0 +1,19 @@
+from django import template
+from django.utils.safestring import mark_safe
+
+from challenge.markup import render_markdown
+
+register = template.Library()
+
+
+@register.filter
+def markdown(text):
+    return mark_safe(render_markdown(text))  # nh3 has sanitized it
+
+
+@register.filter
+def score(value):
+    """Scores are published rounded to 5 decimals, as ILSVRC did."""
+    if value is None:
+        return "—"
+    return f"{value:.5f}"

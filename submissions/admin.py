@@ -1,0 +1,19 @@
+from django.contrib import admin
+
+from submissions.models import Score, Submission
+
+
+class ScoreInline(admin.TabularInline):
+    model = Score
+    extra = 0
+    fields = ["is_current", "images", "top1_error", "top5_error", "localization_error", "hierarchical_error", "created_at"]
+    readonly_fields = fields
+
+
+@admin.register(Submission)
+class SubmissionAdmin(admin.ModelAdmin):
+    list_display = ["pk", "entry_name", "team", "split", "status", "created_at", "disqualified"]
+    list_filter = ["status", "split__task__year"]
+    search_fields = ["entry_name", "team__name", "file_sha256"]
+    inlines = [ScoreInline]
+    readonly_fields = ["file_key", "file_sha256", "file_size"]

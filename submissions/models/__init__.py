@@ -1,0 +1,3 @@
+from submissions.models.core import Score, Submission
+
+__all__ = ["Score", "Submission"]

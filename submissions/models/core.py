@@ -1,0 +1,108 @@
+"""Submissions and their scores."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class SubmissionQuerySet(models.QuerySet):
+    def counted_for_quota(self):
+        """Submissions that use up quota: every stored one except those refunded because
+        they failed through the site's own fault. Files refused by validation are never stored."""
+        return self.filter(refunded=False)
+
+    def pending(self):
+        return self.filter(status=Submission.Status.RECEIVED)
+
+    def scored(self):
+        return self.filter(status=Submission.Status.SCORED)
+
+    def for_team(self, team):
+        return self.filter(team=team)
+
+
+class Submission(models.Model):
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Received"
+        SCORING = "scoring", "Scoring"
+        SCORED = "scored", "Scored"
+        FAILED = "failed", "Failed"
+
+    team = models.ForeignKey("challenge.Team", on_delete=models.PROTECT, related_name="submissions")
+    split = models.ForeignKey("challenge.Split", on_delete=models.PROTECT, related_name="submissions")
+    # Quota is counted per person too: this stays with the person when they leave a team.
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="submissions"
+    )
+    entry_name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    external_data = models.BooleanField(default=False, help_text="Uses training data beyond the provided set.")
+    file_key = models.CharField(max_length=300)
+    file_sha256 = models.CharField(max_length=64, db_index=True)
+    file_size = models.PositiveBigIntegerField()
+    original_filename = models.CharField(max_length=255, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED, db_index=True)
+    failure_reason = models.TextField(blank=True)
+    refunded = models.BooleanField(default=False)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    scored_at = models.DateTimeField(null=True, blank=True)
+    is_final = models.BooleanField(default=False)
+    # Moderation, shown publicly with its reason.
+    disqualified = models.BooleanField(default=False)
+    disqualified_reason = models.CharField(max_length=500, blank=True)
+    not_comparable = models.BooleanField(default=False)
+    not_comparable_reason = models.CharField(max_length=500, blank=True)
+
+    objects = SubmissionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["split", "team", "created_at"])]
+        constraints = [models.CheckConstraint(condition=~Q(file_key=""), name="submission_has_file")]
+
+    def __str__(self):
+        return f"#{self.pk} {self.entry_name} ({self.team})"
+
+    @property
+    def current_score(self):
+        return self.scores.filter(is_current=True).first()
+
+
+class Score(models.Model):
+    """The outcome of scoring one submission against one ground-truth version.
+
+    Per-image outcomes are kept as packed bit arrays (12.5 KB per 100,000 images) so that
+    per-class errors, confidence intervals, paired tests and the Ladder never re-read files.
+    Rescoring after a ground-truth change adds a new current Score and keeps the old one.
+    """
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="scores")
+    ground_truth = models.ForeignKey("challenge.GroundTruth", on_delete=models.PROTECT, related_name="scores")
+    is_current = models.BooleanField(default=True)
+    images = models.PositiveIntegerField()
+    top1_error = models.FloatField()
+    top5_error = models.FloatField()
+    localization_error = models.FloatField(null=True, blank=True)
+    hierarchical_error = models.FloatField(null=True, blank=True)
+    hierarchical_error_normalized = models.FloatField(null=True, blank=True)
+    top1_bits = models.BinaryField()
+    top5_bits = models.BinaryField()
+    localization_bits = models.BinaryField(null=True, blank=True)
+    hierarchical_costs = models.BinaryField(null=True, blank=True)
+    top1_labels = models.BinaryField(null=True, blank=True)
+    warnings = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["submission", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submission"], condition=Q(is_current=True), name="score_one_current"
+            )
+        ]
+
+    def metric(self, name: str):
+        return getattr(self, name)

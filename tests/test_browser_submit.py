@@ -1,0 +1,27 @@
+"""A real headless Chromium logs in, uploads a prediction file and sees the score."""
+
+import pytest
+
+from tests.base import PASSWORD, VAL_LABELS, make_world, predictions_file
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_member_logs_in_uploads_and_sees_the_score(live_server, page, tmp_path):
+    world = make_world()
+    predictions = tmp_path / "predictions.txt"
+    predictions.write_bytes(predictions_file([[label] for label in VAL_LABELS[:9]] + [[1000]]))
+
+    page.goto(f"{live_server.url}/accounts/login/?next=/years/{world.year.slug}/submit/")
+    page.get_by_label("Username").fill("alice")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+    page.get_by_label("Entry name").fill("browser entry")
+    page.get_by_label("Prediction file").set_input_files(str(predictions))
+    page.get_by_role("button", name="Upload and score").click()
+
+    page.wait_for_url("**/submissions/*/")
+    assert page.locator("#status").get_attribute("data-status") == "scored"
+    assert page.locator("#top5").inner_text() == "0.10000"
+    assert page.locator("#top1").inner_text() == "0.10000"
