@@ -3,10 +3,18 @@ from django.urls import include, path
 
 from config import views
 
+# One include per area, so that each area's routes live beside its views.
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/", include("challenge.account_urls")),
+    path("api/", include("submissions.api_urls")),
+    path("api/", include("submissions.leaderboard_api_urls")),
+    path("organize/", include("challenge.organizer_urls")),
+    path("organize/", include("submissions.organizer_urls")),
+    path("", include("challenge.team_urls")),
+    path("", include("submissions.leaderboard_urls")),
     path("", include("submissions.urls")),
     path("", include("challenge.urls")),
 ]

@@ -7,5 +7,4 @@ app_name = "submissions"
 urlpatterns = [
     path("years/<slug:slug>/submit/", views.submit, name="submit"),
     path("submissions/<int:pk>/", views.submission_detail, name="detail"),
-    path("years/<slug:slug>/tasks/<slug:task>/<str:split>/leaderboard/", views.leaderboard, name="leaderboard"),
 ]

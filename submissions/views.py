@@ -38,11 +38,3 @@ def submission_detail(request, pk):
     context = {"submission": submission, "score": submission.current_score if visible else None}
     return render(request, "submissions/submission_detail.html", context)
 
-
-def leaderboard(request, slug, task, split):
-    year = challenge_selectors.year_for_viewer(slug=slug, user=request.user)
-    split_obj = challenge_selectors.split_of(year=year, task_slug=task, split_name=split)
-    visible = split_obj.scores_are_public()
-    rows = selectors.simple_leaderboard(split=split_obj) if visible else []
-    context = {"year": year, "split": split_obj, "rows": rows, "visible": visible}
-    return render(request, "submissions/leaderboard.html", context)

@@ -45,7 +45,7 @@ def test_it_scores_an_upload_and_shows_it_on_the_leaderboard(client, world):
     detail = client.get(response["Location"]).content.decode()
     assert "0.10000" in detail and "0.20000" in detail
 
-    board = client.get(reverse("submissions:leaderboard", args=[world.year.slug, "classification", "val"]))
+    board = client.get(reverse("leaderboards:leaderboard", args=[world.year.slug, "classification", "val"]))
     page = board.content.decode()
     assert "Alpha" in page and "resnet-ish" in page and "0.10000" in page
 
@@ -67,7 +67,7 @@ def test_it_hides_test_scores_until_the_results_date(client, world):
     assert submission.status == Submission.Status.SCORED
     detail = client.get(response["Location"]).content.decode()
     assert "hidden until the results" in detail and "0.00000" not in detail
-    board = client.get(reverse("submissions:leaderboard", args=[world.year.slug, "classification", "test"]))
+    board = client.get(reverse("leaderboards:leaderboard", args=[world.year.slug, "classification", "test"]))
     assert "Alpha" not in board.content.decode()
 
 

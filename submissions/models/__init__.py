@@ -1,3 +1,5 @@
-from submissions.models.core import Score, Submission
-
-__all__ = ["Score", "Submission"]
+# Each module owns one area; its __all__ lists its models.
+from submissions.models.core import *  # noqa: F401,F403
+from submissions.models.integrity import *  # noqa: F401,F403
+from submissions.models.leaderboard import *  # noqa: F401,F403
+from submissions.models.rescoring import *  # noqa: F401,F403

@@ -1,5 +1,7 @@
 """Submissions and their scores."""
 
+__all__ = ["Score", "Submission", "SubmissionQuerySet"]
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q

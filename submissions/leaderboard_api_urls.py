@@ -1,0 +1,3 @@
+app_name = "leaderboard_api"
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+app_name = "organize_submissions"
+
+urlpatterns: list = []
