@@ -8,7 +8,8 @@ from django.utils import timezone
 from challenge.models import Split, Team
 from challenge.services import read_private_file, store_private_file
 from submissions import scoring
-from submissions.models import Score, Submission
+from submissions.ledger import append_record, score_recorded_payload, submission_received_payload
+from submissions.models import LedgerRecord, Score, Submission
 from submissions.truth import scoring_class_set, scoring_ground_truth
 
 logger = logging.getLogger(__name__)
@@ -58,7 +59,7 @@ def create_submission(
     validate_prediction_file(split=split, data=data)
     with transaction.atomic():
         file_key, file_sha256 = store_private_file(prefix=f"submissions/{split.pk}", data=data)
-        return Submission.objects.create(
+        submission = Submission.objects.create(
             team=team,
             split=split,
             submitted_by=user,
@@ -70,6 +71,8 @@ def create_submission(
             file_size=len(data),
             original_filename=filename[:255],
         )
+        append_record(kind=LedgerRecord.Kind.SUBMISSION_RECEIVED, payload=submission_received_payload(submission))
+        return submission
 
 
 def score_submission(*, submission_id: int) -> Submission:
@@ -124,7 +127,7 @@ def record_score(*, submission: Submission, result: "scoring.Result", ground_tru
     bits = result.to_bits()
     metrics = result.metrics
     submission.scores.filter(is_current=True).update(is_current=False)
-    return Score.objects.create(
+    score = Score.objects.create(
         submission=submission,
         ground_truth=ground_truth,
         images=result.images,
@@ -140,3 +143,5 @@ def record_score(*, submission: Submission, result: "scoring.Result", ground_tru
         top1_labels=bits.get("top1_labels"),
         warnings=list(result.warnings),
     )
+    append_record(kind=LedgerRecord.Kind.SCORE_RECORDED, payload=score_recorded_payload(score))
+    return score

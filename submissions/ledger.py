@@ -1,0 +1,140 @@
+"""Append to and verify the hash-chained record of submissions and scores.
+
+The link hash is SHA-256 over `prev_hash`, the sequence number, the kind and the canonical
+JSON payload, one per line, so anyone with a database dump can re-check the chain without
+this code. Payloads hold ids, SHA-256 digests, scores and times: never ground-truth content.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from submissions.models import LedgerHead, LedgerRecord, Score, Submission
+
+GENESIS_HASH = "0" * 64
+
+
+def canonical_json(payload: dict) -> str:
+    """One spelling per value: sorted keys, no spaces, ASCII only, no NaN."""
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
+
+
+def link_hash(*, prev_hash: str, sequence: int, kind: str, payload: str) -> str:
+    return hashlib.sha256(f"{prev_hash}\n{sequence}\n{kind}\n{payload}".encode()).hexdigest()
+
+
+def append_record(*, kind: str, payload: dict) -> LedgerRecord:
+    """Append one record after the current head, atomically.
+
+    Runs inside the caller's transaction when there is one, so the record commits (or rolls
+    back) with the change it describes. The head row is locked first: concurrent appends
+    wait for each other instead of forking the chain. Raises ValueError for a payload
+    that is not JSON (e.g. NaN).
+    """
+    text = canonical_json(payload)
+    with transaction.atomic():
+        head, _ = LedgerHead.objects.select_for_update().get_or_create(
+            pk=1, defaults={"sequence": 0, "hash": GENESIS_HASH}
+        )
+        sequence = head.sequence + 1
+        digest = link_hash(prev_hash=head.hash, sequence=sequence, kind=kind, payload=text)
+        record = LedgerRecord.objects.create(
+            sequence=sequence, kind=kind, payload=text, prev_hash=head.hash, hash=digest
+        )
+        LedgerHead.objects.filter(pk=1).update(sequence=sequence, hash=digest)
+    return record
+
+
+def submission_received_payload(submission: Submission) -> dict:
+    return {
+        "submission": submission.pk,
+        "team": submission.team_id,
+        "split": submission.split_id,
+        "submitted_by": submission.submitted_by_id,
+        "file_sha256": submission.file_sha256,
+        "file_size": submission.file_size,
+        "created_at": submission.created_at.isoformat(),
+    }
+
+
+def score_recorded_payload(score: Score) -> dict:
+    return {
+        "submission": score.submission_id,
+        "score": score.pk,
+        "ground_truth": score.ground_truth_id,
+        "images": score.images,
+        "metrics": _score_metrics(score),
+        "top5_bits_sha256": hashlib.sha256(bytes(score.top5_bits)).hexdigest(),
+        "created_at": score.created_at.isoformat(),
+    }
+
+
+def _score_metrics(score: Score) -> dict:
+    names = ["top1_error", "top5_error", "localization_error", "hierarchical_error", "hierarchical_error_normalized"]
+    return {name: getattr(score, name) for name in names if getattr(score, name) is not None}
+
+
+@dataclass(frozen=True)
+class BrokenLink:
+    sequence: int
+    reason: str
+
+    def __str__(self):
+        return f"record #{self.sequence}: {self.reason}"
+
+
+def verify_chain(*, check_rows: bool = True) -> BrokenLink | None:
+    """Walk the chain from the first record; return the first broken link, or None if intact.
+
+    With check_rows, each record is also compared with the rows it describes, so a score
+    or file digest edited in the database (without touching the log) is reported too.
+    """
+    expected_prev, expected_sequence = GENESIS_HASH, 1
+    for record in LedgerRecord.objects.order_by("sequence").iterator(chunk_size=2000):
+        broken = _check_link(record, expected_prev, expected_sequence)
+        if broken is None and check_rows:
+            broken = _check_against_rows(record)
+        if broken:
+            return broken
+        expected_prev, expected_sequence = record.hash, record.sequence + 1
+    head = LedgerHead.objects.filter(pk=1).first()
+    last = expected_sequence - 1
+    if head is not None and (head.sequence, head.hash) != (last, expected_prev):
+        return BrokenLink(last + 1, f"missing: the head points at record #{head.sequence}, the chain ends at #{last}")
+    return None
+
+
+def _check_link(record: LedgerRecord, expected_prev: str, expected_sequence: int) -> BrokenLink | None:
+    if record.sequence != expected_sequence:
+        return BrokenLink(expected_sequence, f"missing: the next record found is #{record.sequence}")
+    if record.prev_hash != expected_prev:
+        return BrokenLink(record.sequence, "does not point at the previous record's hash")
+    try:
+        canonical = canonical_json(json.loads(record.payload))
+    except ValueError:
+        return BrokenLink(record.sequence, "payload is not valid JSON")
+    if canonical != record.payload:
+        return BrokenLink(record.sequence, "payload is not in canonical form")
+    digest = link_hash(prev_hash=record.prev_hash, sequence=record.sequence, kind=record.kind, payload=record.payload)
+    if digest != record.hash:
+        return BrokenLink(record.sequence, "hash does not match its content")
+    return None
+
+
+def _check_against_rows(record: LedgerRecord) -> BrokenLink | None:
+    payload = json.loads(record.payload)
+    if record.kind == LedgerRecord.Kind.SUBMISSION_RECEIVED:
+        submission = Submission.objects.filter(pk=payload["submission"]).first()
+        if submission is None:
+            return BrokenLink(record.sequence, f"submission {payload['submission']} is missing from the database")
+        if submission_received_payload(submission) != payload:
+            return BrokenLink(record.sequence, f"submission {submission.pk} differs from what was recorded")
+    elif record.kind == LedgerRecord.Kind.SCORE_RECORDED:
+        score = Score.objects.filter(pk=payload["score"]).first()
+        if score is None:
+            return BrokenLink(record.sequence, f"score {payload['score']} is missing from the database")
+        if score_recorded_payload(score) != payload:
+            return BrokenLink(record.sequence, f"score {score.pk} differs from what was recorded")
+    return None
