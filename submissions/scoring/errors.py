@@ -1,0 +1,73 @@
+"""Error types raised by the scoring package.
+
+Every problem with an uploaded file (predictions or ground truth) is reported as an
+:class:`InputFileError` subclass carrying a list of :class:`LineError` (1-based line
+numbers, or ``None`` for file-level problems), so that a web page or a command line
+can show people exactly what to fix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+__all__ = [
+    "MAX_REPORTED_ERRORS",
+    "LineError",
+    "InputFileError",
+    "PredictionFileError",
+    "GroundTruthError",
+]
+
+#: How many line errors an :class:`InputFileError` keeps; the rest are only counted.
+MAX_REPORTED_ERRORS = 10
+
+
+@dataclass(frozen=True)
+class LineError:
+    """One problem in an input file.
+
+    ``line`` is the 1-based line number (``None`` for a problem with the whole file,
+    e.g. a wrong number of lines); ``message`` says what was found and what was expected.
+    """
+
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        if self.line is None:
+            return self.message
+        return f"line {self.line}: {self.message}"
+
+
+class InputFileError(ValueError):
+    """A file could not be used; ``errors`` lists the first problems found.
+
+    ``omitted`` counts further problems that were found but not listed. ``str()`` joins
+    the listed errors, one per line, and mentions the omitted ones.
+    """
+
+    def __init__(self, errors: Iterable[LineError], omitted: int = 0) -> None:
+        self.errors: list[LineError] = list(errors)
+        if not self.errors:
+            raise ValueError("an InputFileError needs at least one LineError")
+        self.omitted = int(omitted)
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        text = "\n".join(str(e) for e in self.errors)
+        if self.omitted:
+            s = "" if self.omitted == 1 else "s"
+            text += f"\n... and {self.omitted} more error{s} not shown"
+        return text
+
+    def __reduce__(self):  # keep pickling (e.g. across processes) working
+        return (type(self), (self.errors, self.omitted))
+
+
+class PredictionFileError(InputFileError):
+    """A prediction (submission) file is malformed; nothing was scored."""
+
+
+class GroundTruthError(InputFileError):
+    """A ground-truth file (labels, boxes, blacklist) is malformed or inconsistent."""

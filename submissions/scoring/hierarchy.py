@@ -1,0 +1,278 @@
+"""The class set of a challenge: leaf classes, their WNIDs, and the is-a hierarchy (a DAG).
+
+ILSVRC ids: leaf classes are ``1..n_classes`` (1000 for ILSVRC2010-2017); internal synsets
+have larger ids (1001..1860 in ILSVRC2012, 1001 = ``entity``, the root). The hierarchical
+error of ILSVRC2010/2011 uses ``d(pred, truth)`` = 0 when equal, else the smallest
+``wordnet_height`` among the common ancestors-or-self of the two classes
+(:attr:`ClassSet.lca_cost_matrix`).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Mapping, Sequence
+from functools import cached_property
+from os import PathLike
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["ClassSet", "ILSVRC2012_DATA_DIR", "WNID_RE"]
+
+#: Where the project ships its copy of the ILSVRC2012 devkit data.
+ILSVRC2012_DATA_DIR = Path(__file__).resolve().parents[2] / "challenge" / "data" / "ilsvrc2012"
+
+#: A WordNet noun id as used by ImageNet: ``n`` followed by 8 digits.
+WNID_RE = re.compile(r"n[0-9]{8}")
+
+_MAX_CLASSES = 32767  # labels are stored as int16
+
+
+class ClassSet:
+    """The leaf classes (ids ``1..n_classes``) and the is-a hierarchy above them.
+
+    ``wnids[i]`` is the WNID of leaf class ``i + 1``. ``parents`` maps a synset id (leaf or
+    internal) to the ids of its parents; synsets missing from it have no parents.
+    ``heights`` gives the ``wordnet_height`` of every leaf and every ancestor.
+    ``synset_wnids`` (optional) gives WNIDs of internal synsets, only used to explain
+    errors ("this is an internal synset"); ``words`` (optional) gives readable names.
+
+    Raises ``ValueError`` when the WNIDs are not unique or not of the form ``n`` + 8
+    digits, when there are no classes or more than 32767, when a height is missing or
+    outside 0..254, or when the hierarchy has a cycle.
+    """
+
+    def __init__(
+        self,
+        wnids: Sequence[str],
+        parents: Mapping[int, Sequence[int]],
+        heights: Mapping[int, int],
+        *,
+        synset_wnids: Mapping[int, str] | None = None,
+        words: Mapping[int, str] | None = None,
+    ) -> None:
+        wnids = tuple(str(w) for w in wnids)
+        n = len(wnids)
+        if not 1 <= n <= _MAX_CLASSES:
+            raise ValueError(f"a class set needs 1..{_MAX_CLASSES} classes, got {n}")
+        for w in wnids:
+            if not WNID_RE.fullmatch(w):
+                raise ValueError(f"not a WNID (n + 8 digits): {w!r}")
+        if len(set(wnids)) != n:
+            raise ValueError("the leaf WNIDs are not unique")
+        self.wnids: tuple[str, ...] = wnids
+        self.n_classes: int = n
+        self.wnid_to_id: dict[str, int] = {w: i + 1 for i, w in enumerate(wnids)}
+        self._parents: dict[int, tuple[int, ...]] = {int(k): tuple(int(p) for p in v) for k, v in parents.items()}
+        self._heights: dict[int, int] = {int(k): int(v) for k, v in heights.items()}
+        self.synset_wnids: dict[int, str] = dict(synset_wnids or {})
+        self.words: dict[int, str] = dict(words or {})
+        self._internal_by_wnid: dict[str, int] = {
+            w: i for i, w in self.synset_wnids.items() if i > n and w not in self.wnid_to_id
+        }
+        # Sorted-WNID order (torchvision / Caffe / Keras class index): position k -> id.
+        order = sorted(range(n), key=lambda i: wnids[i])
+        self.sorted_index_to_id: np.ndarray = np.asarray(order, dtype=np.int16) + 1
+        self.id_to_sorted_index: np.ndarray = np.zeros(n + 1, dtype=np.int16)
+        self.id_to_sorted_index[self.sorted_index_to_id] = np.arange(n, dtype=np.int16)
+        # WNID number (the 8 digits) -> id, as sorted arrays for vectorized lookup.
+        numbers = np.array([int(w[1:]) for w in wnids], dtype=np.int64)
+        by_number = np.argsort(numbers, kind="stable")
+        self.wnid_numbers_sorted: np.ndarray = numbers[by_number]
+        self.wnid_numbers_ids: np.ndarray = (by_number + 1).astype(np.int16)
+        self._ancestors = self._compute_ancestors()
+        self.max_height: int = max(self._heights[a] for anc in self._ancestors for a in anc)
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def from_tsv(cls, synsets_tsv_path: str | PathLike[str], edges_tsv_path: str | PathLike[str]) -> ClassSet:
+        """Build a class set from ``synsets_1860.tsv`` and ``is_a_edges.tsv`` (devkit-derived).
+
+        The synsets file needs the columns ``ilsvrc2012_id``, ``wnid``, ``wordnet_height``
+        (``words`` is used when present); the edges file ``parent_id`` and ``child_id``.
+        Leaves are the synsets that are nobody's parent; they must be ids ``1..n``.
+        Raises ``ValueError`` on a malformed file, ``OSError`` when a file cannot be read.
+        """
+        synsets = _read_tsv(Path(synsets_tsv_path), ("ilsvrc2012_id", "wnid", "wordnet_height"))
+        edges = _read_tsv(Path(edges_tsv_path), ("parent_id", "child_id"))
+        try:
+            ids = [int(r["ilsvrc2012_id"]) for r in synsets]
+            wnid_of = dict(zip(ids, (r["wnid"] for r in synsets)))
+            heights = dict(zip(ids, (int(r["wordnet_height"]) for r in synsets)))
+            words = {i: r.get("words", "") for i, r in zip(ids, synsets)}
+            parents: dict[int, list[int]] = {}
+            for r in edges:
+                parents.setdefault(int(r["child_id"]), []).append(int(r["parent_id"]))
+        except ValueError as exc:
+            raise ValueError(f"malformed class-set TSV: {exc}") from None
+        parent_ids = {p for ps in parents.values() for p in ps}
+        leaves = sorted(i for i in ids if i not in parent_ids)
+        if leaves != list(range(1, len(leaves) + 1)):
+            raise ValueError("the leaf synsets must have the ids 1..n")
+        return cls(
+            [wnid_of[i] for i in leaves],
+            parents,
+            heights,
+            synset_wnids=wnid_of,
+            words=words,
+        )
+
+    @classmethod
+    @functools.lru_cache(maxsize=1)
+    def ilsvrc2012(cls) -> ClassSet:
+        """The ILSVRC2012 class set (1000 classes, 1860 synsets) from the shipped copies.
+
+        Loaded once per process from ``challenge/data/ilsvrc2012/``. Raises ``OSError`` if
+        the files are missing.
+        """
+        return cls.from_tsv(ILSVRC2012_DATA_DIR / "synsets_1860.tsv", ILSVRC2012_DATA_DIR / "is_a_edges.tsv")
+
+    # ------------------------------------------------------------------ hierarchy
+    def _compute_ancestors(self) -> list[frozenset[int]]:
+        """Ancestors-or-self of every leaf; raises ValueError on a cycle or a missing height."""
+        memo: dict[int, frozenset[int]] = {}
+
+        def walk(node: int) -> frozenset[int]:
+            # Iterative DFS (the DAG may be deep); detects cycles.
+            stack: list[tuple[int, int]] = [(node, 0)]
+            on_path: set[int] = set()
+            while stack:
+                cur, i = stack.pop()
+                if cur in memo:
+                    continue
+                ps = self._parents.get(cur, ())
+                if i == 0:
+                    if cur in on_path:
+                        raise ValueError(f"the hierarchy has a cycle through synset {cur}")
+                    on_path.add(cur)
+                if i < len(ps):
+                    stack.append((cur, i + 1))
+                    if ps[i] not in memo:
+                        if ps[i] in on_path:
+                            raise ValueError(f"the hierarchy has a cycle through synset {ps[i]}")
+                        stack.append((ps[i], 0))
+                else:
+                    acc = {cur}
+                    for p in ps:
+                        acc |= memo[p]
+                    memo[cur] = frozenset(acc)
+                    on_path.discard(cur)
+            return memo[node]
+
+        result = [walk(i) for i in range(1, self.n_classes + 1)]
+        for anc in result:
+            for a in anc:
+                h = self._heights.get(a)
+                if h is None:
+                    raise ValueError(f"no wordnet_height for synset {a}")
+                if not 0 <= h <= 254:
+                    raise ValueError(f"wordnet_height of synset {a} is {h}, outside 0..254")
+        return result
+
+    def ancestors(self, class_id: int) -> frozenset[int]:
+        """Ids of the ancestors-or-self of leaf class ``class_id`` (1-based). Raises IndexError."""
+        if not 1 <= class_id <= self.n_classes:
+            raise IndexError(f"class id {class_id} outside 1..{self.n_classes}")
+        return self._ancestors[class_id - 1]
+
+    def height(self, synset_id: int) -> int:
+        """``wordnet_height`` of a synset. Raises KeyError if unknown."""
+        return self._heights[synset_id]
+
+    def distance(self, pred: int, truth: int) -> int:
+        """Hierarchical cost d(pred, truth): 0 if equal, else the lowest height of a common ancestor.
+
+        Pairs without a common ancestor cost :attr:`max_height`. Raises IndexError for ids
+        outside ``1..n_classes``.
+        """
+        if pred == truth:
+            self.ancestors(pred)
+            return 0
+        common = self.ancestors(pred) & self.ancestors(truth)
+        return min((self._heights[a] for a in common), default=self.max_height)
+
+    @cached_property
+    def lca_cost_matrix(self) -> np.ndarray:
+        """``(n, n)`` uint8 matrix, ``[pred - 1, truth - 1]`` = :meth:`distance` (computed once)."""
+        n = self.n_classes
+        members: dict[int, list[int]] = {}
+        for leaf, anc in enumerate(self._ancestors):
+            for a in anc:
+                members.setdefault(a, []).append(leaf)
+        cost = np.full((n, n), self.max_height, dtype=np.uint8)
+        # Highest first, so the lowest common ancestor's height is written last.
+        for a in sorted(members, key=lambda s: -self._heights[s]):
+            idx = np.asarray(members[a], dtype=np.intp)
+            if len(idx) == 1:
+                continue
+            cost[np.ix_(idx, idx)] = self._heights[a]
+        np.fill_diagonal(cost, 0)
+        cost.flags.writeable = False
+        return cost
+
+    @cached_property
+    def lca_cost_padded(self) -> np.ndarray:
+        """:attr:`lca_cost_matrix` with an extra first row of 255 for "no guess" (label 0)."""
+        n = self.n_classes
+        padded = np.empty((n + 1, n), dtype=np.uint8)
+        padded[0] = 255
+        padded[1:] = self.lca_cost_matrix
+        padded.flags.writeable = False
+        return padded
+
+    # ------------------------------------------------------------------ helpers
+    @cached_property
+    def wnid_hash(self) -> tuple[int, np.ndarray, np.ndarray]:
+        """A collision-free hash of the leaf WNID numbers for vectorized lookup.
+
+        Returns ``(p, table, number_of)``: for a WNID number ``v`` (its 8 digits),
+        ``i = table[v % p]`` is the only class id it can be (0: none), and it is that
+        class exactly when ``number_of[i] == v`` (``number_of[0] = -1``).
+        """
+        numbers = np.array([int(w[1:]) for w in self.wnids], dtype=np.int64)
+        p = max(2 * self.n_classes, self.n_classes * self.n_classes // 2)
+        while len(np.unique(numbers % p)) != self.n_classes:
+            p += 1
+        table = np.zeros(p, dtype=np.int16)
+        table[numbers % p] = np.arange(1, self.n_classes + 1)
+        number_of = np.concatenate(([-1], numbers))
+        return p, table, number_of
+
+    @cached_property
+    def token_ids(self) -> dict[bytes, int]:
+        """Canonical tokens (``b"1"``..``b"n"`` and the leaf WNIDs) -> class id."""
+        table = {str(i).encode("ascii"): i for i in range(1, self.n_classes + 1)}
+        table.update((w.encode("ascii"), i + 1) for i, w in enumerate(self.wnids))
+        return table
+
+    def describe(self, class_id: int) -> str:
+        """``"490 (n01440764 tench)"``-style text for messages; never raises."""
+        wnid = self.wnids[class_id - 1] if 1 <= class_id <= self.n_classes else self.synset_wnids.get(class_id, "?")
+        name = self.words.get(class_id, "").split(",")[0]
+        return f"{class_id} ({wnid}{' ' + name if name else ''})"
+
+    def internal_wnid_id(self, wnid: str) -> int | None:
+        """Id of a non-leaf synset with this WNID, or None (used for error messages)."""
+        return self._internal_by_wnid.get(wnid)
+
+    def __repr__(self) -> str:
+        return f"<ClassSet {self.n_classes} classes, max height {self.max_height}>"
+
+
+def _read_tsv(path: Path, required: Sequence[str]) -> list[dict[str, str]]:
+    text = path.read_text(encoding="utf-8")
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    if not lines:
+        raise ValueError(f"{path.name}: empty file")
+    header = lines[0].split("\t")
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise ValueError(f"{path.name}: missing column(s) {', '.join(missing)}")
+    rows = []
+    for number, line in enumerate(lines[1:], start=2):
+        fields = line.split("\t")
+        if len(fields) != len(header):
+            raise ValueError(f"{path.name} line {number}: {len(fields)} fields, expected {len(header)}")
+        rows.append(dict(zip(header, fields)))
+    return rows

@@ -1,0 +1,285 @@
+"""Scoring: flat top-1/top-K error, localization error, hierarchical (LCA height) error.
+
+Semantics follow the ILSVRC devkits (see docs/scoring.md):
+
+* flat error: an image is right when one of its first K guesses equals its label;
+* localization: right when one of the first K guesses has the image's label and a box with
+  IoU >= 0.5 against some ground-truth box of that class; IoU uses inclusive pixel
+  coordinates (width = xmax - xmin + 1) and is compared exactly, in integers, as
+  ``2 * intersection >= union``; blacklisted images are left out of this error only;
+* hierarchical: per image the smallest LCA height over the first K guesses; the mean
+  (2010) and the mean divided by the root's height (2011).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .groundtruth import GroundTruth
+from .hierarchy import ClassSet
+from .parsing import MAX_GUESSES, TASKS, Predictions, parse_predictions
+
+__all__ = ["Result", "score", "evaluate_bytes"]
+
+
+@dataclass(eq=False)
+class Result:
+    """The outcome of scoring one prediction file.
+
+    ``metrics`` holds ``top1_error`` and ``top5_error`` (the error with ``guesses``
+    guesses), plus ``localization_error`` or ``hierarchical_error`` and
+    ``hierarchical_error_normalized`` for those tasks. Per image: ``top1_correct``,
+    ``top5_correct`` (bool), ``top1_labels`` (int16), ``loc_correct`` (bool,
+    localization), ``hier_cost`` (uint8, hierarchical), ``blacklist`` (bool, images left
+    out of the localization error). ``warnings`` are hints for the submitter.
+    """
+
+    task: str
+    images: int
+    guesses: int
+    metrics: dict[str, float]
+    top1_correct: np.ndarray
+    top5_correct: np.ndarray
+    top1_labels: np.ndarray
+    loc_correct: np.ndarray | None = None
+    hier_cost: np.ndarray | None = None
+    blacklist: np.ndarray | None = None
+    max_height: int | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def to_bits(self) -> dict[str, bytes]:
+        """Compact per-image outcome: bool arrays as ``np.packbits`` bytes.
+
+        Keys: ``top1_correct``, ``top5_correct``, ``top1_labels`` (int16 little-endian),
+        and where they apply ``loc_correct``, ``blacklist`` (packed bits), ``hier_cost``
+        (one byte per image). 100,000 images take 12.5 kB per bit array.
+        """
+        bits = {
+            "top1_correct": np.packbits(self.top1_correct).tobytes(),
+            "top5_correct": np.packbits(self.top5_correct).tobytes(),
+            "top1_labels": self.top1_labels.astype("<i2").tobytes(),
+        }
+        if self.loc_correct is not None:
+            bits["loc_correct"] = np.packbits(self.loc_correct).tobytes()
+        if self.blacklist is not None:
+            bits["blacklist"] = np.packbits(self.blacklist).tobytes()
+        if self.hier_cost is not None:
+            bits["hier_cost"] = self.hier_cost.astype(np.uint8).tobytes()
+        return bits
+
+    @classmethod
+    def from_bits(
+        cls,
+        bits: Mapping[str, bytes],
+        *,
+        task: str,
+        images: int,
+        guesses: int = MAX_GUESSES,
+        max_height: int | None = None,
+        warnings: list[str] | tuple[str, ...] = (),
+    ) -> Result:
+        """Rebuild a Result (and recompute its metrics) from :meth:`to_bits` output.
+
+        ``max_height`` is needed for ``hierarchical_error_normalized``. Raises
+        ``ValueError`` when a required key is missing or a length does not match ``images``.
+        """
+        if task not in TASKS:
+            raise ValueError(f"unknown task {task!r}")
+
+        def unpack(key: str, required: bool) -> np.ndarray | None:
+            raw = bits.get(key)
+            if raw is None:
+                if required:
+                    raise ValueError(f"missing {key!r}")
+                return None
+            arr = np.unpackbits(np.frombuffer(raw, dtype=np.uint8), count=images).astype(bool)
+            if len(raw) != (images + 7) // 8:
+                raise ValueError(f"{key!r} has {len(raw)} bytes, expected {(images + 7) // 8}")
+            return arr
+
+        top1 = unpack("top1_correct", True)
+        top5 = unpack("top5_correct", True)
+        assert top1 is not None and top5 is not None
+        raw_labels = bits.get("top1_labels")
+        labels = (
+            np.frombuffer(raw_labels, dtype="<i2").astype(np.int16)
+            if raw_labels is not None
+            else np.zeros(images, dtype=np.int16)
+        )
+        if len(labels) != images:
+            raise ValueError("top1_labels length does not match images")
+        loc = unpack("loc_correct", task == "localization")
+        blacklist = unpack("blacklist", False)
+        hier = None
+        if task == "hierarchical":
+            raw = bits.get("hier_cost")
+            if raw is None or len(raw) != images:
+                raise ValueError("hier_cost missing or of the wrong length")
+            hier = np.frombuffer(raw, dtype=np.uint8).copy()
+        metrics = _metrics(task, top1, top5, loc, blacklist, hier, max_height)
+        return cls(task, images, guesses, metrics, top1, top5, labels, loc, hier, blacklist, max_height, list(warnings))
+
+
+def _metrics(
+    task: str,
+    top1: np.ndarray,
+    top5: np.ndarray,
+    loc: np.ndarray | None,
+    blacklist: np.ndarray | None,
+    hier: np.ndarray | None,
+    max_height: int | None,
+) -> dict[str, float]:
+    n = len(top1)
+    metrics = {
+        "top1_error": (n - int(np.count_nonzero(top1))) / n,
+        "top5_error": (n - int(np.count_nonzero(top5))) / n,
+    }
+    if task == "localization" and loc is not None:
+        counted = np.ones(n, dtype=bool) if blacklist is None else ~blacklist
+        scored = int(np.count_nonzero(counted))
+        wrong = int(np.count_nonzero(counted & ~loc))
+        metrics["localization_error"] = wrong / scored
+    if task == "hierarchical" and hier is not None:
+        total = int(hier.sum(dtype=np.int64))
+        metrics["hierarchical_error"] = total / n
+        if max_height:
+            metrics["hierarchical_error_normalized"] = total / n / max_height
+    return metrics
+
+
+def _localization_correct(pred_labels: np.ndarray, pred_boxes: np.ndarray, truth: GroundTruth) -> np.ndarray:
+    """Per image: does one of the given guesses find a box of the image's class (IoU >= 0.5)?"""
+    boxes = truth.boxes
+    assert boxes is not None
+    n = truth.n_images
+    img_all = boxes.image.astype(np.intp)
+    own = boxes.label == truth.labels[img_all]
+    img_all = img_all[own]
+    gt_all = boxes.coords[own]
+    correct = np.zeros(n, dtype=bool)
+    step = 1 << 16  # bounded temporaries for any number of boxes
+    for lo in range(0, len(img_all), step):
+        img = img_all[lo : lo + step]
+        g = gt_all[lo : lo + step].astype(np.int64)[:, None, :]  # (m, 1, 4)
+        lab = pred_labels[img]  # (m, K)
+        pb = pred_boxes[img].astype(np.int64)  # (m, K, 4)
+        iw = np.minimum(pb[..., 2], g[..., 2]) - np.maximum(pb[..., 0], g[..., 0]) + 1
+        ih = np.minimum(pb[..., 3], g[..., 3]) - np.maximum(pb[..., 1], g[..., 1]) + 1
+        overlap = (iw > 0) & (ih > 0)
+        inter = np.where(overlap, iw * ih, 0)
+        area_p = (pb[..., 2] - pb[..., 0] + 1) * (pb[..., 3] - pb[..., 1] + 1)
+        area_g = (g[..., 2] - g[..., 0] + 1) * (g[..., 3] - g[..., 1] + 1)
+        union = area_p + area_g - inter
+        hit = (lab == truth.labels[img][:, None]) & overlap & (2 * inter >= union)
+        correct[img[hit.any(axis=1)]] = True
+    return correct
+
+
+def _order_warning(labels: np.ndarray, truth: np.ndarray, error: float, class_set: ClassSet, k: int) -> str | None:
+    """A hint when the labels look like sorted-WNID class indices (torchvision/Caffe/Keras)."""
+    if error < 0.5:
+        return None
+    n = class_set.n_classes
+    s2i = class_set.sorted_index_to_id
+    one_based = np.concatenate(([0], s2i)).astype(np.int16)  # v -> id of the v-th sorted WNID
+    zero_based = np.concatenate(([0], s2i[1:], [0])).astype(np.int16)  # v -> id of sorted index v
+    best = None
+    for table, how in (
+        (one_based, "1-based positions in sorted-WNID order"),
+        (zero_based, "0-based indices in sorted-WNID order (torchvision/Caffe/Keras)"),
+    ):
+        remapped = table[labels]
+        alt = 1.0 - float(np.count_nonzero((remapped == truth[:, None]).any(axis=1))) / len(truth)
+        if best is None or alt < best[0]:
+            best = (alt, how)
+    assert best is not None
+    alt, how = best
+    if alt > error / 2:
+        return None
+    return (
+        f"Top-{k} error is {error:.4f}, but reading your labels as {how} would give {alt:.4f}. "
+        f"ILSVRC ids 1..{n} follow the devkit's order (meta.mat), not sorted WNIDs: map class index k to the "
+        "id of the k-th WNID in sorted order (synset_words_sorted_wnid.txt, classes.tsv), or submit WNIDs."
+    )
+
+
+def score(
+    task: str,
+    predictions: Predictions,
+    truth: GroundTruth,
+    *,
+    class_set: ClassSet,
+    guesses: int = MAX_GUESSES,
+) -> Result:
+    """Score parsed predictions against ground truth, keeping the first ``guesses`` guesses.
+
+    ``task`` is "classification", "localization" or "hierarchical". Raises ``ValueError``
+    for an unknown task, ``guesses`` outside 1..5, a different number of images,
+    localization without boxes (in the predictions or the ground truth), or ground-truth
+    labels outside ``1..n_classes``.
+    """
+    if task not in TASKS:
+        raise ValueError(f"unknown task {task!r}; expected one of {', '.join(TASKS)}")
+    if not 1 <= guesses <= MAX_GUESSES:
+        raise ValueError(f"guesses must be 1..{MAX_GUESSES}, got {guesses}")
+    n = truth.n_images
+    if predictions.n_images != n:
+        raise ValueError(f"predictions are for {predictions.n_images} images, ground truth for {n}")
+    t = truth.labels
+    if int(t.min()) < 1 or int(t.max()) > class_set.n_classes:
+        raise ValueError(f"ground-truth labels outside 1..{class_set.n_classes}")
+    k = min(guesses, predictions.max_guesses)
+    labels = predictions.labels[:, :k]
+    top1 = labels[:, 0] == t
+    top5 = (labels == t[:, None]).any(axis=1)
+    loc = None
+    hier = None
+    blacklist = None
+    max_height = None
+    if task == "localization":
+        if predictions.boxes is None or truth.boxes is None:
+            raise ValueError("localization needs boxes in the predictions and in the ground truth")
+        loc = _localization_correct(labels, predictions.boxes[:, :k], truth)
+        blacklist = truth.blacklist
+    elif task == "hierarchical":
+        costs = class_set.lca_cost_padded[labels, (t.astype(np.intp) - 1)[:, None]]
+        hier = costs.min(axis=1)
+        max_height = class_set.max_height
+    metrics = _metrics(task, top1, top5, loc, blacklist, hier, max_height)
+    warnings = []
+    hint = _order_warning(labels, t, metrics["top5_error"], class_set, k)
+    if hint:
+        warnings.append(hint)
+    return Result(
+        task=task,
+        images=n,
+        guesses=k,
+        metrics=metrics,
+        top1_correct=top1,
+        top5_correct=top5,
+        top1_labels=np.ascontiguousarray(labels[:, 0], dtype=np.int16),
+        loc_correct=loc,
+        hier_cost=hier,
+        blacklist=blacklist,
+        max_height=max_height,
+        warnings=warnings,
+    )
+
+
+def evaluate_bytes(
+    task: str,
+    data: bytes,
+    truth: GroundTruth,
+    *,
+    class_set: ClassSet,
+    guesses: int = MAX_GUESSES,
+) -> Result:
+    """Parse ``data`` in the task's format for ``truth.n_images`` images, then :func:`score` it.
+
+    Raises :class:`PredictionFileError` for a bad file, ``ValueError`` as :func:`score`.
+    """
+    predictions = parse_predictions(task, data, n_images=truth.n_images, class_set=class_set)
+    return score(task, predictions, truth, class_set=class_set, guesses=guesses)

@@ -1,0 +1,365 @@
+"""Prediction files (and one-id-per-line label files): parsing and validation.
+
+The file format (ILSVRC devkit, 2010-2017), one line per image, in image order:
+
+* classification / hierarchical: 1 to 5 class ids, most confident first;
+* localization: 1 to 5 groups ``label xmin ymin xmax ymax``.
+
+Accepted exactly (and documented in docs/scoring.md):
+
+* a class id is an integer ``1..n_classes`` written with at most 8 digits, or the WNID of a
+  leaf class (``n`` + 8 digits); a coordinate is a non-negative integer of at most 8 digits;
+* tokens are separated by spaces or tabs; CR is treated as a space (so CRLF is fine);
+* a UTF-8 byte-order mark at the start and whitespace at the very end are ignored;
+* the number of lines must equal the number of images; an empty line is an error.
+
+Well-formed files go through the vectorized :func:`.fastparse.fast_parse`; anything it
+does not accept is re-read line by line by :func:`precise_parse`, which either returns
+the same arrays or raises with messages naming the line, the token and what was expected.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import MAX_REPORTED_ERRORS, InputFileError, LineError, PredictionFileError
+from .fastparse import MAX_DIGITS, MAX_LINE_BYTES, fast_parse
+from .hierarchy import ClassSet
+
+__all__ = [
+    "TASKS",
+    "MAX_GUESSES",
+    "Predictions",
+    "max_upload_bytes",
+    "parse_classification",
+    "parse_localization",
+    "parse_predictions",
+    "precise_parse",
+    "prepare_body",
+    "zero_based_hint",
+]
+
+TASKS = ("classification", "localization", "hierarchical")
+#: The devkit's limit of guesses per image.
+MAX_GUESSES = 5
+
+_BOM = b"\xef\xbb\xbf"
+_TRAILING = b" \t\r\n"
+_WS = bytes.maketrans(b"\t\r", b"  ")
+_DIGITS = re.compile(rb"[0-9]+")
+_NEGATIVE = re.compile(rb"-[0-9]+")
+_DECIMAL = re.compile(rb"[-+]?([0-9]+\.[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?")
+_WNID = re.compile(rb"n[0-9]{8}")
+
+
+@dataclass(frozen=True, eq=False)
+class Predictions:
+    """A parsed prediction file.
+
+    ``labels``: ``(n_images, max_guesses)`` int16 class ids, most confident first, 0 where a
+    line has fewer guesses. ``boxes``: ``(n_images, max_guesses, 4)`` int32
+    ``xmin ymin xmax ymax`` for localization files, else None. ``format`` is
+    ``"classification"`` or ``"localization"``.
+    """
+
+    format: str
+    labels: np.ndarray
+    boxes: np.ndarray | None = None
+
+    @property
+    def n_images(self) -> int:
+        """Number of images (lines)."""
+        return int(self.labels.shape[0])
+
+    @property
+    def max_guesses(self) -> int:
+        """Width of the label matrix (the most guesses a line may have)."""
+        return int(self.labels.shape[1])
+
+    def guess_counts(self) -> np.ndarray:
+        """Guesses per image (uint8)."""
+        return np.count_nonzero(self.labels, axis=1).astype(np.uint8)
+
+
+def max_upload_bytes(task: str, n_images: int) -> int:
+    """The largest prediction file accepted for ``task`` and ``n_images`` images.
+
+    Twice the size of a file with 5 guesses of maximal length per line (9-byte WNIDs,
+    8-digit coordinates, one separator each), plus 64 KiB. Raises ``ValueError`` for an
+    unknown task or a negative ``n_images``.
+    """
+    if task not in TASKS:
+        raise ValueError(f"unknown task {task!r}; expected one of {', '.join(TASKS)}")
+    if n_images < 0:
+        raise ValueError("n_images must be >= 0")
+    if task == "localization":
+        per_line = MAX_GUESSES * (10 + 4 * (MAX_DIGITS + 1)) + 2
+    else:
+        per_line = MAX_GUESSES * 10 + 2
+    return 2 * per_line * n_images + 65536
+
+
+def zero_based_hint(class_set: ClassSet) -> str:
+    """The explanation shown when a file uses 0 as a class id."""
+    n = class_set.n_classes
+    return (
+        f"Class ids are ILSVRC ids 1..{n} in the devkit's order, but this file uses 0: it looks like "
+        "0-based class indices, probably in sorted-WNID order (torchvision ImageFolder, Caffe, Keras). "
+        f"Convert index k to the ILSVRC id of the k-th WNID in sorted order (line k+1 of "
+        "synset_words_sorted_wnid.txt gives the WNID; classes.tsv gives its id), or write the WNIDs instead."
+    )
+
+
+def _show(token: bytes) -> str:
+    text = token.decode("utf-8", "backslashreplace")
+    if len(text) > 24:
+        text = text[:21] + "..."
+    return repr(text)
+
+
+def prepare_body(data: bytes, error_cls: type[InputFileError] = PredictionFileError) -> bytes:
+    """Strip a UTF-8 BOM and trailing whitespace; refuse UTF-16 and empty files.
+
+    Raises ``error_cls`` for an empty (or whitespace-only) file or a UTF-16 byte-order mark,
+    ``TypeError`` if ``data`` is not bytes-like.
+    """
+    if not isinstance(data, bytes):
+        if isinstance(data, (bytearray, memoryview)):
+            data = bytes(data)
+        else:
+            raise TypeError(f"expected bytes, got {type(data).__name__}")
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise error_cls(
+            [LineError(None, "the file is UTF-16 text (e.g. saved as 'Unicode'); save it as plain ASCII or UTF-8 text")]
+        )
+    if data.startswith(_BOM):
+        data = data[3:]
+    body = data.rstrip(_TRAILING)
+    if not body:
+        raise error_cls([LineError(None, "the file is empty: expected one line per image")])
+    return body
+
+
+def _label(token: bytes, class_set: ClassSet) -> int | str:
+    """Class id for a label token, or the reason it is not one."""
+    n = class_set.n_classes
+    if _DIGITS.fullmatch(token):
+        if len(token) > MAX_DIGITS:
+            return f"label {_show(token)} has more than {MAX_DIGITS} digits; expected a class id 1..{n}"
+        value = int(token)
+        if 1 <= value <= n:
+            return value
+        if value == 0:
+            return f"label 0 is outside 1..{n} (ids start at 1; see the note on 0-based indices)"
+        return f"label {_show(token)} is outside 1..{n}"
+    if _WNID.fullmatch(token):
+        wnid = token.decode("ascii")
+        cid = class_set.wnid_to_id.get(wnid)
+        if cid is not None:
+            return cid
+        internal = class_set.internal_wnid_id(wnid)
+        if internal is not None:
+            return f"WNID {wnid} is {class_set.describe(internal)}, an internal synset, not one of the {n} classes"
+        return f"unknown WNID {wnid}: not one of the {n} classes"
+    if _NEGATIVE.fullmatch(token):
+        return f"label {_show(token)} is outside 1..{n}"
+    return f"{_show(token)} is not a class id (an integer 1..{n}) or a WNID"
+
+
+def _coordinate(token: bytes) -> int | str:
+    """Pixel coordinate for a token, or the reason it is not one."""
+    if _DIGITS.fullmatch(token):
+        if len(token) > MAX_DIGITS:
+            return f"coordinate {_show(token)} has more than {MAX_DIGITS} digits"
+        return int(token)
+    if _NEGATIVE.fullmatch(token):
+        return f"coordinate {_show(token)} is negative; expected an integer >= 0"
+    if _DECIMAL.fullmatch(token):
+        return f"coordinate {_show(token)} is not an integer; boxes are in whole pixels"
+    return f"coordinate {_show(token)} is not an integer"
+
+
+def precise_parse(
+    body: bytes,
+    *,
+    boxes: bool,
+    n_images: int | None,
+    class_set: ClassSet,
+    max_guesses: int = MAX_GUESSES,
+    error_cls: type[InputFileError] = PredictionFileError,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Line-by-line parser: the same result as :func:`.fastparse.fast_parse`, or an error.
+
+    ``body`` comes from :func:`prepare_body`. Returns ``(labels, boxes)`` as described
+    in :class:`Predictions`. Raises ``error_cls`` listing the wrong line count, the first
+    :data:`MAX_REPORTED_ERRORS` bad lines (one message each) and how many more there were.
+    """
+    nul = body.find(b"\x00")
+    if nul >= 0:
+        line = body.count(b"\n", 0, nul) + 1
+        raise error_cls(
+            [LineError(line, "NUL byte: this looks like UTF-16 ('Unicode') text or a binary file, not a text file")]
+        )
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = body.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (body.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise error_cls(
+            [
+                LineError(
+                    line,
+                    f"byte 0x{body[exc.start]:02x} at column {col} is not UTF-8 text; "
+                    "save the file as plain ASCII or UTF-8 text",
+                )
+            ]
+        ) from None
+    lines = body.split(b"\n")
+    file_errors: list[LineError] = []
+    if n_images is not None and len(lines) != n_images:
+        file_errors.append(
+            LineError(None, f"expected {n_images:,} lines (one per image, in image order), found {len(lines):,}")
+        )
+    labels = np.zeros((len(lines), max_guesses), dtype=np.int16)
+    coords = np.zeros((len(lines), max_guesses, 4), dtype=np.int32) if boxes else None
+    tokens_to_id = class_set.token_ids
+    errors: list[LineError] = []
+    omitted = 0
+    zero_seen = False
+    group = 5 if boxes else 1
+    what = "guesses 'label xmin ymin xmax ymax'" if boxes else "class ids"
+    for number, line in enumerate(lines, start=1):
+        message: str | None = None
+        if len(line) > MAX_LINE_BYTES:
+            message = f"the line is {len(line):,} bytes long; at most {MAX_LINE_BYTES:,} expected"
+        else:
+            toks = [t for t in line.translate(_WS).split(b" ") if t]
+            if not toks:
+                message = f"empty line: expected 1 to {max_guesses} {what}"
+            elif len(toks) % group:
+                message = (
+                    f"incomplete guess: {len(toks)} values; each guess is 5 values 'label xmin ymin xmax ymax'"
+                )
+            elif len(toks) > group * max_guesses:
+                if max_guesses == 1:
+                    message = f"{len(toks)} labels; expected one class id per line"
+                else:
+                    message = f"{len(toks) // group} guesses; at most {max_guesses} allowed"
+            else:
+                for g in range(len(toks) // group):
+                    tok = toks[g * group]
+                    cid = tokens_to_id.get(tok)
+                    if cid is None:
+                        got = _label(tok, class_set)
+                        if isinstance(got, str):
+                            if _DIGITS.fullmatch(tok) and int(tok) == 0:
+                                zero_seen = True
+                            message = f"guess {g + 1}: {got}" if boxes else got
+                            break
+                        cid = got
+                    labels[number - 1, g] = cid
+                    if coords is None:
+                        continue
+                    values = []
+                    for tok in toks[g * 5 + 1 : g * 5 + 5]:
+                        got = _coordinate(tok)
+                        if isinstance(got, str):
+                            message = f"guess {g + 1}: {got}"
+                            break
+                        values.append(got)
+                    if message is not None:
+                        break
+                    xmin, ymin, xmax, ymax = values
+                    if xmin > xmax or ymin > ymax:
+                        axis = f"xmin {xmin} > xmax {xmax}" if xmin > xmax else f"ymin {ymin} > ymax {ymax}"
+                        message = f"guess {g + 1}: empty box, {axis}; expected xmin <= xmax and ymin <= ymax"
+                        break
+                    coords[number - 1, g] = values
+        if message is not None:
+            if len(errors) < MAX_REPORTED_ERRORS:
+                errors.append(LineError(number, message))
+            else:
+                omitted += 1
+    if zero_seen:
+        file_errors.append(LineError(None, zero_based_hint(class_set)))
+    if file_errors or errors:
+        raise error_cls(file_errors + errors, omitted)
+    return labels, coords
+
+
+def parse_lines(
+    data: bytes,
+    *,
+    boxes: bool,
+    n_images: int | None,
+    class_set: ClassSet,
+    max_guesses: int = MAX_GUESSES,
+    error_cls: type[InputFileError] = PredictionFileError,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Parse any bytes: the fast path when it accepts, else the precise one. See :func:`precise_parse`.
+
+    Raises ``error_cls`` for any malformed input, ``ValueError`` for ``max_guesses < 1``.
+    """
+    if max_guesses < 1:
+        raise ValueError("max_guesses must be >= 1")
+    body = prepare_body(data, error_cls)
+    try:
+        fast = fast_parse(body, boxes=boxes, n_images=n_images, class_set=class_set, max_guesses=max_guesses)
+    except (ValueError, IndexError, MemoryError, OverflowError):  # pragma: no cover - defensive
+        fast = None
+    if fast is not None:
+        return fast
+    return precise_parse(
+        body, boxes=boxes, n_images=n_images, class_set=class_set, max_guesses=max_guesses, error_cls=error_cls
+    )
+
+
+def _check_size(data: bytes, task: str, n_images: int) -> None:
+    limit = max_upload_bytes(task, n_images)
+    if len(data) > limit:
+        raise PredictionFileError(
+            [LineError(None, f"the file is {len(data):,} bytes; at most {limit:,} are accepted for {n_images:,} images")]
+        )
+
+
+def parse_classification(
+    data: bytes, *, n_images: int, class_set: ClassSet, max_guesses: int = MAX_GUESSES
+) -> Predictions:
+    """Parse a classification (or hierarchical) prediction file: 1..max_guesses ids per line.
+
+    Ids may be written as WNIDs. Raises :class:`PredictionFileError` for any problem (wrong
+    line count, bad token, id outside ``1..n_classes``, too many guesses, empty line, not
+    text, too large); ``ValueError`` if ``max_guesses < 1``.
+    """
+    _check_size(data, "classification", n_images)
+    labels, _ = parse_lines(data, boxes=False, n_images=n_images, class_set=class_set, max_guesses=max_guesses)
+    return Predictions("classification", labels)
+
+
+def parse_localization(
+    data: bytes, *, n_images: int, class_set: ClassSet, max_guesses: int = MAX_GUESSES
+) -> Predictions:
+    """Parse a localization file: 1..max_guesses groups ``label xmin ymin xmax ymax`` per line.
+
+    Raises :class:`PredictionFileError` for any problem (as :func:`parse_classification`,
+    plus incomplete groups, negative or non-integer coordinates, xmin > xmax or ymin > ymax).
+    """
+    _check_size(data, "localization", n_images)
+    labels, coords = parse_lines(data, boxes=True, n_images=n_images, class_set=class_set, max_guesses=max_guesses)
+    return Predictions("localization", labels, coords)
+
+
+def parse_predictions(task: str, data: bytes, *, n_images: int, class_set: ClassSet) -> Predictions:
+    """Parse ``data`` in the format of ``task`` (localization files for "localization").
+
+    Raises :class:`PredictionFileError`, or ``ValueError`` for an unknown task.
+    """
+    if task not in TASKS:
+        raise ValueError(f"unknown task {task!r}; expected one of {', '.join(TASKS)}")
+    if task == "localization":
+        return parse_localization(data, n_images=n_images, class_set=class_set)
+    return parse_classification(data, n_images=n_images, class_set=class_set)
+
