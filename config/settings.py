@@ -82,6 +82,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.ContentSecurityPolicyMiddleware",
+    # Last, so that its 413 still gets the headers above; it runs before anything reads the body.
+    "config.limits.RequestBodyLimitMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
