@@ -1,0 +1,107 @@
+"""Every URL of the site, enumerated from Django's resolver, with its arguments filled from a world.
+
+Shared by the authorization matrix, the CSRF check and the secrecy crawler, so that a view
+added anywhere is visited by all three without anyone remembering to list it.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from challenge.models import DataFile
+from challenge.services import store_private_file
+from submissions.services import create_submission, score_submission
+from tests.base import PASSWORD, TEST_LABELS, VAL_LABELS, make_world, predictions_file
+
+# Django's own admin is tested as one page (admin:index); its hundreds of routes are Django's.
+SKIPPED_NAMESPACES = ("admin",)
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str  # "namespace:name", unique per view
+    route: str  # the pattern as written, e.g. "submissions/<int:pk>/"
+    kwargs: tuple[str, ...]
+
+
+def site_routes() -> list[Route]:
+    """Every named route outside SKIPPED_NAMESPACES, plus admin:index."""
+    routes = [Route("admin:index", "admin/", ())]
+    for name, route, kwargs in _walk(get_resolver(), "", ""):
+        if name.split(":")[0] in SKIPPED_NAMESPACES:
+            continue
+        routes.append(Route(name, route, kwargs))
+    return routes
+
+
+def _walk(resolver, prefix: str, namespace: str):
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = ":".join(part for part in (namespace, pattern.namespace) if part)
+            yield from _walk(pattern, prefix + str(pattern.pattern), inner)
+        elif isinstance(pattern, URLPattern):
+            route = prefix + str(pattern.pattern)
+            name = ":".join(part for part in (namespace, pattern.name or f"<unnamed {route}>") if part)
+            yield name, route, tuple(pattern.pattern.regex.groupindex)
+
+
+@dataclass
+class MatrixWorld:
+    """make_world() plus the objects every route may point at."""
+
+    world: object
+    admin: object
+    val_submission: object
+    test_submission: object
+    data_file: DataFile
+
+    def default_kwargs(self, route: Route) -> dict:
+        w = self.world
+        by_name = {
+            "slug": w.year.slug, "task": w.task.slug, "task_slug": w.task.slug, "split": "val", "split_name": "val",
+            "split_pk": w.val.pk, "wnid": "n01440764", "token": w.alpha.invite_token, "uidb64": "MQ",
+            "filename": self.data_file.filename,
+        }
+        namespace = route.name.split(":")[0]
+        if "pk" in route.kwargs:
+            by_name["pk"] = self._pk_for(route.name, namespace)
+        if route.name == "password_reset_confirm":
+            by_name["token"] = "set-password"
+        return {key: by_name[key] for key in route.kwargs}
+
+    def _pk_for(self, name: str, namespace: str) -> int:
+        if "team" in name or namespace == "teams":
+            return self.world.alpha.pk
+        if "data-file" in name or name == "challenge:download":
+            return self.data_file.pk
+        return self.val_submission.pk
+
+    def url(self, route: Route, **overrides) -> str:
+        kwargs = {**self.default_kwargs(route), **overrides}
+        return reverse(route.name, kwargs=kwargs) if kwargs else reverse(route.name)
+
+
+def make_matrix_world() -> MatrixWorld:
+    world = make_world()
+    admin = get_user_model().objects.create_superuser("root", "root@example.org", PASSWORD)
+    val_submission = _scored(world, world.val, VAL_LABELS, "alpha on val")
+    test_submission = _scored(world, world.test, TEST_LABELS, "alpha on test")
+    key, sha256 = store_private_file(prefix="data-files", data=b"devkit bytes\n")
+    data_file = DataFile.objects.create(year=world.year, title="Development kit", filename="devkit.txt",
+                                        storage_key=key, size=13, sha256=sha256)
+    return MatrixWorld(world, admin, val_submission, test_submission, data_file)
+
+
+def _scored(world, split, labels, entry_name):
+    submission = create_submission(team=world.alpha, split=split, user=world.alice,
+                                   data=predictions_file([[label] for label in labels]), entry_name=entry_name)
+    return score_submission(submission_id=submission.pk)
+
+
+def hide_results(world) -> None:
+    """Make sure the test split's results date is still ahead."""
+    world.year.results_at = timezone.now() + timedelta(days=40)
+    world.year.save(update_fields=["results_at"])
