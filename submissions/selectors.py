@@ -1,10 +1,12 @@
 """Reads that build the submission and leaderboard pages."""
 
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from challenge.models import Membership, Split
-from submissions.models import Submission
+from challenge.models import Membership, Split, Team
+from challenge.roles import is_organizer
+from submissions.models import IntegrityFlag, Score, Submission
 
 
 def submission_for_viewer(*, pk: int, user) -> Submission:
@@ -19,6 +21,57 @@ def submission_for_viewer(*, pk: int, user) -> Submission:
     ):
         return submission
     raise Http404("No such submission.")
+
+
+def visible_score(*, submission: Submission, user) -> Score | None:
+    """The submission's current score if this viewer may see it now, else None.
+
+    Organizers always may; everyone else (the team included) only when the split's scores
+    are public (validation at once; test splits by their visibility rule).
+    """
+    if submission.status != Submission.Status.SCORED:
+        return None
+    if not (is_organizer(user) or submission.split.scores_are_public()):
+        return None
+    return submission.current_score
+
+
+def score_fields(score: Score | None) -> dict | None:
+    """The public numbers of a score, for JSON; None while hidden."""
+    if score is None:
+        return None
+    fields = ["top1_error", "top5_error", "localization_error", "hierarchical_error",
+              "hierarchical_error_normalized", "images"]
+    return {name: getattr(score, name) for name in fields if getattr(score, name) is not None}
+
+
+def submission_status(*, submission: Submission, user) -> dict:
+    """What the status poll of a submission page may reveal to this viewer."""
+    return {
+        "id": submission.pk,
+        "status": submission.status,
+        "status_display": submission.get_status_display(),
+        "failure_reason": submission.failure_reason,
+        "refunded": submission.refunded,
+        "scores": score_fields(visible_score(submission=submission, user=user)),
+    }
+
+
+def team_submissions(*, team: Team, split: Split | None = None):
+    rows = Submission.objects.for_team(team).select_related("split__task", "submitted_by")
+    return rows.filter(split=split) if split else rows
+
+
+def integrity_flags(*, year=None, reviewed: bool | None = None):
+    """Integrity flags for organizers, newest first, with both teams and submissions loaded."""
+    flags = IntegrityFlag.objects.select_related(
+        "split__task__year", "team", "other_team", "submission", "other"
+    )
+    if year is not None:
+        flags = flags.filter(split__task__year=year)
+    if reviewed is not None:
+        flags = flags.filter(reviewed=reviewed)
+    return flags
 
 
 def simple_leaderboard(*, split: Split) -> list[dict]:
@@ -39,4 +92,66 @@ def simple_leaderboard(*, split: Split) -> list[dict]:
     for rank, row in enumerate(rows, start=1):
         row["rank"] = rank
         row["primary"] = row[f"scores__{metric}"]
+    return rows
+
+
+def final_entry_choices(*, team: Team, year) -> list[dict]:
+    """Per split of the year: the team's submissions, the viewer-visible score of each, and
+    which count as final (marked, or the default choice when none is marked)."""
+    rows = []
+    splits = Split.objects.filter(task__year=year).select_related("task__year").order_by("task__position", "-name")
+    for split in splits:
+        submissions = list(team_submissions(team=team, split=split).prefetch_related("scores"))
+        final_ids = {s.pk for s in final_entries(team=team, split=split)}
+        marked = any(s.is_final for s in submissions)
+        visible = split.scores_are_public()
+        entries = []
+        for submission in submissions:
+            score = next((sc for sc in submission.scores.all() if sc.is_current), None) if visible else None
+            entries.append({"submission": submission, "final": submission.pk in final_ids, "score": score,
+                            "primary": score.metric(split.task.primary_metric) if score else None})
+        rows.append({"split": split, "entries": entries, "marked": marked, "primary": split.task.primary_metric})
+    return rows
+
+
+def default_final_entries(*, team: Team, split: Split) -> list[Submission]:
+    """The entries that count when a team chose none: its best K on validation.
+
+    On the validation split that is the K lowest primary errors. On a test split, whose
+    scores the team may not see, entries are ranked by the best validation score of the
+    same-named entry (entry names tie a method across splits, as in ILSVRC), newest first
+    among those without one.
+    """
+    metric = split.task.primary_metric
+    own = list(Submission.objects.scored().filter(team=team, split=split).order_by("-created_at"))
+    if split.name == Split.Name.VAL:
+        errors = dict(Score.objects.filter(submission__in=own, is_current=True).values_list("submission_id", metric))
+        ranked = sorted(own, key=lambda s: (errors.get(s.pk) is None, errors.get(s.pk) or 0.0, s.created_at))
+        return ranked[: split.max_final_entries]
+    val_errors: dict[str, float] = {}
+    val_scores = Score.objects.filter(
+        is_current=True, submission__team=team, submission__split__task=split.task,
+        submission__split__name=Split.Name.VAL,
+    ).values_list("submission__entry_name", metric)
+    for name, error in val_scores:
+        if error is not None and (name not in val_errors or error < val_errors[name]):
+            val_errors[name] = error
+    ranked = sorted(own, key=lambda s: (s.entry_name not in val_errors, val_errors.get(s.entry_name, 0.0)))
+    return ranked[: split.max_final_entries]
+
+
+def final_entries(*, team: Team, split: Split) -> list[Submission]:
+    """The team's final entries on this split: those it marked, else the default choice."""
+    marked = list(Submission.objects.scored().filter(team=team, split=split, is_final=True))
+    return marked or default_final_entries(team=team, split=split)
+
+
+def submissions_of_user_teams(*, user, year_slug: str | None = None):
+    """Submissions of every team the user is in now (and their own, from earlier teams)."""
+    team_ids = Membership.objects.filter(user=user).values_list("team_id", flat=True)
+    rows = Submission.objects.filter(Q(team_id__in=team_ids) | Q(submitted_by=user)).select_related(
+        "split__task__year", "team"
+    )
+    if year_slug:
+        rows = rows.filter(split__task__year__slug=year_slug)
     return rows

@@ -1,18 +1,29 @@
 """The path of a prediction file: validate, store, record, score."""
 
 import logging
+from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
-from challenge.models import Split, Team
+from challenge.models import Membership, Split, Team
 from challenge.services import read_private_file, store_private_file
-from submissions import scoring
+from submissions import integrity, quotas, scoring
 from submissions.ledger import append_record, score_recorded_payload, submission_received_payload
 from submissions.models import LedgerRecord, Score, Submission
 from submissions.truth import scoring_class_set, scoring_ground_truth
 
 logger = logging.getLogger(__name__)
+
+# A claim older than this is taken to be a crashed worker's; the row is scored again.
+STALE_CLAIM = timedelta(minutes=10)
+# After this many claims a submission is failed (and refunded) rather than retried forever.
+MAX_ATTEMPTS = 3
+
+
+class SubmissionNotAllowed(Exception):
+    """This person may not submit here now (no team, banned team, closed year)."""
 
 
 class SubmissionRefused(Exception):
@@ -40,9 +51,20 @@ def validate_prediction_file(*, split: Split, data: bytes) -> None:
         raise SubmissionRefused([(error.line, error.message) for error in exc.errors]) from exc
 
 
+def check_may_submit(*, team: Team | None, split: Split, user) -> None:
+    """Raise SubmissionNotAllowed unless `user` is in `team`, of an open year, and not banned."""
+    year = split.task.year
+    if team is None or team.year_id != year.pk or not Membership.objects.filter(team=team, user=user).exists():
+        raise SubmissionNotAllowed("Join or create a team of this year to submit.")
+    if team.is_banned():
+        raise SubmissionNotAllowed(f"Team {team.name} is banned from submitting: {team.ban_reason}")
+    if not year.is_open():
+        raise SubmissionNotAllowed("This challenge is not accepting submissions now.")
+
+
 def create_submission(
     *,
-    team: Team,
+    team: Team | None,
     split: Split,
     user,
     data: bytes,
@@ -51,13 +73,17 @@ def create_submission(
     description: str = "",
     external_data: bool = False,
 ) -> Submission:
-    """Validate, store the file with its SHA-256, and record the submission as received.
+    """Validate, take a quota slot, store the file with its SHA-256, record it as received.
 
-    Raises SubmissionRefused (nothing stored, nothing counted) for a bad file. The caller
-    scores it after the transaction commits (see score_submission).
+    Raises SubmissionNotAllowed (not a member, banned team, year closed), SubmissionRefused
+    (a bad file: nothing stored, nothing counted) or quotas.QuotaExceeded. The quota is
+    taken under row locks in the transaction that inserts the row, so concurrent uploads
+    cannot pass it. The caller scores the submission after the commit (score_submission).
     """
+    check_may_submit(team=team, split=split, user=user)
     validate_prediction_file(split=split, data=data)
     with transaction.atomic():
+        quotas.lock_and_check(team=team, user=user, split=split)
         file_key, file_sha256 = store_private_file(prefix=f"submissions/{split.pk}", data=data)
         submission = Submission.objects.create(
             team=team,
@@ -75,33 +101,79 @@ def create_submission(
         return submission
 
 
+def submit_upload(
+    *, team: Team | None, user, split: Split, file, entry_name: str, description: str = "",
+    external_data: bool = False,
+) -> Submission:
+    """The browser's and the API's upload: create_submission, then score it at once.
+
+    Raises what create_submission raises. Scoring runs after the commit; if it crashes the
+    row stays claimable and a score_pending worker finishes it.
+    """
+    submission = create_submission(
+        team=team, split=split, user=user, data=file.read(), filename=file.name or "",
+        entry_name=entry_name, description=description, external_data=external_data,
+    )
+    return score_submission(submission_id=submission.pk)
+
+
 def score_submission(*, submission_id: int) -> Submission:
     """Score one submission against its split's current ground truth. Idempotent.
 
-    The row is claimed with a conditional update, so two workers never score it at once; a
-    failure marks it failed (and refunded: it was the site's fault, the file had validated)
-    before the exception is logged, so nothing is left stuck in `scoring`.
+    The row is claimed with a conditional UPDATE (received, or a crashed worker's stale
+    claim), so two workers never score it at once, and a scored row is never scored again.
+    A failure marks it failed and refunded (the file had validated: the fault is the site's)
+    before it is logged, so nothing is left stuck in `scoring`.
     """
-    claimed = Submission.objects.filter(
-        pk=submission_id, status__in=[Submission.Status.RECEIVED, Submission.Status.SCORING]
-    ).update(status=Submission.Status.SCORING, claimed_at=timezone.now())
-    submission = Submission.objects.select_related("split__task__year__class_set").get(pk=submission_id)
+    now = timezone.now()
+    claimable = Q(status=Submission.Status.RECEIVED) | Q(
+        status=Submission.Status.SCORING, claimed_at__lt=now - STALE_CLAIM
+    )
+    claimed = Submission.objects.filter(claimable, pk=submission_id).update(
+        status=Submission.Status.SCORING, claimed_at=now, attempts=F("attempts") + 1
+    )
+    submission = Submission.objects.select_related("split__task__year__class_set", "team").get(pk=submission_id)
     if not claimed:
+        return submission
+    if submission.attempts > MAX_ATTEMPTS:
+        _fail(submission_id, "Scoring failed on the server several times. This submission does not count "
+                             "against your quota.")
+        submission.refresh_from_db()
         return submission
     try:
         result, ground_truth = _evaluate(submission)
+        with transaction.atomic():
+            score = record_score(submission=submission, result=result, ground_truth=ground_truth)
+            Submission.objects.filter(pk=submission_id).update(
+                status=Submission.Status.SCORED, scored_at=timezone.now()
+            )
     except Exception as exc:
         logger.exception("scoring submission %s failed", submission_id)
-        Submission.objects.filter(pk=submission_id).update(
-            status=Submission.Status.FAILED, failure_reason=_public_reason(exc), refunded=True
-        )
+        _fail(submission_id, _public_reason(exc))
         submission.refresh_from_db()
         return submission
-    with transaction.atomic():
-        record_score(submission=submission, result=result, ground_truth=ground_truth)
-        Submission.objects.filter(pk=submission_id).update(status=Submission.Status.SCORED, scored_at=timezone.now())
     submission.refresh_from_db()
+    try:
+        integrity.check_submission(submission=submission, score=score)
+    except Exception:
+        # A failed check must not undo a score; organizers can rerun it.
+        logger.exception("integrity check of submission %s failed", submission_id)
     return submission
+
+
+def _fail(submission_id: int, reason: str) -> None:
+    Submission.objects.filter(pk=submission_id).update(
+        status=Submission.Status.FAILED, failure_reason=reason, refunded=True
+    )
+
+
+def claimable_submission_ids(*, limit: int = 10) -> list[int]:
+    """Submissions waiting for a worker: received, or claimed by one that died, oldest first."""
+    stale = timezone.now() - STALE_CLAIM
+    rows = Submission.objects.filter(
+        Q(status=Submission.Status.RECEIVED) | Q(status=Submission.Status.SCORING, claimed_at__lt=stale)
+    )
+    return list(rows.order_by("created_at", "pk").values_list("pk", flat=True)[:limit])
 
 
 def _evaluate(submission: Submission):
@@ -145,3 +217,30 @@ def record_score(*, submission: Submission, result: "scoring.Result", ground_tru
     )
     append_record(kind=LedgerRecord.Kind.SCORE_RECORDED, payload=score_recorded_payload(score))
     return score
+
+
+class FinalEntriesRefused(Exception):
+    """The choice of final entries cannot be saved (too many, not the team's, too late)."""
+
+
+def mark_final_entries(*, team: Team, split: Split, submission_ids: list[int]) -> list[Submission]:
+    """Make exactly these of the team's scored submissions on `split` its final entries.
+
+    Raises FinalEntriesRefused after the deadline, for more than `split.max_final_entries`,
+    or for an id that is not one of the team's scored submissions on this split. Locks the
+    team's row so two browser tabs cannot together mark more than K.
+    """
+    if not split.task.year.is_open():
+        raise FinalEntriesRefused("Final entries can only be chosen before the deadline.")
+    wanted = set(submission_ids)
+    if len(wanted) > split.max_final_entries:
+        raise FinalEntriesRefused(f"Choose at most {split.max_final_entries} final entries.")
+    with transaction.atomic():
+        list(Team.objects.select_for_update().filter(pk=team.pk).values_list("pk", flat=True))
+        own = Submission.objects.scored().filter(team=team, split=split)
+        chosen = list(own.filter(pk__in=wanted))
+        if len(chosen) != len(wanted):
+            raise FinalEntriesRefused("Only your team's scored submissions on this split can be final.")
+        own.exclude(pk__in=wanted).filter(is_final=True).update(is_final=False)
+        own.filter(pk__in=wanted).update(is_final=True)
+    return chosen

@@ -1,7 +1,9 @@
-"""Score submissions left `received` (a crash, a restart, a rescore): once, or as a worker.
+"""Score submissions left unfinished (a crash, a restart, a rescore): once, or as a worker.
 
-The database is the queue. Each submission is claimed with a conditional update inside
-score_submission, so several workers on several hosts never score the same row twice.
+The database is the queue. Waiting rows are those `received`, and those left `scoring`
+by a worker that died (a claim older than services.STALE_CLAIM). Each is claimed with a
+conditional UPDATE inside score_submission, so several workers on several hosts never
+score the same row twice.
 """
 
 import signal
@@ -10,8 +12,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError, close_old_connections
 
-from submissions.models import Submission
-from submissions.services import score_submission
+from submissions.services import claimable_submission_ids, score_submission
 
 
 class Command(BaseCommand):
@@ -45,9 +46,13 @@ class Command(BaseCommand):
         self.shutdown = True
 
     def score_one(self) -> bool:
-        """Score the oldest pending submission; False when there is none."""
-        pending = Submission.objects.pending().order_by("created_at").values_list("pk", flat=True).first()
-        if pending is None:
+        """Score the oldest waiting submission; False when there is none.
+
+        If another worker claims it first, score_submission leaves it alone and the next
+        pass takes the next row.
+        """
+        waiting = claimable_submission_ids(limit=1)
+        if not waiting:
             return False
-        score_submission(submission_id=pending)
+        score_submission(submission_id=waiting[0])
         return True

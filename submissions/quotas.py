@@ -1,0 +1,137 @@
+"""Submission quotas: N per rolling window of D days and a total, per team and per person.
+
+A quota is taken inside the transaction that inserts the submission, after locking the
+team's and the person's rows (PostgreSQL `SELECT ... FOR UPDATE`; on SQLite the settings
+make every atomic() block begin with `BEGIN IMMEDIATE`, which serializes writers). So two
+uploads of one team (or of one person in two teams) count one after the other and can
+never both take the last slot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from challenge.models import QuotaAdjustment, Split, Team
+from submissions.models import Submission
+
+
+@dataclass(frozen=True)
+class Quota:
+    """What is left of one split's quota for one team and one person, at one moment."""
+
+    per_window: int
+    window_days: int
+    total: int | None
+    team_in_window: int
+    team_total: int
+    person_in_window: int
+    person_total: int
+    next_slot_at: datetime | None  # None: a slot is free now, or none will ever open again
+
+    @property
+    def used_in_window(self) -> int:
+        return max(self.team_in_window, self.person_in_window)
+
+    @property
+    def used_total(self) -> int:
+        return max(self.team_total, self.person_total)
+
+    @property
+    def remaining(self) -> int:
+        left = self.per_window - self.used_in_window
+        if self.total is not None:
+            left = min(left, self.total - self.used_total)
+        return max(left, 0)
+
+    @property
+    def total_exhausted(self) -> bool:
+        return self.total is not None and self.used_total >= self.total
+
+    def rule(self) -> str:
+        days = "day" if self.window_days == 1 else f"{self.window_days} days"
+        text = f"{self.per_window} submission{'s' if self.per_window != 1 else ''} per team and per person every {days}"
+        if self.total is not None:
+            text += f", {self.total} in total"
+        return text
+
+
+class QuotaExceeded(Exception):
+    """No slot is free; `quota.next_slot_at` says when one opens (None: never again)."""
+
+    def __init__(self, quota: Quota):
+        self.quota = quota
+        if quota.next_slot_at is None:
+            message = f"The quota is used up ({quota.rule()})."
+        else:
+            message = f"The quota is used up ({quota.rule()}); the next slot opens at {quota.next_slot_at:%Y-%m-%d %H:%M} UTC."
+        super().__init__(message)
+
+
+def limits_for(*, team: Team, split: Split) -> tuple[int, int | None]:
+    """The per-window and total limits after the organizers' adjustment for this team."""
+    adjustment = QuotaAdjustment.objects.filter(team=team, split=split).first()
+    per_window = split.quota_per_window + (adjustment.extra_per_window if adjustment else 0)
+    total = split.quota_total
+    if total is not None and adjustment:
+        total += adjustment.extra_total
+    return max(per_window, 0), (max(total, 0) if total is not None else None)
+
+
+def quota_for(*, team: Team, user, split: Split, at: datetime | None = None) -> Quota:
+    """Count what the team and the person have used on this split. Reads only; takes no lock."""
+    at = at or timezone.now()
+    per_window, total = limits_for(team=team, split=split)
+    window_start = at - timedelta(days=split.quota_window_days)
+    counted = Submission.objects.filter(split=split).counted_for_quota()
+    team_rows = counted.filter(team=team)
+    # A person's submissions follow them across the teams of a year (the split is the year's).
+    person_rows = counted.filter(submitted_by=user)
+    team_window = list(team_rows.filter(created_at__gt=window_start).values_list("created_at", flat=True))
+    person_window = list(person_rows.filter(created_at__gt=window_start).values_list("created_at", flat=True))
+    team_total, person_total = team_rows.count(), person_rows.count()
+    exhausted = total is not None and max(team_total, person_total) >= total
+    next_slot = None
+    if not exhausted:
+        next_slot = _next_slot(team_window, per_window, split.quota_window_days, at)
+        person_next = _next_slot(person_window, per_window, split.quota_window_days, at)
+        if person_next and (next_slot is None or person_next > next_slot):
+            next_slot = person_next
+    return Quota(per_window, split.quota_window_days, total, len(team_window), team_total,
+                 len(person_window), person_total, next_slot)
+
+
+def _next_slot(times: list[datetime], per_window: int, window_days: int, at: datetime) -> datetime | None:
+    """When the window has a free slot again: the moment enough of its entries age out."""
+    excess = len(times) - per_window
+    if excess < 0:
+        return None
+    if per_window == 0:
+        return None
+    times = sorted(times)
+    return max(times[excess] + timedelta(days=window_days), at)
+
+
+def lock_and_check(*, team: Team, user, split: Split) -> Quota:
+    """Inside an atomic block: lock the team's and the person's rows, then count.
+
+    Raises QuotaExceeded when no slot is free. The locks are held until the caller's
+    transaction ends, so the caller must insert its submission in that same transaction.
+    Rows are always locked in the order team, then person, so two uploads never deadlock.
+    """
+    _locked(Team.objects.filter(pk=team.pk))
+    _locked(get_user_model().objects.filter(pk=user.pk))
+    quota = quota_for(team=team, user=user, split=split)
+    if quota.remaining <= 0:
+        raise QuotaExceeded(quota)
+    return quota
+
+
+def _locked(rows: QuerySet) -> None:
+    # Evaluating the queryset issues SELECT ... FOR UPDATE (a no-op on SQLite, whose
+    # IMMEDIATE transactions already hold the database's write lock).
+    list(rows.select_for_update().values_list("pk", flat=True))

@@ -1,0 +1,74 @@
+"""Many simultaneous uploads from one team on real PostgreSQL: the quota holds exactly."""
+
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from submissions import quotas, services
+from submissions.models import Submission
+from tests.base import TEST_LABELS, make_world, predictions_file
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+
+UPLOADS = 12
+
+
+def test_it_holds_the_quota_exactly_under_simultaneous_uploads():
+    assert connection.vendor == "postgresql"
+    world = make_world()  # test split: 2 per team per 7 days
+    members = [world.alice, world.bob]
+    data = predictions_file([[label] for label in TEST_LABELS])
+    barrier = threading.Barrier(UPLOADS)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def upload(index: int) -> None:
+        try:
+            barrier.wait()
+            services.create_submission(team=world.alpha, split=world.test, user=members[index % 2],
+                                       data=data, entry_name=f"racer {index}")
+            outcome = "created"
+        except quotas.QuotaExceeded:
+            outcome = "over quota"
+        except Exception as exc:  # noqa: BLE001 - reported below
+            outcome = f"error: {exc!r}"
+        finally:
+            connections.close_all()  # each thread had its own connection
+        with lock:
+            outcomes.append(outcome)
+
+    threads = [threading.Thread(target=upload, args=(i,)) for i in range(UPLOADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sorted(outcomes) == ["created"] * 2 + ["over quota"] * (UPLOADS - 2)
+    assert Submission.objects.filter(team=world.alpha, split=world.test).count() == 2
+
+
+def test_one_person_in_a_race_gets_exactly_the_per_person_quota():
+    world = make_world()
+    data = predictions_file([[label] for label in TEST_LABELS])
+    barrier = threading.Barrier(6)
+    results: list[bool] = []
+
+    def upload() -> None:
+        try:
+            barrier.wait()
+            services.create_submission(team=world.alpha, split=world.test, user=world.alice, data=data,
+                                       entry_name="solo")
+            results.append(True)
+        except quotas.QuotaExceeded:
+            results.append(False)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=upload) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert results.count(True) == 2
+    assert Submission.objects.filter(submitted_by=world.alice).count() == 2
