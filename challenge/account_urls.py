@@ -1,5 +1,13 @@
+from django.urls import path
+
+from challenge import account_views as views
+
 app_name = "accounts"
 
 # Sign-up, profile and API-token views; Django's own auth views (login, logout, password
 # reset) are included unnamespaced in config/urls.py.
-urlpatterns: list = []
+urlpatterns = [
+    path("signup/", views.signup, name="signup"),
+    path("profile/", views.profile, name="profile"),
+    path("profile/token/", views.rotate_token, name="rotate-token"),
+]

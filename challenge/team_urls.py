@@ -1,3 +1,14 @@
+from django.urls import path
+
+from challenge import team_views as views
+
 app_name = "teams"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("years/<slug:slug>/teams/new/", views.create, name="create"),
+    path("teams/", views.mine, name="mine"),
+    path("teams/<int:pk>/", views.detail, name="detail"),
+    path("teams/<int:pk>/leave/", views.leave, name="leave"),
+    path("teams/<int:pk>/invite/", views.rotate_invite, name="rotate-invite"),
+    path("teams/join/<str:token>/", views.join, name="join"),
+]

@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 
 from challenge.models import Split
+from submissions.models import Submission
 
 
 class SubmissionForm(forms.Form):
@@ -25,3 +26,14 @@ class SubmissionForm(forms.Form):
         if upload.size > settings.MAX_UPLOAD_BYTES:
             raise forms.ValidationError(f"The file is larger than {settings.MAX_UPLOAD_BYTES:,} bytes.")
         return upload
+
+
+class FinalEntriesForm(forms.Form):
+    """Which of the team's scored submissions on one split are its final entries."""
+
+    submissions = forms.TypedMultipleChoiceField(coerce=int, required=False, widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, team, split, **kwargs):
+        super().__init__(*args, **kwargs)
+        own = Submission.objects.scored().filter(team=team, split=split)
+        self.fields["submissions"].choices = [(s.pk, s.entry_name) for s in own]

@@ -1,10 +1,37 @@
+"""Team-facing submission pages: submit, a submission and its live status, the team's list."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from challenge import selectors as challenge_selectors
-from submissions import selectors, services
-from submissions.forms import SubmissionForm
+from challenge.models import Split
+from challenge.services import read_private_file
+from submissions import quotas, selectors, services
+from submissions.forms import FinalEntriesForm, SubmissionForm
+
+
+def _wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _quota_rows(*, team, user, year) -> list[dict]:
+    if team is None:
+        return []
+    splits = challenge_selectors.tasks_with_splits(year=year)
+    return [{"split": split, "quota": quotas.quota_for(team=team, user=user, split=split)}
+            for task in splits for split in task.splits.all()]
+
+
+def _json_errors(errors: list, form) -> list[dict]:
+    rows = [{"line": line, "message": message} for line, message in errors]
+    for name, messages_ in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        rows += [{"line": None, "message": f"{label}: {message}" if label else message} for message in messages_]
+    return rows
 
 
 @login_required
@@ -12,29 +39,74 @@ def submit(request, slug):
     year = challenge_selectors.year_for_viewer(slug=slug, user=request.user)
     team = challenge_selectors.team_of(user=request.user, year=year)
     form = SubmissionForm(request.POST or None, request.FILES or None, year=year)
-    errors = []
-    if team and year.is_open() and request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
+    errors, status = [], 400 if request.method == "POST" else 200
+    if request.method == "POST" and form.is_valid():
         try:
-            submission = services.create_submission(
-                team=team, split=form.cleaned_data["split"], user=request.user, data=upload.read(),
-                filename=upload.name, entry_name=form.cleaned_data["entry_name"],
-                description=form.cleaned_data["description"], external_data=form.cleaned_data["external_data"],
-            )
+            submission = services.submit_upload(team=team, user=request.user, **form.cleaned_data)
         except services.SubmissionRefused as refused:
             errors = refused.errors
+        except quotas.QuotaExceeded as exc:
+            errors, status = [(None, str(exc))], 429
+        except services.SubmissionNotAllowed as exc:
+            errors, status = [(None, str(exc))], 403
         else:
-            services.score_submission(submission_id=submission.pk)
-            messages.success(request, "Your file was received.")
-            return redirect("submissions:detail", pk=submission.pk)
-    context = {"year": year, "team": team, "form": form, "file_errors": errors}
-    return render(request, "submissions/submit.html", context, status=400 if errors else 200)
+            url = reverse("submissions:detail", args=[submission.pk])
+            return JsonResponse({"redirect": url}) if _wants_json(request) else redirect(url)
+    if _wants_json(request) and status != 200:
+        return JsonResponse({"errors": _json_errors(errors, form)}, status=status)
+    context = {"year": year, "team": team, "form": form, "file_errors": errors,
+               "quotas": _quota_rows(team=team, user=request.user, year=year)}
+    return render(request, "submissions/submit.html", context, status=status)
 
 
 @login_required
 def submission_detail(request, pk):
     submission = selectors.submission_for_viewer(pk=pk, user=request.user)
-    visible = submission.split.scores_are_public()
-    context = {"submission": submission, "score": submission.current_score if visible else None}
+    context = {"submission": submission, "score": selectors.visible_score(submission=submission, user=request.user)}
     return render(request, "submissions/submission_detail.html", context)
+
+
+@login_required
+def submission_status(request, pk):
+    submission = selectors.submission_for_viewer(pk=pk, user=request.user)
+    return JsonResponse(selectors.submission_status(submission=submission, user=request.user))
+
+
+@login_required
+def submission_file(request, pk):
+    submission = selectors.submission_for_viewer(pk=pk, user=request.user)
+    data = read_private_file(submission.file_key)
+    name = f"submission-{submission.pk}.txt"
+    return FileResponse(iter([data]), as_attachment=True, filename=name, content_type="text/plain")
+
+
+@login_required
+def team_submissions(request, slug):
+    year = challenge_selectors.year_for_viewer(slug=slug, user=request.user)
+    team = challenge_selectors.team_of(user=request.user, year=year)
+    if team is None:
+        raise Http404("You are in no team of this year.")
+    context = {"year": year, "team": team, "splits": selectors.final_entry_choices(team=team, year=year)}
+    return render(request, "submissions/team_submissions.html", context)
+
+
+@login_required
+@require_POST
+def mark_final(request, slug, split_pk):
+    year = challenge_selectors.year_for_viewer(slug=slug, user=request.user)
+    team = challenge_selectors.team_of(user=request.user, year=year)
+    split = get_object_or_404(Split.objects.select_related("task__year"), task__year=year, pk=split_pk)
+    if team is None:
+        raise Http404("You are in no team of this year.")
+    form = FinalEntriesForm(request.POST, team=team, split=split)
+    if not form.is_valid():
+        messages.error(request, "; ".join(m for ms in form.errors.values() for m in ms))
+        return redirect("submissions:list", slug=year.slug)
+    try:
+        services.mark_final_entries(team=team, split=split, submission_ids=form.cleaned_data["submissions"])
+    except services.FinalEntriesRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Final entries for {split.task.title} ({split.get_name_display()}) saved.")
+    return redirect("submissions:list", slug=year.slug)
 

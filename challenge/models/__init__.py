@@ -7,6 +7,7 @@ from challenge.models.teams import (
     Team,
     TermsAcceptance,
 )
+from challenge.models.signin import SignInFailure
 from challenge.models.years import ChallengeYear, DeadlineChange, GroundTruth, Split, Task
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "GroundTruth",
     "Membership",
     "QuotaAdjustment",
+    "SignInFailure",
     "Split",
     "Synset",
     "Task",

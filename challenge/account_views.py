@@ -1,0 +1,61 @@
+"""Sign-up and the profile page with its API token; Django's auth views do the rest."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import get_user_model, login
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import UserCreationForm
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+from rest_framework.authtoken.models import Token
+
+from challenge import team_selectors
+
+
+class SignUpForm(UserCreationForm):
+    email = forms.EmailField(help_text="For password resets only; never shown to others.")
+
+    class Meta(UserCreationForm.Meta):
+        model = get_user_model()
+        fields = ("username", "email")
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        if get_user_model().objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError("An account with this email exists; reset its password instead.")
+        return email
+
+
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("accounts:profile")
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, f"Welcome, {user.get_username()}.")
+        return redirect(request.GET["next"] if _safe_next(request) else "challenge:home")
+    return render(request, "accounts/signup.html", {"form": form})
+
+
+def _safe_next(request) -> bool:
+    target = request.GET.get("next", "")
+    return bool(target) and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
+
+
+@login_required
+def profile(request):
+    token = Token.objects.filter(user=request.user).first()
+    context = {"token": token, "teams": team_selectors.teams_of(user=request.user)}
+    return render(request, "accounts/profile.html", context)
+
+
+@login_required
+@require_POST
+def rotate_token(request):
+    # Deleting first makes the old key stop working at once.
+    Token.objects.filter(user=request.user).delete()
+    Token.objects.create(user=request.user)
+    messages.success(request, "A new API token was made; the old one no longer works.")
+    return redirect("accounts:profile")

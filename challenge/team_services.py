@@ -1,0 +1,97 @@
+"""Writes that form teams: create, invite by link, join, leave.
+
+A person is in at most one team per year and a team's name is unique within its year;
+both are database constraints, so two simultaneous requests cannot break them either.
+"""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from challenge.models import ChallengeYear, Membership, Team
+from challenge.models.teams import new_invite_token
+
+
+class TeamError(Exception):
+    """A team change that cannot be made; the message says why, for the person who tried."""
+
+
+def _check_year_takes_teams(year: ChallengeYear) -> None:
+    if year.is_historical or not year.is_published():
+        raise TeamError("This challenge year does not take teams.")
+    if year.deadline is not None and timezone.now() > year.deadline:
+        # Joining after the deadline could only be used to get round per-person quotas.
+        raise TeamError("The submission deadline of this year has passed.")
+
+
+def create_team(*, year: ChallengeYear, user, name: str, affiliation: str = "") -> Team:
+    """Create a team in `year` with `user` as its first member.
+
+    Raises TeamError if the user is already in a team of this year, the name is taken in
+    this year, or the year takes no teams (draft, historical, past its deadline).
+    """
+    _check_year_takes_teams(year)
+    name = name.strip()
+    if not name:
+        raise TeamError("A team needs a name.")
+    if Membership.objects.filter(user=user, year=year).exists():
+        raise TeamError("You are already in a team of this year; leave it first.")
+    if Team.objects.filter(year=year, name__iexact=name).exists():
+        raise TeamError(f"A team called {name!r} already exists in this year.")
+    try:
+        with transaction.atomic():
+            team = Team.objects.create(year=year, name=name, affiliation=affiliation.strip(), created_by=user)
+            Membership.objects.create(team=team, user=user, year=year)
+    except IntegrityError as exc:  # lost a race with another request
+        raise TeamError("That name was just taken, or you just joined another team.") from exc
+    return team
+
+
+def join_team(*, invite_token: str, user) -> Team:
+    """Join the team whose invite link carries `invite_token`.
+
+    Raises TeamError for an unknown (or rotated) token, or if the user is already in a
+    team of that year (the same team included).
+    """
+    team = Team.objects.select_related("year").filter(invite_token=invite_token).first()
+    if team is None:
+        raise TeamError("This invitation link is not valid (it may have been replaced).")
+    _check_year_takes_teams(team.year)
+    if team.is_banned():
+        raise TeamError("This team is banned and cannot take new members.")
+    if Membership.objects.filter(user=user, year=team.year).exists():
+        raise TeamError("You are already in a team of this year; leave it first.")
+    try:
+        with transaction.atomic():
+            Membership.objects.create(team=team, user=user, year=team.year)
+    except IntegrityError as exc:
+        raise TeamError("You are already in a team of this year.") from exc
+    return team
+
+
+def leave_team(*, team: Team, user) -> None:
+    """Leave `team`. The person's submissions stay with the team and still count against
+    the person's own quota in any team they join later this year.
+
+    Raises TeamError if the user is not a member.
+    """
+    deleted, _ = Membership.objects.filter(team=team, user=user).delete()
+    if not deleted:
+        raise TeamError("You are not a member of this team.")
+
+
+def rotate_invite_token(*, team: Team, user) -> str:
+    """Replace the team's invite link, so that old copies stop working. Members only."""
+    if not Membership.objects.filter(team=team, user=user).exists():
+        raise TeamError("Only members can replace the invitation link.")
+    team.invite_token = new_invite_token()
+    team.save(update_fields=["invite_token"])
+    return team.invite_token
+
+
+def team_members(*, team: Team) -> list:
+    """The members' users, in the order they joined."""
+    return [m.user for m in team.memberships.select_related("user").order_by("joined_at")]
+
+
+def display_name(user) -> str:
+    return user.get_full_name() or user.get_username()

@@ -1,0 +1,44 @@
+// Poll the submission's status until it is scored or failed, and update the page in place.
+(function () {
+  "use strict";
+  var root = document.getElementById("submission-status");
+  var status = document.getElementById("status");
+  if (!root || !status || !window.fetch) return;
+  var url = root.getAttribute("data-status-url");
+  var delay = 1000;
+
+  function fmt(value) { return typeof value === "number" ? value.toFixed(5) : "—"; }
+
+  function render(data) {
+    status.textContent = data.status_display;
+    status.setAttribute("data-status", data.status);
+    document.getElementById("failure-reason").textContent = data.failure_reason || "";
+    var table = document.getElementById("scores");
+    if (data.scores) {
+      document.getElementById("top5").textContent = fmt(data.scores.top5_error);
+      document.getElementById("top1").textContent = fmt(data.scores.top1_error);
+      document.getElementById("images").textContent = data.scores.images;
+      table.hidden = false;
+    }
+    document.getElementById("hidden-note").hidden = !(data.status === "scored" && !data.scores);
+    var note = document.getElementById("status-note");
+    if (note && (data.status === "scored" || data.status === "failed")) note.hidden = true;
+  }
+
+  function poll() {
+    fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (data) {
+        if (!data) return;
+        render(data);
+        if (data.status === "received" || data.status === "scoring") {
+          delay = Math.min(delay * 1.5, 10000);
+          window.setTimeout(poll, delay);
+        }
+      })
+      .catch(function () { window.setTimeout(poll, 10000); });
+  }
+
+  var current = status.getAttribute("data-status");
+  if (current === "received" || current === "scoring") window.setTimeout(poll, delay);
+})();
