@@ -1,12 +1,577 @@
-"""Services and selectors for the materialized leaderboards."""
+"""Services that keep the materialized leaderboards current, and the selector that decides
+what a viewer may see.
 
-from challenge.models import Split
+The path: `record_entry` runs inside record_score's transaction (one entry per scored
+submission, its intervals computed once, its Ladder decision taken), then `build_boards`
+re-ranks the split and stores every board pre-rendered (HTML rows and JSON, in pages).
+Pages and the API only read one stored page. `rebuild_leaderboard` redoes all of it after
+moderation or a ground-truth change; `freeze_results` publishes the final ranking once.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from challenge.models import ChallengeYear, Split
+from challenge.roles import is_organizer
+from submissions import statistics as st
+from submissions.models import (
+    LeaderboardArchive,
+    LeaderboardBoard,
+    LeaderboardEntry,
+    LeaderboardPage,
+    Score,
+    Submission,
+)
+
+Basis = LeaderboardEntry.Basis
+Track = LeaderboardEntry.Track
+PAGE_SIZE = 100
+DECIMALS = 5
+
+METRICS_BY_KIND = {
+    "classification": ["top5_error", "top1_error"],
+    "localization": ["localization_error", "top5_error"],
+    "hierarchical": ["hierarchical_error", "top5_error"],
+}
+METRIC_LABELS = {
+    "top5_error": "Top-5 error",
+    "top1_error": "Top-1 error",
+    "localization_error": "Localization error",
+    "hierarchical_error": "Hierarchical error (mean LCA height)",
+}
+
+
+def rounded(value: float | None) -> float | None:
+    """Scores are published rounded to 5 decimals (as ILSVRC did), everywhere."""
+    return None if value is None else round(float(value), DECIMALS)
+
+
+def metrics_of(split: Split) -> list[str]:
+    return METRICS_BY_KIND[split.task.kind]
+
+
+def ranking_rule(split: Split) -> str:
+    primary = METRIC_LABELS[split.task.primary_metric].lower()
+    return (
+        f"Ranked by {primary}, lower is better, rounded to {DECIMALS} decimals. Entries whose rounded "
+        "scores are equal share a rank and the earlier submission is listed first. Brackets give the "
+        "95% bootstrap confidence interval over images. Each entry says whether it is significantly "
+        "better than the next (McNemar's paired test on per-image correctness, p < 0.05); entries "
+        "that are not are grouped as statistically tied."
+    )
+
+
+# ---------------------------------------------------------------- per-image losses and stats
+
+def losses_of(score: Score, metric: str) -> np.ndarray:
+    """Per-image losses of one metric (0/1 errors, or LCA heights), from the packed arrays."""
+    n = score.images
+    if metric == "top5_error":
+        return (~st.unpack_bits(score.top5_bits, n)).astype(np.int64)
+    if metric == "top1_error":
+        return (~st.unpack_bits(score.top1_bits, n)).astype(np.int64)
+    if metric == "localization_error":
+        return (~st.unpack_bits(score.localization_bits, n)).astype(np.int64)
+    if metric == "hierarchical_error":
+        return st.unpack_values(score.hierarchical_costs, n)
+    raise ValueError(f"unknown metric {metric}")
+
+
+def subset_mask(split: Split, n: int) -> np.ndarray:
+    return st.public_subset_mask(n, seed=split.public_subset_seed, fraction=split.public_subset_fraction)
+
+
+def bases_of(split: Split) -> list[str]:
+    bases = [Basis.ALL]
+    if split.visibility == Split.Visibility.PUBLIC_SUBSET:
+        bases += [Basis.PUBLIC, Basis.PRIVATE]
+    if split.visibility == Split.Visibility.LADDER:
+        bases.append(Basis.LADDER)
+    return bases
+
+
+def entry_stats(*, score: Score, split: Split) -> dict:
+    """{basis: {metric: [value, ci_low, ci_high]}} for the image sets this split shows."""
+    stats: dict[str, dict] = {Basis.ALL: {}}
+    mask = subset_mask(split, score.images) if split.visibility == Split.Visibility.PUBLIC_SUBSET else None
+    if mask is not None:
+        stats[Basis.PUBLIC], stats[Basis.PRIVATE] = {}, {}
+    for metric in metrics_of(split):
+        if getattr(score, metric) is None:
+            continue
+        losses = losses_of(score, metric)
+        stats[Basis.ALL][metric] = [getattr(score, metric), *st.bootstrap_ci(losses)]
+        if mask is not None:
+            for basis, part in ((Basis.PUBLIC, losses[mask]), (Basis.PRIVATE, losses[~mask])):
+                stats[basis][metric] = [float(part.mean()), *st.bootstrap_ci(part)]
+    return stats
+
+
+# ---------------------------------------------------------------- writes
+
+def record_entry(*, submission: Submission, score: Score) -> LeaderboardEntry:
+    """Materialize a newly recorded score and re-rank its split. Call inside the transaction
+    that records the score, so the boards never disagree with the scores."""
+    split = Split.objects.select_related("task__year").get(pk=submission.split_id)
+    entry, created = LeaderboardEntry.objects.update_or_create(
+        submission=submission,
+        defaults=dict(split=split, score=score, team_id=submission.team_id, submitted_at=submission.created_at,
+                      stats=entry_stats(score=score, split=split), updated_at=timezone.now()),
+    )
+    if created and split.visibility == Split.Visibility.LADDER:
+        entry.ladder_accepted = _ladder_decision(entry=entry, split=split)
+        entry.save(update_fields=["ladder_accepted"])
+    build_boards(split=split)
+    return entry
+
+
+def _ladder_decision(*, entry: LeaderboardEntry, split: Split) -> bool:
+    shown = (
+        LeaderboardEntry.objects.filter(split=split, team_id=entry.team_id, ladder_accepted=True,
+                                        submission__disqualified=False)
+        .exclude(pk=entry.pk).select_related("score").order_by("-submitted_at", "-pk").first()
+    )
+    metric = split.task.primary_metric
+    shown_losses = losses_of(shown.score, metric) if shown else None
+    return st.ladder_accepts(losses_of(entry.score, metric), shown_losses)
 
 
 def rebuild_leaderboard(*, split: Split) -> None:
     """Recompute the materialized leaderboard of one split from its current scores.
 
-    Called after moderation (disqualify, not comparable, ban) and ground-truth replacement.
-    Idempotent; frozen archives are never touched.
+    Called after moderation (disqualify, not comparable, ban) and ground-truth replacement:
+    entries follow each scored submission's current score, the Ladder is replayed in
+    submission order, and every board is re-rendered. Idempotent; archives are never touched.
     """
-    return None
+    split = Split.objects.select_related("task__year").get(pk=split.pk)
+    with transaction.atomic():
+        current = {
+            score.submission_id: score
+            for score in Score.objects.filter(submission__split=split, is_current=True,
+                                              submission__status=Submission.Status.SCORED)
+            .select_related("submission")
+        }
+        LeaderboardEntry.objects.filter(split=split).exclude(submission_id__in=list(current)).delete()
+        entries = {e.submission_id: e for e in LeaderboardEntry.objects.filter(split=split)}
+        wanted = set(bases_of(split))
+        for submission_id, score in current.items():
+            entry = entries.get(submission_id)
+            if entry and entry.score_id == score.pk and wanted <= set(entry.stats):
+                continue
+            LeaderboardEntry.objects.update_or_create(
+                submission_id=submission_id,
+                defaults=dict(split=split, score=score, team_id=score.submission.team_id,
+                              submitted_at=score.submission.created_at,
+                              stats=entry_stats(score=score, split=split), updated_at=timezone.now()),
+            )
+        _replay_ladder(split=split, scores=current)
+        build_boards(split=split)
+
+
+def _replay_ladder(*, split: Split, scores: dict[int, Score]) -> None:
+    if split.visibility != Split.Visibility.LADDER:
+        return
+    metric = split.task.primary_metric
+    shown: dict[int, np.ndarray] = {}
+    accepted = []
+    rows = LeaderboardEntry.objects.filter(split=split).values_list(
+        "pk", "team_id", "submission_id", "submission__disqualified").order_by("submitted_at", "pk")
+    for pk, team_id, submission_id, disqualified in rows:
+        if disqualified:
+            continue
+        losses = losses_of(scores[submission_id], metric)
+        if st.ladder_accepts(losses, shown.get(team_id)):
+            shown[team_id] = losses
+            accepted.append(pk)
+    LeaderboardEntry.objects.filter(split=split).update(ladder_accepted=False)
+    LeaderboardEntry.objects.filter(pk__in=accepted).update(ladder_accepted=True)
+
+
+# ---------------------------------------------------------------- ranking
+
+@dataclass
+class _Candidate:
+    entry_id: int
+    score_id: int
+    team_id: int
+    team_name: str
+    entry_name: str
+    submitted_at: datetime
+    external_data: bool
+    is_final: bool
+    ladder_accepted: bool
+    stats: dict
+    excluded_reason: str
+    disqualified: bool
+    not_comparable_reason: str | None
+
+
+def _candidates(split: Split, at: datetime) -> list[_Candidate]:
+    fields = ("pk", "score_id", "team_id", "team__name", "team__banned_until", "team__ban_reason",
+              "submission__entry_name", "submitted_at", "submission__external_data", "submission__is_final",
+              "ladder_accepted", "stats", "submission__disqualified", "submission__disqualified_reason",
+              "submission__not_comparable", "submission__not_comparable_reason")
+    out = []
+    for row in LeaderboardEntry.objects.filter(split=split).values_list(*fields):
+        (pk, score_id, team_id, team_name, banned_until, ban_reason, entry_name, submitted_at, external,
+         is_final, ladder, stats, dq, dq_reason, nc, nc_reason) = row
+        reason = ""
+        if dq:
+            reason = f"Disqualified: {dq_reason or 'no reason given'}"
+        elif banned_until is not None and at < banned_until:
+            reason = f"Team banned: {ban_reason or 'no reason given'}"
+        out.append(_Candidate(pk, score_id, team_id, team_name, entry_name, submitted_at, external, is_final,
+                              ladder, stats, reason, dq, (nc_reason or "not directly comparable") if nc else None))
+    return out
+
+
+def _in_track(candidate: _Candidate, track: str) -> bool:
+    return track == Track.COMBINED or candidate.external_data == (track == Track.OUTSIDE)
+
+
+def _select(candidates: list[_Candidate], *, basis: str, rows_mode: str, primary: str) -> list[_Candidate]:
+    """Which entries appear: per team its best, its final ones, its Ladder-shown one, or all."""
+    candidates = [c for c in candidates if c.stats.get(_stats_basis(basis), {}).get(primary)]
+    if basis == Basis.LADDER:
+        shown: dict[int, _Candidate] = {}
+        for c in sorted(candidates, key=lambda c: (c.submitted_at, c.entry_id)):
+            if c.ladder_accepted:
+                shown[c.team_id] = c
+        return list(shown.values())
+    if rows_mode == ChallengeYear.LeaderboardRows.ALL_ENTRIES:
+        return candidates
+    by_team: dict[int, list[_Candidate]] = {}
+    for c in candidates:
+        by_team.setdefault(c.team_id, []).append(c)
+    chosen = []
+    for team_entries in by_team.values():
+        finals = [c for c in team_entries if c.is_final]
+        if rows_mode == ChallengeYear.LeaderboardRows.FINAL_PER_TEAM and finals:
+            chosen.extend(finals)
+        else:  # best per team; a team that selected no final entries is shown by its best (as Kaggle does)
+            chosen.append(min(team_entries, key=lambda c: (key_value(c, basis, primary), c.submitted_at, c.entry_id)))
+    return chosen
+
+
+def _stats_basis(basis: str) -> str:
+    return Basis.ALL if basis == Basis.LADDER else basis
+
+
+def key_value(c: _Candidate, basis: str, primary: str) -> float:
+    return rounded(c.stats[_stats_basis(basis)][primary][0])
+
+
+_pair_memo: dict[tuple[int, int, str, str], st.PairedResult] = {}
+
+
+def _paired_results(split: Split, ranked: list[_Candidate], basis: str, primary: str) -> list:
+    """Each ranked entry against the next, on the basis' images; memoized per pair of scores
+    (a score's bits never change), so a new score costs two or three tests, not a thousand."""
+    pairs = [(a.score_id, b.score_id, basis, primary) for a, b in zip(ranked, ranked[1:])]
+    missing = {sid for a, b, *_ in pairs if (a, b, basis, primary) not in _pair_memo for sid in (a, b)}
+    if missing:
+        losses = {s.pk: losses_of(s, primary) for s in Score.objects.filter(pk__in=missing)}
+        mask = None
+        for a, b, *_ in pairs:
+            if (a, b, basis, primary) in _pair_memo:
+                continue
+            la, lb = losses[a], losses[b]
+            if basis in (Basis.PUBLIC, Basis.PRIVATE):
+                mask = subset_mask(split, la.size) if mask is None or mask.size != la.size else mask
+                part = mask if basis == Basis.PUBLIC else ~mask
+                la, lb = la[part], lb[part]
+            _pair_memo[(a, b, basis, primary)] = st.paired_test(la, lb)
+    return [_pair_memo[p] for p in pairs] + [None]
+
+
+def rank_rows(*, split: Split, basis: str, track: str, at: datetime | None = None) -> list[dict]:
+    """The ranked, rounded rows of one board (ranked entries first, then excluded ones)."""
+    at = at or timezone.now()
+    year, primary, metrics = split.task.year, split.task.primary_metric, metrics_of(split)
+    everything = [c for c in _candidates(split, at) if _in_track(c, track)]
+    rows_mode = year.leaderboard_rows
+    shown = _select([c for c in everything if not c.disqualified], basis=basis, rows_mode=rows_mode, primary=primary)
+    ranked = sorted((c for c in shown if not c.excluded_reason),
+                    key=lambda c: (key_value(c, basis, primary), c.submitted_at, c.entry_id))
+    excluded = []
+    if year.excluded_display == ChallengeYear.ExcludedDisplay.STRUCK:
+        struck = [c for c in shown if c.excluded_reason]
+        struck += [c for c in _select(everything, basis=basis, rows_mode=rows_mode, primary=primary) if c.disqualified]
+        excluded = sorted(struck, key=lambda c: (key_value(c, basis, primary), c.submitted_at, c.entry_id))
+    tests = _paired_results(split, ranked, basis, primary)
+    groups = st.tie_groups([bool(t and t.a_significantly_better) for t in tests[:-1]] + [False])
+    members: dict[int, list[int]] = {}
+    for position, group in enumerate(groups, start=1):
+        members.setdefault(group, []).append(position)
+    rows, rank, previous = [], 0, None
+    for position, (c, test, group) in enumerate(zip(ranked, tests, groups), start=1):
+        value = key_value(c, basis, primary)
+        if value != previous:
+            rank, previous = position, value
+        rows.append(_row(c, basis, metrics, position=position, rank=rank, test=test, group=group,
+                         tied_with=[p for p in members[group] if p != position]))
+    for c in excluded:
+        rows.append(_row(c, basis, metrics, position=None, rank=None, test=None, group=None, tied_with=[]))
+    return rows
+
+
+def _row(c: _Candidate, basis: str, metrics: list[str], *, position, rank, test, group, tied_with) -> dict:
+    values = c.stats[_stats_basis(basis)]
+    return {
+        "position": position,
+        "rank": rank,
+        "team": {"id": c.team_id, "name": c.team_name, "url": reverse("teams:detail", args=[c.team_id])},
+        "entry": c.entry_name,
+        "submitted_at": c.submitted_at.isoformat(),
+        "outside_data": c.external_data,
+        "scores": {
+            m: {"value": rounded(values[m][0]), "ci_low": rounded(values[m][1]), "ci_high": rounded(values[m][2])}
+            for m in metrics if m in values
+        },
+        "better_than_next": None if test is None else test.a_significantly_better,
+        "p_value_next": None if test is None else rounded(test.p_value),
+        "tie_group": group,
+        "tied_with": tied_with,
+        "not_comparable": c.not_comparable_reason,
+        "excluded": c.excluded_reason or None,
+    }
+
+
+# ---------------------------------------------------------------- rendering and storage
+
+def _render_rows(rows: list[dict], metrics: list[str]) -> str:
+    shaped = [{**row, "cells": [row["scores"].get(m) for m in metrics],
+               "when": datetime.fromisoformat(row["submitted_at"]).strftime("%Y-%m-%d %H:%M UTC")} for row in rows]
+    return render_to_string("leaderboards/_rows.html", {"rows": shaped, "labels": [METRIC_LABELS[m] for m in metrics]})
+
+
+def build_boards(*, split: Split) -> None:
+    """Rank and store every board of a split (each basis it shows, each track), pre-rendered."""
+    split = Split.objects.select_related("task__year").get(pk=split.pk)
+    metrics = metrics_of(split)
+    LeaderboardBoard.objects.filter(split=split).exclude(basis__in=bases_of(split)).delete()
+    for basis in bases_of(split):
+        for track in Track.values:
+            rows = rank_rows(split=split, basis=basis, track=track)
+            chunks = [rows[i:i + PAGE_SIZE] for i in range(0, len(rows), PAGE_SIZE)] or [[]]
+            board, _ = LeaderboardBoard.objects.update_or_create(
+                split=split, basis=basis, track=track,
+                defaults=dict(n_rows=len(rows), n_pages=len(chunks), rows=rows, built_at=timezone.now()),
+            )
+            board.pages.all().delete()
+            LeaderboardPage.objects.bulk_create(
+                LeaderboardPage(board=board, number=number, html=_render_rows(chunk, metrics),
+                                json=_page_json(split, basis, track, number, len(chunks), len(rows), chunk))
+                for number, chunk in enumerate(chunks, start=1)
+            )
+
+
+def _page_json(split: Split, basis: str, track: str, number: int, pages: int, count: int, rows: list) -> str:
+    return json.dumps({
+        "frozen": False, "year": split.task.year.slug, "task": split.task.slug, "split": split.name, "track": track,
+        "basis": basis, "primary_metric": split.task.primary_metric, "count": count, "page": number,
+        "pages": pages, "rule": ranking_rule(split), "entries": rows,
+    }, separators=(",", ":"))
+
+
+# ---------------------------------------------------------------- the results date
+
+def final_basis(split: Split) -> str:
+    """The images the final ranking is computed on: the hidden rest for a public-subset split."""
+    return Basis.PRIVATE if split.visibility == Split.Visibility.PUBLIC_SUBSET else Basis.ALL
+
+
+def freeze_results(*, split: Split, at: datetime | None = None) -> list[LeaderboardArchive]:
+    """Publish the final ranking of a split once its year's results date has passed.
+
+    Stores, per track, the rendered rows and the JSON and CSV exports with their SHA-256.
+    Never overwrites: an archive that exists is returned as it is. Returns [] before the date.
+    """
+    split = Split.objects.select_related("task__year").get(pk=split.pk)
+    if not split.task.year.results_are_out(at):
+        return []
+    archives = []
+    for track in Track.values:
+        existing = LeaderboardArchive.objects.filter(split=split, track=track).first()
+        if existing:
+            archives.append(existing)
+            continue
+        basis, frozen_at = final_basis(split), at or timezone.now()
+        rows = rank_rows(split=split, basis=basis, track=track, at=frozen_at)
+        payload = {
+            "frozen": True, "count": len(rows), "page": 1, "pages": 1, "year": split.task.year.slug, "task": split.task.slug, "split": split.name, "track": track,
+            "basis": basis, "primary_metric": split.task.primary_metric, "frozen_at": frozen_at.isoformat(),
+            "rule": ranking_rule(split), "entries": rows,
+        }
+        json_text = json.dumps(payload, indent=1, sort_keys=True)
+        csv_text = _csv(rows, metrics_of(split))
+        try:
+            with transaction.atomic():
+                archives.append(LeaderboardArchive.objects.create(
+                    split=split, track=track, basis=basis, frozen_at=frozen_at,
+                    html=_render_rows(rows, metrics_of(split)),
+                    json_text=json_text, json_sha256=hashlib.sha256(json_text.encode()).hexdigest(),
+                    csv_text=csv_text, csv_sha256=hashlib.sha256(csv_text.encode()).hexdigest(),
+                ))
+        except IntegrityError:  # another worker froze it first; theirs is the published one
+            archives.append(LeaderboardArchive.objects.get(split=split, track=track))
+    return archives
+
+
+def _csv(rows: list[dict], metrics: list[str]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    header = ["rank", "team", "entry", "submitted_at", "outside_data"]
+    for m in metrics:
+        header += [m, f"{m}_ci_low", f"{m}_ci_high"]
+    writer.writerow(header + ["better_than_next", "p_value_next", "tie_group", "not_comparable", "excluded"])
+    for r in rows:
+        line = [r["rank"] or "", r["team"]["name"], r["entry"], r["submitted_at"], r["outside_data"]]
+        for m in metrics:
+            s = r["scores"].get(m) or {}
+            line += [_fixed(s.get("value")), _fixed(s.get("ci_low")), _fixed(s.get("ci_high"))]
+        line += ["" if r["better_than_next"] is None else r["better_than_next"], _fixed(r["p_value_next"]),
+                 r["tie_group"] or "", r["not_comparable"] or "", r["excluded"] or ""]
+        writer.writerow(line)
+    return out.getvalue()
+
+
+def _fixed(value: float | None) -> str:
+    return "" if value is None else f"{value:.{DECIMALS}f}"
+
+
+def freeze_due_results(*, at: datetime | None = None) -> int:
+    """Freeze every split whose year's results date has passed and that has no archive yet
+    (run periodically by score_pending). Returns how many archives were created."""
+    at = at or timezone.now()
+    due = Split.objects.filter(task__year__results_at__lte=at, task__year__is_historical=False,
+                               task__year__status=ChallengeYear.Status.PUBLISHED)
+    due = due.exclude(pk__in=LeaderboardArchive.objects.values("split_id"))
+    created = 0
+    for split in due.distinct():
+        before = LeaderboardArchive.objects.filter(split=split).count()
+        created += len(freeze_results(split=split, at=at)) - before
+    return created
+
+
+# ---------------------------------------------------------------- what a viewer may see
+
+@dataclass
+class BoardView:
+    """What one viewer may see of a split's leaderboard on one track, decided in one place."""
+
+    split: Split
+    track: str
+    basis: str | None  # None: nothing may be shown yet
+    explanation: str
+    organizer: bool = False
+    page: LeaderboardPage | None = None
+    archive: LeaderboardArchive | None = None
+
+
+def viewer_basis(*, split: Split, user, at: datetime | None = None) -> tuple[str | None, str]:
+    """Which board this viewer may see, and why. Organizers always see raw scores on all images;
+    everyone else follows the split's visibility rule until the results date."""
+    if is_organizer(user):
+        return Basis.ALL, "Organizer view: raw scores on all images, whatever the visibility rule."
+    if split.task.year.results_are_out(at):
+        return final_basis(split), "Final results."
+    rule = split.visibility
+    if rule == Split.Visibility.IMMEDIATE:
+        return Basis.ALL, "Scores on all images of this split, live."
+    if rule == Split.Visibility.PUBLIC_SUBSET:
+        return Basis.PUBLIC, ("Live scores on a fixed, secret subset of the images; the final ranking "
+                              "uses the rest and is published at the results date.")
+    if rule == Split.Visibility.LADDER:
+        return Basis.LADDER, ("Ladder: a team's shown score changes only when a new submission beats its "
+                              "shown best significantly (paired test on the same images); otherwise the "
+                              "previous best is shown again.")
+    return None, "Scores on this split are hidden until the results are announced."
+
+
+def board_for_viewer(*, split: Split, track: str, user, page: int = 1, at: datetime | None = None) -> BoardView:
+    """The page of the board (or the frozen archive) this viewer may see. A constant number of
+    queries whatever the board's size: one page row, and the archive after the results date."""
+    basis, explanation = viewer_basis(split=split, user=user, at=at)
+    view = BoardView(split=split, track=track, basis=basis, explanation=explanation,
+                     organizer=basis is not None and is_organizer(user))
+    if basis is None:
+        return view
+    if split.task.year.results_are_out(at) and not view.organizer:
+        view.archive = LeaderboardArchive.objects.filter(split=split, track=track).first()
+        if view.archive:
+            return view
+    view.page = (
+        LeaderboardPage.objects.select_related("board")
+        .filter(board__split=split, board__basis=basis, board__track=track, number=page).first()
+    )
+    return view
+
+
+def visible_scores(*, submission: Submission, user, at: datetime | None = None) -> dict | None:
+    """The scores of one submission that this viewer may see (for the submission page and API):
+    {"basis", "scores": {metric: [value, low, high]}, "ladder_accepted"}, or None while hidden."""
+    split = submission.split
+    basis, _ = viewer_basis(split=split, user=user, at=at)
+    entry = LeaderboardEntry.objects.filter(submission=submission).first()
+    if basis is None or entry is None:
+        return None
+    if basis == Basis.LADDER and not entry.ladder_accepted:
+        # The Ladder shows the team's previous best again; the new score itself stays hidden.
+        entry = (LeaderboardEntry.objects.filter(split=split, team_id=entry.team_id, ladder_accepted=True,
+                                                 submitted_at__lte=entry.submitted_at)
+                 .order_by("-submitted_at", "-pk").first()) or entry
+    values = entry.stats.get(_stats_basis(basis), {})
+    return {"basis": basis, "ladder_accepted": entry.ladder_accepted if basis == Basis.LADDER else None,
+            "scores": {m: [rounded(v) for v in triple] for m, triple in values.items()}}
+
+
+def split_for_viewer(*, slug: str, task_slug: str, split_name: str, user) -> Split:
+    """A split with its task and year in one query; 404 unless the year is visible to the viewer."""
+    split = (Split.objects.select_related("task__year")
+             .filter(task__year__slug=slug, task__slug=task_slug, name=split_name).first())
+    if split is None or not (split.task.year.is_published() or is_organizer(user)):
+        raise Http404("No such leaderboard.")
+    return split
+
+
+def track_from(value: str | None) -> str:
+    """The track named in a query string (combined by default); ValueError for an unknown one."""
+    track = value or Track.COMBINED
+    if track not in Track.values:
+        raise ValueError(f"Unknown track {track!r}; use one of {', '.join(Track.values)}.")
+    return track
+
+
+def page_from(value: str | None) -> int:
+    try:
+        return max(int(value or 1), 1)
+    except ValueError:
+        return 1
+
+
+def board_json(view: BoardView) -> str:
+    """The API body for a BoardView: the stored JSON, prefixed with what this viewer is told."""
+    head = '{"visible":%s,"explanation":%s,' % ("false" if view.basis is None else "true", json.dumps(view.explanation))
+    stored = view.archive.json_text if view.archive else view.page.json if view.page else None
+    if stored is None:
+        split = view.split
+        stored = json.dumps({
+            "frozen": False, "year": split.task.year.slug, "task": split.task.slug, "split": split.name,
+            "track": view.track, "basis": view.basis, "primary_metric": split.task.primary_metric,
+            "rule": ranking_rule(split), "count": 0, "page": 1, "pages": 0, "entries": [],
+        })
+    return head + stored.lstrip()[1:]

@@ -5,5 +5,10 @@ from submissions import leaderboard_views as views
 app_name = "leaderboards"
 
 urlpatterns = [
-    path("years/<slug:slug>/tasks/<slug:task>/<str:split>/leaderboard/", views.leaderboard, name="leaderboard"),
+    path("years/<slug:slug>/tasks/<slug:task>/<str:split>/leaderboard/", views.leaderboard_page, name="leaderboard"),
+    path("leaderboards/archive/<uuid:public_id>/", views.archive_page, name="archive"),
+    path("leaderboards/archive/<uuid:public_id>.<str:fmt>", views.archive_export, name="archive-export"),
+    path("history/", views.history_page, name="history"),
+    path("history/<slug:slug>/", views.history_year, name="history-year"),
+    path("submissions/<int:pk>/classes/", views.per_class, name="per-class"),
 ]

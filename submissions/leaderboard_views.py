@@ -1,13 +1,57 @@
-from django.shortcuts import render
+"""Leaderboard, archive, history and per-class pages: thin views over selectors."""
 
-from challenge import selectors as challenge_selectors
-from submissions import selectors
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from submissions import history, leaderboard, per_class as per_class_report
+from submissions.models import LeaderboardArchive
 
 
-def leaderboard(request, slug, task, split):
-    year = challenge_selectors.year_for_viewer(slug=slug, user=request.user)
-    split_obj = challenge_selectors.split_of(year=year, task_slug=task, split_name=split)
-    visible = split_obj.scores_are_public()
-    rows = selectors.simple_leaderboard(split=split_obj) if visible else []
-    context = {"year": year, "split": split_obj, "rows": rows, "visible": visible}
-    return render(request, "submissions/leaderboard.html", context)
+@require_GET
+def leaderboard_page(request, slug, task, split):
+    split_obj = leaderboard.split_for_viewer(slug=slug, task_slug=task, split_name=split, user=request.user)
+    try:
+        track = leaderboard.track_from(request.GET.get("track"))
+    except ValueError as exc:
+        raise Http404(str(exc)) from exc
+    page = leaderboard.page_from(request.GET.get("page"))
+    view = leaderboard.board_for_viewer(split=split_obj, track=track, user=request.user, page=page)
+    context = {"year": split_obj.task.year, "split": split_obj, "view": view, "tracks": leaderboard.Track.choices,
+               "rule": leaderboard.ranking_rule(split_obj), "page_number": page}
+    return render(request, "leaderboards/leaderboard.html", context)
+
+
+@require_GET
+def archive_page(request, public_id):
+    archive = get_object_or_404(LeaderboardArchive.objects.select_related("split__task__year"), public_id=public_id)
+    return render(request, "leaderboards/archive.html", {"archive": archive, "split": archive.split,
+                                                         "year": archive.split.task.year})
+
+
+@require_GET
+def archive_export(request, public_id, fmt):
+    archive = get_object_or_404(LeaderboardArchive, public_id=public_id)
+    if fmt not in ("csv", "json"):
+        raise Http404("Exports are CSV or JSON.")
+    body, content_type = (archive.json_text, "application/json") if fmt == "json" else (archive.csv_text, "text/csv")
+    response = HttpResponse(body.encode(), content_type=f"{content_type}; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="leaderboard-{archive.public_id}.{fmt}"'
+    response["X-Content-SHA256"] = archive.json_sha256 if fmt == "json" else archive.csv_sha256
+    return response
+
+
+@require_GET
+def history_page(request):
+    return render(request, "leaderboards/history.html", history.history_context())
+
+
+@require_GET
+def history_year(request, slug):
+    return render(request, "leaderboards/history_year.html", history.year_context(slug=slug))
+
+
+@require_GET
+def per_class(request, pk):
+    report = per_class_report.report_for_viewer(pk=pk, user=request.user)
+    return render(request, "leaderboards/per_class.html", {"report": report, "submission": report.submission})

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from challenge.models import Membership, Split, Team
 from challenge.services import read_private_file, store_private_file
-from submissions import integrity, quotas, scoring
+from submissions import integrity, leaderboard, quotas, scoring
 from submissions.ledger import append_record, score_recorded_payload, submission_received_payload
 from submissions.models import LedgerRecord, Score, Submission
 from submissions.truth import scoring_class_set, scoring_ground_truth
@@ -216,6 +216,7 @@ def record_score(*, submission: Submission, result: "scoring.Result", ground_tru
         warnings=list(result.warnings),
     )
     append_record(kind=LedgerRecord.Kind.SCORE_RECORDED, payload=score_recorded_payload(score))
+    leaderboard.record_entry(submission=submission, score=score)
     return score
 
 

@@ -4,3 +4,4 @@ from submissions.models.integrity import *  # noqa: F401,F403
 from submissions.models.leaderboard import *  # noqa: F401,F403
 from submissions.models.rescoring import *  # noqa: F401,F403
 from submissions.models.ledger import *  # noqa: F401,F403
+from submissions.models.history import *  # noqa: F401,F403

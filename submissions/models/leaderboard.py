@@ -1,1 +1,111 @@
-__all__: list[str] = []
+"""Materialized leaderboards: one entry per scored submission, rendered boards, frozen archives.
+
+Everything a page or the API shows is computed when a score is recorded (or a moderation
+decision rebuilds the split), never per request.
+"""
+
+__all__ = ["LeaderboardArchive", "LeaderboardBoard", "LeaderboardEntry", "LeaderboardPage"]
+
+import uuid
+
+from django.db import models
+from django.utils import timezone
+
+
+class Basis(models.TextChoices):
+    """Which images (or which filter) a board's scores are computed on."""
+
+    ALL = "all", "All images of the split"
+    PUBLIC = "public", "The public subset (live scores)"
+    PRIVATE = "private", "The rest of the images (the final ranking)"
+    LADDER = "ladder", "All images, through the Ladder"
+
+
+class Track(models.TextChoices):
+    PROVIDED = "provided", "Provided data only"
+    OUTSIDE = "outside", "With outside data"
+    COMBINED = "combined", "Combined"
+
+
+class LeaderboardEntry(models.Model):
+    """One scored submission as boards show it: metrics and 95% bootstrap intervals per basis.
+
+    `stats` is {basis: {metric: [value, ci_low, ci_high]}}, computed once per score.
+    `ladder_accepted` records whether this submission moved its team's shown Ladder score.
+    """
+
+    Basis = Basis
+    Track = Track
+
+    split = models.ForeignKey("challenge.Split", on_delete=models.CASCADE, related_name="leaderboard_entries")
+    submission = models.OneToOneField(
+        "submissions.Submission", on_delete=models.CASCADE, related_name="leaderboard_entry"
+    )
+    score = models.ForeignKey("submissions.Score", on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey("challenge.Team", on_delete=models.CASCADE, related_name="+")
+    submitted_at = models.DateTimeField()
+    stats = models.JSONField(default=dict)
+    ladder_accepted = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["split", "submitted_at", "submission_id"]
+        indexes = [models.Index(fields=["split", "team", "submitted_at"])]
+
+
+class LeaderboardBoard(models.Model):
+    """One ranked, rendered board of a split: a basis and a track. Rebuilt, never per request."""
+
+    Basis = Basis
+    Track = Track
+
+    split = models.ForeignKey("challenge.Split", on_delete=models.CASCADE, related_name="leaderboard_boards")
+    basis = models.CharField(max_length=8, choices=Basis.choices)
+    track = models.CharField(max_length=8, choices=Track.choices)
+    n_rows = models.PositiveIntegerField(default=0)
+    n_pages = models.PositiveIntegerField(default=0)
+    # The full ranked rows (rounded), for freezing and for the winners on the history page.
+    rows = models.JSONField(default=list)
+    built_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["split", "basis", "track"], name="leaderboard_board_unique")
+        ]
+
+
+class LeaderboardPage(models.Model):
+    """One page of a board, pre-rendered as an HTML table body and as JSON bytes."""
+
+    board = models.ForeignKey(LeaderboardBoard, on_delete=models.CASCADE, related_name="pages")
+    number = models.PositiveIntegerField()
+    html = models.TextField()
+    json = models.TextField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["board", "number"], name="leaderboard_page_unique")]
+
+
+class LeaderboardArchive(models.Model):
+    """The final ranking of a split and track as published at the results date.
+
+    The rendered exports and their SHA-256 are stored once; no code path updates them, so
+    later moderation or rescoring cannot alter what was published.
+    """
+
+    Track = Track
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    split = models.ForeignKey("challenge.Split", on_delete=models.PROTECT, related_name="leaderboard_archives")
+    track = models.CharField(max_length=8, choices=Track.choices)
+    basis = models.CharField(max_length=8, choices=Basis.choices)
+    frozen_at = models.DateTimeField(default=timezone.now)
+    html = models.TextField()
+    json_text = models.TextField()
+    json_sha256 = models.CharField(max_length=64)
+    csv_text = models.TextField()
+    csv_sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["split", "track"]
+        constraints = [models.UniqueConstraint(fields=["split", "track"], name="leaderboard_archive_once")]

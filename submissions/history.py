@@ -1,0 +1,100 @@
+"""The challenge's history: published ILSVRC results (2010–2017) loaded from the shipped CSV,
+the history page with its chart, and one page per historical year."""
+
+import csv
+from pathlib import Path
+
+from django.db import transaction
+from django.http import Http404
+
+from challenge.models import ChallengeYear, ClassSet, Task
+from challenge.services import SHIPPED_ILSVRC2012, import_ilsvrc2012
+from submissions.charts import Point, line_chart_svg
+from submissions.models import HistoricalResult
+
+HISTORICAL_CSV = SHIPPED_ILSVRC2012 / "historical_results.csv"
+HUMAN_TOP5_ERROR = 0.051
+HUMAN_SOURCE = "Russakovsky et al. 2015, IJCV, Sec. 6.4 (one trained annotator, 1,500 test images)"
+TASKS = {
+    "cls": ("classification", "Classification", Task.Kind.CLASSIFICATION),
+    "clsloc": ("localization", "Classification with localization", Task.Kind.LOCALIZATION),
+}
+
+
+def _float(value: str) -> float | None:
+    return float(value) if value.strip() else None
+
+
+@transaction.atomic
+def load_history(*, path: Path = HISTORICAL_CSV) -> int:
+    """Create or refresh the historical years (slugs like ilsvrc2012), their tasks and results.
+
+    Idempotent: a task's rows are replaced as a whole. Every row is stored with its source and
+    verification status; pages show only `yes` and `partial` ones. Returns the rows loaded.
+    Raises ValueError for a row with an unknown task or verification status.
+    """
+    class_set = ClassSet.objects.filter(slug="ilsvrc2012").first() or import_ilsvrc2012()
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    by_task: dict[tuple[str, str], list[dict]] = {}
+    for row in rows:
+        if row["task"] not in TASKS or row["verified"] not in HistoricalResult.Verified.values:
+            raise ValueError(f"unknown task or verification status in {row}")
+        by_task.setdefault((row["year"], row["task"]), []).append(row)
+    for (year_number, task_code), task_rows in by_task.items():
+        year, _ = ChallengeYear.objects.update_or_create(
+            slug=f"ilsvrc{year_number}",
+            defaults=dict(title=f"ILSVRC {year_number}", class_set=class_set, is_historical=True,
+                          status=ChallengeYear.Status.PUBLISHED,
+                          description=f"Published results of the ImageNet Large Scale Visual Recognition "
+                                      f"Challenge {year_number}, with their sources."),
+        )
+        slug, title, kind = TASKS[task_code]
+        task, _ = Task.objects.update_or_create(
+            year=year, slug=slug, defaults=dict(title=title, kind=kind, position=0 if task_code == "cls" else 1))
+        task.historical_results.all().delete()
+        HistoricalResult.objects.bulk_create(
+            HistoricalResult(task=task, position=position, team_name=row["team"], entry=row["entry"],
+                             extra_training_data=row["extra_training_data"],
+                             top5_cls_error=_float(row["top5_cls_error"]), top5_loc_error=_float(row["top5_loc_error"]),
+                             source=row["source"], verified=row["verified"])
+            for position, row in enumerate(task_rows, start=1)
+        )
+    return len(rows)
+
+
+def winners_by_year() -> list[HistoricalResult]:
+    """The lowest shown top-5 classification error of each historical year, oldest first."""
+    best: dict[str, HistoricalResult] = {}
+    shown = (HistoricalResult.objects.shown().filter(task__slug="classification", top5_cls_error__isnull=False,
+                                                     task__year__status=ChallengeYear.Status.PUBLISHED)
+             .select_related("task__year").order_by("task__year__slug", "top5_cls_error", "position"))
+    for result in shown:
+        best.setdefault(result.task.year.slug, result)
+    return list(best.values())
+
+
+def history_context() -> dict:
+    winners = winners_by_year()
+    points = [Point(w.task.year.slug.removeprefix("ilsvrc"), w.top5_cls_error, w.team_name,
+                    confirmed=w.verified == HistoricalResult.Verified.YES) for w in winners]
+    chart = line_chart_svg(
+        points=points,
+        title="Winning top-5 classification error by year",
+        description="Line chart. " + "; ".join(f"{p.x_label}: {p.label}, {p.value * 100:.2f}%" for p in points)
+        + f". Reference line: human top-5 error about {HUMAN_TOP5_ERROR * 100:.1f}% ({HUMAN_SOURCE}).",
+        reference=(HUMAN_TOP5_ERROR, f"Human error ≈ {HUMAN_TOP5_ERROR * 100:.1f}% (Russakovsky et al. 2015)"),
+        y_max=0.30,
+    )
+    years = ChallengeYear.objects.published().order_by("slug")
+    return {"chart": chart, "winners": winners, "historical_years": [y for y in years if y.is_historical],
+            "site_years": [y for y in years if not y.is_historical], "human_error": HUMAN_TOP5_ERROR,
+            "human_source": HUMAN_SOURCE}
+
+
+def year_context(*, slug: str) -> dict:
+    year = ChallengeYear.objects.published().filter(slug=slug, is_historical=True).first()
+    if year is None:
+        raise Http404("No such historical year.")
+    tasks = [(task, list(task.historical_results.shown())) for task in year.tasks.all()]
+    return {"year": year, "tasks": tasks}

@@ -1,0 +1,84 @@
+"""The leaderboard API: one read operation, served from the pre-rendered JSON of a board page."""
+
+import json
+
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.views import APIView
+
+from submissions import leaderboard
+
+
+class ScoreSerializer(serializers.Serializer):
+    value = serializers.FloatField(help_text="Rounded to 5 decimals.")
+    ci_low = serializers.FloatField(help_text="95% bootstrap confidence interval over images, low end.")
+    ci_high = serializers.FloatField(help_text="95% bootstrap confidence interval over images, high end.")
+
+
+class TeamRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    url = serializers.CharField(help_text="The team's public page.")
+
+
+class EntrySerializer(serializers.Serializer):
+    position = serializers.IntegerField(allow_null=True, help_text="Row number among ranked entries; null when excluded.")
+    rank = serializers.IntegerField(allow_null=True, help_text="Shared by entries with equal rounded scores.")
+    team = TeamRefSerializer()
+    entry = serializers.CharField()
+    submitted_at = serializers.DateTimeField()
+    outside_data = serializers.BooleanField()
+    scores = serializers.DictField(child=ScoreSerializer(), help_text="By metric: top5_error, top1_error, ...")
+    better_than_next = serializers.BooleanField(allow_null=True, help_text="Significantly better than the next entry "
+                                                "(McNemar's paired test, p < 0.05).")
+    p_value_next = serializers.FloatField(allow_null=True)
+    tie_group = serializers.IntegerField(allow_null=True, help_text="Entries in one group are statistically tied.")
+    tied_with = serializers.ListField(child=serializers.IntegerField(), help_text="Positions of the tied entries.")
+    not_comparable = serializers.CharField(allow_null=True, help_text="Why the entry is not directly comparable.")
+    excluded = serializers.CharField(allow_null=True, help_text="Disqualification or ban, with its reason.")
+
+
+class LeaderboardSerializer(serializers.Serializer):
+    visible = serializers.BooleanField(help_text="False while the split's scores are hidden.")
+    explanation = serializers.CharField()
+    frozen = serializers.BooleanField(help_text="True for the final results archived at the results date.")
+    year = serializers.CharField()
+    task = serializers.CharField()
+    split = serializers.CharField()
+    track = serializers.CharField()
+    basis = serializers.CharField(allow_null=True, help_text="all, public (live subset), private (final) or ladder.")
+    primary_metric = serializers.CharField()
+    rule = serializers.CharField()
+    count = serializers.IntegerField()
+    page = serializers.IntegerField()
+    pages = serializers.IntegerField()
+    entries = EntrySerializer(many=True)
+
+
+class LeaderboardApi(APIView):
+    """The ranked entries of a year's task on one split and track, as the caller may see them."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="leaderboard",
+        parameters=[
+            OpenApiParameter("split", OpenApiTypes.STR, enum=["val", "test"], default="val"),
+            OpenApiParameter("track", OpenApiTypes.STR, enum=list(leaderboard.Track.values), default="combined"),
+            OpenApiParameter("page", OpenApiTypes.INT, default=1, description=f"{leaderboard.PAGE_SIZE} entries a page"),
+        ],
+        responses=LeaderboardSerializer,
+    )
+    def get(self, request, slug, task):
+        split = leaderboard.split_for_viewer(slug=slug, task_slug=task, split_name=request.GET.get("split", "val"),
+                                             user=request.user)
+        try:
+            track = leaderboard.track_from(request.GET.get("track"))
+        except ValueError as exc:
+            return HttpResponse(json.dumps({"detail": str(exc)}), status=400, content_type="application/json")
+        view = leaderboard.board_for_viewer(split=split, track=track, user=request.user,
+                                            page=leaderboard.page_from(request.GET.get("page")))
+        return HttpResponse(leaderboard.board_json(view), content_type="application/json")
