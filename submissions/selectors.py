@@ -74,27 +74,6 @@ def integrity_flags(*, year=None, reviewed: bool | None = None):
     return flags
 
 
-def simple_leaderboard(*, split: Split) -> list[dict]:
-    """Best scored entry per team, lowest primary error first; ties go to the earlier one."""
-    metric = split.task.primary_metric
-    best: dict[int, dict] = {}
-    scored = (
-        Submission.objects.scored()
-        .filter(split=split, scores__is_current=True)
-        .select_related("team")
-        .values("team_id", "team__name", "entry_name", "created_at",
-                "scores__top1_error", "scores__top5_error", f"scores__{metric}")
-        .order_by(f"scores__{metric}", "created_at")
-    )
-    for row in scored:
-        best.setdefault(row["team_id"], row)
-    rows = list(best.values())
-    for rank, row in enumerate(rows, start=1):
-        row["rank"] = rank
-        row["primary"] = row[f"scores__{metric}"]
-    return rows
-
-
 def final_entry_choices(*, team: Team, year) -> list[dict]:
     """Per split of the year: the team's submissions, the viewer-visible score of each, and
     which count as final (marked, or the default choice when none is marked)."""
