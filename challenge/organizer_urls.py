@@ -1,3 +1,17 @@
+from django.urls import path
+
+from challenge.organizer import data, years
+
 app_name = "organize"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", years.dashboard, name="dashboard"),
+    path("audit/", data.audit_log, name="audit"),
+    path("years/new/", years.year_create, name="year-create"),
+    path("years/<slug:slug>/", years.year_overview, name="year"),
+    path("years/<slug:slug>/edit/", years.year_edit, name="year-edit"),
+    path("years/<slug:slug>/tasks/new/", years.task_edit, name="task-create"),
+    path("years/<slug:slug>/tasks/<slug:task_slug>/edit/", years.task_edit, name="task-edit"),
+    path("years/<slug:slug>/files/", data.data_files, name="data-files"),
+    path("years/<slug:slug>/files/<int:pk>/remove/", data.data_file_remove, name="data-file-remove"),
+]

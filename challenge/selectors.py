@@ -3,7 +3,7 @@
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 
-from challenge.models import ChallengeYear, Membership, Split, Task, Team
+from challenge.models import AuditEntry, ChallengeYear, DataFile, GroundTruth, Membership, Split, Task, Team
 
 
 def visible_years(*, user):
@@ -33,3 +33,49 @@ def split_of(*, year: ChallengeYear, task_slug: str, split_name: str) -> Split:
 
 def task_of(*, year: ChallengeYear, task_slug: str) -> Task:
     return get_object_or_404(Task, year=year, slug=task_slug)
+
+
+# ---- Organizer pages ----
+
+def organizer_years():
+    return ChallengeYear.objects.select_related("class_set").prefetch_related("tasks").order_by("-created_at")
+
+
+def year_for_organizer(*, slug: str) -> ChallengeYear:
+    return get_object_or_404(ChallengeYear.objects.select_related("class_set"), slug=slug)
+
+
+def splits_with_ground_truth(*, year: ChallengeYear) -> list[Split]:
+    """Every split of the year, each with `ground_truth` set to its current version (or None)."""
+    splits = list(Split.objects.filter(task__year=year).select_related("task").order_by("task__position", "task__slug", "-name"))
+    current = {gt.split_id: gt for gt in GroundTruth.objects.filter(split__in=splits, is_current=True)}
+    for split in splits:
+        split.ground_truth = current.get(split.pk)
+    return splits
+
+
+def audit_entries(*, year: ChallengeYear | None = None):
+    entries = AuditEntry.objects.select_related("actor", "year")
+    return entries.filter(year=year) if year else entries
+
+
+def test_commitments(*, year: ChallengeYear) -> list[GroundTruth]:
+    """The public SHA-256 commitments of a published year's test ground truth (none for drafts)."""
+    if not year.is_published():
+        return []
+    return list(
+        GroundTruth.objects.filter(split__task__year=year, split__name=Split.Name.TEST, is_current=True)
+        .select_related("split__task").order_by("split__task__position", "split__task__slug")
+    )
+
+
+def data_files_of(*, year: ChallengeYear):
+    return year.data_files.all()
+
+
+def data_file_of(*, year: ChallengeYear, pk: int) -> DataFile:
+    return get_object_or_404(DataFile, year=year, pk=pk)
+
+
+def teams_of(*, year: ChallengeYear):
+    return year.teams.prefetch_related("memberships__user", "quota_adjustments__split__task")

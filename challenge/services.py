@@ -5,11 +5,26 @@ import hashlib
 import uuid
 from pathlib import Path
 
+import numpy as np
+
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 
-from challenge.models import AuditEntry, ClassSet, GroundTruth, Split, Synset
+from challenge.models import (
+    AuditEntry,
+    ChallengeYear,
+    ClassSet,
+    DataFile,
+    DeadlineChange,
+    GroundTruth,
+    QuotaAdjustment,
+    Split,
+    Synset,
+    Task,
+    Team,
+    TermsAcceptance,
+)
 
 SHIPPED_ILSVRC2012 = Path(__file__).resolve().parent / "data" / "ilsvrc2012"
 
@@ -29,32 +44,60 @@ def read_private_file(key: str) -> bytes:
         return handle.read()
 
 
-@transaction.atomic
 def import_class_set_from_tsv(
-    *, slug: str, name: str, synsets_tsv: Path, edges_tsv: Path, n_classes: int = 1000, source: str = ""
+    *, slug: str, name: str, synsets_tsv: Path, edges_tsv: Path, n_classes: int | None = 1000, source: str = ""
 ) -> ClassSet:
     """Create or refresh a class set from the shipped TSV files (synsets and is-a edges).
 
     Idempotent: importing the same files twice leaves one class set with the same rows.
     Raises ValueError when a row is malformed or an edge names an unknown synset.
     """
-    class_set, _ = ClassSet.objects.update_or_create(
-        slug=slug, defaults={"name": name, "n_classes": n_classes, "source": source}
-    )
     with open(synsets_tsv, newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle, delimiter="\t"))
-    existing = {s.ilsvrc_id: s for s in class_set.synsets.all()}
-    to_create, to_update = [], []
-    for row in rows:
-        ilsvrc_id = int(row["ilsvrc2012_id"])
-        values = dict(
-            wnid=row["wnid"],
+        rows = [_synset_row(r) for r in csv.DictReader(handle, delimiter="\t")]
+    with open(edges_tsv, newline="", encoding="utf-8") as handle:
+        edges = [(int(r["parent_id"]), int(r["child_id"])) for r in csv.DictReader(handle, delimiter="\t")]
+    return store_class_set(slug=slug, name=name, rows=rows, edges=edges, n_classes=n_classes, source=source)
+
+
+def _synset_row(row: dict) -> dict:
+    try:
+        return dict(
+            ilsvrc_id=int(row["ilsvrc2012_id"]),
+            wnid=row["wnid"].strip(),
             words=row["words"],
             gloss=row["gloss"],
             is_leaf=int(row["num_children"]) == 0,
             wordnet_height=int(row["wordnet_height"]),
             num_train_images=int(row["num_train_images"]),
         )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"malformed synset row {row!r}: {exc}") from exc
+
+
+@transaction.atomic
+def store_class_set(
+    *, slug: str, name: str, rows: list[dict], edges: list[tuple[int, int]], n_classes: int | None = None,
+    source: str = "",
+) -> ClassSet:
+    """Create or refresh a class set from synset rows (Synset field values) and (parent, child) ids.
+
+    Idempotent. Raises ValueError when an edge names an unknown synset, ids or WNIDs repeat,
+    or the leaves are not numbered 1..n.
+    """
+    ids = [r["ilsvrc_id"] for r in rows]
+    if len(set(ids)) != len(ids) or len({r["wnid"] for r in rows}) != len(rows):
+        raise ValueError("synset ids and WNIDs must be unique")
+    leaves = sorted(r["ilsvrc_id"] for r in rows if r["is_leaf"])
+    if leaves != list(range(1, len(leaves) + 1)):
+        raise ValueError("leaf classes must carry the ids 1..n")
+    class_set, _ = ClassSet.objects.update_or_create(
+        slug=slug, defaults={"name": name, "n_classes": n_classes or len(leaves), "source": source}
+    )
+    existing = {s.ilsvrc_id: s for s in class_set.synsets.all()}
+    to_create, to_update = [], []
+    for values in rows:
+        values = dict(values)
+        ilsvrc_id = values.pop("ilsvrc_id")
         if ilsvrc_id in existing:
             synset = existing[ilsvrc_id]
             for field, value in values.items():
@@ -62,19 +105,71 @@ def import_class_set_from_tsv(
             to_update.append(synset)
         else:
             to_create.append(Synset(class_set=class_set, ilsvrc_id=ilsvrc_id, **values))
+    class_set.synsets.exclude(ilsvrc_id__in=ids).delete()
     Synset.objects.bulk_create(to_create, batch_size=1000)
-    Synset.objects.bulk_update(to_update, list(values), batch_size=1000)
+    fields = ["wnid", "words", "gloss", "is_leaf", "wordnet_height", "num_train_images"]
+    Synset.objects.bulk_update(to_update, fields, batch_size=1000)
 
     pk_by_id = dict(class_set.synsets.values_list("ilsvrc_id", "pk"))
+    unknown = {i for edge in edges for i in edge if i not in pk_by_id}
+    if unknown:
+        raise ValueError(f"is-a edges name unknown synset ids: {sorted(unknown)[:10]}")
     Edge = Synset.parents.through
     Edge.objects.filter(from_synset__class_set=class_set).delete()
-    with open(edges_tsv, newline="", encoding="utf-8") as handle:
-        edges = [
-            Edge(from_synset_id=pk_by_id[int(r["child_id"])], to_synset_id=pk_by_id[int(r["parent_id"])])
-            for r in csv.DictReader(handle, delimiter="\t")
-        ]
-    Edge.objects.bulk_create(edges, batch_size=2000)
+    Edge.objects.bulk_create(
+        [Edge(from_synset_id=pk_by_id[child], to_synset_id=pk_by_id[parent]) for parent, child in edges],
+        batch_size=2000,
+    )
     return class_set
+
+
+def read_devkit_meta_mat(path: Path) -> tuple[list[dict], list[tuple[int, int]]]:
+    """Synset rows and (parent, child) edges from an ILSVRC devkit's meta.mat.
+
+    Raises ValueError when the file is not a devkit meta.mat.
+    """
+    import scipy.io  # only the devkit importer needs it
+
+    try:
+        synsets = scipy.io.loadmat(str(path), squeeze_me=True, struct_as_record=False)["synsets"]
+    except (KeyError, ValueError, OSError, NotImplementedError, TypeError, scipy.io.matlab.MatReadError) as exc:
+        raise ValueError(f"{path} is not a devkit meta.mat with a 'synsets' array: {exc}") from exc
+    rows, edges = [], []
+    for synset in np.atleast_1d(synsets):
+        try:
+            ilsvrc_id = int(synset.ILSVRC2012_ID)
+        except AttributeError as exc:
+            raise ValueError(f"{path}: synsets lack the devkit fields: {exc}") from exc
+        rows.append(dict(
+            ilsvrc_id=ilsvrc_id,
+            wnid=str(synset.WNID).strip(),
+            words=str(synset.words),
+            gloss=str(synset.gloss),
+            is_leaf=int(synset.num_children) == 0,
+            wordnet_height=int(synset.wordnet_height),
+            num_train_images=int(synset.num_train_images),
+        ))
+        edges.extend((ilsvrc_id, int(child)) for child in np.atleast_1d(synset.children))
+    return rows, edges
+
+
+def import_devkit(*, path: Path, slug: str, name: str) -> ClassSet:
+    """Import a class set from a devkit folder: data/meta.mat, meta.mat, or the shipped TSV pair.
+
+    Raises ValueError when the folder holds none of them or they are malformed.
+    """
+    path = Path(path)
+    for candidate in (path / "data" / "meta.mat", path / "meta.mat", path if path.suffix == ".mat" else None):
+        if candidate and candidate.is_file():
+            rows, edges = read_devkit_meta_mat(candidate)
+            return store_class_set(slug=slug, name=name, rows=rows, edges=edges, source=str(candidate.name))
+    synsets_tsv, edges_tsv = path / "synsets_1860.tsv", path / "is_a_edges.tsv"
+    if synsets_tsv.is_file() and edges_tsv.is_file():
+        return import_class_set_from_tsv(
+            slug=slug, name=name, synsets_tsv=synsets_tsv, edges_tsv=edges_tsv, n_classes=None,
+            source="synsets_1860.tsv + is_a_edges.tsv",
+        )
+    raise ValueError(f"{path} holds neither data/meta.mat, meta.mat nor synsets_1860.tsv + is_a_edges.tsv")
 
 
 def import_ilsvrc2012() -> ClassSet:
@@ -114,3 +209,169 @@ def replace_ground_truth(*, split: Split, labels: bytes, boxes: bytes = b"", bla
 
 def record_audit(*, actor, action: str, target: str = "", year=None, **details) -> AuditEntry:
     return AuditEntry.objects.create(actor=actor, action=action, target=target[:300], year=year, details=details)
+
+
+# ---- Organizer actions on years, tasks, teams and hosted data. Each one is audited. ----
+
+YEAR_FIELDS = [
+    "slug", "title", "description", "rules", "terms_of_access", "class_set", "status", "is_historical",
+    "opens_at", "deadline", "results_at", "leaderboard_rows", "excluded_display",
+]
+TASK_FIELDS = ["slug", "title", "kind", "description", "position"]
+SPLIT_FIELDS = [
+    "n_images", "labels_public", "quota_per_window", "quota_window_days", "quota_total", "visibility",
+    "public_subset_fraction", "max_final_entries",
+]
+
+
+@transaction.atomic
+def create_year(*, user, data: dict) -> ChallengeYear:
+    """Create a challenge year from validated form data (YEAR_FIELDS) and audit it."""
+    year = ChallengeYear.objects.create(**{f: data[f] for f in YEAR_FIELDS if f in data})
+    if year.deadline:
+        DeadlineChange.objects.create(year=year, new_deadline=year.deadline, reason="Initial deadline", changed_by=user)
+    record_audit(actor=user, action="year.create", target=year.slug, year=year, status=year.status)
+    return year
+
+
+@transaction.atomic
+def update_year(*, user, year: ChallengeYear, data: dict, deadline_reason: str = "") -> ChallengeYear:
+    """Apply validated form data to a year; a changed deadline is kept in DeadlineChange."""
+    year = ChallengeYear.objects.select_for_update().get(pk=year.pk)
+    old_deadline = year.deadline
+    changed = [f for f in YEAR_FIELDS if f in data and getattr(year, f) != data[f]]
+    for field in changed:
+        setattr(year, field, data[field])
+    year.save()
+    if "deadline" in changed:
+        DeadlineChange.objects.create(
+            year=year, old_deadline=old_deadline, new_deadline=year.deadline, reason=deadline_reason, changed_by=user
+        )
+    record_audit(actor=user, action="year.update", target=year.slug, year=year, fields=changed,
+                 deadline_reason=deadline_reason if "deadline" in changed else "")
+    return year
+
+
+@transaction.atomic
+def save_task(*, user, year: ChallengeYear, task: Task | None = None, task_data: dict,
+              split_data: dict[str, dict]) -> Task:
+    """Create or edit a task and its splits ("val", "test") from validated form data.
+
+    A split whose data is missing is left as it is (or not created). Splits are never
+    deleted here: their submissions and scores must stay.
+    """
+    values = {f: task_data[f] for f in TASK_FIELDS if f in task_data}
+    if task is None:
+        task = Task.objects.create(year=year, **values)
+        action = "task.create"
+    else:
+        Task.objects.filter(pk=task.pk).update(**values)
+        task.refresh_from_db()
+        action = "task.update"
+    for name, data in split_data.items():
+        Split.objects.update_or_create(task=task, name=name, defaults={f: data[f] for f in SPLIT_FIELDS if f in data})
+    record_audit(actor=user, action=action, target=str(task), year=year, kind=task.kind,
+                 splits={name: {f: str(d.get(f)) for f in SPLIT_FIELDS if f in d} for name, d in split_data.items()})
+    return task
+
+
+def accept_terms(*, user, year: ChallengeYear) -> TermsAcceptance:
+    """Record that a user accepted a year's terms of access (the first time counts)."""
+    acceptance, _ = TermsAcceptance.objects.get_or_create(user=user, year=year)
+    return acceptance
+
+
+def has_accepted_terms(*, user, year: ChallengeYear) -> bool:
+    return user.is_authenticated and TermsAcceptance.objects.filter(user=user, year=year).exists()
+
+
+DATA_PREFIX = "data/"
+HASH_CHUNK = 1024 * 1024
+
+
+def _hash_stored(key: str) -> tuple[int, str]:
+    digest, size = hashlib.sha256(), 0
+    with default_storage.open(key, "rb") as handle:
+        while chunk := handle.read(HASH_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return size, digest.hexdigest()
+
+
+def add_data_file(*, user, year: ChallengeYear, upload, title: str, description: str = "") -> DataFile:
+    """Store an uploaded file under a key we generate and record its size and SHA-256.
+
+    The caller has checked the size limit. Raises ValueError when the year already has a
+    file of that name.
+    """
+    filename = Path(upload.name).name[:255] or "download"
+    if year.data_files.filter(filename=filename).exists():
+        raise ValueError(f"This year already has a file named {filename}.")
+    key = default_storage.save(f"{DATA_PREFIX}uploads/{year.pk}/{uuid.uuid4().hex}", upload)
+    size, sha256 = _hash_stored(key)
+    return _record_data_file(user=user, year=year, key=key, size=size, sha256=sha256, title=title,
+                             description=description, filename=filename, action="datafile.upload")
+
+
+def register_data_file(*, user, year: ChallengeYear, storage_key: str, title: str, description: str = "",
+                       filename: str = "") -> DataFile:
+    """Register a file already in storage (a large archive put in the bucket) by its key.
+
+    Only keys under DATA_PREFIX may be registered, so that ground truth and submission files
+    can never be published this way. Size and SHA-256 are computed by reading the file.
+    Raises ValueError for a key outside DATA_PREFIX, a missing object or a duplicate name.
+    """
+    key = storage_key.strip().lstrip("/")
+    if not key.startswith(DATA_PREFIX) or ".." in key.split("/") or "\\" in key:
+        raise ValueError(f"Only storage keys under {DATA_PREFIX} can be registered.")
+    if not default_storage.exists(key):
+        raise ValueError("No file with that storage key exists.")
+    filename = (filename or Path(key).name)[:255]
+    if year.data_files.filter(filename=filename).exists():
+        raise ValueError(f"This year already has a file named {filename}.")
+    size, sha256 = _hash_stored(key)
+    return _record_data_file(user=user, year=year, key=key, size=size, sha256=sha256, title=title,
+                             description=description, filename=filename, action="datafile.register")
+
+
+def _record_data_file(*, user, year, key, size, sha256, title, description, filename, action) -> DataFile:
+    position = year.data_files.count()
+    data_file = DataFile.objects.create(
+        year=year, title=title, description=description, filename=filename, storage_key=key, size=size,
+        sha256=sha256, position=position, created_by=user,
+    )
+    record_audit(actor=user, action=action, target=filename, year=year, size=size, sha256=sha256)
+    return data_file
+
+
+def remove_data_file(*, user, data_file: DataFile) -> None:
+    """Unlist a data file; a file we uploaded is deleted, a registered bucket object is kept."""
+    if data_file.storage_key.startswith(f"{DATA_PREFIX}uploads/"):
+        default_storage.delete(data_file.storage_key)
+    record_audit(actor=user, action="datafile.remove", target=data_file.filename, year=data_file.year,
+                 sha256=data_file.sha256)
+    data_file.delete()
+
+
+@transaction.atomic
+def set_team_ban(*, user, team: Team, banned_until, reason: str) -> Team:
+    """Ban a team until a time with a public reason (banned_until None lifts the ban)."""
+    team.banned_until = banned_until
+    team.ban_reason = reason if banned_until else ""
+    team.save(update_fields=["banned_until", "ban_reason"])
+    record_audit(actor=user, action="team.ban" if banned_until else "team.unban", target=team.name,
+                 year=team.year, banned_until=banned_until.isoformat() if banned_until else None, reason=reason)
+    return team
+
+
+@transaction.atomic
+def set_quota_adjustment(*, user, team: Team, split: Split, extra_per_window: int, extra_total: int,
+                         reason: str) -> QuotaAdjustment:
+    """Raise (positive) or lower (negative) one team's quota on one split; replaces any earlier one."""
+    adjustment, _ = QuotaAdjustment.objects.update_or_create(
+        team=team, split=split,
+        defaults=dict(extra_per_window=extra_per_window, extra_total=extra_total, reason=reason, created_by=user),
+    )
+    record_audit(actor=user, action="team.quota", target=f"{team.name} on {split}", year=team.year,
+                 extra_per_window=extra_per_window, extra_total=extra_total, reason=reason)
+    return adjustment

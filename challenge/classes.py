@@ -1,0 +1,79 @@
+"""The WordNet hierarchy of a class set, as the public class pages browse it."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+
+from challenge.models import ClassSet, Synset
+
+
+@dataclass
+class Hierarchy:
+    """Synsets by ILSVRC id, their parents and children, and how many leaf classes lie under each."""
+
+    synsets: dict[int, Synset]
+    parents: dict[int, list[int]] = field(default_factory=dict)
+    children: dict[int, list[int]] = field(default_factory=dict)
+    leaf_counts: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def roots(self) -> list[Synset]:
+        return [s for i, s in self.synsets.items() if not self.parents.get(i)]
+
+    def children_of(self, synset: Synset) -> list[tuple[Synset, int]]:
+        kids = [self.synsets[i] for i in self.children.get(synset.ilsvrc_id, [])]
+        return [(kid, self.leaf_counts[kid.ilsvrc_id]) for kid in sorted(kids, key=lambda s: s.words.lower())]
+
+    def parents_of(self, synset: Synset) -> list[Synset]:
+        return [self.synsets[i] for i in self.parents.get(synset.ilsvrc_id, [])]
+
+    def path_to_root(self, synset: Synset) -> list[Synset]:
+        """One path from a root down to this synset (through the first parent, in a DAG)."""
+        path = [synset]
+        while self.parents.get(path[0].ilsvrc_id):
+            path.insert(0, self.synsets[self.parents[path[0].ilsvrc_id][0]])
+        return path
+
+    def leaves_under(self, synset: Synset) -> list[Synset]:
+        seen, stack, leaves = set(), [synset.ilsvrc_id], []
+        while stack:
+            current = stack.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            if self.synsets[current].is_leaf:
+                leaves.append(self.synsets[current])
+            stack.extend(self.children.get(current, []))
+        return sorted(leaves, key=lambda s: s.ilsvrc_id)
+
+
+def hierarchy_of(class_set: ClassSet) -> Hierarchy:
+    synsets = {s.ilsvrc_id: s for s in class_set.synsets.all()}
+    by_pk = {s.pk: s.ilsvrc_id for s in synsets.values()}
+    hierarchy = Hierarchy(synsets=synsets)
+    edges = Synset.parents.through.objects.filter(from_synset__class_set=class_set)
+    for child_pk, parent_pk in edges.values_list("from_synset_id", "to_synset_id").order_by("id"):
+        child, parent = by_pk[child_pk], by_pk[parent_pk]
+        hierarchy.parents.setdefault(child, []).append(parent)
+        hierarchy.children.setdefault(parent, []).append(child)
+    leaf_sets: dict[int, frozenset] = {}
+
+    def leaves(i: int) -> frozenset:
+        if i not in leaf_sets:
+            own = frozenset([i]) if synsets[i].is_leaf else frozenset()
+            leaf_sets[i] = own.union(*(leaves(c) for c in hierarchy.children.get(i, [])))
+        return leaf_sets[i]
+
+    for ilsvrc_id in sorted(synsets, key=lambda i: synsets[i].wordnet_height):
+        leaves(ilsvrc_id)
+    hierarchy.leaf_counts = {i: len(s) for i, s in leaf_sets.items()}
+    return hierarchy
+
+
+def search_synsets(*, class_set: ClassSet, query: str, limit: int = 200):
+    """Synsets whose words contain the query, or whose WNID or id is the query."""
+    query = query.strip()
+    match = Q(words__icontains=query) | Q(wnid__iexact=query)
+    if query.isdigit():
+        match |= Q(ilsvrc_id=int(query))
+    return class_set.synsets.filter(match).order_by("-is_leaf", "ilsvrc_id")[:limit]

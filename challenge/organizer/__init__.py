@@ -1,0 +1,1 @@
+"""Organizer pages: years, tasks and splits, hosted data files, the audit log."""

@@ -1,0 +1,22 @@
+"""The one access check of every organizer page."""
+
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+
+from challenge.roles import is_organizer
+
+
+def organizer_required(view):
+    """Anonymous visitors go to the login page; signed-in non-organizers get 403."""
+
+    @wraps(view)
+    def guarded(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not is_organizer(request.user):
+            raise PermissionDenied("Organizers only.")
+        return view(request, *args, **kwargs)
+
+    return guarded

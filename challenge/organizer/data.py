@@ -1,0 +1,55 @@
+"""Organizer pages for a year's hosted data files, and the audit log."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from challenge import selectors, services
+from challenge.forms import DataFileRegisterForm, DataFileUploadForm
+from challenge.organizer.access import organizer_required
+
+
+@organizer_required
+def data_files(request, slug):
+    year = selectors.year_for_organizer(slug=slug)
+    upload = DataFileUploadForm(request.POST or None, request.FILES or None, prefix="upload")
+    register = DataFileRegisterForm(request.POST or None, prefix="register")
+    form = upload if "upload-title" in request.POST else register
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if form is upload:
+                services.add_data_file(user=request.user, year=year, upload=data["file"], title=data["title"],
+                                       description=data["description"])
+            else:
+                services.register_data_file(user=request.user, year=year, storage_key=data["storage_key"],
+                                            title=data["title"], description=data["description"],
+                                            filename=data["filename"])
+        except ValueError as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(request, "Data file added.")
+            return redirect("organize:data-files", slug=year.slug)
+    context = {"year": year, "files": selectors.data_files_of(year=year),
+               "upload_form": upload if form is upload or not request.POST else DataFileUploadForm(prefix="upload"),
+               "register_form": register if form is register else DataFileRegisterForm(prefix="register")}
+    return render(request, "organize/data_files.html", context, status=400 if request.method == "POST" else 200)
+
+
+@require_POST
+@organizer_required
+def data_file_remove(request, slug, pk):
+    year = selectors.year_for_organizer(slug=slug)
+    data_file = selectors.data_file_of(year=year, pk=pk)
+    services.remove_data_file(user=request.user, data_file=data_file)
+    messages.success(request, f"{data_file.filename} removed.")
+    return redirect("organize:data-files", slug=year.slug)
+
+
+@require_GET
+@organizer_required
+def audit_log(request):
+    year = selectors.year_for_organizer(slug=request.GET["year"]) if request.GET.get("year") else None
+    page = Paginator(selectors.audit_entries(year=year), 100).get_page(request.GET.get("page"))
+    return render(request, "organize/audit.html", {"page": page, "year": year})

@@ -1,0 +1,79 @@
+"""Organizer pages for years, their tasks and splits."""
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET
+
+from challenge import selectors, services
+from challenge.forms import SplitForm, TaskForm, YearForm
+from challenge.models import Split, Task
+from challenge.organizer.access import organizer_required
+
+
+@require_GET
+@organizer_required
+def dashboard(request):
+    context = {"years": selectors.organizer_years(), "recent": selectors.audit_entries()[:10]}
+    return render(request, "organize/dashboard.html", context)
+
+
+@organizer_required
+def year_create(request):
+    form = YearForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        year = services.create_year(user=request.user, data=form.cleaned_data)
+        messages.success(request, f"Year {year.slug} created.")
+        return redirect("organize:year", slug=year.slug)
+    return render(request, "organize/year_form.html", {"form": form, "year": None})
+
+
+@organizer_required
+def year_edit(request, slug):
+    year = selectors.year_for_organizer(slug=slug)
+    form = YearForm(request.POST or None, instance=selectors.year_for_organizer(slug=slug))
+    if request.method == "POST" and form.is_valid():
+        year = services.update_year(user=request.user, year=year, data=form.cleaned_data,
+                                    deadline_reason=form.cleaned_data["deadline_reason"])
+        messages.success(request, "Year saved.")
+        return redirect("organize:year", slug=year.slug)
+    return render(request, "organize/year_form.html", {"form": form, "year": year})
+
+
+@require_GET
+@organizer_required
+def year_overview(request, slug):
+    year = selectors.year_for_organizer(slug=slug)
+    context = {
+        "year": year,
+        "splits": selectors.splits_with_ground_truth(year=year),
+        "tasks": selectors.tasks_with_splits(year=year),
+        "data_files": selectors.data_files_of(year=year),
+        "deadline_changes": year.deadline_changes.select_related("changed_by"),
+    }
+    return render(request, "organize/year.html", context)
+
+
+@organizer_required
+def task_edit(request, slug, task_slug=None):
+    year = selectors.year_for_organizer(slug=slug)
+    task = get_object_or_404(Task, year=year, slug=task_slug) if task_slug else None
+    splits = {s.name: s for s in task.splits.all()} if task else {}
+    form = TaskForm(request.POST or None, instance=task, year=year)
+    split_forms = {
+        name: SplitForm(request.POST or None, prefix=name, instance=splits.get(name), initial=_split_defaults(name))
+        for name in (Split.Name.VAL, Split.Name.TEST)
+    }
+    if request.method == "POST" and form.is_valid() and all(f.is_valid() for f in split_forms.values()):
+        task = services.save_task(user=request.user, year=year, task=task, task_data=form.cleaned_data,
+                                  split_data={name: f.cleaned_data for name, f in split_forms.items()})
+        messages.success(request, f"Task {task.slug} saved.")
+        return redirect("organize:year", slug=year.slug)
+    context = {"year": year, "task": task, "form": form, "split_forms": split_forms}
+    return render(request, "organize/task_form.html", context)
+
+
+def _split_defaults(name: str) -> dict:
+    # ILSVRC's test server: 2 a week, hidden until the results; validation labels are public.
+    if name == Split.Name.TEST:
+        return {"quota_per_window": 2, "quota_window_days": 7, "visibility": Split.Visibility.HIDDEN}
+    return {"labels_public": True, "quota_per_window": 20, "quota_window_days": 1}

@@ -1,0 +1,94 @@
+"""Rescoring every entry of a split after its ground truth is replaced, in the background.
+
+`start_rescoring` queues one item per scored entry; `score_pending` workers call
+`rescore_next`, which claims one item with a row lock (SKIP LOCKED on PostgreSQL), scores it
+against the job's ground truth with `record_score` (the old score stays, no longer current)
+and counts progress on the job.
+"""
+
+import logging
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from challenge.models import GroundTruth, Split
+from challenge.services import read_private_file
+from submissions import scoring
+from submissions.models import RescoringItem, RescoringJob, Submission
+from submissions.services import record_score
+from submissions.truth import scoring_class_set, scoring_ground_truth
+
+logger = logging.getLogger(__name__)
+
+
+def start_rescoring(*, user, split: Split, ground_truth: GroundTruth) -> RescoringJob:
+    """Queue every scored entry of the split for rescoring against this ground truth."""
+    entries = list(Submission.objects.filter(split=split, status=Submission.Status.SCORED).values_list("pk", flat=True))
+    job = RescoringJob.objects.create(split=split, ground_truth=ground_truth, total=len(entries), created_by=user,
+                                      status=RescoringJob.Status.QUEUED if entries else RescoringJob.Status.DONE,
+                                      finished_at=None if entries else timezone.now())
+    RescoringItem.objects.bulk_create([RescoringItem(job=job, submission_id=pk) for pk in entries], batch_size=1000)
+    return job
+
+
+def rescore_next() -> bool:
+    """Rescore one queued entry; False when nothing is queued.
+
+    A failure to score one entry (a file gone from storage) is counted on the job and logged
+    without the file's content; the entry keeps its previous score.
+    """
+    with transaction.atomic():
+        item = (RescoringItem.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(status=RescoringItem.Status.PENDING)
+                .select_related("job__ground_truth", "submission__split__task__year__class_set")
+                .order_by("id").first())
+        if item is None:
+            return False
+        job = item.job
+        outcome = _rescore(item)
+        RescoringItem.objects.filter(pk=item.pk).update(status=outcome, finished_at=timezone.now())
+        counter = "failed" if outcome == RescoringItem.Status.FAILED else "done"
+        RescoringJob.objects.filter(pk=job.pk).update(**{counter: F(counter) + 1, "status": RescoringJob.Status.RUNNING})
+    _finish_if_complete(job)
+    return True
+
+
+def _rescore(item: RescoringItem) -> str:
+    submission, ground_truth = item.submission, item.job.ground_truth
+    if not GroundTruth.objects.filter(pk=ground_truth.pk, is_current=True).exists():
+        return RescoringItem.Status.DONE  # superseded: a newer job rescored against the newer version
+    try:
+        with transaction.atomic():
+            class_set = scoring_class_set(submission.split.task.year.class_set)
+            truth = scoring_ground_truth(ground_truth, class_set)
+            data = read_private_file(submission.file_key)
+            result = scoring.evaluate_bytes(submission.split.task.kind, data, truth, class_set=class_set)
+            record_score(submission=submission, result=result, ground_truth=ground_truth)
+    except Exception:
+        logger.exception("rescoring submission %s failed", submission.pk)
+        return RescoringItem.Status.FAILED
+    return RescoringItem.Status.DONE
+
+
+def _finish_if_complete(job: RescoringJob) -> None:
+    # Checked after the commit, so that of two workers finishing the last items together, the
+    # later one sees both counts.
+    finished = RescoringJob.objects.filter(pk=job.pk, done__gte=F("total") - F("failed")).exclude(
+        status=RescoringJob.Status.DONE
+    ).update(status=RescoringJob.Status.DONE, finished_at=timezone.now())
+    if finished:
+        rebuild_leaderboard_if_present(split=job.split)
+
+
+def rebuild_leaderboard_if_present(*, split: Split) -> None:
+    """Rebuild the materialized leaderboard of a split, if the leaderboard module provides it."""
+    from submissions import leaderboard
+
+    rebuild = getattr(leaderboard, "rebuild_leaderboard", None)
+    if rebuild is not None:
+        rebuild(split=split)
+
+
+def jobs_of(*, year):
+    return RescoringJob.objects.filter(split__task__year=year).select_related("split__task", "ground_truth", "created_by")
