@@ -12,6 +12,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError, close_old_connections
 
+from submissions.leaderboard import freeze_due_results
 from submissions.services import claimable_submission_ids, score_submission
 
 
@@ -32,6 +33,7 @@ class Command(BaseCommand):
             try:
                 while not self.shutdown and self.score_one():
                     scored += 1
+                self.freeze_due_results()
             except DatabaseError as exc:
                 # PostgreSQL restarting: wait and try again rather than dying.
                 self.stderr.write(f"database unavailable: {exc}")
@@ -44,6 +46,10 @@ class Command(BaseCommand):
 
     def on_signal(self, signum, frame):
         self.shutdown = True
+
+    def freeze_due_results(self) -> int:
+        """Publish and freeze the final leaderboards of years whose results date has passed."""
+        return freeze_due_results()
 
     def score_one(self) -> bool:
         """Score the oldest waiting submission; False when there is none.
