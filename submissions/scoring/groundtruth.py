@@ -16,7 +16,7 @@ import numpy as np
 
 from .errors import MAX_REPORTED_ERRORS, GroundTruthError, LineError
 from .hierarchy import ClassSet
-from .parsing import _coordinate, _label, parse_lines, prepare_body
+from .parsing import _coordinate, _label, _show, parse_lines, prepare_body
 
 __all__ = [
     "Boxes",
@@ -137,7 +137,7 @@ def read_blacklist(data: bytes, *, n_images: int) -> np.ndarray:
         elif len(toks) > 1:
             message = f"{len(toks)} values; expected one image index per line"
         elif not re.fullmatch(rb"[0-9]{1,9}", toks[0]):
-            message = f"{toks[0][:24]!r} is not an image index (an integer 1..{n_images:,})"
+            message = f"{_show(toks[0])} is not an image index (an integer 1..{n_images:,})"
         else:
             index = int(toks[0])
             if 1 <= index <= n_images:

@@ -1,0 +1,125 @@
+"""Score a prediction file offline, like the devkit's eval_*.m (no database needed).
+
+    python manage.py evaluate --task classification \\
+        --ground-truth challenge/data/ilsvrc2012/ILSVRC2012_validation_ground_truth.txt \\
+        --predictions preds.txt [--boxes FILE_OR_DIR] [--blacklist FILE] [--guesses K] [--json]
+
+Class set and hierarchy: the shipped ILSVRC2012 files. A bad file exits with status 2 and
+the line-numbered errors on stderr.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from submissions import scoring
+
+_ORDER = (
+    "top1_error",
+    "top5_error",
+    "localization_error",
+    "hierarchical_error",
+    "hierarchical_error_normalized",
+)
+
+
+def run_evaluation(
+    *,
+    task: str,
+    ground_truth: str,
+    predictions: str,
+    boxes: str | None = None,
+    blacklist: str | None = None,
+    guesses: int = scoring.MAX_GUESSES,
+) -> scoring.Result:
+    """The command's core: read the files, score, return the Result.
+
+    Raises :class:`scoring.InputFileError` (prediction or ground-truth problems),
+    ``OSError`` (unreadable file) or ``ValueError`` (bad arguments).
+    """
+    if task == "localization" and boxes is None:
+        raise ValueError("--task localization needs --boxes (a CSV file or a directory of XML files)")
+    class_set = scoring.ClassSet.ilsvrc2012()
+    truth = scoring.load_ground_truth(ground_truth, class_set=class_set, boxes_path=boxes, blacklist_path=blacklist)
+    path = Path(predictions)
+    limit = scoring.max_upload_bytes(task, truth.n_images)
+    size = path.stat().st_size
+    if size > limit:
+        raise scoring.PredictionFileError(
+            [scoring.LineError(None, f"the file is {size:,} bytes; at most {limit:,} for {truth.n_images:,} images")]
+        )
+    return scoring.evaluate_bytes(task, path.read_bytes(), truth, class_set=class_set, guesses=guesses)
+
+
+def result_as_dict(result: scoring.Result) -> dict[str, Any]:
+    """The JSON object printed by ``--json``: images, the metrics, guesses, warnings."""
+    out: dict[str, Any] = {"images": result.images}
+    out.update({k: result.metrics[k] for k in _ORDER if k in result.metrics})
+    out["guesses"] = result.guesses
+    if result.blacklist is not None:
+        out["blacklisted"] = int(result.blacklist.sum())
+    out["warnings"] = list(result.warnings)
+    return out
+
+
+class Command(BaseCommand):
+    help = "Score a prediction file against ground truth with the ILSVRC devkit rules."
+
+    requires_system_checks: list[str] = []
+    requires_migrations_checks = False
+
+    def add_arguments(self, parser):
+        parser.add_argument("--task", required=True, choices=scoring.TASKS)
+        parser.add_argument("--ground-truth", required=True, help="One class id (or WNID) per line.")
+        parser.add_argument("--predictions", required=True, help="The prediction file.")
+        parser.add_argument("--boxes", help="Ground-truth boxes: a CSV (ImageId,PredictionString) or a VOC XML dir.")
+        parser.add_argument("--blacklist", help="1-based image indices left out of the localization error.")
+        parser.add_argument("--guesses", type=int, default=scoring.MAX_GUESSES, help="Use the first K guesses (1..5).")
+        parser.add_argument("--json", action="store_true", help="Print one JSON object.")
+
+    def handle(self, *args, **options):
+        guesses = options["guesses"]
+        if not 1 <= guesses <= scoring.MAX_GUESSES:
+            raise CommandError(f"--guesses must be 1..{scoring.MAX_GUESSES}", returncode=2)
+        try:
+            result = run_evaluation(
+                task=options["task"],
+                ground_truth=options["ground_truth"],
+                predictions=options["predictions"],
+                boxes=options.get("boxes"),
+                blacklist=options.get("blacklist"),
+                guesses=guesses,
+            )
+        except scoring.PredictionFileError as exc:
+            raise CommandError(f"{options['predictions']}: not scored\n{exc}", returncode=2) from exc
+        except scoring.GroundTruthError as exc:
+            raise CommandError(f"ground truth: not usable\n{exc}", returncode=2) from exc
+        except (OSError, ValueError) as exc:
+            raise CommandError(str(exc), returncode=2) from exc
+        data = result_as_dict(result)
+        if options["json"]:
+            self.stdout.write(json.dumps(data))
+            return
+        k = result.guesses
+        labels = {
+            "images": "images",
+            "top1_error": "top-1 error",
+            "top5_error": f"top-{k} error" if k != 5 else "top-5 error",
+            "localization_error": f"localization error ({k} guesses)",
+            "hierarchical_error": f"hierarchical error ({k} guesses)",
+            "hierarchical_error_normalized": "hierarchical error / max height",
+            "blacklisted": "blacklisted images",
+        }
+        width = max(len(v) for v in labels.values())
+        for key, label in labels.items():
+            if key not in data:
+                continue
+            value = data[key]
+            text = f"{value:,}" if isinstance(value, int) else f"{value:.4f}"
+            self.stdout.write(f"{label:<{width}}  {text}")
+        for warning in result.warnings:
+            self.stderr.write(f"warning: {warning}")
