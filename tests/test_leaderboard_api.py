@@ -1,0 +1,78 @@
+"""The leaderboard API and page: fields, statistics on the board, constant queries, schema."""
+
+import pytest
+from django.urls import reverse
+
+from submissions.models import LeaderboardEntry
+from tests.base import make_team, make_user
+from tests.leaderboard_helpers import open_quota, submit
+
+pytestmark = pytest.mark.django_db
+
+
+def _api_url(world):
+    return reverse("leaderboard_api:leaderboard", args=[world.year.slug, "classification"])
+
+
+def test_it_returns_ranked_entries_with_intervals_significance_and_ties(client, world):
+    open_quota(world.val)
+    submit(world.val, world.alpha, world.alice, wrong=0, entry="perfect")
+    submit(world.val, world.charlies_team, world.charlie, wrong=6, entry="six")
+    dora = make_user("dora")
+    submit(world.val, make_team(world.year, "Delta", dora), dora, wrong=7, entry="seven")
+    body = client.get(_api_url(world), {"split": "val"}).json()
+    assert body["count"] == 3 and body["primary_metric"] == "top5_error" and body["visible"] is True
+    perfect, six, seven = body["entries"]
+    assert (perfect["rank"], perfect["team"]["name"], perfect["entry"]) == (1, "Alpha", "perfect")
+    assert perfect["scores"]["top5_error"] == {"value": 0.0, "ci_low": 0.0, "ci_high": 0.0}
+    # 6 of 10 wrong: a resample's count is Binomial(10, 0.6); its 2.5% and 97.5% quantiles are 3 and 9.
+    assert six["scores"]["top5_error"] == {"value": 0.6, "ci_low": 0.3, "ci_high": 0.9}
+    # perfect vs six: 6 discordant images, all one way: exact p = 2 / 2**6 = 0.03125.
+    assert (perfect["better_than_next"], perfect["p_value_next"]) == (True, 0.03125)
+    # six vs seven: one discordant image: p = 1.
+    assert (six["better_than_next"], six["p_value_next"]) == (False, 1.0)
+    assert (perfect["tie_group"], six["tie_group"], seven["tie_group"]) == (1, 2, 2)
+    assert six["tied_with"] == [3] and seven["tied_with"] == [2] and perfect["tied_with"] == []
+    assert seven["better_than_next"] is None
+    assert "T" in perfect["submitted_at"]
+
+
+def test_intervals_are_computed_once_per_score(world):
+    open_quota(world.val)
+    submit(world.val, world.alpha, world.alice, wrong=6)
+    entry = LeaderboardEntry.objects.get()
+    assert entry.stats["all"]["top5_error"] == [0.6, 0.3, 0.9]
+
+
+def test_an_unknown_track_is_a_clear_400(client, world):
+    response = client.get(_api_url(world), {"split": "val", "track": "nope"})
+    assert response.status_code == 400 and "Unknown track" in response.json()["detail"]
+
+
+def test_an_unknown_year_or_split_is_404(client, world):
+    assert client.get(reverse("leaderboard_api:leaderboard", args=["nope", "classification"])).status_code == 404
+    assert client.get(_api_url(world), {"split": "train"}).status_code == 404
+
+
+def test_the_page_and_api_use_a_constant_number_of_queries(client, world, django_assert_max_num_queries):
+    open_quota(world.val)
+    submit(world.val, world.alpha, world.alice, wrong=1)
+    page_url = reverse("leaderboards:leaderboard", args=[world.year.slug, "classification", "val"])
+    with django_assert_max_num_queries(3):
+        client.get(page_url)
+    with django_assert_max_num_queries(3):
+        client.get(_api_url(world), {"split": "val"})
+    for i in range(30):
+        user = make_user(f"user{i}")
+        submit(world.val, make_team(world.year, f"Team {i}", user), user, wrong=i % 10)
+    with django_assert_max_num_queries(3):
+        assert client.get(page_url).content.decode().count("<tr class=") == 31
+    with django_assert_max_num_queries(3):
+        assert client.get(_api_url(world), {"split": "val"}).json()["count"] == 31
+
+
+def test_the_schema_documents_the_endpoint(client, world):
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    operation = schema["paths"]["/api/years/{slug}/tasks/{task}/leaderboard/"]["get"]
+    assert {p["name"] for p in operation["parameters"]} >= {"split", "track", "page"}
+    assert "tied_with" in schema["components"]["schemas"]["Entry"]["properties"]
