@@ -70,7 +70,7 @@ class MatrixWorld:
             by_name["pk"] = self._pk_for(route.name, namespace)
         if route.name == "password_reset_confirm":
             by_name["token"] = "set-password"
-        return {key: by_name[key] for key in route.kwargs}
+        return {key: by_name[key] for key in route.kwargs if key in by_name}
 
     def _pk_for(self, name: str, namespace: str) -> int:
         if "team" in name or namespace == "teams":
