@@ -29,43 +29,45 @@ def line_chart_svg(*, points: list[Point], title: str, description: str, referen
     values = [p.value for p in points] + ([reference[0]] if reference else [])
     top = y_max or max([0.05, *values]) * 1.1
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    step = plot_w / max(len(points) - 1, 1)
+    step = plot_w / max(len(points), 1)
 
     def x(i: int) -> float:
-        return LEFT + i * step if len(points) > 1 else LEFT + plot_w / 2
+        return LEFT + step * (i + 0.5)
 
     def y(value: float) -> float:
         return TOP + plot_h * (1 - value / top)
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
-        f'aria-labelledby="chart-title chart-desc" class="chart">',
+        f'aria-labelledby="chart-title chart-desc" class="chart" font-family="sans-serif">',
         f'<title id="chart-title">{escape(title)}</title><desc id="chart-desc">{escape(description)}</desc>',
-        f'<text x="{LEFT}" y="24" class="chart-heading">{escape(title)}</text>',
+        f'<text x="{LEFT}" y="24" class="chart-heading" font-size="15" font-weight="bold" fill="#111">{escape(title)}</text>',
     ]
     for tick in range(0, 101, 5):
         value = tick / 100
         if value > top:
             break
-        parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(value):.1f}" y2="{y(value):.1f}" class="grid"/>'
-                     f'<text x="{LEFT - 8}" y="{y(value) + 4:.1f}" text-anchor="end" class="axis">{tick}%</text>')
-    parts.append(f'<line x1="{LEFT}" x2="{LEFT}" y1="{TOP}" y2="{TOP + plot_h}" class="axis-line"/>')
+        parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(value):.1f}" y2="{y(value):.1f}" class="grid" stroke="#ddd" stroke-width="1"/>'
+                     f'<text x="{LEFT - 8}" y="{y(value) + 4:.1f}" text-anchor="end" class="axis" font-size="12" fill="#444">{tick}%</text>')
+    parts.append(f'<line x1="{LEFT}" x2="{LEFT}" y1="{TOP}" y2="{TOP + plot_h}" class="axis-line" stroke="#444" stroke-width="1"/>')
     if reference:
         ref_y = y(reference[0])
-        parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{ref_y:.1f}" y2="{ref_y:.1f}" class="reference"/>'
-                     f'<text x="{WIDTH - RIGHT}" y="{ref_y - 6:.1f}" text-anchor="end" class="reference-label">'
+        parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{ref_y:.1f}" y2="{ref_y:.1f}" class="reference" stroke="#b00020" stroke-width="2" stroke-dasharray="6 4"/>'
+                     f'<text x="{LEFT + 8}" y="{ref_y - 6:.1f}" text-anchor="start" class="reference-label" font-size="13" fill="#b00020">'
                      f'{escape(reference[1])}</text>')
     if points:
         path = " ".join(f"{'M' if i == 0 else 'L'}{x(i):.1f},{y(p.value):.1f}" for i, p in enumerate(points))
-        parts.append(f'<path d="{path}" class="series"/>')
+        parts.append(f'<path d="{path}" class="series" fill="none" stroke="#1f4e99" stroke-width="2.5"/>')
     for i, p in enumerate(points):
-        shape = "point" if p.confirmed else "point unconfirmed"
+        # Below the reference line the value goes under its point, so the line never crosses it.
+        label_y = y(p.value) + 18 if reference and p.value < reference[0] else y(p.value) - 10
+        shape = 'class="point" fill="#1f4e99"' if p.confirmed else 'class="point unconfirmed" fill="#fff"'
         parts.append(
-            f'<circle cx="{x(i):.1f}" cy="{y(p.value):.1f}" r="5" class="{shape}"><title>{escape(p.x_label)}: '
+            f'<circle cx="{x(i):.1f}" cy="{y(p.value):.1f}" r="5" {shape} stroke="#1f4e99" stroke-width="2"><title>{escape(p.x_label)}: '
             f'{escape(p.label)}, {_percent(p.value)}{"" if p.confirmed else " (partly unconfirmed)"}</title></circle>'
-            f'<text x="{x(i):.1f}" y="{y(p.value) - 10:.1f}" text-anchor="middle" class="value">{_percent(p.value)}'
+            f'<text x="{x(i):.1f}" y="{label_y:.1f}" text-anchor="middle" class="value" font-size="12" fill="#111">{_percent(p.value)}'
             f'{"" if p.confirmed else "*"}</text>'
-            f'<text x="{x(i):.1f}" y="{TOP + plot_h + 20}" text-anchor="middle" class="axis">{escape(p.x_label)}</text>'
+            f'<text x="{x(i):.1f}" y="{TOP + plot_h + 20}" text-anchor="middle" class="axis" font-size="12" fill="#444">{escape(p.x_label)}</text>'
         )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # every interpolated text went through escape()
