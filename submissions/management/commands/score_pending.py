@@ -33,6 +33,8 @@ class Command(BaseCommand):
             try:
                 while not self.shutdown and self.score_one():
                     scored += 1
+                while not self.shutdown and self.rescore_one():
+                    pass
                 self.freeze_due_results()
             except DatabaseError as exc:
                 # PostgreSQL restarting: wait and try again rather than dying.
@@ -50,6 +52,15 @@ class Command(BaseCommand):
     def freeze_due_results(self) -> int:
         """Publish and freeze the final leaderboards of years whose results date has passed."""
         return freeze_due_results()
+
+    def rescore_one(self) -> bool:
+        """Rescore one entry queued after a ground-truth replacement; False when none is queued.
+
+        The item is claimed with SELECT ... FOR UPDATE SKIP LOCKED, so workers never share one.
+        """
+        from submissions.rescoring import rescore_next
+
+        return rescore_next()
 
     def score_one(self) -> bool:
         """Score the oldest waiting submission; False when there is none.
