@@ -1,6 +1,6 @@
 """The REST API: one APIView per operation, explicit paths in api_urls.py.
 
-Ground truth is never serialized, and scores pass through selectors.visible_score, so a
+Ground truth is never serialized, and scores pass through selectors.visible_scores (the leaderboard's visibility rule), so a
 hidden score never leaves the server either.
 """
 

@@ -5,7 +5,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from challenge.models import Membership, Split, Team
-from challenge.roles import is_organizer
+from submissions import leaderboard
 from submissions.models import IntegrityFlag, Score, Submission
 
 
@@ -23,26 +23,24 @@ def submission_for_viewer(*, pk: int, user) -> Submission:
     raise Http404("No such submission.")
 
 
-def visible_score(*, submission: Submission, user) -> Score | None:
-    """The submission's current score if this viewer may see it now, else None.
+def visible_scores(*, submission: Submission, user) -> dict | None:
+    """The scores of a submission this viewer may see now, flat for pages and JSON; None while hidden.
 
-    Organizers always may; everyone else (the team included) only when the split's scores
-    are public (validation at once; test splits by their visibility rule).
+    What may be seen is decided by the leaderboard's one visibility selector (organizers: all;
+    others: the split's rule, so a public-subset split shows subset scores and a Ladder split
+    the team's shown best). Returns {"basis", "ladder_accepted", "<metric>": value, ...,
+    "intervals": {"<metric>": [low, high]}}.
     """
     if submission.status != Submission.Status.SCORED:
         return None
-    if not (is_organizer(user) or submission.split.scores_are_public()):
+    shown = leaderboard.visible_scores(submission=submission, user=user)
+    if shown is None:
         return None
-    return submission.current_score
-
-
-def score_fields(score: Score | None) -> dict | None:
-    """The public numbers of a score, for JSON; None while hidden."""
-    if score is None:
-        return None
-    fields = ["top1_error", "top5_error", "localization_error", "hierarchical_error",
-              "hierarchical_error_normalized", "images"]
-    return {name: getattr(score, name) for name in fields if getattr(score, name) is not None}
+    flat = {"basis": shown["basis"], "ladder_accepted": shown["ladder_accepted"], "intervals": {}}
+    for metric, (value, low, high) in shown["scores"].items():
+        flat[metric] = value
+        flat["intervals"][metric] = [low, high]
+    return flat
 
 
 def submission_status(*, submission: Submission, user) -> dict:
@@ -53,7 +51,7 @@ def submission_status(*, submission: Submission, user) -> dict:
         "status_display": submission.get_status_display(),
         "failure_reason": submission.failure_reason,
         "refunded": submission.refunded,
-        "scores": score_fields(visible_score(submission=submission, user=user)),
+        "scores": visible_scores(submission=submission, user=user),
     }
 
 
@@ -74,21 +72,20 @@ def integrity_flags(*, year=None, reviewed: bool | None = None):
     return flags
 
 
-def final_entry_choices(*, team: Team, year) -> list[dict]:
+def final_entry_choices(*, team: Team, year, user) -> list[dict]:
     """Per split of the year: the team's submissions, the viewer-visible score of each, and
     which count as final (marked, or the default choice when none is marked)."""
     rows = []
     splits = Split.objects.filter(task__year=year).select_related("task__year").order_by("task__position", "-name")
     for split in splits:
-        submissions = list(team_submissions(team=team, split=split).prefetch_related("scores"))
+        submissions = list(team_submissions(team=team, split=split))
         final_ids = {s.pk for s in final_entries(team=team, split=split)}
         marked = any(s.is_final for s in submissions)
-        visible = split.scores_are_public()
         entries = []
         for submission in submissions:
-            score = next((sc for sc in submission.scores.all() if sc.is_current), None) if visible else None
-            entries.append({"submission": submission, "final": submission.pk in final_ids, "score": score,
-                            "primary": score.metric(split.task.primary_metric) if score else None})
+            shown = visible_scores(submission=submission, user=user)
+            entries.append({"submission": submission, "final": submission.pk in final_ids,
+                            "primary": shown.get(split.task.primary_metric) if shown else None})
         rows.append({"split": split, "entries": entries, "marked": marked, "primary": split.task.primary_metric})
     return rows
 

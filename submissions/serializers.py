@@ -93,12 +93,14 @@ class SubmissionCreateSerializer(serializers.Serializer):
 
 
 class ScoresSerializer(serializers.Serializer):
-    top1_error = serializers.FloatField()
-    top5_error = serializers.FloatField()
+    basis = serializers.CharField(help_text="Which images the scores are on: all, public (subset) or ladder.")
+    ladder_accepted = serializers.BooleanField(allow_null=True)
+    top1_error = serializers.FloatField(required=False)
+    top5_error = serializers.FloatField(required=False)
     localization_error = serializers.FloatField(required=False)
     hierarchical_error = serializers.FloatField(required=False)
-    hierarchical_error_normalized = serializers.FloatField(required=False)
-    images = serializers.IntegerField()
+    intervals = serializers.DictField(child=serializers.ListField(child=serializers.FloatField()),
+                                      help_text="95% bootstrap confidence interval per metric.")
 
 
 class SubmissionSerializer(serializers.ModelSerializer):
@@ -118,7 +120,7 @@ class SubmissionSerializer(serializers.ModelSerializer):
     @extend_schema_field(ScoresSerializer(allow_null=True))
     def get_scores(self, submission):
         user = self.context["request"].user
-        return selectors.score_fields(selectors.visible_score(submission=submission, user=user))
+        return selectors.visible_scores(submission=submission, user=user)
 
 
 class ErrorSerializer(serializers.Serializer):

@@ -62,7 +62,7 @@ def submit(request, slug):
 @login_required
 def submission_detail(request, pk):
     submission = selectors.submission_for_viewer(pk=pk, user=request.user)
-    context = {"submission": submission, "score": selectors.visible_score(submission=submission, user=request.user)}
+    context = {"submission": submission, "shown": selectors.visible_scores(submission=submission, user=request.user)}
     return render(request, "submissions/submission_detail.html", context)
 
 
@@ -86,7 +86,7 @@ def team_submissions(request, slug):
     team = challenge_selectors.team_of(user=request.user, year=year)
     if team is None:
         raise Http404("You are in no team of this year.")
-    context = {"year": year, "team": team, "splits": selectors.final_entry_choices(team=team, year=year)}
+    context = {"year": year, "team": team, "splits": selectors.final_entry_choices(team=team, year=year, user=request.user)}
     return render(request, "submissions/team_submissions.html", context)
 
 

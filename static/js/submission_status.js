@@ -17,7 +17,6 @@
     if (data.scores) {
       document.getElementById("top5").textContent = fmt(data.scores.top5_error);
       document.getElementById("top1").textContent = fmt(data.scores.top1_error);
-      document.getElementById("images").textContent = data.scores.images;
       table.hidden = false;
     }
     document.getElementById("hidden-note").hidden = !(data.status === "scored" && !data.scores);
