@@ -8,7 +8,7 @@ from django.db import connection, transaction
 from django.urls import reverse
 
 from submissions.management.commands.score_pending import Command
-from submissions.models import RescoringItem, RescoringJob, Score
+from submissions.models import LeaderboardEntry, RescoringItem, RescoringJob, Score
 from submissions.services import create_submission, score_submission
 from tests.base import PASSWORD, VAL_LABELS, labels_file, make_world, predictions_file
 
@@ -66,6 +66,8 @@ def test_it_rescores_every_entry_and_keeps_the_old_scores(client, world, entries
     old = Score.objects.get(submission=perfect, is_current=False)
     assert (old.ground_truth, old.top1_error) == (old_truth, 0.0)
     assert Score.objects.filter(submission__in=entries).count() == 6
+    # The materialized board follows the new scores once the job is done.
+    assert LeaderboardEntry.objects.get(submission=perfect).score == perfect.current_score
     assert b"Done" in client.get(reverse("organize_submissions:rescoring", args=[world.year.slug])).content
 
 

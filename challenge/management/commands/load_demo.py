@@ -9,13 +9,19 @@ from datetime import timedelta
 
 import numpy as np
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
 from challenge.models import ChallengeYear, Split, Task
 from challenge.roles import organizer_group
-from challenge.services import SHIPPED_ILSVRC2012, import_ilsvrc2012, replace_ground_truth
+from challenge.services import (
+    SHIPPED_ILSVRC2012,
+    add_data_file,
+    import_ilsvrc2012,
+    replace_ground_truth,
+)
 
 DEMO_TEST_SEED = 20120
 DEMO_TEST_IMAGES = 100_000
@@ -35,7 +41,8 @@ class Command(BaseCommand):
         with transaction.atomic():
             year = self.demo_year(class_set)
             self.demo_ground_truth(year)
-        self.organizer()
+        organizer = self.organizer()
+        self.demo_data_files(year, organizer)
         self.stdout.write(self.style.SUCCESS("Demo loaded: year 'demo' with task 'classification'."))
 
     def demo_year(self, class_set) -> ChallengeYear:
@@ -59,7 +66,12 @@ class Command(BaseCommand):
                     "* The test server accepts **2 submissions per team per 7 days**, as ILSVRC's did.\n"
                     "* Declare outside training data; such entries are ranked separately."
                 ),
-                terms_of_access="Use the data for non-commercial research and education only.",
+                terms_of_access=(
+                    "You (the \"Researcher\") may use the data only for **non-commercial research and "
+                    "educational purposes**. The images belong to their owners; the organizers make no "
+                    "warranties. You will not redistribute the data, and you accept full responsibility "
+                    "for your use of it."
+                ),
             ),
         )
         task, _ = Task.objects.get_or_create(
@@ -89,7 +101,20 @@ class Command(BaseCommand):
             if split.current_ground_truth is None:
                 replace_ground_truth(split=split, labels=answers[split.name]())
 
-    def organizer(self) -> None:
+    def demo_data_files(self, year: ChallengeYear, organizer) -> None:
+        """Small hosted files (public ILSVRC2012 devkit material) behind the terms of access."""
+        files = [
+            ("Development kit readme", "readme.txt", "The ILSVRC2012 devkit's readme: formats and evaluation."),
+            ("Validation labels", "ILSVRC2012_validation_ground_truth.txt",
+             "The 50,000 validation labels (ids 1..1000, in image order); public, as in ILSVRC."),
+            ("Class list", "synset_words_sorted_wnid.txt", "WNIDs and words of the 1000 classes."),
+        ]
+        for title, filename, description in files:
+            if not year.data_files.filter(filename=filename).exists():
+                upload = ContentFile((SHIPPED_ILSVRC2012 / filename).read_bytes(), name=filename)
+                add_data_file(user=organizer, year=year, upload=upload, title=title, description=description)
+
+    def organizer(self):
         User = get_user_model()
         group = organizer_group()
         user = User.objects.filter(username="organizer").first()
@@ -100,3 +125,4 @@ class Command(BaseCommand):
                 self.stdout.write(f"Organizer account created: username 'organizer', password '{password}' "
                                   "(printed once; set ORGANIZER_PASSWORD to choose it).")
         user.groups.add(group)
+        return user
