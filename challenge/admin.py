@@ -59,5 +59,40 @@ class SynsetAdmin(admin.ModelAdmin):
     search_fields = ["wnid", "words"]
 
 
-admin.site.register([models.DataFile, models.AuditEntry, models.DeadlineChange, models.QuotaAdjustment,
-                     models.TermsAcceptance])
+@admin.register(models.DataFile)
+class DataFileAdmin(admin.ModelAdmin):
+    list_display = ["filename", "year", "size", "sha256", "created_at"]
+    list_filter = ["year"]
+    # Size and hash describe what is in storage; they are computed, never typed.
+    readonly_fields = ["size", "sha256"]
+
+
+@admin.register(models.AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    list_display = ["at", "actor", "action", "target", "year"]
+    list_filter = ["action", "year"]
+    search_fields = ["target", "action"]
+
+    # The audit log is a record: nobody edits or deletes it, not even in the admin.
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(models.DeadlineChange)
+class DeadlineChangeAdmin(admin.ModelAdmin):
+    list_display = ["year", "old_deadline", "new_deadline", "reason", "changed_by", "changed_at"]
+    list_filter = ["year"]
+
+
+@admin.register(models.QuotaAdjustment)
+class QuotaAdjustmentAdmin(admin.ModelAdmin):
+    list_display = ["team", "split", "extra_per_window", "extra_total", "reason", "created_by"]
+
+
+@admin.register(models.TermsAcceptance)
+class TermsAcceptanceAdmin(admin.ModelAdmin):
+    list_display = ["user", "year", "accepted_at"]
+    list_filter = ["year"]
