@@ -1,0 +1,115 @@
+"""Nothing lost, nothing stuck: score_pending finishes what a crash left, once per row."""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db import connections
+from django.utils import timezone
+
+from submissions import services
+from submissions.management.commands.score_pending import Command
+from submissions.models import Score, Submission
+from tests.base import VAL_LABELS, make_world, predictions_file
+
+GOOD_VAL = predictions_file([[label] for label in VAL_LABELS])
+
+
+def _received(world, user=None) -> Submission:
+    """A submission as a crash right after the upload's commit leaves it: stored, not scored."""
+    return services.create_submission(team=world.alpha, split=world.val, user=user or world.alice,
+                                      data=GOOD_VAL, entry_name="crashed")
+
+
+@pytest.mark.django_db
+def test_it_scores_what_a_crash_left_received(world):
+    submission = _received(world)
+    assert submission.status == Submission.Status.RECEIVED and submission.file_sha256
+    out = StringIO()
+    call_command("score_pending", stdout=out)
+    submission.refresh_from_db()
+    assert submission.status == Submission.Status.SCORED and submission.current_score.top5_error == 0.0
+    assert "scored 1 submission" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_it_takes_over_a_stale_claim_but_not_a_fresh_one(world):
+    stale, fresh = _received(world), _received(world, world.bob)
+    Submission.objects.filter(pk=stale.pk).update(status="scoring", claimed_at=timezone.now() - timedelta(hours=1))
+    Submission.objects.filter(pk=fresh.pk).update(status="scoring", claimed_at=timezone.now())
+    call_command("score_pending", stdout=StringIO())
+    stale.refresh_from_db()
+    fresh.refresh_from_db()
+    assert stale.status == "scored" and fresh.status == "scoring"
+
+
+@pytest.mark.django_db
+def test_scoring_twice_changes_nothing(world):
+    submission = _received(world)
+    services.score_submission(submission_id=submission.pk)
+    services.score_submission(submission_id=submission.pk)
+    call_command("score_pending", stdout=StringIO())
+    assert Score.objects.filter(submission=submission).count() == 1
+
+
+@pytest.mark.django_db
+def test_it_gives_up_and_refunds_after_repeated_crashes(world):
+    submission = _received(world)
+    Submission.objects.filter(pk=submission.pk).update(
+        status="scoring", attempts=services.MAX_ATTEMPTS, claimed_at=timezone.now() - timedelta(hours=1))
+    assert Command().score_one() is True
+    submission.refresh_from_db()
+    assert submission.status == "failed" and submission.refunded
+    assert Command().score_one() is False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_several_workers_never_score_the_same_row_twice():
+    world = make_world()
+    rows = [_received(world, world.alice if i % 2 else world.bob) for i in range(2)]
+    rows += [services.create_submission(team=world.charlies_team, split=world.val, user=world.charlie,
+                                        data=GOOD_VAL, entry_name=f"c{i}") for i in range(4)]
+    barrier = threading.Barrier(4)
+
+    def worker():
+        try:
+            barrier.wait()
+            while Command().score_one():
+                pass
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert set(Submission.objects.values_list("status", flat=True)) == {"scored"}
+    for submission in rows:
+        assert Score.objects.filter(submission=submission).count() == 1
+        assert Submission.objects.get(pk=submission.pk).attempts == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_loop_scores_and_stops_cleanly_on_sigterm(private_storage):
+    world = make_world()
+    _received(world)
+    db = connections["default"].settings_dict
+    url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "DATABASE_URL": url,
+           "MEDIA_ROOT": str(private_storage), "AWS_STORAGE_BUCKET_NAME": ""}
+    worker = subprocess.Popen([sys.executable, "manage.py", "score_pending", "--loop", "--interval", "0.2"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+    time.sleep(2)
+    worker.send_signal(signal.SIGTERM)
+    out, err = worker.communicate(timeout=20)
+    assert worker.returncode == 0, err
+    assert "scored 1 submission(s)" in out and "unavailable" not in err
+    assert Submission.objects.get().status == "scored"
