@@ -1,0 +1,76 @@
+"""The command-line client, run as teams run it, against a live server."""
+
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from rest_framework.authtoken.models import Token
+
+from submissions.models import Submission
+from tests.base import TEST_LABELS, VAL_LABELS, make_world, predictions_file
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CLIENT = Path(settings.BASE_DIR) / "static" / "client" / "ilsvrc_submit.py"
+
+
+def run_client(live_server, token, path, *args):
+    command = [sys.executable, "-I", str(CLIENT), "--server", live_server.url, "--token", token,
+               "--year", "y2030", "--task", "classification", "--entry", "cli entry", *args, str(path)]
+    return subprocess.run(command, capture_output=True, text=True, timeout=60)
+
+
+@pytest.fixture
+def setup(live_server, tmp_path):
+    world = make_world()
+    token = Token.objects.create(user=world.alice).key
+    return world, token, tmp_path
+
+
+def test_it_is_downloadable_from_the_site(live_server):
+    with urllib.request.urlopen(f"{live_server.url}/static/client/ilsvrc_submit.py") as response:
+        assert response.read() == CLIENT.read_bytes()
+
+
+def test_it_submits_and_prints_the_score(live_server, setup):
+    world, token, tmp = setup
+    path = tmp / "val.txt"
+    path.write_bytes(predictions_file([[label] for label in VAL_LABELS[:9]] + [[1000]]))
+    result = run_client(live_server, token, path, "--split", "val", "--external-data")
+    assert result.returncode == 0, result.stderr
+    assert "top5_error: 0.10000" in result.stdout
+    submission = Submission.objects.get()
+    assert submission.entry_name == "cli entry" and submission.external_data and submission.status == "scored"
+
+
+def test_it_reports_line_errors_and_quota(live_server, setup):
+    world, token, tmp = setup
+    bad = tmp / "bad.txt"
+    bad.write_bytes(b"1\n2\nnot-a-class\n" + b"4\n" * 7)
+    refused = run_client(live_server, token, bad, "--split", "val")
+    assert refused.returncode == 1 and "line 3:" in refused.stderr
+
+    good = tmp / "test.txt"
+    good.write_bytes(predictions_file([[label] for label in TEST_LABELS]))
+    hidden = run_client(live_server, token, good, "--split", "test")
+    assert hidden.returncode == 0 and "hidden until the results" in hidden.stdout
+    run_client(live_server, token, good, "--split", "test")
+    over = run_client(live_server, token, good, "--split", "test")
+    assert over.returncode == 2 and "Next free slot:" in over.stderr
+
+
+def test_a_wrong_token_is_an_error(live_server, setup):
+    world, token, tmp = setup
+    path = tmp / "val.txt"
+    path.write_bytes(predictions_file([[label] for label in VAL_LABELS]))
+    result = run_client(live_server, "not-a-token", path)
+    assert result.returncode == 4 and "401" in result.stderr
+
+
+def test_it_uses_the_standard_library_only():
+    imported = [line.split()[1].split(".")[0] for line in CLIENT.read_text().splitlines()
+                if line.startswith(("import ", "from "))]
+    assert set(imported) <= set(sys.stdlib_module_names)
