@@ -1,0 +1,180 @@
+"""Nothing hidden leaks: a crawler visits every page, API answer, static and media-like path
+as an anonymous visitor, a participant (the submitter herself) and a member of another team,
+before the results date, and looks for ground truth, hidden scores and per-image results.
+"""
+
+import itertools
+import re
+from collections import deque
+from html.parser import HTMLParser
+from urllib.parse import unquote, urljoin, urlsplit
+
+import pytest
+from django.test import Client
+from django.urls import NoReverseMatch, reverse
+
+from challenge.models import Split, Task
+from challenge.services import replace_ground_truth
+from submissions.services import create_submission, score_submission
+from tests.base import labels_file, predictions_file
+from tests.urlmap import make_matrix_world, site_routes
+
+# Hidden test labels of the crawl task: a sequence that no page shows by accident.
+HIDDEN_LABELS = [837, 412, 953, 128, 764, 305, 691]
+# alice's guesses: the first two right at the top, the next two right in second place.
+ALICE_ROWS = [[837], [412], [1, 953], [1, 128], [1, 2], [1, 2], [1, 2]]
+# Her hidden errors: top-5 3/7 = 0.428571..., top-1 5/7 = 0.714285...
+HIDDEN_SCORE = re.compile(r"0\.4285|42\.85|0\.7142|71\.42")
+HIDDEN_SEQUENCE = re.compile(r"\b837\D{1,20}412\D{1,20}953\b")
+PER_IMAGE = re.compile(r"\b1,\s*1,\s*1,\s*1,\s*0,\s*0,\s*0\b|[Tt]rue,\s*[Tt]rue,\s*[Tt]rue,\s*[Tt]rue,\s*[Ff]alse|\b1111000\b")
+# Ground-truth boxes of the localization task, with coordinates no page has reason to show.
+BOX_ROWS = b"".join(b"%d,%d 4711 4712 4813 4914\n" % (i, label) for i, label in enumerate(HIDDEN_LABELS, 1))
+HIDDEN_BOX = re.compile(r"\b4711\D{1,20}4712\b|\b4813\D{1,20}4914\b")
+MAX_PAGES = 400
+# A thousand class pages look alike; the seeds visit one of them.
+NOT_FOLLOWED = re.compile(r"^/years/[^/]+/classes/n\d+/|^/accounts/logout|^/admin/")
+
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.links = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        for name in ("href", "src", "data-status-url"):
+            if attrs.get(name):
+                self.links.append(attrs[name])
+        if tag == "form" and (attrs.get("method") or "get").lower() == "get" and attrs.get("action"):
+            self.links.append(attrs["action"])
+
+
+def _secret_world():
+    mw = make_matrix_world()
+    year = mw.world.year
+    crawl = Task.objects.create(year=year, slug="crawl", title="Crawl", kind=Task.Kind.CLASSIFICATION)
+    test = Split.objects.create(task=crawl, name=Split.Name.TEST, n_images=len(HIDDEN_LABELS),
+                                visibility=Split.Visibility.HIDDEN, quota_per_window=5)
+    replace_ground_truth(split=test, labels=labels_file(HIDDEN_LABELS))
+    loc = Task.objects.create(year=year, slug="crawl-loc", title="Crawl boxes", kind=Task.Kind.LOCALIZATION)
+    loc_test = Split.objects.create(task=loc, name=Split.Name.TEST, n_images=len(HIDDEN_LABELS),
+                                    visibility=Split.Visibility.HIDDEN, quota_per_window=5)
+    replace_ground_truth(split=loc_test, labels=labels_file(HIDDEN_LABELS), boxes=BOX_ROWS)
+    submission = create_submission(team=mw.world.alpha, split=test, user=mw.world.alice,
+                                   data=predictions_file(ALICE_ROWS), entry_name="alpha hidden entry")
+    submission = score_submission(submission_id=submission.pk)
+    assert submission.status == submission.Status.SCORED
+    return mw, [test, loc_test], submission
+
+
+def _seed_urls(mw, splits, submission) -> list[str]:
+    w = mw.world
+    choices = {
+        "slug": [w.year.slug], "task": [w.task.slug, "crawl", "crawl-loc"], "task_slug": [w.task.slug, "crawl"],
+        "split": ["val", "test"], "split_name": ["val", "test"], "split_pk": [w.val.pk, w.test.pk, splits[0].pk],
+        "pk": sorted({mw.val_submission.pk, mw.test_submission.pk, submission.pk, w.alpha.pk, w.charlies_team.pk,
+                      mw.data_file.pk}),
+        "wnid": ["n01440764"], "token": [w.alpha.invite_token], "uidb64": ["MQ"], "filename": [mw.data_file.filename],
+        "public_id": ["00000000-0000-4000-8000-000000000000"], "fmt": ["json", "csv"],
+    }
+    urls = ["/", "/api/schema/", "/api/schema/?format=json", "/static/site.css", "/robots.txt", "/media/", "/private/"]
+    for route in site_routes():
+        if route.name in ("logout",):
+            continue
+        for values in itertools.product(*(choices.get(name, ["x"]) for name in route.kwargs)):
+            try:
+                urls.append(reverse(route.name, kwargs=dict(zip(route.kwargs, values))))
+            except NoReverseMatch:
+                pass
+    for task in (w.task.slug, "crawl", "crawl-loc"):
+        for split in ("val", "test"):
+            for track in ("", "&track=open", "&track=closed"):
+                urls.append(f"/api/years/{w.year.slug}/tasks/{task}/leaderboard/?split={split}{track}")
+    urls.append(f"/api/submissions/?year={w.year.slug}")
+    return urls
+
+
+def _storage_probe_urls(keys: list[str]) -> list[str]:
+    urls = []
+    for key in keys:
+        for prefix in ("/", "/media/", "/static/", "/private/", "/var/private/", "/static/../var/private/"):
+            urls.append(prefix + key)
+    return urls
+
+
+def _body(response) -> str:
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content).decode("utf-8", "replace")
+    return response.content.decode("utf-8", "replace")
+
+
+def _crawl(client, seeds, secrets: dict[str, re.Pattern]):
+    queue, seen, problems = deque(seeds), set(), []
+    while queue and len(seen) < MAX_PAGES:
+        url = queue.popleft()
+        if url in seen:
+            continue
+        seen.add(url)
+        response = client.get(url)
+        body = _body(response)
+        if response.status_code >= 500:
+            problems.append(f"{url}: {response.status_code}")
+        # A 404 page may repeat the path it was asked for; that is the visitor's own text.
+        body_without_url = body.replace(url, "")
+        for what, pattern in secrets.items():
+            # A probe for a storage key (and the login link of its 404 page) names the key itself.
+            if pattern.search(body_without_url) and not pattern.search(unquote(url)):
+                problems.append(f"{url}: shows {what}")
+        if response.status_code in (301, 302) and response.get("Location", "").startswith("/"):
+            queue.append(response["Location"])
+        if "html" in response.get("Content-Type", ""):
+            parser = _Links()
+            parser.feed(body)
+            for link in parser.links:
+                target = urlsplit(urljoin(url, link))
+                if not target.netloc and not NOT_FOLLOWED.match(target.path):
+                    queue.append(target.path + (f"?{target.query}" if target.query else ""))
+    return seen, problems
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", ["anonymous", "alice", "charlie"])
+def test_no_page_shows_ground_truth_hidden_scores_or_per_image_results(persona):
+    mw, splits, submission = _secret_world()
+    from challenge.models import GroundTruth
+
+    keys = [key for gt in GroundTruth.objects.all() for key in (gt.labels_key, gt.boxes_key) if key]
+    secrets = {
+        "hidden labels": HIDDEN_SEQUENCE, "hidden boxes": HIDDEN_BOX, "a hidden score": HIDDEN_SCORE,
+        "per-image results": PER_IMAGE,
+        "a ground-truth storage key": re.compile("|".join(re.escape(key.rsplit("/", 1)[-1].split(".")[0]) for key in keys)),
+    }
+    client = Client(raise_request_exception=False)
+    if persona != "anonymous":
+        client.force_login(getattr(mw.world, persona))
+    seeds = _seed_urls(mw, splits, submission) + _storage_probe_urls(keys)
+    seen, problems = _crawl(client, seeds, secrets)
+    assert problems == []
+    assert len(seen) > 100, "the crawl should reach most of the site"
+    for url in _storage_probe_urls(keys):
+        assert client.get(url).status_code in (400, 404), url
+
+
+@pytest.mark.django_db
+def test_the_crawler_would_notice_a_leak():
+    """The detectors themselves: each fires on what it is meant to catch."""
+    assert HIDDEN_SEQUENCE.search("<td>837</td><td>412</td><td>953</td>")
+    assert HIDDEN_SEQUENCE.search('{"labels": [837, 412, 953]}')
+    assert HIDDEN_SCORE.search("<td>0.42857</td>") and HIDDEN_SCORE.search('"top1_error": 0.7142857142857143')
+    assert PER_IMAGE.search('"top5_correct": [true, true, true, true, false, false, false]')
+    assert HIDDEN_BOX.search("4711 4712 4813 4914") and not HIDDEN_BOX.search("ab4711cd4712")
+
+
+@pytest.mark.django_db
+def test_the_crawler_finds_the_hidden_score_where_it_may_be_shown():
+    """Organizers see hidden scores; crawling as one proves the crawl reaches them."""
+    mw, splits, submission = _secret_world()
+    client = Client(raise_request_exception=False)
+    client.force_login(mw.world.olivia)
+    _, problems = _crawl(client, _seed_urls(mw, splits, submission), {"a hidden score": HIDDEN_SCORE})
+    assert any("a hidden score" in problem for problem in problems)
