@@ -61,7 +61,7 @@ class InputFileError(ValueError):
             text += f"\n... and {self.omitted} more error{s} not shown"
         return text
 
-    def __reduce__(self):  # keep pickling (e.g. across processes) working
+    def __reduce__(self) -> tuple[type, tuple[list[LineError], int]]:  # keep pickling working
         return (type(self), (self.errors, self.omitted))
 
 

@@ -242,8 +242,8 @@ def read_boxes_csv(data: bytes, *, class_set: ClassSet, n_images: int) -> Boxes:
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = body.count(b"\n", 0, exc.start) + 1
-        raise GroundTruthError([LineError(line, "not UTF-8 text")]) from None
+        bad_line = body.count(b"\n", 0, exc.start) + 1
+        raise GroundTruthError([LineError(bad_line, "not UTF-8 text")]) from None
     out = _BoxCollector(class_set, n_images)
     for number, line in enumerate(text.split("\n"), start=1):
         line = line.strip()
