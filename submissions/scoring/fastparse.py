@@ -122,22 +122,27 @@ def fast_parse(
 
 
 def _digits_short(x: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """Values of digit tokens of 1..4 bytes ending at ``ends``, from four byte gathers.
+    """Values (uint16) of digit tokens of 1..4 bytes ending at ``ends``, from four byte gathers.
 
-    A byte before the token is whitespace (tokens are maximal runs), so "is a digit"
-    masks stop at the token's first byte.
+    A byte before the token is whitespace (tokens are maximal runs), so the running "is a
+    digit" mask stops at the token's first byte and earlier tokens never leak in.
     """
     zero = np.uint8(48)
-    val = (x[ends - 1] - zero).astype(np.int32)
+    e8 = ends - _PAD  # x[_PAD - k:][e8] == x[ends - k], without one subtraction per digit
+    val = np.take(x[_PAD - 1 :], e8)
+    val -= zero
+    val = val.astype(np.uint16)
     mask = None
     for k, scale in ((2, 10), (3, 100), (4, 1000)):
-        d = x[ends - k] - zero
+        d = np.take(x[_PAD - k :], e8)
+        d -= zero  # non-digits wrap around to >= 208
         m = d < 10
-        mask = m if mask is None else (mask & m)
-        t = d.astype(np.int32)
-        t *= mask
-        t *= scale
-        val += t
+        if mask is None:
+            mask = m
+        else:
+            mask &= m
+        d *= mask
+        val += np.multiply(d, np.uint16(scale), dtype=np.uint16)
     return val
 
 
