@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from challenge.models import ChallengeYear, Split
+from challenge.models import ChallengeYear, Split, Task
 from challenge.roles import is_organizer
 from submissions import statistics as st
 from submissions.models import (
@@ -167,16 +167,18 @@ def rebuild_leaderboard(*, split: Split) -> None:
         LeaderboardEntry.objects.filter(split=split).exclude(submission_id__in=list(current)).delete()
         entries = {e.submission_id: e for e in LeaderboardEntry.objects.filter(split=split)}
         wanted = set(bases_of(split))
+        created, changed = [], []
         for submission_id, score in current.items():
             entry = entries.get(submission_id)
             if entry and entry.score_id == score.pk and wanted <= set(entry.stats):
                 continue
-            LeaderboardEntry.objects.update_or_create(
-                submission_id=submission_id,
-                defaults=dict(split=split, score=score, team_id=score.submission.team_id,
-                              submitted_at=score.submission.created_at,
-                              stats=entry_stats(score=score, split=split), updated_at=timezone.now()),
-            )
+            entry = entry or LeaderboardEntry(split=split, submission_id=submission_id)
+            entry.score, entry.team_id, entry.submitted_at = score, score.submission.team_id, score.submission.created_at
+            entry.stats, entry.updated_at = entry_stats(score=score, split=split), timezone.now()
+            (changed if entry.pk else created).append(entry)
+        LeaderboardEntry.objects.bulk_create(created, batch_size=1000)
+        LeaderboardEntry.objects.bulk_update(changed, ["score", "team", "submitted_at", "stats", "updated_at"],
+                                             batch_size=1000)
         _replay_ladder(split=split, scores=current)
         build_boards(split=split)
 
@@ -502,9 +504,63 @@ def viewer_basis(*, split: Split, user, at: datetime | None = None) -> tuple[str
     return None, "Scores on this split are hidden until the results are announced."
 
 
-def board_for_viewer(*, split: Split, track: str, user, page: int = 1, at: datetime | None = None) -> BoardView:
+def leaderboard_for_viewer(*, slug: str, task_slug: str, split_name: str, track: str, user, page: int = 1,
+                           at: datetime | None = None, body: str = "html") -> BoardView:
+    """What the leaderboard page and API show this viewer, usually in one query: the stored
+    pages of every board of this split, track and page number, joined with split, task and
+    year (a split has one to three boards). Raises Http404 for an unknown or unpublished one."""
+    candidates = _stored_pages(slug=slug, task_slug=task_slug, split_name=split_name, track=track, page=page,
+                               body=body)
+    if not candidates:
+        split = split_for_viewer(slug=slug, task_slug=task_slug, split_name=split_name, user=user)
+        return board_for_viewer(split=split, track=track, user=user, page=page, at=at)
+    split = candidates[0].board.split
+    if not (split.task.year.is_published() or is_organizer(user)):
+        raise Http404("No such leaderboard.")
+    return board_for_viewer(split=split, track=track, user=user, page=page, at=at, candidates=candidates)
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _stored_pages(*, slug: str, task_slug: str, split_name: str, track: str, page: int,
+                  body: str) -> list[LeaderboardPage]:
+    """The hot path of results day, as one hand-written query: building this four-table join
+    through the ORM costs more than running it. Returns pages with board, split, task and year
+    attached (only the fields the selector and the page use), and only the body asked for
+    (`html` for the page, `json` for the API)."""
+    column = {"html": "p.html", "json": "p.json"}[body]
+    sql = f"""
+        SELECT p.id, p.number, {column}, b.id, b.basis, b.n_rows, b.n_pages,
+               s.id, s.name, s.visibility, t.id, t.slug, t.title, t.kind,
+               y.id, y.slug, y.title, y.status, y.results_at, y.is_historical
+        FROM {_table(LeaderboardPage)} p
+        JOIN {_table(LeaderboardBoard)} b ON b.id = p.board_id
+        JOIN {_table(Split)} s ON s.id = b.split_id
+        JOIN {_table(Task)} t ON t.id = s.task_id
+        JOIN {_table(ChallengeYear)} y ON y.id = t.year_id
+        WHERE y.slug = %s AND t.slug = %s AND s.name = %s AND b.track = %s AND p.number = %s"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [slug, task_slug, split_name, track, page])
+        rows = cursor.fetchall()
+    pages = []
+    for (pid, number, stored, bid, basis, n_rows, n_pages, sid, name, visibility, tid, tslug, title, kind,
+         yid, yslug, ytitle, status, results_at, historical) in rows:
+        year = ChallengeYear(id=yid, slug=yslug, title=ytitle, status=status, results_at=results_at,
+                             is_historical=historical)
+        split = Split(id=sid, name=name, visibility=visibility,
+                      task=Task(id=tid, slug=tslug, title=title, kind=kind, year=year))
+        board = LeaderboardBoard(id=bid, split=split, basis=basis, track=track, n_rows=n_rows, n_pages=n_pages)
+        pages.append(LeaderboardPage(id=pid, board=board, number=number, **{body: stored}))
+    return pages
+
+
+def board_for_viewer(*, split: Split, track: str, user, page: int = 1, at: datetime | None = None,
+                     candidates: list[LeaderboardPage] | None = None) -> BoardView:
     """The page of the board (or the frozen archive) this viewer may see. A constant number of
-    queries whatever the board's size: one page row, and the archive after the results date."""
+    queries whatever the board's size: one page row (none when the candidate pages are given),
+    and the archive after the results date."""
     basis, explanation = viewer_basis(split=split, user=user, at=at)
     view = BoardView(split=split, track=track, basis=basis, explanation=explanation,
                      organizer=basis is not None and is_organizer(user))
@@ -514,8 +570,11 @@ def board_for_viewer(*, split: Split, track: str, user, page: int = 1, at: datet
         view.archive = LeaderboardArchive.objects.filter(split=split, track=track).first()
         if view.archive:
             return view
+    if candidates is not None:
+        view.page = next((p for p in candidates if p.board.basis == basis), None)
+        return view
     view.page = (
-        LeaderboardPage.objects.select_related("board")
+        LeaderboardPage.objects.select_related("board").only("html", "json", "board__n_rows", "board__n_pages")
         .filter(board__split=split, board__basis=basis, board__track=track, number=page).first()
     )
     return view

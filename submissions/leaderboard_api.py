@@ -73,12 +73,11 @@ class LeaderboardApi(APIView):
         responses=LeaderboardSerializer,
     )
     def get(self, request, slug, task):
-        split = leaderboard.split_for_viewer(slug=slug, task_slug=task, split_name=request.GET.get("split", "val"),
-                                             user=request.user)
         try:
             track = leaderboard.track_from(request.GET.get("track"))
         except ValueError as exc:
             return HttpResponse(json.dumps({"detail": str(exc)}), status=400, content_type="application/json")
-        view = leaderboard.board_for_viewer(split=split, track=track, user=request.user,
-                                            page=leaderboard.page_from(request.GET.get("page")))
+        view = leaderboard.leaderboard_for_viewer(
+            slug=slug, task_slug=task, split_name=request.GET.get("split", "val"), track=track, user=request.user,
+            page=leaderboard.page_from(request.GET.get("page")), body="json")
         return HttpResponse(leaderboard.board_json(view), content_type="application/json")

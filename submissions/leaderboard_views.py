@@ -10,15 +10,15 @@ from submissions.models import LeaderboardArchive
 
 @require_GET
 def leaderboard_page(request, slug, task, split):
-    split_obj = leaderboard.split_for_viewer(slug=slug, task_slug=task, split_name=split, user=request.user)
     try:
         track = leaderboard.track_from(request.GET.get("track"))
     except ValueError as exc:
         raise Http404(str(exc)) from exc
     page = leaderboard.page_from(request.GET.get("page"))
-    view = leaderboard.board_for_viewer(split=split_obj, track=track, user=request.user, page=page)
-    context = {"year": split_obj.task.year, "split": split_obj, "view": view, "tracks": leaderboard.Track.choices,
-               "rule": leaderboard.ranking_rule(split_obj), "page_number": page}
+    view = leaderboard.leaderboard_for_viewer(slug=slug, task_slug=task, split_name=split, track=track,
+                                              user=request.user, page=page)
+    context = {"year": view.split.task.year, "split": view.split, "view": view, "tracks": leaderboard.Track.choices,
+               "rule": leaderboard.ranking_rule(view.split), "page_number": page}
     return render(request, "leaderboards/leaderboard.html", context)
 
 
