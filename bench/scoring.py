@@ -1,6 +1,6 @@
 """Scoring speed and memory: ours against numpy's C parse floor and the pure-Python reference.
 
-    .venv/bin/python bench/scoring.py            # 100,000 and 1,000,000 lines (about 2 minutes)
+    .venv/bin/python bench/scoring.py            # 100,000 and 1,000,000 lines (a few minutes)
     .venv/bin/python bench/scoring.py --quick    # 100,000 lines only, reference at 1M skipped
 
 Prints median seconds for reading the file, np.fromstring over the same bytes (the C parse
