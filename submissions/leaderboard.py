@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
+from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.http import Http404
 from django.template.loader import render_to_string
@@ -363,27 +364,33 @@ def _render_rows(rows: list[dict], metrics: list[str]) -> str:
 def build_boards(*, split: Split) -> None:
     """Rank and store every board of a split (each basis it shows, each track), pre-rendered."""
     split = Split.objects.select_related("task__year").get(pk=split.pk)
-    metrics = metrics_of(split)
-    LeaderboardBoard.objects.filter(split=split).exclude(basis__in=bases_of(split)).delete()
+    # The frozen final board is written once by freeze_results and never rebuilt.
+    LeaderboardBoard.objects.filter(split=split).exclude(basis__in=[*bases_of(split), Basis.FINAL]).delete()
     for basis in bases_of(split):
         for track in Track.values:
-            rows = rank_rows(split=split, basis=basis, track=track)
-            chunks = [rows[i:i + PAGE_SIZE] for i in range(0, len(rows), PAGE_SIZE)] or [[]]
-            board, _ = LeaderboardBoard.objects.update_or_create(
-                split=split, basis=basis, track=track,
-                defaults=dict(n_rows=len(rows), n_pages=len(chunks), rows=rows, built_at=timezone.now()),
-            )
-            board.pages.all().delete()
-            LeaderboardPage.objects.bulk_create(
-                LeaderboardPage(board=board, number=number, html=_render_rows(chunk, metrics),
-                                json=_page_json(split, basis, track, number, len(chunks), len(rows), chunk))
-                for number, chunk in enumerate(chunks, start=1)
-            )
+            _store_board(split=split, basis=basis, track=track, rows=rank_rows(split=split, basis=basis, track=track))
+
+
+def _store_board(*, split: Split, basis: str, track: str, rows: list[dict]) -> LeaderboardBoard:
+    metrics = metrics_of(split)
+    chunks = [rows[i:i + PAGE_SIZE] for i in range(0, len(rows), PAGE_SIZE)] or [[]]
+    board, _ = LeaderboardBoard.objects.update_or_create(
+        split=split, basis=basis, track=track,
+        defaults=dict(n_rows=len(rows), n_pages=len(chunks), rows=rows, built_at=timezone.now()),
+    )
+    # Pages are replaced, never updated: a page id then names immutable content (see page_body).
+    board.pages.all().delete()
+    LeaderboardPage.objects.bulk_create(
+        LeaderboardPage(board=board, number=number, html=_render_rows(chunk, metrics),
+                        json=_page_json(split, basis, track, number, len(chunks), len(rows), chunk))
+        for number, chunk in enumerate(chunks, start=1)
+    )
+    return board
 
 
 def _page_json(split: Split, basis: str, track: str, number: int, pages: int, count: int, rows: list) -> str:
     return json.dumps({
-        "frozen": False, "year": split.task.year.slug, "task": split.task.slug, "split": split.name, "track": track,
+        "frozen": basis == Basis.FINAL, "year": split.task.year.slug, "task": split.task.slug, "split": split.name, "track": track,
         "basis": basis, "primary_metric": split.task.primary_metric, "count": count, "page": number,
         "pages": pages, "rule": ranking_rule(split), "entries": rows,
     }, separators=(",", ":"))
@@ -422,6 +429,7 @@ def freeze_results(*, split: Split, at: datetime | None = None) -> list[Leaderbo
         csv_text = _csv(rows, metrics_of(split))
         try:
             with transaction.atomic():
+                _store_board(split=split, basis=Basis.FINAL, track=track, rows=rows)
                 archives.append(LeaderboardArchive.objects.create(
                     split=split, track=track, basis=basis, frozen_at=frozen_at,
                     html=_render_rows(rows, metrics_of(split)),
@@ -481,6 +489,7 @@ class BoardView:
     explanation: str
     organizer: bool = False
     page: LeaderboardPage | None = None
+    body: str = ""  # the page's stored HTML or JSON
     archive: LeaderboardArchive | None = None
 
 
@@ -508,31 +517,31 @@ def leaderboard_for_viewer(*, slug: str, task_slug: str, split_name: str, track:
                            at: datetime | None = None, body: str = "html") -> BoardView:
     """What the leaderboard page and API show this viewer, usually in one query: the stored
     pages of every board of this split, track and page number, joined with split, task and
-    year (a split has one to three boards). Raises Http404 for an unknown or unpublished one."""
-    candidates = _stored_pages(slug=slug, task_slug=task_slug, split_name=split_name, track=track, page=page,
-                               body=body)
-    if not candidates:
+    year (a split has one to four boards); the page's body then comes from the process cache.
+    Raises Http404 for an unknown or unpublished leaderboard."""
+    candidates = _stored_pages(slug=slug, task_slug=task_slug, split_name=split_name, track=track, page=page)
+    if candidates:
+        split = candidates[0].board.split
+        if not (split.task.year.is_published() or is_organizer(user)):
+            raise Http404("No such leaderboard.")
+    else:
         split = split_for_viewer(slug=slug, task_slug=task_slug, split_name=split_name, user=user)
-        return board_for_viewer(split=split, track=track, user=user, page=page, at=at)
-    split = candidates[0].board.split
-    if not (split.task.year.is_published() or is_organizer(user)):
-        raise Http404("No such leaderboard.")
-    return board_for_viewer(split=split, track=track, user=user, page=page, at=at, candidates=candidates)
+    view = board_for_viewer(split=split, track=track, user=user, page=page, at=at, candidates=candidates)
+    if view.page is not None:
+        view.body = page_body(page=view.page, body=body)
+    return view
 
 
 def _table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def _stored_pages(*, slug: str, task_slug: str, split_name: str, track: str, page: int,
-                  body: str) -> list[LeaderboardPage]:
+def _stored_pages(*, slug: str, task_slug: str, split_name: str, track: str, page: int) -> list[LeaderboardPage]:
     """The hot path of results day, as one hand-written query: building this four-table join
-    through the ORM costs more than running it. Returns pages with board, split, task and year
-    attached (only the fields the selector and the page use), and only the body asked for
-    (`html` for the page, `json` for the API)."""
-    column = {"html": "p.html", "json": "p.json"}[body]
+    through the ORM costs more than running it. Returns pages (without their bodies) with
+    board, split, task and year attached, holding only the fields the selector and page use."""
     sql = f"""
-        SELECT p.id, p.number, {column}, b.id, b.basis, b.n_rows, b.n_pages,
+        SELECT p.id, p.number, b.id, b.basis, b.n_rows, b.n_pages, b.built_at,
                s.id, s.name, s.visibility, t.id, t.slug, t.title, t.kind,
                y.id, y.slug, y.title, y.status, y.results_at, y.is_historical
         FROM {_table(LeaderboardPage)} p
@@ -545,38 +554,53 @@ def _stored_pages(*, slug: str, task_slug: str, split_name: str, track: str, pag
         cursor.execute(sql, [slug, task_slug, split_name, track, page])
         rows = cursor.fetchall()
     pages = []
-    for (pid, number, stored, bid, basis, n_rows, n_pages, sid, name, visibility, tid, tslug, title, kind,
+    for (pid, number, bid, basis, n_rows, n_pages, built_at, sid, name, visibility, tid, tslug, title, kind,
          yid, yslug, ytitle, status, results_at, historical) in rows:
         year = ChallengeYear(id=yid, slug=yslug, title=ytitle, status=status, results_at=results_at,
                              is_historical=historical)
         split = Split(id=sid, name=name, visibility=visibility,
                       task=Task(id=tid, slug=tslug, title=title, kind=kind, year=year))
-        board = LeaderboardBoard(id=bid, split=split, basis=basis, track=track, n_rows=n_rows, n_pages=n_pages)
-        pages.append(LeaderboardPage(id=pid, board=board, number=number, **{body: stored}))
+        board = LeaderboardBoard(id=bid, split=split, basis=basis, track=track, n_rows=n_rows, n_pages=n_pages,
+                                 built_at=built_at)
+        pages.append(LeaderboardPage(id=pid, board=board, number=number))
     return pages
+
+
+def page_body(*, page: LeaderboardPage, body: str) -> str:
+    """A stored page's HTML or JSON. Pages are replaced, never updated, when a board is rebuilt,
+    so a page id (with its board's build time) names immutable content: no invalidation needed."""
+    key = f"leaderboard-page:{page.pk}:{page.board.built_at.timestamp()}:{body}"
+    stored = cache.get(key)
+    if stored is None:
+        stored = LeaderboardPage.objects.filter(pk=page.pk).values_list(body, flat=True).first() or ""
+        cache.set(key, stored, timeout=None)
+    return stored
 
 
 def board_for_viewer(*, split: Split, track: str, user, page: int = 1, at: datetime | None = None,
                      candidates: list[LeaderboardPage] | None = None) -> BoardView:
-    """The page of the board (or the frozen archive) this viewer may see. A constant number of
-    queries whatever the board's size: one page row (none when the candidate pages are given),
-    and the archive after the results date."""
+    """The page of the board this viewer may see. A constant number of queries whatever the
+    board's size: one page row (none when the candidate pages are given), and after the results
+    date the archive's permanent link. After the results date the public sees the frozen final
+    board written by freeze_results (the live final board until the freeze has run)."""
     basis, explanation = viewer_basis(split=split, user=user, at=at)
     view = BoardView(split=split, track=track, basis=basis, explanation=explanation,
                      organizer=basis is not None and is_organizer(user))
     if basis is None:
         return view
+    wanted = [basis]
     if split.task.year.results_are_out(at) and not view.organizer:
-        view.archive = LeaderboardArchive.objects.filter(split=split, track=track).first()
-        if view.archive:
-            return view
-    if candidates is not None:
-        view.page = next((p for p in candidates if p.board.basis == basis), None)
-        return view
-    view.page = (
-        LeaderboardPage.objects.select_related("board").only("html", "json", "board__n_rows", "board__n_pages")
-        .filter(board__split=split, board__basis=basis, board__track=track, number=page).first()
-    )
+        view.archive = (LeaderboardArchive.objects.only("public_id", "frozen_at", "csv_sha256", "json_sha256")
+                        .filter(split=split, track=track).first())
+        wanted = [Basis.FINAL, basis]
+    if candidates is None:
+        candidates = list(LeaderboardPage.objects.select_related("board")
+                          .only("board__basis", "board__n_pages", "board__n_rows", "board__built_at", "number")
+                          .filter(board__split=split, board__basis__in=wanted, board__track=track, number=page))
+    by_basis = {p.board.basis: p for p in candidates}
+    view.page = next((by_basis[b] for b in wanted if b in by_basis), None)
+    if view.page is not None:
+        view.basis = view.page.board.basis
     return view
 
 
@@ -625,7 +649,7 @@ def page_from(value: str | None) -> int:
 def board_json(view: BoardView) -> str:
     """The API body for a BoardView: the stored JSON, prefixed with what this viewer is told."""
     head = '{"visible":%s,"explanation":%s,' % ("false" if view.basis is None else "true", json.dumps(view.explanation))
-    stored = view.archive.json_text if view.archive else view.page.json if view.page else None
+    stored = view.body or None
     if stored is None:
         split = view.split
         stored = json.dumps({

@@ -82,6 +82,8 @@ def test_the_frozen_archive_cannot_change(client, hidden):
     assert client.get(reverse("leaderboards:archive-export", args=[archive.public_id, "csv"])).content == csv_before
     assert client.get(reverse("leaderboards:archive-export", args=[archive.public_id, "json"])).content == json_before
     assert "late discovery" not in client.get(reverse("leaderboards:archive", args=[archive.public_id])).content.decode()
+    page = _page(client, hidden)  # the public board after the results date is the frozen one
+    assert "secret-sauce" in page and "late discovery" not in page and "permanent link" in page
     assert LeaderboardArchive.objects.filter(split=hidden.test).count() == 3
 
 
@@ -103,7 +105,9 @@ def test_a_public_subset_split_shows_live_scores_on_the_subset_and_ranks_finally
     assert [(e["entry"], e["scores"]["top5_error"]["value"]) for e in final["entries"]] == [
         ("overfit-private", 0.0), ("honest", round(2 / 7, 5))]
     freeze_due_results()
-    assert _api(client, world)["basis"] == "private"
+    frozen = _api(client, world)
+    assert (frozen["basis"], frozen["frozen"]) == ("final", True)
+    assert [e["entry"] for e in frozen["entries"]] == ["overfit-private", "honest"]
 
 
 def test_the_ladder_shows_a_new_score_only_when_it_is_significantly_better(client, world):

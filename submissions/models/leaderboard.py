@@ -19,6 +19,7 @@ class Basis(models.TextChoices):
     PUBLIC = "public", "The public subset (live scores)"
     PRIVATE = "private", "The rest of the images (the final ranking)"
     LADDER = "ladder", "All images, through the Ladder"
+    FINAL = "final", "The final ranking as frozen at the results date (written once)"
 
 
 class Track(models.TextChoices):
