@@ -29,7 +29,7 @@ def site_env(*, database_name: str, media_root: Path, static_root: Path, **extra
     """The environment of a production host, pointed at the test database and storage."""
     env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_ALLOW_ASYNC_UNSAFE",)}
     env.update(
-        DATABASE_URL=f"postgres://postgres@127.0.0.1:{os.environ['TEST_PG_PORT']}/{database_name}",
+        DATABASE_URL=f"postgres://postgres@127.0.0.1:{os.environ.get('TEST_PG_PORT', '5432')}/{database_name}",
         SECRET_KEY="fault-test-" + uuid.uuid4().hex, DEBUG="False", SECURE_SSL_REDIRECT="False",
         SECURE_COOKIES="False", MEDIA_ROOT=str(media_root), STATIC_ROOT=str(static_root),
         THROTTLE_SUBMISSION="100000/min", THROTTLE_TOKEN="100000/min", THROTTLE_LOGIN="100000/min",
