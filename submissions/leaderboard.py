@@ -646,6 +646,15 @@ def page_from(value: str | None) -> int:
         return 1
 
 
+def view_version(view: BoardView) -> str:
+    """A key naming everything a rendered leaderboard shows: which stored page (ids change on
+    every rebuild), which basis and rule text, and which archive."""
+    page = f"{view.page.pk}:{view.page.board.built_at.timestamp()}" if view.page else "none"
+    archive = view.archive.pk if view.archive else "none"
+    digest = hashlib.sha256(view.explanation.encode()).hexdigest()[:16]
+    return f"{view.split.pk}:{view.track}:{view.basis}:{page}:{archive}:{digest}"
+
+
 def board_json(view: BoardView) -> str:
     """The API body for a BoardView: the stored JSON, prefixed with what this viewer is told."""
     head = '{"visible":%s,"explanation":%s,' % ("false" if view.basis is None else "true", json.dumps(view.explanation))
