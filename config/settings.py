@@ -203,7 +203,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "config.api_errors.BoundedLimitOffsetPagination",
+    "EXCEPTION_HANDLER": "config.api_errors.api_exception_handler",
     "PAGE_SIZE": 100,
     "DEFAULT_THROTTLE_RATES": {
         "token": os.getenv("THROTTLE_TOKEN", "10/min"),
