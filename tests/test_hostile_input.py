@@ -107,3 +107,88 @@ def test_errors_are_capped_however_bad_the_file():
     with pytest.raises(scoring.PredictionFileError) as raised:
         scoring.parse_classification(data, n_images=50_000, class_set=CLASS_SET)
     assert len(raised.value.errors) <= scoring.MAX_REPORTED_ERRORS
+
+
+# --- Through the site: names never become paths, markup is never executed -----------------
+
+import re  # noqa: E402
+
+from django.urls import reverse  # noqa: E402
+
+from tests import livesite  # noqa: E402
+from tests.base import PASSWORD, VAL_LABELS, make_team, make_user, predictions_file  # noqa: E402
+
+HOSTILE_NAMES = ["../../../../tmp/owned.txt", "..\\..\\windows\\win.ini", "evil\x00.txt", "/etc/passwd",
+                 "a" * 5000 + ".txt", "<script>alert(1)</script>.txt", "\u202etxt.exe"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("filename", HOSTILE_NAMES)
+def test_a_hostile_file_name_is_stored_under_a_generated_key(client, world, private_storage, filename):
+    from rest_framework.authtoken.models import Token
+
+    from submissions.models import Submission
+
+    token = Token.objects.create(user=world.alice)
+    body, content_type = livesite.multipart({"year": "y2030", "task": "classification", "split": "val",
+                                             "entry": "names"}, "file", filename,
+                                            predictions_file([[label] for label in VAL_LABELS]))
+    response = client.post("/api/submissions/", data=body, content_type=content_type,
+                           HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert response.status_code in (201, 400), response.content[:500]
+    for submission in Submission.objects.all():
+        assert re.fullmatch(r"submissions/\d+/[0-9a-f]{32}\.txt", submission.file_key)
+        assert "\x00" not in submission.original_filename and "/" not in submission.original_filename
+    stored = [path for path in private_storage.rglob("*") if path.is_file()]
+    assert all(path.resolve().is_relative_to(private_storage.resolve()) for path in stored)
+    assert not (private_storage.parent / "owned.txt").exists()
+
+
+TEAM_NAME = "<script>alert('team')</script>"
+ENTRY_NAME = "<img src=x onerror=alert('entry')>"
+DESCRIPTION = "<script>alert('description')</script><b onmouseover=alert(3)>bold</b>"
+AFFILIATION = "<svg onload=alert('affiliation')>"
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_names_and_descriptions_with_markup_are_shown_as_text_in_a_real_browser(live_server, page):
+    from submissions.services import create_submission, score_submission
+    from tests.base import make_world
+
+    world = make_world()
+    mallory = make_user("mallory")
+    team = make_team(world.year, TEAM_NAME, mallory, affiliation=AFFILIATION)
+    submission = create_submission(team=team, split=world.val, user=mallory, entry_name=ENTRY_NAME,
+                                   description=DESCRIPTION, data=predictions_file([[label] for label in VAL_LABELS]))
+    score_submission(submission_id=submission.pk)
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    def visit(path, *expected_texts):
+        page.goto(live_server.url + path)
+        page.wait_for_load_state("networkidle")
+        text = page.locator("body").inner_text()
+        for expected in expected_texts:
+            assert expected in text, f"{path} does not show {expected!r} as text"
+
+    def sign_in(username):
+        page.goto(live_server.url + "/accounts/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_load_state("networkidle")
+
+    board = reverse("leaderboards:leaderboard", args=[world.year.slug, world.task.slug, "val"])
+    visit(board, TEAM_NAME, ENTRY_NAME)
+    visit(reverse("teams:detail", args=[team.pk]), TEAM_NAME)
+    sign_in("mallory")
+    visit(reverse("submissions:detail", args=[submission.pk]), ENTRY_NAME, TEAM_NAME)
+    visit(reverse("submissions:list", args=[world.year.slug]), ENTRY_NAME)
+    page.context.clear_cookies()
+    sign_in("olivia")  # organizers read these names too: the likeliest target of a stored script
+    visit(reverse("organize_submissions:entries", args=[world.year.slug]), ENTRY_NAME)
+    visit(reverse("organize_submissions:teams", args=[world.year.slug]), TEAM_NAME)
+    assert dialogs == []
+    page.evaluate("alert('control')")  # the listener does catch a script that runs
+    assert dialogs == ["control"]
