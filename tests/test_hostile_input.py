@@ -192,3 +192,13 @@ def test_names_and_descriptions_with_markup_are_shown_as_text_in_a_real_browser(
     assert dialogs == []
     page.evaluate("alert('control')")  # the listener does catch a script that runs
     assert dialogs == ["control"]
+
+
+def test_a_compressed_upload_is_refused_not_inflated():
+    """Compressed files are not accepted, so a compression bomb is just a small binary file."""
+    import gzip
+
+    bomb = gzip.compress(b"1 2 3 4 5\n" * 3_000_000, 9)  # 30 MB inflated, ~30 KB on the wire
+    assert len(bomb) < scoring.max_upload_bytes("classification", N_IMAGES)
+    with pytest.raises(scoring.PredictionFileError):
+        PARSERS["classification"](bomb)
