@@ -121,3 +121,18 @@ def test_it_lets_two_workers_claim_different_entries():
         thread.join()
     assert Command().rescore_one() is True and Command().rescore_one() is False
     assert {e.current_score.top1_error for e in entries} == {0.5}
+
+
+@pytest.mark.django_db
+def test_it_counts_an_entry_it_cannot_rescore_and_keeps_its_score(client, world, entries, private_storage, caplog):
+    (private_storage / entries[0].file_key).unlink()
+    replace(client, world, NEW_VAL_LABELS)
+    command = Command()
+    while command.rescore_one():
+        pass
+    job = RescoringJob.objects.get()
+    assert (job.done, job.failed, job.status) == (2, 1, "done")
+    assert entries[0].current_score.top1_error == 0.0  # the old score stays current
+    assert entries[1].current_score.ground_truth == world.val.current_ground_truth
+    assert "1 failed" in client.get(reverse("organize_submissions:rescoring", args=[world.year.slug])).content.decode()
+    assert "FileNotFoundError" in caplog.text and entries[0].file_key not in caplog.text
