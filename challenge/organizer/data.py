@@ -13,28 +13,31 @@ from challenge.organizer.access import organizer_required
 @organizer_required
 def data_files(request, slug):
     year = selectors.year_for_organizer(slug=slug)
-    upload = DataFileUploadForm(request.POST or None, request.FILES or None, prefix="upload")
-    register = DataFileRegisterForm(request.POST or None, prefix="register")
-    form = upload if "upload-title" in request.POST else register
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            if form is upload:
-                services.add_data_file(user=request.user, year=year, upload=data["file"], title=data["title"],
-                                       description=data["description"])
+    forms = {"upload_form": DataFileUploadForm(prefix="upload"), "register_form": DataFileRegisterForm(prefix="register")}
+    if request.method == "POST":
+        # The two forms share the page; the field names say which one was sent.
+        name = "upload_form" if "upload-title" in request.POST else "register_form"
+        form = forms[name] = type(forms[name])(request.POST, request.FILES, prefix=forms[name].prefix)
+        if form.is_valid():
+            try:
+                _add(request.user, year, form)
+            except ValueError as refused:
+                form.add_error(None, str(refused))
             else:
-                services.register_data_file(user=request.user, year=year, storage_key=data["storage_key"],
-                                            title=data["title"], description=data["description"],
-                                            filename=data["filename"])
-        except ValueError as refused:
-            form.add_error(None, str(refused))
-        else:
-            messages.success(request, "Data file added.")
-            return redirect("organize:data-files", slug=year.slug)
-    context = {"year": year, "files": selectors.data_files_of(year=year),
-               "upload_form": upload if form is upload or not request.POST else DataFileUploadForm(prefix="upload"),
-               "register_form": register if form is register else DataFileRegisterForm(prefix="register")}
+                messages.success(request, "Data file added.")
+                return redirect("organize:data-files", slug=year.slug)
+    context = {"year": year, "files": selectors.data_files_of(year=year), **forms}
     return render(request, "organize/data_files.html", context, status=400 if request.method == "POST" else 200)
+
+
+def _add(user, year, form) -> None:
+    data = form.cleaned_data
+    if isinstance(form, DataFileUploadForm):
+        services.add_data_file(user=user, year=year, upload=data["file"], title=data["title"],
+                               description=data["description"])
+    else:
+        services.register_data_file(user=user, year=year, storage_key=data["storage_key"], title=data["title"],
+                                    description=data["description"], filename=data["filename"])
 
 
 @require_POST

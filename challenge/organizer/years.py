@@ -30,6 +30,8 @@ def year_create(request):
 @organizer_required
 def year_edit(request, slug):
     year = selectors.year_for_organizer(slug=slug)
+    # The form gets its own copy: validation writes into its instance, and the service compares
+    # the stored year with the new values to record a deadline change.
     form = YearForm(request.POST or None, instance=selectors.year_for_organizer(slug=slug))
     if request.method == "POST" and form.is_valid():
         year = services.update_year(user=request.user, year=year, data=form.cleaned_data,
