@@ -145,6 +145,32 @@ def team(port: int, n: int, recorder: Recorder, stop: threading.Event, files: Pa
                 recorder.accepted[pk] = str(path)
 
 
+def wrk_readers(port: int, readers: int, seconds: float, path: str = "") -> subprocess.Popen:
+    """Readers as wrk connections: a Python client would measure its own GIL, not the site."""
+    url = f"http://127.0.0.1:{port}" + (path or f"/api/years/{YEAR}/tasks/{TASK}/leaderboard/?split=val")
+    return subprocess.Popen(["wrk", "-t", "2", "-c", str(readers), "-d", f"{int(seconds)}s", "--latency",
+                             "--timeout", "30s", url], stdout=subprocess.PIPE, text=True)
+
+
+def parse_wrk(output: str) -> dict:
+    found = {"non_2xx": 0, "socket_errors": ""}
+    for line in output.splitlines():
+        words = line.split()
+        if len(words) == 2 and words[0] in ("50%", "99%"):
+            value = words[1]
+            unit = 1 if value.endswith("ms") else 1000 if value.endswith("s") and not value.endswith("us") else 0.001
+            found[words[0]] = float(value.rstrip("mus")) * unit
+        elif line.strip().startswith("Requests/sec:"):
+            found["rate"] = float(words[1])
+        elif "requests in" in line:
+            found["requests"] = int(words[0])
+        elif line.strip().startswith("Non-2xx or 3xx responses:"):
+            found["non_2xx"] = int(words[-1])
+        elif line.strip().startswith("Socket errors:"):
+            found["socket_errors"] = line.strip()
+    return found
+
+
 def percentile(values, q):
     return float(np.percentile(values, q)) * 1000 if values else float("nan")
 
@@ -182,16 +208,25 @@ def main():
         server = livesite.Gunicorn(env, workers=args.workers, log_path=workdir / "gunicorn.log").start()
 
         recorder, stop = Recorder(), threading.Event()
-        threads = [threading.Thread(target=reader, args=(server.port, recorder, stop)) for _ in range(args.readers)]
+        use_wrk = shutil.which("wrk") is not None
+        # The machine's speed right now (shared machines are noisy): the same readers on the
+        # cheapest page, and on the leaderboard with nobody submitting.
+        baselines = {path: parse_wrk(wrk_readers(server.port, args.readers, 3, path).communicate(timeout=60)[0])
+                     for path in ("/healthz", f"/api/years/{YEAR}/tasks/{TASK}/leaderboard/?split=val")} \
+            if use_wrk else {}
+        threads = [] if use_wrk else [threading.Thread(target=reader, args=(server.port, recorder, stop))
+                                      for _ in range(args.readers)]
         threads += [threading.Thread(target=team, args=(server.port, n, recorder, stop, files, labels))
                     for n in range(args.teams)]
         started = time.monotonic()
+        wrk = wrk_readers(server.port, args.readers, args.seconds) if use_wrk else None
         for thread in threads:
             thread.start()
         time.sleep(args.seconds)
         stop.set()
         for thread in threads:
             thread.join(timeout=180)
+        reads = parse_wrk(wrk.communicate(timeout=120)[0]) if wrk else None
         elapsed = time.monotonic() - started
 
         livesite.manage(env, "score_pending", timeout=600)  # anything a crash left behind
@@ -204,10 +239,19 @@ def main():
         ledger = livesite.manage(env, "verify_ledger")
         five_xx = sum(n for kind in recorder.statuses.values() for status, n in kind.items()
                       if not isinstance(status, int) or status >= 500)
+        if reads is not None:  # wrk counts every non-2xx; none is expected from a public read
+            five_xx += reads["non_2xx"] + (1 if reads["socket_errors"] else 0)
 
         print(f"deadline rush: {args.readers} readers + {args.teams} teams for {elapsed:.1f} s, "
               f"gunicorn -w {args.workers}, {N_IMAGES:,} images per file")
-        for kind in ("read", "upload"):
+        for path, baseline in baselines.items():
+            print(f"  baseline, nobody submitting, 3 s on {path}: {baseline.get('rate', 0):.1f} requests/s, "
+                  f"p50 {baseline.get('50%', float('nan')):.1f} ms, p99 {baseline.get('99%', float('nan')):.1f} ms")
+        if reads is not None:
+            print(f"  read   {reads.get('requests', 0):6d} requests ({reads.get('rate', 0):7.1f}/s)  "
+                  f"p50 {reads.get('50%', float('nan')):7.1f} ms  p99 {reads.get('99%', float('nan')):7.1f} ms  "
+                  f"non-2xx {reads['non_2xx']} {reads['socket_errors']}  (wrk, {args.readers} connections)")
+        for kind in ("upload",) if reads is not None else ("read", "upload"):
             values = recorder.latency[kind]
             print(f"  {kind:6s} {len(values):6d} requests ({len(values) / elapsed:7.1f}/s)  "
                   f"p50 {percentile(values, 50):7.1f} ms  p99 {percentile(values, 99):7.1f} ms  "
