@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import Max, Q
 
 from challenge.models import ClassSet, Synset
 
@@ -47,7 +47,24 @@ class Hierarchy:
         return sorted(leaves, key=lambda s: s.ilsvrc_id)
 
 
+_cache: dict[int, tuple[object, Hierarchy]] = {}
+
+
 def hierarchy_of(class_set: ClassSet) -> Hierarchy:
+    """The class set's hierarchy, built once per process and rebuilt after a re-import.
+
+    A re-import recreates every edge row, so the newest edge id tells whether the cached
+    copy is still the stored one.
+    """
+    edges = Synset.parents.through.objects.filter(from_synset__class_set=class_set)
+    version = (edges.aggregate(newest=Max("id"))["newest"], class_set.synsets.count())
+    cached = _cache.get(class_set.pk)
+    if cached is None or cached[0] != version:
+        cached = _cache[class_set.pk] = (version, _build(class_set))
+    return cached[1]
+
+
+def _build(class_set: ClassSet) -> Hierarchy:
     synsets = {s.ilsvrc_id: s for s in class_set.synsets.all()}
     by_pk = {s.pk: s.ilsvrc_id for s in synsets.values()}
     hierarchy = Hierarchy(synsets=synsets)
