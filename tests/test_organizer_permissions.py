@@ -9,8 +9,6 @@ from tests.base import PASSWORD, make_user
 def organizer_urls(world):
     slug, task = world.year.slug, world.task.slug
     team = world.alpha.pk
-    from submissions.models import Submission  # noqa: F401  (the app is installed)
-
     return [
         ("get", reverse("organize:dashboard")),
         ("get", reverse("organize:audit")),
