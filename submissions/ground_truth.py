@@ -9,6 +9,8 @@ from django.db import transaction
 from challenge.models import GroundTruth, Split
 from challenge.services import record_audit, replace_ground_truth
 from submissions import scoring
+from submissions.ledger import append_record, ground_truth_payload
+from submissions.models import LedgerRecord
 from submissions.rescoring import start_rescoring
 from submissions.truth import scoring_class_set
 
@@ -76,4 +78,5 @@ def upload_ground_truth(*, user, split: Split, labels: bytes, boxes: bytes = b""
             year=split.task.year, sha256=ground_truth.commitment,
             previous_sha256=replaced.commitment if replaced else "", rescoring=job.total,
         )
+        append_record(kind=LedgerRecord.Kind.GROUND_TRUTH_REPLACED, payload=ground_truth_payload(ground_truth))
     return ground_truth

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from challenge.models import GroundTruth
 from submissions.models import LedgerHead, LedgerRecord, Score, Submission
 
 GENESIS_HASH = "0" * 64
@@ -68,6 +69,19 @@ def score_recorded_payload(score: Score) -> dict:
         "metrics": _score_metrics(score),
         "top5_bits_sha256": hashlib.sha256(bytes(score.top5_bits)).hexdigest(),
         "created_at": score.created_at.isoformat(),
+    }
+
+
+def ground_truth_payload(ground_truth) -> dict:
+    """The published commitments of a ground-truth version: digests, never the answers."""
+    return {
+        "ground_truth": ground_truth.pk,
+        "split": ground_truth.split_id,
+        "labels_sha256": ground_truth.labels_sha256,
+        "boxes_sha256": ground_truth.boxes_sha256,
+        "blacklist_sha256": ground_truth.blacklist_sha256,
+        "uploaded_by": ground_truth.uploaded_by_id,
+        "uploaded_at": ground_truth.uploaded_at.isoformat(),
     }
 
 
@@ -131,6 +145,10 @@ def _check_against_rows(record: LedgerRecord) -> BrokenLink | None:
             return BrokenLink(record.sequence, f"submission {payload['submission']} is missing from the database")
         if submission_received_payload(submission) != payload:
             return BrokenLink(record.sequence, f"submission {submission.pk} differs from what was recorded")
+    elif record.kind == LedgerRecord.Kind.GROUND_TRUTH_REPLACED:
+        ground_truth = GroundTruth.objects.filter(pk=payload["ground_truth"]).first()
+        if ground_truth is None or ground_truth_payload(ground_truth) != payload:
+            return BrokenLink(record.sequence, f"ground truth {payload['ground_truth']} differs from what was recorded")
     elif record.kind == LedgerRecord.Kind.SCORE_RECORDED:
         score = Score.objects.filter(pk=payload["score"]).first()
         if score is None:

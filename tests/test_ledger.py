@@ -127,3 +127,17 @@ def test_concurrent_appends_never_fork_the_chain(world):
     assert errors == []
     assert sorted(LedgerRecord.objects.values_list("sequence", flat=True)) == list(range(1, 25))
     assert verify_chain() is None
+
+
+@pytest.mark.django_db
+def test_it_records_a_ground_truth_replacement_by_its_digests_only(world):
+    from submissions.ground_truth import upload_ground_truth
+    from tests.base import labels_file
+
+    new_labels = labels_file(list(reversed(VAL_LABELS)))
+    ground_truth = upload_ground_truth(user=world.olivia, split=world.val, labels=new_labels)
+    record = LedgerRecord.objects.get(kind=LedgerRecord.Kind.GROUND_TRUTH_REPLACED)
+    assert ground_truth.labels_sha256 in record.payload and "10\\n9" not in record.payload
+    assert verify_chain() is None
+    type(ground_truth).objects.filter(pk=ground_truth.pk).update(labels_sha256="0" * 64)
+    assert verify_chain().sequence == record.sequence
