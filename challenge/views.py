@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from challenge import classes, downloads, selectors, services
 from challenge.forms import ClassSearchForm, TermsForm
@@ -79,7 +79,7 @@ def accept_terms(request, slug):
     return redirect("challenge:data-files", slug=year.slug)
 
 
-@require_GET
+@require_safe  # HEAD too: download managers ask for the size before resuming
 @login_required
 def download(request, slug, pk, filename):
     year = selectors.year_for_viewer(slug=slug, user=request.user)

@@ -113,6 +113,9 @@ def test_it_resumes_with_range_requests_on_local_storage(client, world, data_fil
     assert stale.status_code == 200 and b"".join(stale.streaming_content) == CONTENT
     fresh = client.get(url, HTTP_RANGE="bytes=0-9", HTTP_IF_RANGE=f'"{data_file.sha256}"')
     assert fresh.status_code == 206
+    head = client.head(url)
+    assert head.status_code == 200 and head["Content-Length"] == str(len(CONTENT))
+    assert head["ETag"] == f'"{data_file.sha256}"'
 
 
 @pytest.mark.django_db
