@@ -300,11 +300,13 @@ def _paired_results(split: Split, ranked: list[_Candidate], basis: str, primary:
     return [_pair_memo[p] for p in pairs] + [None]
 
 
-def rank_rows(*, split: Split, basis: str, track: str, at: datetime | None = None) -> list[dict]:
-    """The ranked, rounded rows of one board (ranked entries first, then excluded ones)."""
+def rank_rows(*, split: Split, basis: str, track: str, at: datetime | None = None,
+              candidates: list[_Candidate] | None = None) -> list[dict]:
+    """The ranked, rounded rows of one board (ranked entries first, then excluded ones).
+    `candidates` (all of the split's entries) may be passed in when ranking several boards."""
     at = at or timezone.now()
     year, primary, metrics = split.task.year, split.task.primary_metric, metrics_of(split)
-    everything = [c for c in _candidates(split, at) if _in_track(c, track)]
+    everything = [c for c in (candidates if candidates is not None else _candidates(split, at)) if _in_track(c, track)]
     rows_mode = year.leaderboard_rows
     shown = _select([c for c in everything if not c.disqualified], basis=basis, rows_mode=rows_mode, primary=primary)
     ranked = sorted((c for c in shown if not c.excluded_reason),
@@ -325,9 +327,9 @@ def rank_rows(*, split: Split, basis: str, track: str, at: datetime | None = Non
         if value != previous:
             rank, previous = position, value
         rows.append(_row(c, basis, metrics, position=position, rank=rank, test=test, group=group,
-                         tied_with=[p for p in members[group] if p != position]))
+                         tied_with=[members[group][0], members[group][-1]] if len(members[group]) > 1 else None))
     for c in excluded:
-        rows.append(_row(c, basis, metrics, position=None, rank=None, test=None, group=None, tied_with=[]))
+        rows.append(_row(c, basis, metrics, position=None, rank=None, test=None, group=None, tied_with=None))
     return rows
 
 
@@ -366,9 +368,11 @@ def build_boards(*, split: Split) -> None:
     split = Split.objects.select_related("task__year").get(pk=split.pk)
     # The frozen final board is written once by freeze_results and never rebuilt.
     LeaderboardBoard.objects.filter(split=split).exclude(basis__in=[*bases_of(split), Basis.FINAL]).delete()
+    candidates = _candidates(split, timezone.now())
     for basis in bases_of(split):
         for track in Track.values:
-            _store_board(split=split, basis=basis, track=track, rows=rank_rows(split=split, basis=basis, track=track))
+            rows = rank_rows(split=split, basis=basis, track=track, candidates=candidates)
+            _store_board(split=split, basis=basis, track=track, rows=rows)
 
 
 def _store_board(*, split: Split, basis: str, track: str, rows: list[dict]) -> LeaderboardBoard:

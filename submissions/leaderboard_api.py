@@ -36,7 +36,10 @@ class EntrySerializer(serializers.Serializer):
                                                 "(McNemar's paired test, p < 0.05).")
     p_value_next = serializers.FloatField(allow_null=True)
     tie_group = serializers.IntegerField(allow_null=True, help_text="Entries in one group are statistically tied.")
-    tied_with = serializers.ListField(child=serializers.IntegerField(), help_text="Positions of the tied entries.")
+    tied_with = serializers.ListField(
+        child=serializers.IntegerField(), min_length=2, max_length=2, allow_null=True,
+        help_text="[first, last]: the positions of the group of entries statistically tied with this one "
+                  "(its own included; groups are contiguous); null when it is tied with none.")
     not_comparable = serializers.CharField(allow_null=True, help_text="Why the entry is not directly comparable.")
     excluded = serializers.CharField(allow_null=True, help_text="Disqualification or ban, with its reason.")
 

@@ -32,7 +32,7 @@ def test_it_returns_ranked_entries_with_intervals_significance_and_ties(client, 
     # six vs seven: one discordant image: p = 1.
     assert (six["better_than_next"], six["p_value_next"]) == (False, 1.0)
     assert (perfect["tie_group"], six["tie_group"], seven["tie_group"]) == (1, 2, 2)
-    assert six["tied_with"] == [3] and seven["tied_with"] == [2] and perfect["tied_with"] == []
+    assert six["tied_with"] == [2, 3] and seven["tied_with"] == [2, 3] and perfect["tied_with"] is None
     assert seven["better_than_next"] is None
     assert "T" in perfect["submitted_at"]
 
