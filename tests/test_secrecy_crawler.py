@@ -178,3 +178,24 @@ def test_the_crawler_finds_the_hidden_score_where_it_may_be_shown():
     client.force_login(mw.world.olivia)
     _, problems = _crawl(client, _seed_urls(mw, splits, submission), {"a hidden score": HIDDEN_SCORE})
     assert any("a hidden score" in problem for problem in problems)
+
+
+@pytest.mark.django_db
+def test_after_the_results_scores_show_but_answers_and_per_image_results_never_do():
+    mw, splits, submission = _secret_world()
+    from challenge.models import ChallengeYear, GroundTruth
+    from django.utils import timezone
+
+    ChallengeYear.objects.filter(pk=mw.world.year.pk).update(results_at=timezone.now())
+    keys = [key for gt in GroundTruth.objects.all() for key in (gt.labels_key, gt.boxes_key) if key]
+    secrets = {
+        "hidden labels": HIDDEN_SEQUENCE, "hidden boxes": HIDDEN_BOX, "per-image results": PER_IMAGE,
+        "a ground-truth storage key": re.compile("|".join(re.escape(key.rsplit("/", 1)[-1].split(".")[0]) for key in keys)),
+    }
+    client = Client(raise_request_exception=False)
+    client.force_login(mw.world.charlie)
+    _, problems = _crawl(client, _seed_urls(mw, splits, submission) + _storage_probe_urls(keys), secrets)
+    assert problems == []
+    # The score itself is public now: the crawl reaches it, so the checks above were not blind.
+    _, shown = _crawl(client, _seed_urls(mw, splits, submission), {"the score": HIDDEN_SCORE})
+    assert shown
