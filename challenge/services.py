@@ -25,6 +25,7 @@ from challenge.models import (
     Team,
     TermsAcceptance,
 )
+from challenge.signals import ranking_settings_changed
 
 SHIPPED_ILSVRC2012 = Path(__file__).resolve().parent / "data" / "ilsvrc2012"
 
@@ -115,7 +116,10 @@ def store_class_set(
     if unknown:
         raise ValueError(f"is-a edges name unknown synset ids: {sorted(unknown)[:10]}")
     Edge = Synset.parents.through
-    Edge.objects.filter(from_synset__class_set=class_set).delete()
+    # By id list, not through a join: right after a TRUNCATE (every transactional test ends
+    # with one) PostgreSQL's statistics say these tables are empty, and the join's plan turns
+    # into nested loops over millions of pairs that run for many minutes.
+    Edge.objects.filter(from_synset_id__in=list(pk_by_id.values())).delete()
     Edge.objects.bulk_create(
         [Edge(from_synset_id=pk_by_id[child], to_synset_id=pk_by_id[parent]) for parent, child in edges],
         batch_size=2000,
@@ -249,7 +253,18 @@ def update_year(*, user, year: ChallengeYear, data: dict, deadline_reason: str =
         )
     record_audit(actor=user, action="year.update", target=year.slug, year=year, fields=changed,
                  deadline_reason=deadline_reason if "deadline" in changed else "")
+    if set(changed) & RANKING_YEAR_FIELDS:
+        _announce_ranking_change(list(Split.objects.filter(task__year=year)))
     return year
+
+
+# Year settings the materialized leaderboards depend on.
+RANKING_YEAR_FIELDS = {"leaderboard_rows", "excluded_display", "results_at", "status", "is_historical"}
+
+
+def _announce_ranking_change(splits: list[Split]) -> None:
+    # After the commit, so that listeners (the leaderboards) read the new settings.
+    transaction.on_commit(lambda: ranking_settings_changed.send(sender=Split, splits=splits))
 
 
 @transaction.atomic
@@ -272,6 +287,8 @@ def save_task(*, user, year: ChallengeYear, task: Task | None = None, task_data:
         Split.objects.update_or_create(task=task, name=name, defaults={f: data[f] for f in SPLIT_FIELDS if f in data})
     record_audit(actor=user, action=action, target=str(task), year=year, kind=task.kind,
                  splits={name: {f: str(d.get(f)) for f in SPLIT_FIELDS if f in d} for name, d in split_data.items()})
+    if action == "task.update":
+        _announce_ranking_change(list(task.splits.all()))
     return task
 
 

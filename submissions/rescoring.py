@@ -10,10 +10,12 @@ import logging
 
 from django.db import transaction
 from django.db.models import F
+from django.dispatch import receiver
 from django.utils import timezone
 
 from challenge.models import GroundTruth, Split
 from challenge.services import read_private_file
+from challenge.signals import ranking_settings_changed
 from submissions import scoring
 from submissions.models import RescoringItem, RescoringJob, Submission
 from submissions.services import record_score
@@ -89,6 +91,13 @@ def rebuild_leaderboard_if_present(*, split: Split) -> None:
     rebuild = getattr(leaderboard, "rebuild_leaderboard", None)
     if rebuild is not None:
         rebuild(split=split)
+
+
+@receiver(ranking_settings_changed, dispatch_uid="submissions.rebuild_boards_after_settings_change")
+def rebuild_boards_after_settings_change(sender, *, splits, **kwargs) -> None:
+    """An organizer changed visibility, leaderboard options or dates: re-render those boards."""
+    for split in splits:
+        rebuild_leaderboard_if_present(split=split)
 
 
 def jobs_of(*, year):

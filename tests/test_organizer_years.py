@@ -129,3 +129,24 @@ def test_it_shows_the_audit_log_to_organizers(organizer, world):
     assert page.status_code == 200
     assert b"year.create" in page.content and b"olivia" in page.content
     assert b"year.create" in organizer.get(reverse("organize:dashboard")).content
+
+
+@pytest.mark.django_db
+def test_it_rebuilds_the_boards_when_a_ranking_setting_changes(organizer, world, django_capture_on_commit_callbacks):
+    from submissions.models import LeaderboardBoard
+    from submissions.services import create_submission, score_submission
+    from tests.base import VAL_LABELS, predictions_file
+
+    entry = create_submission(team=world.alpha, split=world.val, user=world.alice,
+                              data=predictions_file([[label] for label in VAL_LABELS]), entry_name="e")
+    score_submission(submission_id=entry.pk)
+    before = {b.pk: b.built_at for b in LeaderboardBoard.objects.filter(split=world.val)}
+    assert before
+    data = year_form(slug=world.year.slug, title=world.year.title, status="published", leaderboard_rows="all",
+                     opens_at=world.year.opens_at.strftime("%Y-%m-%dT%H:%M"),
+                     deadline=world.year.deadline.strftime("%Y-%m-%dT%H:%M"),
+                     results_at=world.year.results_at.strftime("%Y-%m-%dT%H:%M"))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert organizer.post(reverse("organize:year-edit", args=[world.year.slug]), data).status_code == 302
+    after = {b.pk: b.built_at for b in LeaderboardBoard.objects.filter(split=world.val)}
+    assert after and all(after[pk] > built for pk, built in before.items() if pk in after)
