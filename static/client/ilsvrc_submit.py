@@ -102,6 +102,9 @@ def main(argv=None):
         print("The file was refused (it does not count against your quota):", file=sys.stderr)
         print_errors(reply)
         return EXIT_REFUSED
+    if status == 429 and "next_slot_at" not in (reply or {}):
+        print(f"Too many requests; try again later: {(reply or {}).get('detail', '')}", file=sys.stderr)
+        return EXIT_OTHER
     if status == 429:
         print("Over quota:", file=sys.stderr)
         print_errors(reply)
