@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 
 from challenge.models import GroundTruth
 from submissions.models import LedgerHead, LedgerRecord, Score, Submission
@@ -82,6 +83,19 @@ def ground_truth_payload(ground_truth) -> dict:
         "blacklist_sha256": ground_truth.blacklist_sha256,
         "uploaded_by": ground_truth.uploaded_by_id,
         "uploaded_at": ground_truth.uploaded_at.isoformat(),
+    }
+
+
+def moderation_payload(submission: Submission, user) -> dict:
+    """An entry's public moderation marks as set now (later records may change them)."""
+    return {
+        "submission": submission.pk,
+        "disqualified": submission.disqualified,
+        "disqualified_reason": submission.disqualified_reason,
+        "not_comparable": submission.not_comparable,
+        "not_comparable_reason": submission.not_comparable_reason,
+        "by": getattr(user, "pk", None),
+        "at": timezone.now().isoformat(),
     }
 
 

@@ -4,7 +4,8 @@ from django.db import transaction
 
 from challenge.models import Split, Team
 from challenge.services import record_audit, set_quota_adjustment, set_team_ban
-from submissions.models import Submission
+from submissions.ledger import append_record, moderation_payload
+from submissions.models import LedgerRecord, Submission
 from submissions.rescoring import rebuild_leaderboard_if_present
 
 
@@ -27,6 +28,7 @@ def moderate_submission(*, user, submission: Submission, disqualified: bool, dis
         record_audit(actor=user, action="entry.moderate", target=str(submission), year=submission.split.task.year,
                      disqualified=disqualified, disqualified_reason=disqualified_reason,
                      not_comparable=not_comparable, not_comparable_reason=not_comparable_reason)
+        append_record(kind=LedgerRecord.Kind.SUBMISSION_MODERATED, payload=moderation_payload(submission, user))
     rebuild_leaderboard_if_present(split=submission.split)
     return submission
 

@@ -141,3 +141,17 @@ def test_it_records_a_ground_truth_replacement_by_its_digests_only(world):
     assert verify_chain() is None
     type(ground_truth).objects.filter(pk=ground_truth.pk).update(labels_sha256="0" * 64)
     assert verify_chain().sequence == record.sequence
+
+
+@pytest.mark.django_db
+def test_it_records_each_moderation_of_an_entry(world):
+    from submissions.moderation import moderate_submission
+
+    submission = _submission(world, 1)
+    moderate_submission(user=world.olivia, submission=submission, disqualified=True,
+                        disqualified_reason="copied predictions", not_comparable=False, not_comparable_reason="")
+    moderate_submission(user=world.olivia, submission=submission, disqualified=False, disqualified_reason="",
+                        not_comparable=False, not_comparable_reason="")
+    records = LedgerRecord.objects.filter(kind=LedgerRecord.Kind.SUBMISSION_MODERATED)
+    assert records.count() == 2 and "copied predictions" in records.first().payload
+    assert verify_chain() is None
