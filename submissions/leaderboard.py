@@ -493,8 +493,12 @@ class BoardView:
     explanation: str
     organizer: bool = False
     page: LeaderboardPage | None = None
-    body: str = ""  # the page's stored HTML or JSON
+    body_kind: str = "html"  # which stored body content() returns: "html" or "json"
     archive: LeaderboardArchive | None = None
+
+    def content(self) -> str:
+        """The stored page's body, read only when a response is actually rendered."""
+        return page_body(page=self.page, body=self.body_kind) if self.page is not None else ""
 
 
 def viewer_basis(*, split: Split, user, at: datetime | None = None) -> tuple[str | None, str]:
@@ -531,8 +535,7 @@ def leaderboard_for_viewer(*, slug: str, task_slug: str, split_name: str, track:
     else:
         split = split_for_viewer(slug=slug, task_slug=task_slug, split_name=split_name, user=user)
     view = board_for_viewer(split=split, track=track, user=user, page=page, at=at, candidates=candidates)
-    if view.page is not None:
-        view.body = page_body(page=view.page, body=body)
+    view.body_kind = body
     return view
 
 
@@ -662,7 +665,7 @@ def view_version(view: BoardView) -> str:
 def board_json(view: BoardView) -> str:
     """The API body for a BoardView: the stored JSON, prefixed with what this viewer is told."""
     head = '{"visible":%s,"explanation":%s,' % ("false" if view.basis is None else "true", json.dumps(view.explanation))
-    stored = view.body or None
+    stored = view.content() or None
     if stored is None:
         split = view.split
         stored = json.dumps({

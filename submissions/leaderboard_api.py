@@ -10,6 +10,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
 from submissions import leaderboard
+from submissions.http_cache import cached_for_anonymous
 
 
 class ScoreSerializer(serializers.Serializer):
@@ -83,4 +84,6 @@ class LeaderboardApi(APIView):
         view = leaderboard.leaderboard_for_viewer(
             slug=slug, task_slug=task, split_name=request.GET.get("split", "val"), track=track, user=request.user,
             page=leaderboard.page_from(request.GET.get("page")), body="json")
-        return HttpResponse(leaderboard.board_json(view), content_type="application/json")
+        cached = cached_for_anonymous(request, version=leaderboard.view_version(view), content_type="application/json",
+                                      build=lambda: leaderboard.board_json(view).encode())
+        return cached or HttpResponse(leaderboard.board_json(view), content_type="application/json")

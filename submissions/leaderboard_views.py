@@ -1,11 +1,11 @@
 """Leaderboard, archive, history and per-class pages: thin views over selectors."""
 
-from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from submissions import history, leaderboard, per_class as per_class_report
+from submissions.http_cache import cached_for_anonymous
 from submissions.models import LeaderboardArchive
 
 
@@ -20,21 +20,9 @@ def leaderboard_page(request, slug, task, split):
                                               user=request.user, page=page)
     context = {"year": view.split.task.year, "split": view.split, "view": view, "tracks": leaderboard.Track.choices,
                "rule": leaderboard.ranking_rule(view.split), "page_number": page}
-    return _render_for_anonymous_once(request, "leaderboards/leaderboard.html", context,
-                                      version=leaderboard.view_version(view))
-
-
-def _render_for_anonymous_once(request, template, context, *, version: str):
-    """Render as usual for signed-in viewers; for anonymous ones (everyone on results day) keep
-    the rendered page per process, keyed by the stored content it shows and the full path."""
-    if request.user.is_authenticated:
-        return render(request, template, context)
-    key = f"anonymous-page:{version}:{request.get_full_path()}"
-    body = cache.get(key)
-    if body is None:
-        body = render(request, template, context).content
-        cache.set(key, body, timeout=300)
-    return HttpResponse(body)
+    cached = cached_for_anonymous(request, version=leaderboard.view_version(view), content_type="text/html; charset=utf-8",
+                                  build=lambda: render(request, "leaderboards/leaderboard.html", context).content)
+    return cached or render(request, "leaderboards/leaderboard.html", context)
 
 
 @require_GET

@@ -76,3 +76,19 @@ def test_the_schema_documents_the_endpoint(client, world):
     operation = schema["paths"]["/api/years/{slug}/tasks/{task}/leaderboard/"]["get"]
     assert {p["name"] for p in operation["parameters"]} >= {"split", "track", "page"}
     assert "tied_with" in schema["components"]["schemas"]["Entry"]["properties"]
+
+
+def test_anonymous_viewers_get_a_kept_gzipped_page_and_signed_in_ones_a_fresh_one(client, world):
+    import gzip
+
+    open_quota(world.val)
+    submit(world.val, world.alpha, world.alice, wrong=1, entry="first")
+    url = reverse("leaderboards:leaderboard", args=[world.year.slug, "classification", "val"])
+    zipped = client.get(url, headers={"Accept-Encoding": "gzip, br"})
+    assert zipped["Content-Encoding"] == "gzip" and "Accept-Encoding" in zipped["Vary"]
+    assert "first" in gzip.decompress(zipped.content).decode()
+    submit(world.val, world.charlies_team, world.charlie, wrong=0, entry="second")
+    assert "second" in client.get(url).content.decode()  # a rebuilt board is a new version
+    client.login(username="olivia", password="correct horse battery staple")
+    page = client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert not page.has_header("Content-Encoding") and "olivia" in page.content.decode()
