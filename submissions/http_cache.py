@@ -22,15 +22,15 @@ def cached_for_anonymous(request: HttpRequest, *, version: str, content_type: st
     signed-in viewer (whose page shows their name and a CSRF token), who is served as usual."""
     if request.user.is_authenticated:
         return None
-    key = f"anonymous:{version}:{request.get_full_path()}"
-    stored = cache.get(key)
-    if stored is None:
-        body = build()
-        stored = (body, gzip.compress(body, compresslevel=6, mtime=0))
-        cache.set(key, stored, timeout=TIMEOUT)
-    body, compressed = stored
     wants_gzip = "gzip" in request.headers.get("Accept-Encoding", "")
-    response = HttpResponse(compressed if wants_gzip else body, content_type=content_type)
+    key = f"anonymous:{version}:{request.get_full_path()}"
+    body = cache.get(f"{key}:gzip" if wants_gzip else key)
+    if body is None:
+        plain = build()
+        compressed = gzip.compress(plain, compresslevel=6, mtime=0)
+        cache.set_many({key: plain, f"{key}:gzip": compressed}, timeout=TIMEOUT)
+        body = compressed if wants_gzip else plain
+    response = HttpResponse(body, content_type=content_type)
     if wants_gzip:
         response["Content-Encoding"] = "gzip"
     patch_vary_headers(response, ["Accept-Encoding"])
