@@ -123,3 +123,13 @@ def test_uploads_are_throttled(world, monkeypatch):
     codes = [upload(client, world).status_code for _ in range(3)]
     assert codes == [201, 201, 429]
     assert Submission.objects.count() == 2
+
+
+def test_a_public_subset_split_shows_subset_scores_only(world):
+    from challenge.models import Split
+
+    Split.objects.filter(pk=world.test.pk).update(visibility=Split.Visibility.PUBLIC_SUBSET)
+    body = upload(api_as(world.alice), world, GOOD_TEST, split="test").json()
+    assert body["scores"]["basis"] == "public" and body["scores"]["top5_error"] == 0.0
+    organizer_view = api_as(world.olivia).get(f"/api/submissions/{body['id']}/")
+    assert organizer_view.status_code == 200 and organizer_view.json()["scores"]["basis"] == "all"

@@ -18,6 +18,9 @@
       document.getElementById("top5").textContent = fmt(data.scores.top5_error);
       document.getElementById("top1").textContent = fmt(data.scores.top1_error);
       table.hidden = false;
+      var caption = document.getElementById("basis-note");
+      if (data.scores.basis === "public") caption.textContent = "On the public subset of the test images; the final ranking uses the rest.";
+      if (data.scores.basis === "ladder") caption.textContent = "Ladder: your shown score changes only on a significant improvement.";
     }
     document.getElementById("hidden-note").hidden = !(data.status === "scored" && !data.scores);
     var note = document.getElementById("status-note");
