@@ -86,7 +86,8 @@ def final_entry_choices(*, team: Team, year, user) -> list[dict]:
             shown = visible_scores(submission=submission, user=user)
             entries.append({"submission": submission, "final": submission.pk in final_ids,
                             "primary": shown.get(split.task.primary_metric) if shown else None})
-        rows.append({"split": split, "entries": entries, "marked": marked, "primary": split.task.primary_metric})
+        rows.append({"split": split, "entries": entries, "marked": marked,
+                     "primary_label": leaderboard.METRIC_LABELS.get(split.task.primary_metric, "Error")})
     return rows
 
 
