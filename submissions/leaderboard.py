@@ -543,10 +543,38 @@ def _table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
+def _run_prepared(name: str, sql: str, types: list[str], params: list) -> list[tuple]:
+    """Run `sql` (with %s placeholders) as a PostgreSQL prepared statement, preparing it the
+    first time this process uses a database connection; elsewhere (SQLite) run it plainly.
+    Not for a pooler in transaction mode (PgBouncer), where sessions are shared."""
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+        raw = connection.connection
+        prepared = getattr(connection, "_prepared_statements", None)
+        if prepared is None or prepared[0] is not raw:
+            prepared = connection._prepared_statements = (raw, set())
+        if name not in prepared[1]:
+            # Checked once per connection, so that a statement left by an earlier user of the
+            # same session is reused instead of failing (which would abort a transaction).
+            cursor.execute("SELECT 1 FROM pg_prepared_statements WHERE name = %s", [name])
+            if not cursor.fetchall():
+                numbered = sql
+                for index in range(1, len(types) + 1):
+                    numbered = numbered.replace("%s", f"${index}", 1)
+                cursor.execute(f"PREPARE {name}({', '.join(types)}) AS {numbered}")
+            prepared[1].add(name)
+        cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(params))})", params)
+        return cursor.fetchall()
+
+
 def _stored_pages(*, slug: str, task_slug: str, split_name: str, track: str, page: int) -> list[LeaderboardPage]:
     """The hot path of results day, as one hand-written query: building this four-table join
-    through the ORM costs more than running it. Returns pages (without their bodies) with
-    board, split, task and year attached, holding only the fields the selector and page use."""
+    through the ORM costs more than running it, and on PostgreSQL planning it costs more than
+    executing it, so it is a prepared statement (once per database connection). Returns pages
+    (without their bodies) with board, split, task and year attached, holding only the fields
+    the selector and page use."""
     sql = f"""
         SELECT p.id, p.number, b.id, b.basis, b.n_rows, b.n_pages, b.built_at,
                s.id, s.name, s.visibility, t.id, t.slug, t.title, t.kind,
@@ -557,9 +585,8 @@ def _stored_pages(*, slug: str, task_slug: str, split_name: str, track: str, pag
         JOIN {_table(Task)} t ON t.id = s.task_id
         JOIN {_table(ChallengeYear)} y ON y.id = t.year_id
         WHERE y.slug = %s AND t.slug = %s AND s.name = %s AND b.track = %s AND p.number = %s"""
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [slug, task_slug, split_name, track, page])
-        rows = cursor.fetchall()
+    rows = _run_prepared("leaderboard_pages", sql, ["text", "text", "text", "text", "int"],
+                         [slug, task_slug, split_name, track, page])
     pages = []
     for (pid, number, bid, basis, n_rows, n_pages, built_at, sid, name, visibility, tid, tslug, title, kind,
          yid, yslug, ytitle, status, results_at, historical) in rows:

@@ -58,17 +58,19 @@ def test_the_page_and_api_use_a_constant_number_of_queries(client, world, django
     open_quota(world.val)
     submit(world.val, world.alpha, world.alice, wrong=1)
     page_url = reverse("leaderboards:leaderboard", args=[world.year.slug, "classification", "val"])
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(4):  # a connection's first request also prepares the statement
         client.get(page_url)
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(2):
         client.get(_api_url(world), {"split": "val"})
     for i in range(30):
         user = make_user(f"user{i}")
         submit(world.val, make_team(world.year, f"Team {i}", user), user, wrong=i % 10)
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(2):  # the stored page, and its body on the first read
         assert client.get(page_url).content.decode().count("<tr class=") == 31
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(2):
         assert client.get(_api_url(world), {"split": "val"}).json()["count"] == 31
+    with django_assert_max_num_queries(1):  # anonymous viewers: the kept response
+        assert client.get(page_url).content.decode().count("<tr class=") == 31
 
 
 def test_the_schema_documents_the_endpoint(client, world):
