@@ -9,7 +9,7 @@ from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
-from submissions import leaderboard
+from submissions import leaderboard, leaderboard_selectors as selectors
 from submissions.http_cache import cached_for_anonymous
 
 
@@ -78,12 +78,12 @@ class LeaderboardApi(APIView):
     )
     def get(self, request, slug, task):
         try:
-            track = leaderboard.track_from(request.GET.get("track"))
+            track = selectors.track_from(request.GET.get("track"))
         except ValueError as exc:
             return HttpResponse(json.dumps({"detail": str(exc)}), status=400, content_type="application/json")
-        view = leaderboard.leaderboard_for_viewer(
+        view = selectors.leaderboard_for_viewer(
             slug=slug, task_slug=task, split_name=request.GET.get("split", "val"), track=track, user=request.user,
-            page=leaderboard.page_from(request.GET.get("page")), body="json")
-        cached = cached_for_anonymous(request, version=leaderboard.view_version(view), content_type="application/json",
-                                      build=lambda: leaderboard.board_json(view).encode())
-        return cached or HttpResponse(leaderboard.board_json(view), content_type="application/json")
+            page=selectors.page_from(request.GET.get("page")), body="json")
+        cached = cached_for_anonymous(request, version=selectors.view_version(view), content_type="application/json",
+                                      build=lambda: selectors.board_json(view).encode())
+        return cached or HttpResponse(selectors.board_json(view), content_type="application/json")

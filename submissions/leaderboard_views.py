@@ -4,7 +4,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
-from submissions import history, leaderboard, per_class as per_class_report
+from submissions import history, leaderboard, leaderboard_selectors as selectors, per_class as per_class_report
 from submissions.http_cache import cached_for_anonymous
 from submissions.models import LeaderboardArchive
 
@@ -12,15 +12,15 @@ from submissions.models import LeaderboardArchive
 @require_GET
 def leaderboard_page(request, slug, task, split):
     try:
-        track = leaderboard.track_from(request.GET.get("track"))
+        track = selectors.track_from(request.GET.get("track"))
     except ValueError as exc:
         raise Http404(str(exc)) from exc
-    page = leaderboard.page_from(request.GET.get("page"))
-    view = leaderboard.leaderboard_for_viewer(slug=slug, task_slug=task, split_name=split, track=track,
+    page = selectors.page_from(request.GET.get("page"))
+    view = selectors.leaderboard_for_viewer(slug=slug, task_slug=task, split_name=split, track=track,
                                               user=request.user, page=page)
     context = {"year": view.split.task.year, "split": view.split, "view": view, "tracks": leaderboard.Track.choices,
                "rule": leaderboard.ranking_rule(view.split), "page_number": page}
-    cached = cached_for_anonymous(request, version=leaderboard.view_version(view), content_type="text/html; charset=utf-8",
+    cached = cached_for_anonymous(request, version=selectors.view_version(view), content_type="text/html; charset=utf-8",
                                   build=lambda: render(request, "leaderboards/leaderboard.html", context).content)
     return cached or render(request, "leaderboards/leaderboard.html", context)
 
