@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from submissions.models import Score, Submission
+from submissions.models import IntegrityFlag, RescoringJob, Score, Submission
 
 
 class ScoreInline(admin.TabularInline):
@@ -17,3 +17,15 @@ class SubmissionAdmin(admin.ModelAdmin):
     search_fields = ["entry_name", "team__name", "file_sha256"]
     inlines = [ScoreInline]
     readonly_fields = ["file_key", "file_sha256", "file_size"]
+
+
+@admin.register(IntegrityFlag)
+class IntegrityFlagAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "kind", "created_at"]
+    list_filter = ["kind"]
+
+
+@admin.register(RescoringJob)
+class RescoringJobAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "status", "created_at"]
+    readonly_fields = [field.name for field in RescoringJob._meta.fields]

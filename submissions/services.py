@@ -244,4 +244,7 @@ def mark_final_entries(*, team: Team, split: Split, submission_ids: list[int]) -
             raise FinalEntriesRefused("Only your team's scored submissions on this split can be final.")
         own.exclude(pk__in=wanted).filter(is_final=True).update(is_final=False)
         own.filter(pk__in=wanted).update(is_final=True)
+    # Only boards that show final entries depend on the choice; a rebuild costs a full re-rank.
+    if split.task.year.leaderboard_rows == split.task.year.LeaderboardRows.FINAL_PER_TEAM:
+        leaderboard.rebuild_leaderboard(split=split)
     return chosen
