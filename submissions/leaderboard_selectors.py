@@ -61,12 +61,9 @@ def _table(model) -> str:
 
 def _run_prepared(name: str, sql: str, types: list[str], params: list) -> list[tuple]:
     """Run `sql` (with %s placeholders) as a PostgreSQL prepared statement, preparing it the
-    first time this process uses a database connection; elsewhere (SQLite) run it plainly.
+    first time this process uses a database connection. PostgreSQL only.
     Not for a pooler in transaction mode (PgBouncer), where sessions are shared."""
     with connection.cursor() as cursor:
-        if connection.vendor != "postgresql":
-            cursor.execute(sql, params)
-            return cursor.fetchall()
         raw = connection.connection
         prepared = getattr(connection, "_prepared_statements", None)
         if prepared is None or prepared[0] is not raw:
@@ -90,7 +87,14 @@ def _stored_pages(*, slug: str, task_slug: str, split_name: str, track: str, pag
     through the ORM costs more than running it, and on PostgreSQL planning it costs more than
     executing it, so it is a prepared statement (once per database connection). Returns pages
     (without their bodies) with board, split, task and year attached, holding only the fields
-    the selector and page use."""
+    the selector and page use. Other databases (the embedded SQLite) take the same join
+    through the ORM, which also converts their column values."""
+    if connection.vendor != "postgresql":
+        return list(
+            LeaderboardPage.objects.select_related("board__split__task__year").defer("html", "json")
+            .filter(board__split__task__year__slug=slug, board__split__task__slug=task_slug,
+                    board__split__name=split_name, board__track=track, number=page)
+        )
     sql = f"""
         SELECT p.id, p.number, b.id, b.basis, b.n_rows, b.n_pages, b.built_at,
                s.id, s.name, s.visibility, t.id, t.slug, t.title, t.kind,
