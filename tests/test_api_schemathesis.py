@@ -7,27 +7,20 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.core.cache import cache
 from rest_framework.authtoken.models import Token
+
+from tests.urlmap import fresh_throttles  # noqa: F401  (a fixture)
 
 
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
 
-
-@pytest.fixture
-def fresh_throttles():
-    """DRF throttles count in the process-wide cache; hundreds of fuzzed uploads must not
-    leave the next test's user throttled."""
-    cache.clear()
-    yield
-    cache.clear()
+pytestmark = pytest.mark.usefixtures("fresh_throttles")
 
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("who", ["alice"])
-def test_schemathesis_finds_no_server_error_and_no_schema_violation(live_server, world, fresh_throttles, tmp_path,
-                                                                    who):
+def test_schemathesis_finds_no_server_error_and_no_schema_violation(live_server, world, tmp_path, who):
     headers = [] if who == "anonymous" else ["-H", f"Authorization: Token {Token.objects.create(user=world.alice).key}"]
     command = [
         str(SCHEMATHESIS), "run", f"{live_server.url}/api/schema/",

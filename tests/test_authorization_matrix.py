@@ -7,7 +7,9 @@ The routes come from Django's resolver, so a view added without a line in EXPECT
 import pytest
 from django.test import Client
 
-from tests.urlmap import make_matrix_world, site_routes
+from tests.urlmap import fresh_throttles, make_matrix_world, site_routes  # noqa: F401  (a fixture)
+
+pytestmark = pytest.mark.usefixtures("fresh_throttles")
 
 PERSONAS = ("anonymous", "alice", "charlie", "olivia", "admin")
 

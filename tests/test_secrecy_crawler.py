@@ -17,7 +17,9 @@ from challenge.models import Split, Task
 from challenge.services import replace_ground_truth
 from submissions.services import create_submission, score_submission
 from tests.base import labels_file, predictions_file
-from tests.urlmap import make_matrix_world, site_routes
+from tests.urlmap import fresh_throttles, make_matrix_world, site_routes  # noqa: F401  (a fixture)
+
+pytestmark = pytest.mark.usefixtures("fresh_throttles")
 
 # Hidden test labels of the crawl task: a sequence that no page shows by accident.
 HIDDEN_LABELS = [837, 412, 953, 128, 764, 305, 691]

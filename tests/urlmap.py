@@ -7,7 +7,9 @@ added anywhere is visited by all three without anyone remembering to list it.
 from dataclasses import dataclass
 from datetime import timedelta
 
+import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
@@ -105,3 +107,12 @@ def hide_results(world) -> None:
     """Make sure the test split's results date is still ahead."""
     world.year.results_at = timezone.now() + timedelta(days=40)
     world.year.save(update_fields=["results_at"])
+
+
+@pytest.fixture
+def fresh_throttles():
+    """DRF's throttles count in the process-wide cache: earlier tests' requests (and fuzzing)
+    must not turn this test's answers into 429s."""
+    cache.clear()
+    yield
+    cache.clear()
