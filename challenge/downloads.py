@@ -10,7 +10,6 @@ from django.utils.http import content_disposition_header
 from challenge.models import DataFile
 
 CHUNK = 256 * 1024
-PRESIGNED_SECONDS = 60
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
@@ -31,7 +30,7 @@ def data_file_response(request, data_file: DataFile) -> HttpResponse:
 
 def presigned_url(data_file: DataFile) -> str:
     """A short-lived URL straight to the bucket, so large archives never pass through the site."""
-    expire = getattr(settings, "DATA_FILE_URL_SECONDS", PRESIGNED_SECONDS)
+    expire = settings.DATA_FILE_URL_SECONDS
     disposition = content_disposition_header(True, data_file.filename)
     return default_storage.url(data_file.storage_key, parameters={"ResponseContentDisposition": disposition},
                                expire=expire)

@@ -15,7 +15,7 @@ from challenge.models import SignInFailure
 
 
 def _limits() -> tuple[int, int]:
-    return getattr(settings, "SIGNIN_MAX_FAILURES", 5), getattr(settings, "SIGNIN_LOCKOUT_SECONDS", 900)
+    return settings.SIGNIN_MAX_FAILURES, settings.SIGNIN_LOCKOUT_SECONDS
 
 
 def _key(request) -> tuple[str, str]:

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "config.middleware.RejectNulCharactersMiddleware",
     "config.middleware.DatabaseUnavailableMiddleware",
     "config.storage_errors.StorageUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -257,3 +258,11 @@ LOGGING = {
 
 # Demo and organizer bootstrap (scripts/run); see README.
 ORGANIZER_GROUP = "Organizers"
+
+# A data-file download link on S3 stays valid this long.
+DATA_FILE_URL_SECONDS = envint("DATA_FILE_URL_SECONDS", 60)
+# Sign-in brake: this many failures for one username from one address lock it for the window.
+SIGNIN_MAX_FAILURES = envint("SIGNIN_MAX_FAILURES", 5)
+SIGNIN_LOCKOUT_SECONDS = envint("SIGNIN_LOCKOUT_SECONDS", 900)
+# A submission claimed for scoring longer ago than this is taken to be a dead worker's.
+SCORING_STALE_CLAIM_SECONDS = envint("SCORING_STALE_CLAIM_SECONDS", 600)

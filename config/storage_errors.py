@@ -2,9 +2,7 @@
 
 import logging
 
-from django.conf import settings
-from django.http import HttpResponse, JsonResponse
-from django.utils.html import escape
+from config.middleware import unavailable_response
 
 logger = logging.getLogger(__name__)
 
@@ -37,12 +35,4 @@ class StorageUnavailableMiddleware:
             return None
         # The message may name a storage key; it goes to the log, never to the visitor.
         logger.error("storage unavailable during %s %s: %r", request.method, request.path, exception)
-        if request.path.startswith("/api/"):
-            response = JsonResponse({"errors": [{"line": None, "message": MESSAGE}]}, status=503)
-        else:
-            body = (f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Temporarily unavailable"
-                    f"</title></head><body><h1>Temporarily unavailable</h1><p>{escape(MESSAGE)}</p>"
-                    f"<p>{escape(settings.SITE_NAME)}</p></body></html>")
-            response = HttpResponse(body, status=503)
-        response["Retry-After"] = "30"
-        return response
+        return unavailable_response(request, message=MESSAGE, retry_after=30)

@@ -1,12 +1,15 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from challenge.signin import ThrottledLoginView
 from config import views
 
 # One include per area, so that each area's routes live beside its views.
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    # Before Django's auth URLs, so that sign-in goes through the failure throttle.
+    path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("accounts/", include("challenge.account_urls")),
     path("api/", include("submissions.api_urls")),

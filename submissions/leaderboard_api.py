@@ -1,11 +1,10 @@
 """The leaderboard API: one read operation, served from the pre-rendered JSON of a board page."""
 
-import json
-
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
@@ -80,7 +79,7 @@ class LeaderboardApi(APIView):
         try:
             track = selectors.track_from(request.GET.get("track"))
         except ValueError as exc:
-            return HttpResponse(json.dumps({"detail": str(exc)}), status=400, content_type="application/json")
+            raise ValidationError({"track": str(exc)}) from exc
         view = selectors.leaderboard_for_viewer(
             slug=slug, task_slug=task, split_name=request.GET.get("split", "val"), track=track, user=request.user,
             page=selectors.page_from(request.GET.get("page")), body="json")

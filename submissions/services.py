@@ -3,6 +3,7 @@
 import logging
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -16,8 +17,6 @@ from submissions.truth import scoring_class_set, scoring_ground_truth
 
 logger = logging.getLogger(__name__)
 
-# A claim older than this is taken to be a crashed worker's; the row is scored again.
-STALE_CLAIM = timedelta(minutes=10)
 # After this many claims a submission is failed (and refunded) rather than retried forever.
 MAX_ATTEMPTS = 3
 
@@ -95,7 +94,7 @@ def create_submission(
             file_key=file_key,
             file_sha256=file_sha256,
             file_size=len(data),
-            original_filename=filename[:255],
+            original_filename=display_filename(filename),
         )
         append_record(kind=LedgerRecord.Kind.SUBMISSION_RECEIVED, payload=submission_received_payload(submission))
         return submission
@@ -126,10 +125,7 @@ def score_submission(*, submission_id: int) -> Submission:
     before it is logged, so nothing is left stuck in `scoring`.
     """
     now = timezone.now()
-    claimable = Q(status=Submission.Status.RECEIVED) | Q(
-        status=Submission.Status.SCORING, claimed_at__lt=now - STALE_CLAIM
-    )
-    claimed = Submission.objects.filter(claimable, pk=submission_id).update(
+    claimed = Submission.objects.filter(_claimable(now), pk=submission_id).update(
         status=Submission.Status.SCORING, claimed_at=now, attempts=F("attempts") + 1
     )
     submission = Submission.objects.select_related("split__task__year__class_set", "team").get(pk=submission_id)
@@ -167,12 +163,23 @@ def _fail(submission_id: int, reason: str) -> None:
     )
 
 
+def display_filename(name: str) -> str:
+    """The uploader's file name, kept only to show back to them: never used as a path, so it
+    loses any folders and control characters (PostgreSQL text cannot even hold a NUL)."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    return "".join(ch for ch in base if ch.isprintable())[:255]
+
+
+def _claimable(now) -> Q:
+    """Received, or claimed by a worker that has been silent too long to be alive (a claim
+    older than SCORING_STALE_CLAIM_SECONDS is a crashed worker's; the row is scored again)."""
+    stale = now - timedelta(seconds=settings.SCORING_STALE_CLAIM_SECONDS)
+    return Q(status=Submission.Status.RECEIVED) | Q(status=Submission.Status.SCORING, claimed_at__lt=stale)
+
+
 def claimable_submission_ids(*, limit: int = 10) -> list[int]:
     """Submissions waiting for a worker: received, or claimed by one that died, oldest first."""
-    stale = timezone.now() - STALE_CLAIM
-    rows = Submission.objects.filter(
-        Q(status=Submission.Status.RECEIVED) | Q(status=Submission.Status.SCORING, claimed_at__lt=stale)
-    )
+    rows = Submission.objects.filter(_claimable(timezone.now()))
     return list(rows.order_by("created_at", "pk").values_list("pk", flat=True)[:limit])
 
 

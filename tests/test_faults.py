@@ -145,7 +145,7 @@ def test_a_worker_killed_in_the_middle_of_scoring_leaves_a_row_that_score_pendin
     stuck = Submission.objects.get(pk=claimed)
     assert stuck.status == Submission.Status.SCORING and not stuck.scores.exists()
     back = site.wait_until(lambda: livesite.request(site.port, "GET", "/healthz")[0] == 200, timeout=30)
-    # A claim is taken to be a dead worker's after services.STALE_CLAIM; let that time pass.
+    # A claim is taken to be a dead worker's after SCORING_STALE_CLAIM_SECONDS; let that time pass.
     Submission.objects.filter(pk=claimed).update(claimed_at=timezone.now() - timedelta(hours=1))
     started = time.monotonic()
     result = livesite.manage(site_env, "score_pending")

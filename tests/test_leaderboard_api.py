@@ -46,7 +46,9 @@ def test_intervals_are_computed_once_per_score(world):
 
 def test_an_unknown_track_is_a_clear_400(client, world):
     response = client.get(_api_url(world), {"split": "val", "track": "nope"})
-    assert response.status_code == 400 and "Unknown track" in response.json()["detail"]
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert error["line"] is None and "Unknown track 'nope'" in error["message"]
 
 
 def test_an_unknown_year_or_split_is_404(client, world):

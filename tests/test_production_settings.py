@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from submissions.models import Submission
-from tests.base import PASSWORD
+from tests.base import PASSWORD, make_user
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -114,3 +114,13 @@ def test_a_file_over_the_tasks_own_limit_is_refused_with_a_clear_400(client, wor
     assert response.status_code == 400
     assert f"{limit:,}" in response.content.decode()
     assert not Submission.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/api/submissions/?year=a%00b", "/years/demo/classes/?q=%00", "/?x=%00"])
+def test_a_nul_character_in_the_address_is_a_clear_400(client, path):
+    make_user("nul-tester")
+    client.login(username="nul-tester", password=PASSWORD)
+    response = client.get(path)
+    assert response.status_code == 400
+    assert b"NUL" in response.content

@@ -1,7 +1,7 @@
 """Score submissions left unfinished (a crash, a restart, a rescore): once, or as a worker.
 
 The database is the queue. Waiting rows are those `received`, and those left `scoring`
-by a worker that died (a claim older than services.STALE_CLAIM). Each is claimed with a
+by a worker that died (a claim older than SCORING_STALE_CLAIM_SECONDS). Each is claimed with a
 conditional UPDATE inside score_submission, so several workers on several hosts never
 score the same row twice.
 """
