@@ -5,20 +5,17 @@ The path: `record_entry` runs inside record_score's transaction (one entry per s
 submission, its intervals computed once, its Ladder decision taken), then `build_boards`
 re-ranks the split and stores every board pre-rendered (HTML rows and JSON, in pages).
 Pages and the API only read one stored page. `rebuild_leaderboard` redoes all of it after
-moderation or a ground-truth change; `freeze_results` publishes the final ranking once.
+moderation or a ground-truth change; `submissions.archives` publishes the final ranking once.
 """
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
 import json
 from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -27,7 +24,6 @@ from challenge.models import ChallengeYear, Split
 from challenge.roles import is_organizer
 from submissions import statistics as st
 from submissions.models import (
-    LeaderboardArchive,
     LeaderboardBoard,
     LeaderboardEntry,
     LeaderboardPage,
@@ -355,7 +351,7 @@ def _row(c: _Candidate, basis: str, metrics: list[str], *, position, rank, test,
 
 # ---------------------------------------------------------------- rendering and storage
 
-def _render_rows(rows: list[dict], metrics: list[str]) -> str:
+def render_rows(rows: list[dict], metrics: list[str]) -> str:
     shaped = [{**row, "cells": [row["scores"].get(m) for m in metrics],
                "when": datetime.fromisoformat(row["submitted_at"]).strftime("%Y-%m-%d %H:%M UTC")} for row in rows]
     return render_to_string("leaderboards/_rows.html", {"rows": shaped, "labels": [METRIC_LABELS[m] for m in metrics]})
@@ -370,10 +366,10 @@ def build_boards(*, split: Split) -> None:
     for basis in bases_of(split):
         for track in Track.values:
             rows = rank_rows(split=split, basis=basis, track=track, candidates=candidates)
-            _store_board(split=split, basis=basis, track=track, rows=rows)
+            store_board(split=split, basis=basis, track=track, rows=rows)
 
 
-def _store_board(*, split: Split, basis: str, track: str, rows: list[dict]) -> LeaderboardBoard:
+def store_board(*, split: Split, basis: str, track: str, rows: list[dict]) -> LeaderboardBoard:
     metrics = metrics_of(split)
     chunks = [rows[i:i + PAGE_SIZE] for i in range(0, len(rows), PAGE_SIZE)] or [[]]
     board, _ = LeaderboardBoard.objects.update_or_create(
@@ -383,7 +379,7 @@ def _store_board(*, split: Split, basis: str, track: str, rows: list[dict]) -> L
     # Pages are replaced, never updated: a page id then names immutable content (see page_body).
     board.pages.all().delete()
     LeaderboardPage.objects.bulk_create(
-        LeaderboardPage(board=board, number=number, html=_render_rows(chunk, metrics),
+        LeaderboardPage(board=board, number=number, html=render_rows(chunk, metrics),
                         json=_page_json(split, basis, track, number, len(chunks), len(rows), chunk))
         for number, chunk in enumerate(chunks, start=1)
     )
@@ -403,80 +399,6 @@ def _page_json(split: Split, basis: str, track: str, number: int, pages: int, co
 def final_basis(split: Split) -> str:
     """The images the final ranking is computed on: the hidden rest for a public-subset split."""
     return Basis.PRIVATE if split.visibility == Split.Visibility.PUBLIC_SUBSET else Basis.ALL
-
-
-def freeze_results(*, split: Split, at: datetime | None = None) -> list[LeaderboardArchive]:
-    """Publish the final ranking of a split once its year's results date has passed.
-
-    Stores, per track, the rendered rows and the JSON and CSV exports with their SHA-256.
-    Never overwrites: an archive that exists is returned as it is. Returns [] before the date.
-    """
-    split = Split.objects.select_related("task__year").get(pk=split.pk)
-    if not split.task.year.results_are_out(at):
-        return []
-    archives = []
-    for track in Track.values:
-        existing = LeaderboardArchive.objects.filter(split=split, track=track).first()
-        if existing:
-            archives.append(existing)
-            continue
-        basis, frozen_at = final_basis(split), at or timezone.now()
-        rows = rank_rows(split=split, basis=basis, track=track, at=frozen_at)
-        payload = {
-            "frozen": True, "count": len(rows), "page": 1, "pages": 1, "year": split.task.year.slug, "task": split.task.slug, "split": split.name, "track": track,
-            "basis": basis, "primary_metric": split.task.primary_metric, "frozen_at": frozen_at.isoformat(),
-            "rule": ranking_rule(split), "entries": rows,
-        }
-        json_text = json.dumps(payload, indent=1, sort_keys=True)
-        csv_text = _csv(rows, metrics_of(split))
-        try:
-            with transaction.atomic():
-                _store_board(split=split, basis=Basis.FINAL, track=track, rows=rows)
-                archives.append(LeaderboardArchive.objects.create(
-                    split=split, track=track, basis=basis, frozen_at=frozen_at,
-                    html=_render_rows(rows, metrics_of(split)),
-                    json_text=json_text, json_sha256=hashlib.sha256(json_text.encode()).hexdigest(),
-                    csv_text=csv_text, csv_sha256=hashlib.sha256(csv_text.encode()).hexdigest(),
-                ))
-        except IntegrityError:  # another worker froze it first; theirs is the published one
-            archives.append(LeaderboardArchive.objects.get(split=split, track=track))
-    return archives
-
-
-def _csv(rows: list[dict], metrics: list[str]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    header = ["rank", "team", "entry", "submitted_at", "outside_data"]
-    for m in metrics:
-        header += [m, f"{m}_ci_low", f"{m}_ci_high"]
-    writer.writerow(header + ["better_than_next", "p_value_next", "tie_group", "not_comparable", "excluded"])
-    for r in rows:
-        line = [r["rank"] or "", r["team"]["name"], r["entry"], r["submitted_at"], r["outside_data"]]
-        for m in metrics:
-            s = r["scores"].get(m) or {}
-            line += [_fixed(s.get("value")), _fixed(s.get("ci_low")), _fixed(s.get("ci_high"))]
-        line += ["" if r["better_than_next"] is None else r["better_than_next"], _fixed(r["p_value_next"]),
-                 r["tie_group"] or "", r["not_comparable"] or "", r["excluded"] or ""]
-        writer.writerow(line)
-    return out.getvalue()
-
-
-def _fixed(value: float | None) -> str:
-    return "" if value is None else f"{value:.{DECIMALS}f}"
-
-
-def freeze_due_results(*, at: datetime | None = None) -> int:
-    """Freeze every split whose year's results date has passed and that has no archive yet
-    (run periodically by score_pending). Returns how many archives were created."""
-    at = at or timezone.now()
-    due = Split.objects.filter(task__year__results_at__lte=at, task__year__is_historical=False,
-                               task__year__status=ChallengeYear.Status.PUBLISHED)
-    due = due.exclude(pk__in=LeaderboardArchive.objects.values("split_id"))
-    created = 0
-    for split in due.distinct():
-        before = LeaderboardArchive.objects.filter(split=split).count()
-        created += len(freeze_results(split=split, at=at)) - before
-    return created
 
 
 # ---------------------------------------------------------------- what a viewer may see

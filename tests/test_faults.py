@@ -7,7 +7,6 @@ Each test prints its figures (run with -s to see them): `scripts/test tests/test
 
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess

@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from challenge.models import ChallengeYear, Split
 from submissions import statistics
-from submissions.leaderboard import freeze_due_results, rebuild_leaderboard, visible_scores
+from submissions.archives import freeze_due_results
+from submissions.leaderboard import rebuild_leaderboard, visible_scores
 from submissions.models import LeaderboardArchive, Submission
 from tests.base import PASSWORD
 from tests.leaderboard_helpers import open_quota, submit

@@ -1,0 +1,101 @@
+"""The results day: the final ranking of a split published once, as a frozen archive with
+byte-exact CSV and JSON exports (and their SHA-256) that later changes cannot alter."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from challenge.models import ChallengeYear, Split
+from submissions.leaderboard import (
+    DECIMALS,
+    Basis,
+    Track,
+    render_rows,
+    store_board,
+    final_basis,
+    metrics_of,
+    rank_rows,
+    ranking_rule,
+)
+from submissions.models import LeaderboardArchive
+
+
+def freeze_results(*, split: Split, at: datetime | None = None) -> list[LeaderboardArchive]:
+    """Publish the final ranking of a split once its year's results date has passed.
+
+    Stores, per track, the rendered rows and the JSON and CSV exports with their SHA-256.
+    Never overwrites: an archive that exists is returned as it is. Returns [] before the date.
+    """
+    split = Split.objects.select_related("task__year").get(pk=split.pk)
+    if not split.task.year.results_are_out(at):
+        return []
+    archives = []
+    for track in Track.values:
+        existing = LeaderboardArchive.objects.filter(split=split, track=track).first()
+        if existing:
+            archives.append(existing)
+            continue
+        basis, frozen_at = final_basis(split), at or timezone.now()
+        rows = rank_rows(split=split, basis=basis, track=track, at=frozen_at)
+        payload = {
+            "frozen": True, "count": len(rows), "page": 1, "pages": 1, "year": split.task.year.slug, "task": split.task.slug, "split": split.name, "track": track,
+            "basis": basis, "primary_metric": split.task.primary_metric, "frozen_at": frozen_at.isoformat(),
+            "rule": ranking_rule(split), "entries": rows,
+        }
+        json_text = json.dumps(payload, indent=1, sort_keys=True)
+        csv_text = _csv(rows, metrics_of(split))
+        try:
+            with transaction.atomic():
+                store_board(split=split, basis=Basis.FINAL, track=track, rows=rows)
+                archives.append(LeaderboardArchive.objects.create(
+                    split=split, track=track, basis=basis, frozen_at=frozen_at,
+                    html=render_rows(rows, metrics_of(split)),
+                    json_text=json_text, json_sha256=hashlib.sha256(json_text.encode()).hexdigest(),
+                    csv_text=csv_text, csv_sha256=hashlib.sha256(csv_text.encode()).hexdigest(),
+                ))
+        except IntegrityError:  # another worker froze it first; theirs is the published one
+            archives.append(LeaderboardArchive.objects.get(split=split, track=track))
+    return archives
+
+
+def _csv(rows: list[dict], metrics: list[str]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    header = ["rank", "team", "entry", "submitted_at", "outside_data"]
+    for m in metrics:
+        header += [m, f"{m}_ci_low", f"{m}_ci_high"]
+    writer.writerow(header + ["better_than_next", "p_value_next", "tie_group", "not_comparable", "excluded"])
+    for r in rows:
+        line = [r["rank"] or "", r["team"]["name"], r["entry"], r["submitted_at"], r["outside_data"]]
+        for m in metrics:
+            s = r["scores"].get(m) or {}
+            line += [_fixed(s.get("value")), _fixed(s.get("ci_low")), _fixed(s.get("ci_high"))]
+        line += ["" if r["better_than_next"] is None else r["better_than_next"], _fixed(r["p_value_next"]),
+                 r["tie_group"] or "", r["not_comparable"] or "", r["excluded"] or ""]
+        writer.writerow(line)
+    return out.getvalue()
+
+
+def _fixed(value: float | None) -> str:
+    return "" if value is None else f"{value:.{DECIMALS}f}"
+
+
+def freeze_due_results(*, at: datetime | None = None) -> int:
+    """Freeze every split whose year's results date has passed and that has no archive yet
+    (run periodically by score_pending). Returns how many archives were created."""
+    at = at or timezone.now()
+    due = Split.objects.filter(task__year__results_at__lte=at, task__year__is_historical=False,
+                               task__year__status=ChallengeYear.Status.PUBLISHED)
+    due = due.exclude(pk__in=LeaderboardArchive.objects.values("split_id"))
+    created = 0
+    for split in due.distinct():
+        before = LeaderboardArchive.objects.filter(split=split).count()
+        created += len(freeze_results(split=split, at=at)) - before
+    return created
