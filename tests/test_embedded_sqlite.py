@@ -40,7 +40,7 @@ for path in pages:
     response = client.get(path, secure=True)
     assert response.status_code == 200, (path, response.status_code)
 board = client.get("/years/demo/tasks/classification/val/leaderboard/", secure=True).content.decode()
-assert "Embedded" in board and "0.00000" in board, board[:2000]
+assert "Embedded" in board and "0.00000" in board and "Demo: near-oracle" in board, board[:2000]
 print("visited", len(pages), "pages")
 """
 
@@ -67,4 +67,6 @@ def test_the_site_works_on_the_embedded_sqlite_default(tmp_path):
     assert "password" in run("manage.py", "load_demo")
     assert "password" not in run("manage.py", "load_demo")  # safe to load twice; printed once
     run("manage.py", "load_history")
+    assert "4 added" in run("manage.py", "load_demo_entries")
+    assert "0 added" in run("manage.py", "load_demo_entries")
     assert "visited" in run("-c", VISIT_PAGES)
