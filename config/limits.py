@@ -35,6 +35,6 @@ class RequestBodyLimitMiddleware:
     def too_large(request, limit: int) -> HttpResponse:
         message = f"The request is larger than this site accepts ({limit:,} bytes at most). Nothing was stored."
         if request.path.startswith("/api/"):
-            return JsonResponse({"detail": message}, status=413)
+            return JsonResponse({"errors": [{"line": None, "message": message}], "detail": message}, status=413)
         body = f"<!doctype html><title>Too large</title><h1>Upload too large</h1><p>{escape(message)}</p>"
         return HttpResponse(body, status=413)

@@ -92,7 +92,8 @@ def test_an_api_upload_over_the_limit_gets_a_json_413(client, world, settings):
     upload = SimpleUploadedFile("big.txt", b"1\n" * 5_000, content_type="text/plain")
     response = client.post("/api/submissions/", {"split": world.val.pk, "file": upload})
     assert response.status_code == 413
-    assert "larger than this site accepts" in response.json()["detail"]
+    [error] = response.json()["errors"]
+    assert error["line"] is None and "larger than this site accepts" in error["message"]
 
 
 @pytest.mark.django_db
