@@ -35,6 +35,14 @@ def test_it_returns_ranked_entries_with_intervals_significance_and_ties(client, 
     assert six["tied_with"] == [2, 3] and seven["tied_with"] == [2, 3] and perfect["tied_with"] is None
     assert seven["better_than_next"] is None
     assert "T" in perfect["submitted_at"]
+    page = client.get(reverse("leaderboards:leaderboard", args=[world.year.slug, "classification", "val"]))
+    assert "Yes (p = 0.03125)" in page.content.decode() and "No, tied (p = 1.00000)" in page.content.decode()
+
+
+def test_a_tiny_p_value_reads_as_a_bound_not_as_zero():
+    from challenge.templatetags.challenge_tags import p_value
+
+    assert (p_value(1e-12), p_value(0.03125), p_value(None)) == ("p < 0.00001", "p = 0.03125", "—")
 
 
 def test_intervals_are_computed_once_per_score(world):

@@ -17,3 +17,11 @@ def score(value):
     if value is None:
         return "—"
     return f"{value:.5f}"
+
+
+@register.filter
+def p_value(value):
+    """A p-value as a reader wants it: 5 decimals, and "< 0.00001" rather than a flat zero."""
+    if value is None:
+        return "—"
+    return "p < 0.00001" if value < 0.000005 else f"p = {value:.5f}"
