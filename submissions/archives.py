@@ -10,6 +10,7 @@ import json
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from challenge.models import ChallengeYear, Split
@@ -17,12 +18,12 @@ from submissions.leaderboard import (
     DECIMALS,
     Basis,
     Track,
-    render_rows,
-    store_board,
+    board_payload,
     final_basis,
     metrics_of,
     rank_rows,
-    ranking_rule,
+    render_rows,
+    store_board,
 )
 from submissions.models import LeaderboardArchive
 
@@ -37,26 +38,23 @@ def freeze_results(*, split: Split, at: datetime | None = None) -> list[Leaderbo
     if not split.task.year.results_are_out(at):
         return []
     archives = []
+    basis, frozen_at, metrics = final_basis(split), at or timezone.now(), metrics_of(split)
     for track in Track.values:
         existing = LeaderboardArchive.objects.filter(split=split, track=track).first()
         if existing:
             archives.append(existing)
             continue
-        basis, frozen_at = final_basis(split), at or timezone.now()
         rows = rank_rows(split=split, basis=basis, track=track, at=frozen_at)
-        payload = {
-            "frozen": True, "count": len(rows), "page": 1, "pages": 1, "year": split.task.year.slug, "task": split.task.slug, "split": split.name, "track": track,
-            "basis": basis, "primary_metric": split.task.primary_metric, "frozen_at": frozen_at.isoformat(),
-            "rule": ranking_rule(split), "entries": rows,
-        }
+        payload = board_payload(split, basis=basis, track=track, rows=rows, frozen=True)
+        payload["frozen_at"] = frozen_at.isoformat()
         json_text = json.dumps(payload, indent=1, sort_keys=True)
-        csv_text = _csv(rows, metrics_of(split))
+        csv_text = _csv(rows, metrics)
         try:
             with transaction.atomic():
                 store_board(split=split, basis=Basis.FINAL, track=track, rows=rows)
                 archives.append(LeaderboardArchive.objects.create(
                     split=split, track=track, basis=basis, frozen_at=frozen_at,
-                    html=render_rows(rows, metrics_of(split)),
+                    html=render_rows(rows, metrics),
                     json_text=json_text, json_sha256=hashlib.sha256(json_text.encode()).hexdigest(),
                     csv_text=csv_text, csv_sha256=hashlib.sha256(csv_text.encode()).hexdigest(),
                 ))
@@ -91,11 +89,11 @@ def freeze_due_results(*, at: datetime | None = None) -> int:
     """Freeze every split whose year's results date has passed and that has no archive yet
     (run periodically by score_pending). Returns how many archives were created."""
     at = at or timezone.now()
-    due = Split.objects.filter(task__year__results_at__lte=at, task__year__is_historical=False,
-                               task__year__status=ChallengeYear.Status.PUBLISHED)
-    due = due.exclude(pk__in=LeaderboardArchive.objects.values("split_id"))
+    # A split counts as due until every track is archived (a freeze may have stopped between tracks).
+    due = (Split.objects.filter(task__year__results_at__lte=at, task__year__is_historical=False,
+                                task__year__status=ChallengeYear.Status.PUBLISHED)
+           .annotate(archived=Count("leaderboard_archives")).filter(archived__lt=len(Track.values)))
     created = 0
-    for split in due.distinct():
-        before = LeaderboardArchive.objects.filter(split=split).count()
-        created += len(freeze_results(split=split, at=at)) - before
+    for split in due:
+        created += len(freeze_results(split=split, at=at)) - split.archived
     return created

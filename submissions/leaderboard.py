@@ -380,18 +380,22 @@ def store_board(*, split: Split, basis: str, track: str, rows: list[dict]) -> Le
     board.pages.all().delete()
     LeaderboardPage.objects.bulk_create(
         LeaderboardPage(board=board, number=number, html=render_rows(chunk, metrics),
-                        json=_page_json(split, basis, track, number, len(chunks), len(rows), chunk))
+                        json=json.dumps(board_payload(split, basis=basis, track=track, rows=chunk, count=len(rows),
+                                                      page=number, pages=len(chunks)), separators=(",", ":")))
         for number, chunk in enumerate(chunks, start=1)
     )
     return board
 
 
-def _page_json(split: Split, basis: str, track: str, number: int, pages: int, count: int, rows: list) -> str:
-    return json.dumps({
-        "frozen": basis == Basis.FINAL, "year": split.task.year.slug, "task": split.task.slug, "split": split.name, "track": track,
-        "basis": basis, "primary_metric": split.task.primary_metric, "count": count, "page": number,
-        "pages": pages, "rule": ranking_rule(split), "entries": rows,
-    }, separators=(",", ":"))
+def board_payload(split: Split, *, basis: str | None, track: str, rows: list, count: int | None = None,
+                  page: int = 1, pages: int = 1, frozen: bool | None = None) -> dict:
+    """The JSON body of one board page (API), of an empty board, and of an archive's export."""
+    return {
+        "frozen": basis == Basis.FINAL if frozen is None else frozen, "year": split.task.year.slug,
+        "task": split.task.slug, "split": split.name, "track": track, "basis": basis,
+        "primary_metric": split.task.primary_metric, "count": len(rows) if count is None else count,
+        "page": page, "pages": pages, "rule": ranking_rule(split), "entries": rows,
+    }
 
 
 # ---------------------------------------------------------------- the results date

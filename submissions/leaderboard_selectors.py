@@ -15,7 +15,7 @@ from django.http import Http404
 
 from challenge.models import ChallengeYear, Split, Task
 from challenge.roles import is_organizer
-from submissions.leaderboard import Basis, Track, ranking_rule, viewer_basis
+from submissions.leaderboard import Basis, Track, board_payload, viewer_basis
 from submissions.models import LeaderboardArchive, LeaderboardBoard, LeaderboardPage
 
 
@@ -194,12 +194,6 @@ def view_version(view: BoardView) -> str:
 def board_json(view: BoardView) -> str:
     """The API body for a BoardView: the stored JSON, prefixed with what this viewer is told."""
     head = '{"visible":%s,"explanation":%s,' % ("false" if view.basis is None else "true", json.dumps(view.explanation))
-    stored = view.content() or None
-    if stored is None:
-        split = view.split
-        stored = json.dumps({
-            "frozen": False, "year": split.task.year.slug, "task": split.task.slug, "split": split.name,
-            "track": view.track, "basis": view.basis, "primary_metric": split.task.primary_metric,
-            "rule": ranking_rule(split), "count": 0, "page": 1, "pages": 0, "entries": [],
-        })
+    stored = view.content() or json.dumps(board_payload(view.split, basis=view.basis, track=view.track, rows=[],
+                                                        pages=0, frozen=False))
     return head + stored.lstrip()[1:]

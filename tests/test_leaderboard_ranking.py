@@ -111,3 +111,14 @@ def test_rank_rows_recomputes_what_the_board_stored(board):
     submit(board.val, board.alpha, board.alice, wrong=1)
     submit(board.val, board.charlies_team, board.charlie, wrong=4)
     assert rank_rows(split=board.val, basis="all", track="combined") == _board_rows(board.val)
+
+
+def test_a_team_that_chose_no_final_entry_is_shown_by_its_best(board):
+    chosen = submit(board.val, board.alpha, board.alice, wrong=4, entry="chosen")
+    submit(board.val, board.alpha, board.bob, wrong=2, entry="alpha best")
+    submit(board.val, board.charlies_team, board.charlie, wrong=5, entry="charlie worse")
+    submit(board.val, board.charlies_team, board.charlie, wrong=3, entry="charlie best")
+    Submission.objects.filter(pk=chosen.pk).update(is_final=True)
+    ChallengeYear.objects.filter(pk=board.year.pk).update(leaderboard_rows=ChallengeYear.LeaderboardRows.FINAL_PER_TEAM)
+    rebuild_leaderboard(split=board.val)
+    assert [r["entry"] for r in _board_rows(board.val)] == ["charlie best", "chosen"]

@@ -142,3 +142,11 @@ def test_visible_scores_follow_the_same_rule_for_the_submission_page(world):
     submission = submit(world.test, world.alpha, world.alice, wrong=2)
     assert visible_scores(submission=submission, user=world.alice) is None
     assert visible_scores(submission=submission, user=world.olivia)["scores"]["top5_error"][0] == 0.2
+
+
+def test_a_freeze_stopped_between_tracks_is_finished_on_the_next_pass(hidden):
+    _results_out(hidden)
+    assert freeze_due_results() == 6
+    LeaderboardArchive.objects.filter(split=hidden.test, track="outside").delete()
+    assert freeze_due_results() == 1
+    assert LeaderboardArchive.objects.filter(split=hidden.test).count() == 3
