@@ -10,10 +10,11 @@ How it works, on chunks of about 256 KiB of whole lines:
 * alphabet check with byte comparisons (digits, space, tab, CR, LF and ``n`` for WNIDs);
 * token boundaries from the "is a token byte" mask (``byte > 32``), via ``flatnonzero``;
 * tokens per line by ``searchsorted`` of the line ends in the token starts;
-* digits to integers with SWAR arithmetic: the 4 (or 8) bytes that end a token are
-  gathered as one little-endian ``uint32`` (``uint64``), the bytes before the token are
-  masked out, and the digits are combined with three multiply-shift steps (Lemire's
-  "parse eight digits" trick), all as whole-array numpy operations.
+* digits to integers: tokens of at most 4 bytes from four byte gathers
+  (:func:`_digits_short`); longer ones with SWAR arithmetic: the 8 bytes that end a token
+  are gathered as one little-endian ``uint64``, the bytes before the token are masked
+  out, and the digits are combined with three multiply-shift steps (Lemire's "parse
+  eight digits" trick), all as whole-array numpy operations.
 """
 
 from __future__ import annotations
@@ -32,11 +33,6 @@ MAX_DIGITS = 8
 _CHUNK_BYTES = 1 << 18  # small enough to stay in cache and below malloc's mmap threshold
 _PAD = 8
 
-_Z32 = np.uint32(0x30303030)
-_M32 = np.uint32(0x00FF00FF)
-_MUL32 = np.uint32(1 + (100 << 16))
-_KEEP32 = np.array([0xFFFFFFFF << (8 * (4 - k)) & 0xFFFFFFFF for k in range(5)], dtype=np.uint32)
-
 _Z64 = np.uint64(0x3030303030303030)
 _M64 = np.uint64(0x000000FF000000FF)
 _MUL64A = np.uint64(100 + (1000000 << 32))
@@ -44,19 +40,6 @@ _MUL64B = np.uint64(1 + (10000 << 32))
 _KEEP64 = np.array(
     [(0xFFFFFFFFFFFFFFFF << (8 * (8 - k))) & 0xFFFFFFFFFFFFFFFF for k in range(9)], dtype=np.uint64
 )
-
-
-def _digits4(x: np.ndarray, ends: np.ndarray, lens: np.ndarray) -> np.ndarray:
-    """Values of digit tokens of 1..4 bytes ending at ``ends`` (exclusive) in ``x``."""
-    view = np.ndarray((len(x) - 3,), dtype="<u4", buffer=x, strides=(1,))
-    w = view[ends - 4]
-    w ^= _Z32  # '0'..'9' -> 0..9 in each byte
-    w &= _KEEP32[lens]  # drop the bytes before the token
-    w = w * np.uint32(10) + (w >> np.uint32(8))
-    w &= _M32
-    w *= _MUL32
-    w >>= np.uint32(16)
-    return w
 
 
 def _digits8(x: np.ndarray, ends: np.ndarray, lens: np.ndarray) -> np.ndarray:

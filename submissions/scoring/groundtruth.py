@@ -165,7 +165,7 @@ class _BoxCollector:
         self.image: list[int] = []
         self.label: list[int] = []
         self.coords: list[tuple[int, int, int, int]] = []
-        self.seen: dict[int, str] = {}
+        self.seen: set[int] = set()
         self.errors: list[LineError] = []
         self.omitted = 0
 
@@ -175,8 +175,8 @@ class _BoxCollector:
         else:
             self.omitted += 1
 
-    def image_index(self, image_id: str, where: str) -> int | None:
-        """0-based index from ``ILSVRC2012_val_00000001`` (or ``1``), else None (error noted)."""
+    def image_index(self, image_id: str) -> int | None:
+        """0-based index from ``ILSVRC2012_val_00000001`` (or ``1``); None if not an image 1..n, -1 if seen before."""
         m = _IMAGE_ID.fullmatch(image_id.strip())
         if not m:
             return None
@@ -185,7 +185,7 @@ class _BoxCollector:
             return None
         if index in self.seen:
             return -1
-        self.seen[index] = where
+        self.seen.add(index)
         return index - 1
 
     def add(self, image: int, label_tok: bytes, coord_toks: list[bytes]) -> str | None:
@@ -256,7 +256,7 @@ def read_boxes_csv(data: bytes, *, class_set: ClassSet, n_images: int) -> Boxes:
             out.error(number, f"no comma: expected 'ImageId,PredictionString', got {line[:40]!r}")
             continue
         image_id, boxes = line.split(",", 1)
-        index = out.image_index(image_id.strip().strip('"'), f"line {number}")
+        index = out.image_index(image_id.strip().strip('"'))
         if index is None:
             out.error(number, f"ImageId {image_id[:40]!r} is not an image 1..{n_images:,}")
             continue
@@ -289,7 +289,7 @@ def read_boxes_xml_dir(path: str | os.PathLike[str], *, class_set: ClassSet, n_i
         raise GroundTruthError([LineError(None, f"{root}: not a directory of XML files")])
     out = _BoxCollector(class_set, n_images)
     for file in sorted(root.glob("*.xml")):
-        index = out.image_index(file.stem, file.name)
+        index = out.image_index(file.stem)
         if index is None:
             out.error(None, f"{file.name}: the name does not end in an image number 1..{n_images:,}")
             continue

@@ -76,11 +76,6 @@ class ClassSet:
         self.sorted_index_to_id: np.ndarray = np.asarray(order, dtype=np.int16) + 1
         self.id_to_sorted_index: np.ndarray = np.zeros(n + 1, dtype=np.int16)
         self.id_to_sorted_index[self.sorted_index_to_id] = np.arange(n, dtype=np.int16)
-        # WNID number (the 8 digits) -> id, as sorted arrays for vectorized lookup.
-        numbers = np.array([int(w[1:]) for w in wnids], dtype=np.int64)
-        by_number = np.argsort(numbers, kind="stable")
-        self.wnid_numbers_sorted: np.ndarray = numbers[by_number]
-        self.wnid_numbers_ids: np.ndarray = (by_number + 1).astype(np.int16)
         self._ancestors = self._compute_ancestors()
         self.max_height: int = max(self._heights[a] for anc in self._ancestors for a in anc)
 
