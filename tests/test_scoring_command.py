@@ -11,6 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from submissions import scoring
 from tests.scoring_reference import DATA, DEMO_PRINTED, make_demo_predictions
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -85,6 +86,23 @@ def test_it_exits_with_status_2_and_line_numbers_for_a_bad_file(tmp_path):
             "--predictions", str(tmp_path / "p.txt"))
     assert info.value.returncode == 2
     assert "line 2: label 0 is outside 1..1000" in str(info.value)
+
+
+def test_it_refuses_an_oversized_prediction_file_before_reading_it(tmp_path, monkeypatch):
+    (tmp_path / "gt.txt").write_text("1\n2\n")
+    limit = scoring.max_upload_bytes("classification", 2)
+    (tmp_path / "p.txt").write_bytes(b"1\n" * (limit // 2 + 1))
+
+    def no_read(self):
+        raise AssertionError("an oversized file was read")
+
+    monkeypatch.setattr(Path, "read_bytes", no_read)
+    monkeypatch.setattr(scoring, "load_ground_truth", lambda *a, **k: scoring.GroundTruth(labels=[1, 2]))
+    with pytest.raises(CommandError) as info:
+        run("--task", "classification", "--ground-truth", str(tmp_path / "gt.txt"),
+            "--predictions", str(tmp_path / "p.txt"))
+    assert info.value.returncode == 2
+    assert f"at most {limit:,} are accepted for 2 images" in str(info.value)
 
 
 def test_it_exits_with_status_2_for_bad_ground_truth_or_arguments(tmp_path):

@@ -33,6 +33,7 @@ __all__ = [
     "TASKS",
     "MAX_GUESSES",
     "Predictions",
+    "check_upload_size",
     "max_upload_bytes",
     "parse_classification",
     "parse_localization",
@@ -317,11 +318,15 @@ def parse_lines(
     )
 
 
-def _check_size(data: bytes, task: str, n_images: int) -> None:
+def check_upload_size(size: int, task: str, n_images: int) -> None:
+    """Refuse a file of ``size`` bytes above :func:`max_upload_bytes`, before reading or parsing it.
+
+    Raises :class:`PredictionFileError` saying the size and the limit.
+    """
     limit = max_upload_bytes(task, n_images)
-    if len(data) > limit:
+    if size > limit:
         raise PredictionFileError(
-            [LineError(None, f"the file is {len(data):,} bytes; at most {limit:,} are accepted for {n_images:,} images")]
+            [LineError(None, f"the file is {size:,} bytes; at most {limit:,} are accepted for {n_images:,} images")]
         )
 
 
@@ -334,7 +339,7 @@ def parse_classification(
     line count, bad token, id outside ``1..n_classes``, too many guesses, empty line, not
     text, too large); ``ValueError`` if ``max_guesses < 1``.
     """
-    _check_size(data, "classification", n_images)
+    check_upload_size(len(data), "classification", n_images)
     labels, _ = parse_lines(data, boxes=False, n_images=n_images, class_set=class_set, max_guesses=max_guesses)
     return Predictions("classification", labels)
 
@@ -347,7 +352,7 @@ def parse_localization(
     Raises :class:`PredictionFileError` for any problem (as :func:`parse_classification`,
     plus incomplete groups, negative or non-integer coordinates, xmin > xmax or ymin > ymax).
     """
-    _check_size(data, "localization", n_images)
+    check_upload_size(len(data), "localization", n_images)
     labels, coords = parse_lines(data, boxes=True, n_images=n_images, class_set=class_set, max_guesses=max_guesses)
     return Predictions("localization", labels, coords)
 

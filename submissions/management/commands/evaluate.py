@@ -46,12 +46,7 @@ def run_evaluation(
     class_set = scoring.ClassSet.ilsvrc2012()
     truth = scoring.load_ground_truth(ground_truth, class_set=class_set, boxes_path=boxes, blacklist_path=blacklist)
     path = Path(predictions)
-    limit = scoring.max_upload_bytes(task, truth.n_images)
-    size = path.stat().st_size
-    if size > limit:
-        raise scoring.PredictionFileError(
-            [scoring.LineError(None, f"the file is {size:,} bytes; at most {limit:,} for {truth.n_images:,} images")]
-        )
+    scoring.check_upload_size(path.stat().st_size, task, truth.n_images)  # before reading it
     return scoring.evaluate_bytes(task, path.read_bytes(), truth, class_set=class_set, guesses=guesses)
 
 
