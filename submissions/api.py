@@ -37,10 +37,6 @@ def _errors(messages: list[tuple[int | None, str]], status_code: int, **extra) -
     return Response(body, status=status_code)
 
 
-def _serializer_errors(errors: dict) -> list[tuple[None, str]]:
-    return [(None, f"{field}: {message}") for field, messages in errors.items() for message in messages]
-
-
 class YearListApi(generics.ListAPIView):
     """Challenge years visible to the caller (drafts only for organizers)."""
 
@@ -87,8 +83,7 @@ class TeamCreateApi(APIView):
     @extend_schema(request=TeamCreateSerializer, responses={201: TeamSerializer, 400: ErrorsSerializer})
     def post(self, request):
         serializer = TeamCreateSerializer(data=request.data)
-        if not serializer.is_valid():
-            return _errors(_serializer_errors(serializer.errors), status.HTTP_400_BAD_REQUEST)
+        serializer.is_valid(raise_exception=True)  # config.api_errors gives the documented shape
         data = serializer.validated_data
         year = challenge_selectors.year_for_viewer(slug=data["year"], user=request.user)
         try:
@@ -128,8 +123,7 @@ class SubmissionListCreateApi(APIView):
                               429: ErrorsSerializer})
     def post(self, request):
         serializer = SubmissionCreateSerializer(data=request.data)
-        if not serializer.is_valid():
-            return _errors(_serializer_errors(serializer.errors), status.HTTP_400_BAD_REQUEST)
+        serializer.is_valid(raise_exception=True)  # config.api_errors gives the documented shape
         data = serializer.validated_data
         year = challenge_selectors.year_for_viewer(slug=data["year"], user=request.user)
         split = challenge_selectors.split_of(year=year, task_slug=data["task"], split_name=data["split"])

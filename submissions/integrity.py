@@ -14,17 +14,15 @@ from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 
 from submissions.models import IntegrityFlag, Score, Submission
+from submissions.statistics import unpack_values
 
 NEAR_IDENTICAL_AGREEMENT = 0.98
 LATEST_PER_TEAM = 5
 
 
-def top1_labels(score: Score) -> np.ndarray | None:
-    """The top-1 label per image as an array, or None when the score kept none."""
-    packed = score.top1_labels
-    if not packed:
-        return None
-    return np.frombuffer(bytes(packed), dtype="<i2")
+def _top1_labels(score: Score) -> np.ndarray | None:
+    """The top-1 label per image, or None when the score kept none."""
+    return unpack_values(score.top1_labels, score.images) if score.top1_labels else None
 
 
 def check_submission(*, submission: Submission, score: Score) -> list[IntegrityFlag]:
@@ -39,12 +37,12 @@ def check_submission(*, submission: Submission, score: Score) -> list[IntegrityF
     for other in identical.order_by("created_at")[:20]:
         matched.add(other.pk)
         flags.append(_flag(submission, other, IntegrityFlag.Kind.IDENTICAL, 1.0))
-    mine = top1_labels(score)
+    mine = _top1_labels(score)
     if mine is not None:
         for other_score in _latest_scores_of_other_teams(submission):
             if other_score.submission_id in matched:
                 continue
-            theirs = top1_labels(other_score)
+            theirs = _top1_labels(other_score)
             if theirs is None or theirs.shape != mine.shape or not len(mine):
                 continue
             agreement = float(np.count_nonzero(mine == theirs)) / len(mine)

@@ -1,11 +1,12 @@
-"""Reads that build the submission and leaderboard pages."""
+"""Reads that build the submission pages."""
 
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from challenge import selectors as challenge_selectors
 from challenge.models import Membership, Split, Team
-from submissions import leaderboard
+from submissions import leaderboard, quotas
 from submissions.models import IntegrityFlag, Score, Submission
 
 
@@ -53,6 +54,14 @@ def submission_status(*, submission: Submission, user) -> dict:
         "refunded": submission.refunded,
         "scores": visible_scores(submission=submission, user=user),
     }
+
+
+def quota_rows(*, team: Team | None, user, year) -> list[dict]:
+    """Per split of the year, what is left of the quota for this team and person (submit page)."""
+    if team is None:
+        return []
+    return [{"split": split, "quota": quotas.quota_for(team=team, user=user, split=split)}
+            for task in challenge_selectors.tasks_with_splits(year=year) for split in task.splits.all()]
 
 
 def team_submissions(*, team: Team, split: Split | None = None):

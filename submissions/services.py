@@ -43,9 +43,8 @@ def validate_prediction_file(*, split: Split, data: bytes) -> None:
     if len(data) > limit:
         raise SubmissionRefused([(None, f"The file is {len(data):,} bytes; this task accepts at most {limit:,}.")])
     class_set = scoring_class_set(task.year.class_set)
-    parse = scoring.parse_localization if task.kind == task.Kind.LOCALIZATION else scoring.parse_classification
     try:
-        parse(data, n_images=split.n_images, class_set=class_set)
+        scoring.parse_predictions(task.kind, data, n_images=split.n_images, class_set=class_set)
     except scoring.PredictionFileError as exc:
         raise SubmissionRefused([(error.line, error.message) for error in exc.errors]) from exc
 

@@ -18,14 +18,6 @@ def _wants_json(request) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
-def _quota_rows(*, team, user, year) -> list[dict]:
-    if team is None:
-        return []
-    splits = challenge_selectors.tasks_with_splits(year=year)
-    return [{"split": split, "quota": quotas.quota_for(team=team, user=user, split=split)}
-            for task in splits for split in task.splits.all()]
-
-
 def _json_errors(errors: list, form) -> list[dict]:
     rows = [{"line": line, "message": message} for line, message in errors]
     for name, messages_ in form.errors.items():
@@ -55,7 +47,7 @@ def submit(request, slug):
     if _wants_json(request) and status != 200:
         return JsonResponse({"errors": _json_errors(errors, form)}, status=status)
     context = {"year": year, "team": team, "form": form, "file_errors": errors,
-               "quotas": _quota_rows(team=team, user=request.user, year=year)}
+               "quotas": selectors.quota_rows(team=team, user=request.user, year=year)}
     return render(request, "submissions/submit.html", context, status=status)
 
 
