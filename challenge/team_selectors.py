@@ -16,12 +16,15 @@ def teams_of(*, user) -> list[Team]:
 def published_entries(*, team: Team) -> list[dict]:
     """The team's scored entries whose scores are public now, newest first, with their score."""
     entries = []
-    rows = team.submissions.filter(status="scored").select_related("split__task__year").order_by("-created_at")
+    # All score versions in one query, the current one picked below: one query per entry
+    # made the public team page grow with the team's history.
+    rows = (team.submissions.filter(status="scored").select_related("split__task__year")
+            .prefetch_related("scores").order_by("-created_at"))
     for submission in rows:
         split = submission.split
         if not split.scores_are_public():
             continue
-        score = submission.scores.filter(is_current=True).first()
+        score = next((s for s in submission.scores.all() if s.is_current), None)
         if score is None:
             continue
         entries.append({"submission": submission, "split": split, "score": score,

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from challenge.models import ChallengeYear, Membership, Team
 from challenge.models.teams import new_invite_token
+from challenge.team_selectors import is_member
 
 
 class TeamError(Exception):
@@ -23,6 +24,12 @@ def _check_year_takes_teams(year: ChallengeYear) -> None:
         raise TeamError("The submission deadline of this year has passed.")
 
 
+def _check_in_no_team(user, year: ChallengeYear) -> None:
+    # A friendly message first; the database constraint still decides a race.
+    if Membership.objects.filter(user=user, year=year).exists():
+        raise TeamError("You are already in a team of this year; leave it first.")
+
+
 def create_team(*, year: ChallengeYear, user, name: str, affiliation: str = "") -> Team:
     """Create a team in `year` with `user` as its first member.
 
@@ -33,8 +40,7 @@ def create_team(*, year: ChallengeYear, user, name: str, affiliation: str = "") 
     name = name.strip()
     if not name:
         raise TeamError("A team needs a name.")
-    if Membership.objects.filter(user=user, year=year).exists():
-        raise TeamError("You are already in a team of this year; leave it first.")
+    _check_in_no_team(user, year)
     if Team.objects.filter(year=year, name__iexact=name).exists():
         raise TeamError(f"A team called {name!r} already exists in this year.")
     try:
@@ -58,8 +64,7 @@ def join_team(*, invite_token: str, user) -> Team:
     _check_year_takes_teams(team.year)
     if team.is_banned():
         raise TeamError("This team is banned and cannot take new members.")
-    if Membership.objects.filter(user=user, year=team.year).exists():
-        raise TeamError("You are already in a team of this year; leave it first.")
+    _check_in_no_team(user, team.year)
     try:
         with transaction.atomic():
             Membership.objects.create(team=team, user=user, year=team.year)
@@ -81,7 +86,7 @@ def leave_team(*, team: Team, user) -> None:
 
 def rotate_invite_token(*, team: Team, user) -> str:
     """Replace the team's invite link, so that old copies stop working. Members only."""
-    if not Membership.objects.filter(team=team, user=user).exists():
+    if not is_member(team=team, user=user):
         raise TeamError("Only members can replace the invitation link.")
     team.invite_token = new_invite_token()
     team.save(update_fields=["invite_token"])

@@ -104,3 +104,44 @@ def test_my_teams_lists_the_persons_teams(client, world):
     client.login(username="alice", password=PASSWORD)
     page = client.get(reverse("teams:mine")).content.decode()
     assert "Alpha" in page and "Charlie" not in page
+
+
+def test_a_banned_team_takes_no_new_members(world):
+    world.charlies_team.banned_until = timezone.now() + timedelta(days=30)
+    world.charlies_team.save()
+    with pytest.raises(TeamError, match="banned"):
+        join_team(invite_token=world.charlies_team.invite_token, user=make_user("dana"))
+
+
+def test_draft_and_historical_years_take_no_teams(world):
+    from challenge.models import ChallengeYear
+
+    dana = make_user("dana")
+    for year in (make_year("draft", status=ChallengeYear.Status.DRAFT), make_year("old", is_historical=True)):
+        with pytest.raises(TeamError, match="does not take teams"):
+            create_team(year=year, user=dana, name="Delta")
+
+
+def test_the_team_page_reads_scores_in_a_fixed_number_of_queries(client, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("teams:detail", args=[world.alpha.pk])
+
+    def add_scored_entry(name):
+        submission = services.create_submission(team=world.alpha, split=world.val, user=world.alice,
+                                                entry_name=name,
+                                                data=predictions_file([[label] for label in VAL_LABELS]))
+        services.score_submission(submission_id=submission.pk)
+
+    def queries_of_page():
+        with CaptureQueriesContext(connection) as queries:
+            client.get(url)
+        return len(queries)
+
+    add_scored_entry("val-0")
+    one_entry = queries_of_page()
+    add_scored_entry("val-1")
+    add_scored_entry("val-2")
+    assert queries_of_page() == one_entry
+    assert client.get(url).content.decode().count("val-") == 3
