@@ -1,12 +1,12 @@
 """Organizer pages for years, their tasks and splits."""
 
 from django.contrib import messages
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from challenge import selectors, services
 from challenge.forms import SplitForm, TaskForm, YearForm
-from challenge.models import Split, Task
+from challenge.models import Split
 from challenge.organizer.access import organizer_required
 
 
@@ -48,7 +48,6 @@ def year_overview(request, slug):
     context = {
         "year": year,
         "splits": selectors.splits_with_ground_truth(year=year),
-        "tasks": selectors.tasks_with_splits(year=year),
         "data_files": selectors.data_files_of(year=year),
         "deadline_changes": year.deadline_changes.select_related("changed_by"),
     }
@@ -58,7 +57,7 @@ def year_overview(request, slug):
 @organizer_required
 def task_edit(request, slug, task_slug=None):
     year = selectors.year_for_organizer(slug=slug)
-    task = get_object_or_404(Task, year=year, slug=task_slug) if task_slug else None
+    task = selectors.task_of(year=year, task_slug=task_slug) if task_slug else None
     splits = {s.name: s for s in task.splits.all()} if task else {}
     form = TaskForm(request.POST or None, instance=task, year=year)
     split_forms = {
