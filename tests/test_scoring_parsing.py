@@ -88,6 +88,33 @@ def test_it_gives_the_same_arrays_on_the_fast_and_the_precise_path():
     assert np.array_equal(fast[0], slow[0])
 
 
+@pytest.mark.parametrize("ragged", [False, True])
+@pytest.mark.parametrize("boxes", [False, True])
+def test_the_fast_path_accepts_plain_files_and_agrees_with_the_precise_one(boxes, ragged):
+    # both layouts of fast_parse: every line full (reshaped grid) and ragged lines (scattered)
+    rng = np.random.default_rng(2)
+    lines = []
+    for i in range(400):
+        k = int(rng.integers(1, 6)) if ragged else 5
+        groups = []
+        for v in rng.integers(1, 1001, k):
+            label = CS.wnids[int(v) - 1] if i % 3 == 0 else str(int(v))
+            if boxes:
+                x1, y1, w, h = (int(c) for c in rng.integers(0, 500, 4))
+                label += f" {x1} {y1} {x1 + w} {y1 + h}"
+            groups.append(label)
+        lines.append(" ".join(groups))
+    body = prepare_body("\n".join(lines).encode())
+    fast = fast_parse(body, boxes=boxes, n_images=400, class_set=CS, max_guesses=5)
+    assert fast is not None
+    labels, coords = precise_parse(body, boxes=boxes, n_images=400, class_set=CS)
+    assert np.array_equal(fast[0], labels) and int(np.count_nonzero(labels[:, 0])) == 400
+    if boxes:
+        assert np.array_equal(fast[1], coords)
+    else:
+        assert fast[1] is None and coords is None
+
+
 # --- errors: each names the line, the token and what was expected ------------------------
 
 
@@ -245,7 +272,8 @@ def test_it_sizes_max_upload_bytes_generously():
 
 def test_it_refuses_a_binary_file():
     data = bytes(range(256)) * 100
-    assert isinstance(errors_of(cls, data, 5), scoring.PredictionFileError)
+    e = errors_of(cls, data, 5)
+    assert e.errors[0].line == 1 and "NUL byte" in e.errors[0].message
 
 
 def test_it_reports_too_many_digits():
