@@ -413,7 +413,8 @@ def viewer_basis(*, split: Split, user, at: datetime | None = None) -> tuple[str
     if is_organizer(user):
         return Basis.ALL, "Organizer view: raw scores on all images, whatever the visibility rule."
     if split.task.year.results_are_out(at):
-        return final_basis(split), "Final results."
+        # The frozen board once freeze_results has run; until then the live one on final_basis.
+        return Basis.FINAL, "Final results."
     rule = split.visibility
     if rule == Split.Visibility.IMMEDIATE:
         return Basis.ALL, "Scores on all images of this split, live."
@@ -432,6 +433,8 @@ def visible_scores(*, submission: Submission, user, at: datetime | None = None) 
     {"basis", "scores": {metric: [value, low, high]}, "ladder_accepted"}, or None while hidden."""
     split = submission.split
     basis, _ = viewer_basis(split=split, user=user, at=at)
+    if basis == Basis.FINAL:
+        basis = final_basis(split)
     entry = LeaderboardEntry.objects.filter(submission=submission).first()
     if basis is None or entry is None:
         return None

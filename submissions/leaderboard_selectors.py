@@ -15,7 +15,7 @@ from django.http import Http404
 
 from challenge.models import ChallengeYear, Split, Task
 from challenge.roles import is_organizer
-from submissions.leaderboard import Basis, Track, board_payload, viewer_basis
+from submissions.leaderboard import Basis, Track, board_payload, final_basis, viewer_basis
 from submissions.models import LeaderboardArchive, LeaderboardBoard, LeaderboardPage
 
 
@@ -27,7 +27,6 @@ class BoardView:
     track: str
     basis: str | None  # None: nothing may be shown yet
     explanation: str
-    organizer: bool = False
     page: LeaderboardPage | None = None
     body_kind: str = "html"  # which stored body content() returns: "html" or "json"
     archive: LeaderboardArchive | None = None
@@ -138,23 +137,21 @@ def board_for_viewer(*, split: Split, track: str, user, page: int = 1, at: datet
     date the archive's permanent link. After the results date the public sees the frozen final
     board written by freeze_results (the live final board until the freeze has run)."""
     basis, explanation = viewer_basis(split=split, user=user, at=at)
-    view = BoardView(split=split, track=track, basis=basis, explanation=explanation,
-                     organizer=basis is not None and is_organizer(user))
+    view = BoardView(split=split, track=track, basis=basis, explanation=explanation)
     if basis is None:
         return view
     wanted = [basis]
-    if split.task.year.results_are_out(at) and not view.organizer:
+    if basis == Basis.FINAL:
         view.archive = (LeaderboardArchive.objects.only("public_id", "frozen_at", "csv_sha256", "json_sha256")
                         .filter(split=split, track=track).first())
-        wanted = [Basis.FINAL, basis]
+        wanted = [Basis.FINAL, final_basis(split)]  # the live final board until the freeze has run
     if candidates is None:
         candidates = list(LeaderboardPage.objects.select_related("board")
                           .only("board__basis", "board__n_pages", "board__n_rows", "board__built_at", "number")
                           .filter(board__split=split, board__basis__in=wanted, board__track=track, number=page))
     by_basis = {p.board.basis: p for p in candidates}
     view.page = next((by_basis[b] for b in wanted if b in by_basis), None)
-    if view.page is not None:
-        view.basis = view.page.board.basis
+    view.basis = view.page.board.basis if view.page is not None else wanted[-1]
     return view
 
 

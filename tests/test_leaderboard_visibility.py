@@ -150,3 +150,17 @@ def test_a_freeze_stopped_between_tracks_is_finished_on_the_next_pass(hidden):
     LeaderboardArchive.objects.filter(split=hidden.test, track="outside").delete()
     assert freeze_due_results() == 1
     assert LeaderboardArchive.objects.filter(split=hidden.test).count() == 3
+
+
+def test_after_the_results_organizers_see_the_live_board_and_the_public_the_frozen_one(client, hidden):
+    _results_out(hidden)
+    freeze_due_results()
+    Submission.objects.update(disqualified=True, disqualified_reason="late discovery")
+    rebuild_leaderboard(split=hidden.test)
+    assert _api(client, hidden)["basis"] == "final"
+    submission = Submission.objects.get(split=hidden.test)
+    assert visible_scores(submission=submission, user=hidden.alice)["basis"] == "all"
+    client.login(username="olivia", password=PASSWORD)
+    body = _api(client, hidden)
+    assert (body["basis"], body["frozen"]) == ("all", False)
+    assert body["entries"][0]["excluded"] == "Disqualified: late discovery"
