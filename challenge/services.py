@@ -322,8 +322,7 @@ def add_data_file(*, user, year: ChallengeYear, upload, title: str, description:
     file of that name.
     """
     filename = Path(upload.name).name[:255] or "download"
-    if year.data_files.filter(filename=filename).exists():
-        raise ValueError(f"This year already has a file named {filename}.")
+    _check_filename_free(year, filename)
     key = default_storage.save(f"{DATA_PREFIX}uploads/{year.pk}/{uuid.uuid4().hex}", upload)
     size, sha256 = _hash_stored(key)
     return _record_data_file(user=user, year=year, key=key, size=size, sha256=sha256, title=title,
@@ -344,11 +343,16 @@ def register_data_file(*, user, year: ChallengeYear, storage_key: str, title: st
     if not default_storage.exists(key):
         raise ValueError("No file with that storage key exists.")
     filename = (filename or Path(key).name)[:255]
-    if year.data_files.filter(filename=filename).exists():
-        raise ValueError(f"This year already has a file named {filename}.")
+    _check_filename_free(year, filename)
     size, sha256 = _hash_stored(key)
     return _record_data_file(user=user, year=year, key=key, size=size, sha256=sha256, title=title,
                              description=description, filename=filename, action="datafile.register")
+
+
+def _check_filename_free(year: ChallengeYear, filename: str) -> None:
+    # Before anything is stored, so that a refused upload leaves no orphan object behind.
+    if year.data_files.filter(filename=filename).exists():
+        raise ValueError(f"This year already has a file named {filename}.")
 
 
 def _record_data_file(*, user, year, key, size, sha256, title, description, filename, action) -> DataFile:

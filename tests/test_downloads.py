@@ -177,3 +177,32 @@ def test_it_redirects_to_a_short_lived_presigned_url_on_s3(client, world, s3_sto
     small = DataFile.objects.get(filename="small.txt")
     with urllib.request.urlopen(client.get(download_url(small))["Location"]) as fetched:
         assert fetched.read() == b"hello\n"
+
+
+@pytest.mark.django_db
+def test_it_refuses_a_second_file_of_the_same_name_and_stores_nothing(client, world, data_file):
+    client.login(username="olivia", password=PASSWORD)
+    stored = set(default_storage.listdir(f"data/uploads/{world.year.pk}")[1])
+    response = upload(client, world.year, content=b"other")
+    assert response.status_code == 400 and b"already has a file named devkit.tar.gz" in response.content
+    assert set(default_storage.listdir(f"data/uploads/{world.year.pk}")[1]) == stored
+    key = default_storage.save("data/elsewhere/devkit.tar.gz", ContentFile(b"x"))
+    url = reverse("organize:data-files", args=[world.year.slug])
+    refused = client.post(url, {"register-title": "Again", "register-storage_key": key})
+    assert refused.status_code == 400 and DataFile.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_removing_deletes_an_upload_but_keeps_a_registered_bucket_object(client, world, data_file):
+    key = default_storage.save("data/ILSVRC2030_img_test.tar", ContentFile(b"y" * 10))
+    client.login(username="olivia", password=PASSWORD)
+    assert client.post(reverse("organize:data-files", args=[world.year.slug]),
+                       {"register-title": "Test images", "register-storage_key": key}).status_code == 302
+    registered = DataFile.objects.get(storage_key=key)
+    for removed in (data_file, registered):
+        url = reverse("organize:data-file-remove", args=[world.year.slug, removed.pk])
+        assert client.post(url).status_code == 302
+    assert not DataFile.objects.exists()
+    assert not default_storage.exists(data_file.storage_key)
+    assert default_storage.exists(key)
+    assert AuditEntry.objects.filter(action="datafile.remove").count() == 2
