@@ -9,7 +9,7 @@ from challenge import selectors as challenge_selectors
 from challenge.forms import QuotaAdjustmentForm, TeamBanForm
 from challenge.models import Team
 from challenge.organizer.access import organizer_required
-from submissions import models, moderation, rescoring
+from submissions import models, moderation, rescoring, selectors
 from submissions.ground_truth import GroundTruthRefused, upload_ground_truth
 from submissions.organizer_forms import GroundTruthForm, ModerationForm
 
@@ -47,11 +47,13 @@ def rescoring_jobs(request, slug):
 @organizer_required
 def entries(request, slug):
     year = challenge_selectors.year_for_organizer(slug=slug)
-    current = Prefetch("scores", queryset=models.Score.objects.filter(is_current=True), to_attr="current")
+    # The per-image bit arrays are not shown here: leave them in the database.
+    scores = models.Score.objects.filter(is_current=True).defer(
+        "top1_bits", "top5_bits", "localization_bits", "hierarchical_costs", "top1_labels")
     rows = (models.Submission.objects.filter(split__task__year=year)
-            .select_related("team", "split__task", "submitted_by").prefetch_related(current))
-    flag_model = getattr(models, "IntegrityFlag", None)
-    flags = flag_model.objects.filter(split__task__year=year).select_related("team", "other_team") if flag_model else []
+            .select_related("team", "split__task", "submitted_by")
+            .prefetch_related(Prefetch("scores", queryset=scores, to_attr="current")))
+    flags = selectors.integrity_flags(year=year)
     return render(request, "organize/entries.html", {"year": year, "entries": rows, "flags": flags})
 
 

@@ -14,12 +14,10 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from challenge.models import GroundTruth, Split
-from challenge.services import read_private_file
 from challenge.signals import ranking_settings_changed
-from submissions import scoring
+from submissions import leaderboard
 from submissions.models import RescoringItem, RescoringJob, Submission
-from submissions.services import record_score
-from submissions.truth import scoring_class_set, scoring_ground_truth
+from submissions.services import evaluate_stored_file, record_score
 
 logger = logging.getLogger(__name__)
 
@@ -62,10 +60,7 @@ def _rescore(item: RescoringItem) -> str:
         return RescoringItem.Status.DONE  # superseded: a newer job rescored against the newer version
     try:
         with transaction.atomic():
-            class_set = scoring_class_set(submission.split.task.year.class_set)
-            truth = scoring_ground_truth(ground_truth, class_set)
-            data = read_private_file(submission.file_key)
-            result = scoring.evaluate_bytes(submission.split.task.kind, data, truth, class_set=class_set)
+            result = evaluate_stored_file(submission=submission, ground_truth=ground_truth)
             record_score(submission=submission, result=result, ground_truth=ground_truth)
     except Exception as exc:
         # The type only: a message could quote a line of the stored ground truth.
@@ -81,23 +76,14 @@ def _finish_if_complete(job: RescoringJob) -> None:
         status=RescoringJob.Status.DONE
     ).update(status=RescoringJob.Status.DONE, finished_at=timezone.now())
     if finished:
-        rebuild_leaderboard_if_present(split=job.split)
-
-
-def rebuild_leaderboard_if_present(*, split: Split) -> None:
-    """Rebuild the materialized leaderboard of a split, if the leaderboard module provides it."""
-    from submissions import leaderboard
-
-    rebuild = getattr(leaderboard, "rebuild_leaderboard", None)
-    if rebuild is not None:
-        rebuild(split=split)
+        leaderboard.rebuild_leaderboard(split=job.split)
 
 
 @receiver(ranking_settings_changed, dispatch_uid="submissions.rebuild_boards_after_settings_change")
 def rebuild_boards_after_settings_change(sender, *, splits, **kwargs) -> None:
     """An organizer changed visibility, leaderboard options or dates: re-render those boards."""
     for split in splits:
-        rebuild_leaderboard_if_present(split=split)
+        leaderboard.rebuild_leaderboard(split=split)
 
 
 def jobs_of(*, year):

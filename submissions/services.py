@@ -183,14 +183,22 @@ def claimable_submission_ids(*, limit: int = 10) -> list[int]:
 
 
 def _evaluate(submission: Submission):
-    split = submission.split
-    ground_truth = split.current_ground_truth
+    ground_truth = submission.split.current_ground_truth
     if ground_truth is None:
         raise RuntimeError("This split has no ground truth yet.")
+    return evaluate_stored_file(submission=submission, ground_truth=ground_truth), ground_truth
+
+
+def evaluate_stored_file(*, submission: Submission, ground_truth) -> "scoring.Result":
+    """Score the stored file of a submission against one ground-truth version.
+
+    Scores what was stored (never the upload in memory), so a score always matches the
+    file its SHA-256 names. Raises the scoring core's errors and storage errors."""
+    split = submission.split
     class_set = scoring_class_set(split.task.year.class_set)
     truth = scoring_ground_truth(ground_truth, class_set)
     data = read_private_file(submission.file_key)
-    return scoring.evaluate_bytes(split.task.kind, data, truth, class_set=class_set), ground_truth
+    return scoring.evaluate_bytes(split.task.kind, data, truth, class_set=class_set)
 
 
 def _public_reason(exc: Exception) -> str:
@@ -221,8 +229,10 @@ def record_score(*, submission: Submission, result: "scoring.Result", ground_tru
         top1_labels=bits.get("top1_labels"),
         warnings=list(result.warnings),
     )
-    append_record(kind=LedgerRecord.Kind.SCORE_RECORDED, payload=score_recorded_payload(score))
     leaderboard.record_entry(submission=submission, score=score)
+    # Last: the ledger's head row is one lock for the whole site, so it is taken after the
+    # re-ranking and held only until the commit.
+    append_record(kind=LedgerRecord.Kind.SCORE_RECORDED, payload=score_recorded_payload(score))
     return score
 
 
