@@ -16,7 +16,7 @@ import numpy as np
 
 from .errors import MAX_REPORTED_ERRORS, GroundTruthError, LineError
 from .hierarchy import ClassSet
-from .parsing import _coordinate, _label, _show, parse_lines, prepare_body
+from .parsing import _coordinates, _label, _show, parse_lines, prepare_body
 
 __all__ = [
     "Boxes",
@@ -192,12 +192,9 @@ class _BoxCollector:
         label = _label(label_tok, self.class_set)
         if isinstance(label, str):
             return label
-        values = []
-        for tok in coord_toks:
-            got = _coordinate(tok)
-            if isinstance(got, str):
-                return got
-            values.append(got)
+        values = _coordinates(coord_toks)
+        if isinstance(values, str):
+            return values
         xmin, ymin, xmax, ymax = values
         if xmin > xmax or ymin > ymax:
             return f"empty box {xmin} {ymin} {xmax} {ymax}: expected xmin <= xmax and ymin <= ymax"

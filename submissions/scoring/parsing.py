@@ -183,21 +183,19 @@ def _coordinate(token: bytes) -> int | str:
     return f"coordinate {_show(token)} is not an integer"
 
 
-def precise_parse(
-    body: bytes,
-    *,
-    boxes: bool,
-    n_images: int | None,
-    class_set: ClassSet,
-    max_guesses: int = MAX_GUESSES,
-    error_cls: type[InputFileError] = PredictionFileError,
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """Line-by-line parser: the same result as :func:`.fastparse.fast_parse`, or an error.
+def _coordinates(tokens: list[bytes]) -> list[int] | str:
+    """Pixel coordinates for the tokens, or the reason the first bad one is not one."""
+    values = []
+    for tok in tokens:
+        got = _coordinate(tok)
+        if isinstance(got, str):
+            return got
+        values.append(got)
+    return values
 
-    ``body`` comes from :func:`prepare_body`. Returns ``(labels, boxes)`` as described
-    in :class:`Predictions`. Raises ``error_cls`` listing the wrong line count, the first
-    :data:`MAX_REPORTED_ERRORS` bad lines (one message each) and how many more there were.
-    """
+
+def _check_text(body: bytes, error_cls: type[InputFileError]) -> None:
+    """Raise ``error_cls`` naming the line of a NUL byte or of the first byte that is not UTF-8."""
     nul = body.find(b"\x00")
     if nul >= 0:
         nul_line = body.count(b"\n", 0, nul) + 1
@@ -218,6 +216,75 @@ def precise_parse(
                 )
             ]
         ) from None
+
+
+def _token_count_problem(count: int, boxes: bool, max_guesses: int) -> str | None:
+    """Why a line of ``count`` tokens cannot hold 1..max_guesses guesses, or None."""
+    group = 5 if boxes else 1
+    if not count:
+        what = "guesses 'label xmin ymin xmax ymax'" if boxes else "class ids"
+        return f"empty line: expected 1 to {max_guesses} {what}"
+    if count % group:
+        return f"incomplete guess: {count} values; each guess is 5 values 'label xmin ymin xmax ymax'"
+    if count > group * max_guesses:
+        if max_guesses == 1:
+            return f"{count} labels; expected one class id per line"
+        return f"{count // group} guesses; at most {max_guesses} allowed"
+    return None
+
+
+def _parse_line(
+    line: bytes, labels_row: np.ndarray, coords_row: np.ndarray | None, class_set: ClassSet
+) -> tuple[str | None, bool]:
+    """Fill one image's row(s) from ``line``; return (the line's problem or None, "a label was 0")."""
+    if len(line) > MAX_LINE_BYTES:
+        return f"the line is {len(line):,} bytes long; at most {MAX_LINE_BYTES:,} expected", False
+    toks = [t for t in line.translate(_WS).split(b" ") if t]
+    boxes = coords_row is not None
+    problem = _token_count_problem(len(toks), boxes, len(labels_row))
+    if problem is not None:
+        return problem, False
+    group = 5 if boxes else 1
+    tokens_to_id = class_set.token_ids
+    for g in range(len(toks) // group):
+        tok = toks[g * group]
+        cid = tokens_to_id.get(tok)
+        if cid is None:
+            got = _label(tok, class_set)
+            if isinstance(got, str):
+                zero = _DIGITS.fullmatch(tok) is not None and int(tok) == 0
+                return (f"guess {g + 1}: {got}" if boxes else got), zero
+            cid = got
+        labels_row[g] = cid
+        if coords_row is None:
+            continue
+        values = _coordinates(toks[g * 5 + 1 : g * 5 + 5])
+        if isinstance(values, str):
+            return f"guess {g + 1}: {values}", False
+        xmin, ymin, xmax, ymax = values
+        if xmin > xmax or ymin > ymax:
+            axis = f"xmin {xmin} > xmax {xmax}" if xmin > xmax else f"ymin {ymin} > ymax {ymax}"
+            return f"guess {g + 1}: empty box, {axis}; expected xmin <= xmax and ymin <= ymax", False
+        coords_row[g] = values
+    return None, False
+
+
+def precise_parse(
+    body: bytes,
+    *,
+    boxes: bool,
+    n_images: int | None,
+    class_set: ClassSet,
+    max_guesses: int = MAX_GUESSES,
+    error_cls: type[InputFileError] = PredictionFileError,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Line-by-line parser: the same result as :func:`.fastparse.fast_parse`, or an error.
+
+    ``body`` comes from :func:`prepare_body`. Returns ``(labels, boxes)`` as described
+    in :class:`Predictions`. Raises ``error_cls`` listing the wrong line count, the first
+    :data:`MAX_REPORTED_ERRORS` bad lines (one message each) and how many more there were.
+    """
+    _check_text(body, error_cls)
     lines = body.split(b"\n")
     file_errors: list[LineError] = []
     if n_images is not None and len(lines) != n_images:
@@ -226,62 +293,15 @@ def precise_parse(
         )
     labels = np.zeros((len(lines), max_guesses), dtype=np.int16)
     coords = np.zeros((len(lines), max_guesses, 4), dtype=np.int32) if boxes else None
-    tokens_to_id = class_set.token_ids
     errors: list[LineError] = []
     omitted = 0
     zero_seen = False
-    group = 5 if boxes else 1
-    what = "guesses 'label xmin ymin xmax ymax'" if boxes else "class ids"
-    for number, line in enumerate(lines, start=1):
-        message: str | None = None
-        if len(line) > MAX_LINE_BYTES:
-            message = f"the line is {len(line):,} bytes long; at most {MAX_LINE_BYTES:,} expected"
-        else:
-            toks = [t for t in line.translate(_WS).split(b" ") if t]
-            if not toks:
-                message = f"empty line: expected 1 to {max_guesses} {what}"
-            elif len(toks) % group:
-                message = (
-                    f"incomplete guess: {len(toks)} values; each guess is 5 values 'label xmin ymin xmax ymax'"
-                )
-            elif len(toks) > group * max_guesses:
-                if max_guesses == 1:
-                    message = f"{len(toks)} labels; expected one class id per line"
-                else:
-                    message = f"{len(toks) // group} guesses; at most {max_guesses} allowed"
-            else:
-                for g in range(len(toks) // group):
-                    tok = toks[g * group]
-                    cid = tokens_to_id.get(tok)
-                    if cid is None:
-                        got = _label(tok, class_set)
-                        if isinstance(got, str):
-                            if _DIGITS.fullmatch(tok) and int(tok) == 0:
-                                zero_seen = True
-                            message = f"guess {g + 1}: {got}" if boxes else got
-                            break
-                        cid = got
-                    labels[number - 1, g] = cid
-                    if coords is None:
-                        continue
-                    values = []
-                    for tok in toks[g * 5 + 1 : g * 5 + 5]:
-                        got = _coordinate(tok)
-                        if isinstance(got, str):
-                            message = f"guess {g + 1}: {got}"
-                            break
-                        values.append(got)
-                    if message is not None:
-                        break
-                    xmin, ymin, xmax, ymax = values
-                    if xmin > xmax or ymin > ymax:
-                        axis = f"xmin {xmin} > xmax {xmax}" if xmin > xmax else f"ymin {ymin} > ymax {ymax}"
-                        message = f"guess {g + 1}: empty box, {axis}; expected xmin <= xmax and ymin <= ymax"
-                        break
-                    coords[number - 1, g] = values
+    for row, line in enumerate(lines):
+        message, zero = _parse_line(line, labels[row], None if coords is None else coords[row], class_set)
+        zero_seen |= zero
         if message is not None:
             if len(errors) < MAX_REPORTED_ERRORS:
-                errors.append(LineError(number, message))
+                errors.append(LineError(row + 1, message))
             else:
                 omitted += 1
     if zero_seen:
