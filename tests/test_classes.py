@@ -93,3 +93,23 @@ def test_it_hides_the_classes_of_a_draft_year_from_the_public(client, world):
     world.year.status = "draft"
     world.year.save()
     assert client.get(reverse("challenge:classes", args=[world.year.slug])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_cached_hierarchy_follows_a_reimport():
+    from challenge.classes import hierarchy_of
+    from challenge.services import store_class_set
+
+    def rows(words):
+        return [
+            dict(ilsvrc_id=1, wnid="n1", words=words, gloss="", is_leaf=True, wordnet_height=0, num_train_images=1),
+            dict(ilsvrc_id=2, wnid="n2", words="root", gloss="", is_leaf=False, wordnet_height=1,
+                 num_train_images=0),
+        ]
+
+    class_set = store_class_set(slug="tiny", name="Tiny", rows=rows("cat"), edges=[(2, 1)])
+    first = hierarchy_of(class_set)
+    assert hierarchy_of(class_set) is first  # built once
+    assert first.synsets[1].words == "cat" and first.leaf_counts[2] == 1
+    store_class_set(slug="tiny", name="Tiny", rows=rows("kitten"), edges=[(2, 1)])
+    assert hierarchy_of(class_set).synsets[1].words == "kitten"
