@@ -32,5 +32,10 @@ def published_entries(*, team: Team) -> list[dict]:
     return entries
 
 
+def team_by_invite(*, token: str) -> Team | None:
+    """The team whose current invitation link carries `token`, or None (unknown or rotated)."""
+    return Team.objects.select_related("year").filter(invite_token=token).first()
+
+
 def is_member(*, team: Team, user) -> bool:
     return user.is_authenticated and Membership.objects.filter(team=team, user=user).exists()

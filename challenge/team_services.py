@@ -9,11 +9,14 @@ from django.utils import timezone
 
 from challenge.models import ChallengeYear, Membership, Team
 from challenge.models.teams import new_invite_token
-from challenge.team_selectors import is_member
+from challenge.team_selectors import is_member, team_by_invite
 
 
 class TeamError(Exception):
     """A team change that cannot be made; the message says why, for the person who tried."""
+
+
+INVALID_INVITE = "This invitation link is not valid (it may have been replaced)."
 
 
 def _check_year_takes_teams(year: ChallengeYear) -> None:
@@ -58,9 +61,9 @@ def join_team(*, invite_token: str, user) -> Team:
     Raises TeamError for an unknown (or rotated) token, or if the user is already in a
     team of that year (the same team included).
     """
-    team = Team.objects.select_related("year").filter(invite_token=invite_token).first()
+    team = team_by_invite(token=invite_token)
     if team is None:
-        raise TeamError("This invitation link is not valid (it may have been replaced).")
+        raise TeamError(INVALID_INVITE)
     _check_year_takes_teams(team.year)
     if team.is_banned():
         raise TeamError("This team is banned and cannot take new members.")

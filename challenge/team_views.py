@@ -59,8 +59,8 @@ def detail(request, pk):
 
 @login_required
 def join(request, token):
-    team = Team.objects.select_related("year").filter(invite_token=token).first()
-    error = None if team else "This invitation link is not valid (it may have been replaced)."
+    team = team_selectors.team_by_invite(token=token)
+    error = None if team else team_services.INVALID_INVITE
     if team and request.method == "POST":
         try:
             team_services.join_team(invite_token=token, user=request.user)
