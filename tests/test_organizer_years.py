@@ -150,3 +150,28 @@ def test_it_rebuilds_the_boards_when_a_ranking_setting_changes(organizer, world,
         assert organizer.post(reverse("organize:year-edit", args=[world.year.slug]), data).status_code == 302
     after = {b.pk: b.built_at for b in LeaderboardBoard.objects.filter(split=world.val)}
     assert after and all(after[pk] > built for pk, built in before.items() if pk in after)
+
+
+@pytest.mark.django_db
+def test_a_task_edit_announces_its_splits_after_the_commit(organizer, world, django_capture_on_commit_callbacks):
+    from challenge.signals import ranking_settings_changed
+
+    announced = []
+
+    def listener(sender, splits, **kwargs):
+        announced.append(sorted(split.pk for split in splits))
+
+    ranking_settings_changed.connect(listener, weak=False)
+    try:
+        data = {"slug": world.task.slug, "title": world.task.title, "kind": world.task.kind, "description": "",
+                "position": "0", **split_form("val", visibility="immediate", labels_public="on"),
+                **split_form("test", visibility="hidden")}
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            response = organizer.post(reverse("organize:task-edit", args=[world.year.slug, world.task.slug]), data)
+        assert response.status_code == 302
+        assert announced == []  # not before the commit: listeners must read the new settings
+        for callback in callbacks:
+            callback()
+    finally:
+        ranking_settings_changed.disconnect(listener)
+    assert sorted(world.task.splits.values_list("pk", flat=True)) in announced
