@@ -138,135 +138,171 @@ def _parse_chunk(
     class_set: ClassSet,
     max_guesses: int,
 ) -> bool:
+    """Parse the whole lines ``buf[line_starts[0]:line_ends[-1]]`` into the output rows.
+
+    Returns False (outputs then undefined) as soon as something is not plainly valid.
+    """
     s = int(line_starts[0])
-    e = int(line_ends[-1])
-    x = np.empty(e - s + 2 * _PAD, dtype=np.uint8)
-    x[:_PAD] = 32
-    x[-_PAD:] = 32
-    x[_PAD:-_PAD] = buf[s:e]
-    size = len(x)
-    # --- alphabet: digits, space, LF; else also tab, CR and 'n' (WNIDs)
-    n_known = np.count_nonzero(x == 10) + np.count_nonzero(x == 32) + np.count_nonzero((x - np.uint8(48)) < 10)
-    n_wnid = 0
-    if n_known != size:
-        n_wnid = int(np.count_nonzero(x == 110))
-        n_known += np.count_nonzero(x == 9) + np.count_nonzero(x == 13) + n_wnid
-        if n_known != size:
-            return False
-    # --- tokens: maximal runs of bytes > 32
-    tok = x > 32
-    ends = np.flatnonzero(tok[:-1] > tok[1:]) + 1
-    is_wnid = None
-    if n_wnid:
-        starts = np.flatnonzero(tok[1:] > tok[:-1]) + 1
-        lens = ends - starts
-        is_wnid = x[starts] == 110
-        del starts
-        # every 'n' starts a token of exactly 9 bytes: n + 8 digits
-        if int(np.count_nonzero(is_wnid)) != n_wnid:
-            return False
-        if bool((lens[is_wnid] != 9).any()) or bool((lens[~is_wnid] > MAX_DIGITS).any()):
-            return False
-        vals = _digits8(x, ends, lens).astype(np.int32)
-    else:
-        run5 = tok[4:] & tok[3:-1]
-        run5 &= tok[2:-2]
-        run5 &= tok[1:-3]
-        run5 &= tok[:-4]
-        if not bool(run5.any()):
-            vals = _digits_short(x, ends)
-        else:
-            starts = np.flatnonzero(tok[1:] > tok[:-1]) + 1
-            lens = ends - starts
-            del starts
-            if int(lens.max()) > MAX_DIGITS:
-                return False
-            vals = _digits8(x, ends, lens).astype(np.int32)
-        del run5
-    del tok, x
-    # --- tokens per line
+    tokens = _token_values(_padded(buf, s, int(line_ends[-1])))
+    if tokens is None:
+        return False
+    ends, vals, is_wnid = tokens
     n_lines = len(line_starts)
     group = 5 if coords_out is not None else 1
     per_line = group * max_guesses
-    rel_ends = line_ends - (s - _PAD)
-    uniform = False
+    positions = _grid_positions(ends, line_ends - (s - _PAD), n_lines, group, per_line)
+    del ends
+    if positions is None:
+        return False
+    rows, cols = positions  # both None: every line has all its guesses
+    field = cols % group if cols is not None and group > 1 else None
+    if is_wnid is not None and not _wnids_to_ids(vals, is_wnid, field, n_lines, group, per_line, class_set):
+        return False
+    if group == 1:
+        lab_vals = vals
+    elif field is None:
+        lab_vals = vals.reshape(-1, 5)[:, 0]
+    else:
+        lab_vals = vals[field == 0]
+    if bool(((lab_vals < 1) | (lab_vals > class_set.n_classes)).any()):
+        return False
+    if coords_out is None:
+        if rows is None:
+            labels_out[:, :] = vals.reshape(n_lines, max_guesses)
+        else:
+            labels_out[rows, cols] = vals
+        return True
+    _scatter_groups(vals, rows, cols, field, labels_out, coords_out)
+    c = coords_out  # every line of the chunk has at least one guess; unused guesses are 0 0 0 0
+    return not (bool((c[:, :, 0] > c[:, :, 2]).any()) or bool((c[:, :, 1] > c[:, :, 3]).any()))
+
+
+def _padded(buf: np.ndarray, start: int, end: int) -> np.ndarray:
+    """A copy of ``buf[start:end]`` with :data:`_PAD` spaces on both sides (gathers never leave it)."""
+    x = np.empty(end - start + 2 * _PAD, dtype=np.uint8)
+    x[:_PAD] = 32
+    x[-_PAD:] = 32
+    x[_PAD:-_PAD] = buf[start:end]
+    return x
+
+
+def _count_wnid_bytes(x: np.ndarray) -> int | None:
+    """The number of ``n`` bytes when every byte is a digit, space, LF, tab, CR or ``n``; else None."""
+    size = len(x)
+    n_known = np.count_nonzero(x == 10) + np.count_nonzero(x == 32) + np.count_nonzero((x - np.uint8(48)) < 10)
+    if n_known == size:
+        return 0
+    n_wnid = int(np.count_nonzero(x == 110))
+    n_known += np.count_nonzero(x == 9) + np.count_nonzero(x == 13) + n_wnid
+    return n_wnid if n_known == size else None
+
+
+def _has_run_of_five(tok: np.ndarray) -> bool:
+    """Is some token at least 5 bytes long? (``tok``: the "is a token byte" mask.)"""
+    run5 = tok[4:] & tok[3:-1]
+    run5 &= tok[2:-2]
+    run5 &= tok[1:-3]
+    run5 &= tok[:-4]
+    return bool(run5.any())
+
+
+def _token_values(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None] | None:
+    """``(ends, values, is_wnid)`` of the tokens of a padded chunk, or None if one is not plain.
+
+    ``ends`` are the positions just after each token, ``values`` their integers (the 8 digits
+    for a WNID), ``is_wnid`` a mask of WNID tokens (None when the chunk has no ``n``).
+    """
+    n_wnid = _count_wnid_bytes(x)
+    if n_wnid is None:
+        return None
+    tok = x > 32  # tokens: maximal runs of bytes > 32
+    ends = np.flatnonzero(tok[:-1] > tok[1:]) + 1
+    if not n_wnid and not _has_run_of_five(tok):
+        return ends, _digits_short(x, ends), None
+    lens = ends - (np.flatnonzero(tok[1:] > tok[:-1]) + 1)
+    del tok
+    if not n_wnid:
+        if int(lens.max()) > MAX_DIGITS:
+            return None
+        return ends, _digits8(x, ends, lens).astype(np.int32), None
+    is_wnid = x[ends - lens] == 110
+    # every 'n' starts a token of exactly 9 bytes: n + 8 digits
+    if int(np.count_nonzero(is_wnid)) != n_wnid:
+        return None
+    if bool((lens[is_wnid] != 9).any()) or bool((lens[~is_wnid] > MAX_DIGITS).any()):
+        return None
+    return ends, _digits8(x, ends, lens).astype(np.int32), is_wnid
+
+
+def _grid_positions(
+    ends: np.ndarray, rel_ends: np.ndarray, n_lines: int, group: int, per_line: int
+) -> tuple[np.ndarray | None, np.ndarray | None] | None:
+    """Row and column of each token in the ``(n_lines, per_line)`` grid, or None to give up.
+
+    ``rel_ends`` are the line ends in chunk coordinates. Returns ``(None, None)`` when every
+    line holds exactly ``per_line`` tokens (the tokens then simply reshape into the grid).
+    Gives up when a line has fewer than ``group`` or more than ``per_line`` tokens, or a
+    count that is not a multiple of ``group``.
+    """
     if len(ends) == n_lines * per_line:
         grid = ends.reshape(n_lines, per_line)
         nls = rel_ends[:-1]
-        uniform = bool((grid[:-1, -1] <= nls).all()) and bool((nls < grid[1:, 0]).all())
-    if uniform:
-        counts = None
-        cum = None
-    else:
-        cum = np.searchsorted(ends, rel_ends, side="right")
-        counts = np.diff(cum, prepend=0)
-        if coords_out is not None and bool((counts % 5 != 0).any()):
-            return False
-        if int(counts.min()) < group or int(counts.max()) > per_line:
-            return False
-    del ends
-    # --- positions of tokens in the (lines, per_line) grid
-    if uniform:
-        field = None
-        grid_rows = None
-        grid_cols = None
-    else:
-        assert cum is not None and counts is not None
-        first = cum - counts
-        grid_rows = np.repeat(np.arange(n_lines), counts)
-        grid_cols = np.arange(len(vals)) - first[grid_rows]
-        field = grid_cols % group if group > 1 else None
-    # --- label tokens
-    if group == 1:
-        label_mask = None
-    else:
-        label_mask = (field == 0) if field is not None else None
-    if is_wnid is not None:
-        if label_mask is None and group > 1:
-            label_mask = np.tile(np.arange(per_line) % 5 == 0, n_lines)
-        if label_mask is not None and bool((is_wnid & ~label_mask).any()):
+        if bool((grid[:-1, -1] <= nls).all()) and bool((nls < grid[1:, 0]).all()):
+            return None, None
+    cum = np.searchsorted(ends, rel_ends, side="right")
+    counts = np.diff(cum, prepend=0)
+    if group > 1 and bool((counts % group != 0).any()):
+        return None
+    if int(counts.min()) < group or int(counts.max()) > per_line:
+        return None
+    rows = np.repeat(np.arange(n_lines), counts)
+    cols = np.arange(len(ends)) - (cum - counts)[rows]
+    return rows, cols
+
+
+def _wnids_to_ids(
+    vals: np.ndarray,
+    is_wnid: np.ndarray,
+    field: np.ndarray | None,
+    n_lines: int,
+    group: int,
+    per_line: int,
+    class_set: ClassSet,
+) -> bool:
+    """Replace WNID numbers in ``vals`` by class ids; False if one is unknown or not a label."""
+    if group > 1:
+        label_mask = field == 0 if field is not None else np.tile(np.arange(per_line) % group == 0, n_lines)
+        if bool((is_wnid & ~label_mask).any()):
             return False  # a WNID where a coordinate belongs
-        if bool(is_wnid.any()):
-            wn_vals = vals[is_wnid].astype(np.int64)
-            p, table, number_of = class_set.wnid_hash
-            ids = table[wn_vals % p]
-            if bool((number_of[ids] != wn_vals).any()):
-                return False
-            vals[is_wnid] = ids
-    if group == 1:
-        lab_vals = vals
-    elif uniform:
-        lab_vals = vals.reshape(-1, 5)[:, 0]
-    else:
-        lab_vals = vals[label_mask]
-    if bool(((lab_vals < 1) | (lab_vals > class_set.n_classes)).any()):
-        return False
-    # --- scatter into the outputs
-    if group == 1:
-        if uniform:
-            labels_out[:, :] = vals.reshape(n_lines, max_guesses)
-        else:
-            labels_out[grid_rows, grid_cols] = vals
-        return True
-    assert coords_out is not None
-    if uniform:
-        g = vals.reshape(n_lines, max_guesses, 5)
-        lab = g[:, :, 0]
-        box = g[:, :, 1:]
-        if bool((box[:, :, 0] > box[:, :, 2]).any()) or bool((box[:, :, 1] > box[:, :, 3]).any()):
+    if bool(is_wnid.any()):
+        wn_vals = vals[is_wnid].astype(np.int64)
+        p, table, number_of = class_set.wnid_hash
+        ids = table[wn_vals % p]
+        if bool((number_of[ids] != wn_vals).any()):
             return False
-        labels_out[:, :] = lab
-        coords_out[:, :, :] = box
-        return True
-    assert grid_rows is not None and grid_cols is not None and field is not None
-    guess = grid_cols // 5
+        vals[is_wnid] = ids
+    return True
+
+
+def _scatter_groups(
+    vals: np.ndarray,
+    rows: np.ndarray | None,
+    cols: np.ndarray | None,
+    field: np.ndarray | None,
+    labels_out: np.ndarray,
+    coords_out: np.ndarray,
+) -> None:
+    """Write ``label xmin ymin xmax ymax`` groups into the label and box outputs."""
+    if rows is None:
+        g = vals.reshape(len(labels_out), labels_out.shape[1], 5)
+        labels_out[:, :] = g[:, :, 0]
+        coords_out[:, :, :] = g[:, :, 1:]
+        return
+    assert cols is not None and field is not None
+    guess = cols // 5
     for f in range(5):
         m = field == f
         if f == 0:
-            labels_out[grid_rows[m], guess[m]] = vals[m]
+            labels_out[rows[m], guess[m]] = vals[m]
         else:
-            coords_out[grid_rows[m], guess[m], f - 1] = vals[m]
-    c = coords_out  # every line of the chunk has at least one guess
-    if bool((c[:, :, 0] > c[:, :, 2]).any()) or bool((c[:, :, 1] > c[:, :, 3]).any()):
-        return False
-    return True
+            coords_out[rows[m], guess[m], f - 1] = vals[m]
