@@ -3,7 +3,9 @@
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 
-from challenge.models import AuditEntry, ChallengeYear, DataFile, GroundTruth, Membership, Split, Task, Team
+from challenge.models import (
+    AuditEntry, ChallengeYear, DataFile, GroundTruth, Membership, Split, Task, Team, TermsAcceptance,
+)
 
 
 def visible_years(*, user):
@@ -71,6 +73,11 @@ def test_commitments(*, year: ChallengeYear) -> list[GroundTruth]:
 
 def data_files_of(*, year: ChallengeYear):
     return year.data_files.all()
+
+
+def has_accepted_terms(*, user, year: ChallengeYear) -> bool:
+    """Whether this viewer accepted the year's terms of access (anonymous visitors never have)."""
+    return user.is_authenticated and TermsAcceptance.objects.filter(user=user, year=year).exists()
 
 
 def data_file_of(*, year: ChallengeYear, pk: int) -> DataFile:

@@ -298,10 +298,6 @@ def accept_terms(*, user, year: ChallengeYear) -> TermsAcceptance:
     return acceptance
 
 
-def has_accepted_terms(*, user, year: ChallengeYear) -> bool:
-    return user.is_authenticated and TermsAcceptance.objects.filter(user=user, year=year).exists()
-
-
 DATA_PREFIX = "data/"
 HASH_CHUNK = 1024 * 1024
 

@@ -64,7 +64,7 @@ def data_files(request, slug):
 
 def _data_context(request, year, form=None) -> dict:
     return {"year": year, "files": selectors.data_files_of(year=year), "form": form or TermsForm(),
-            "accepted": services.has_accepted_terms(user=request.user, year=year)}
+            "accepted": selectors.has_accepted_terms(user=request.user, year=year)}
 
 
 @require_POST
@@ -84,7 +84,7 @@ def accept_terms(request, slug):
 def download(request, slug, pk, filename):
     year = selectors.year_for_viewer(slug=slug, user=request.user)
     data_file = selectors.data_file_of(year=year, pk=pk)
-    if not services.has_accepted_terms(user=request.user, year=year):
+    if not selectors.has_accepted_terms(user=request.user, year=year):
         messages.error(request, "Accept the terms of access before downloading.")
         return render(request, "challenge/data_files.html", _data_context(request, year), status=403)
     return downloads.data_file_response(request, data_file)
