@@ -71,18 +71,23 @@ def ranking_rule(split: Split) -> str:
 
 # ---------------------------------------------------------------- per-image losses and stats
 
+# The Score field holding each metric's per-image values: packed correctness bits, or LCA heights.
+LOSS_FIELDS = {
+    "top5_error": "top5_bits",
+    "top1_error": "top1_bits",
+    "localization_error": "localization_bits",
+    "hierarchical_error": "hierarchical_costs",
+}
+
+
 def losses_of(score: Score, metric: str) -> np.ndarray:
     """Per-image losses of one metric (0/1 errors, or LCA heights), from the packed arrays."""
-    n = score.images
-    if metric == "top5_error":
-        return (~st.unpack_bits(score.top5_bits, n)).astype(np.int64)
-    if metric == "top1_error":
-        return (~st.unpack_bits(score.top1_bits, n)).astype(np.int64)
-    if metric == "localization_error":
-        return (~st.unpack_bits(score.localization_bits, n)).astype(np.int64)
+    if metric not in LOSS_FIELDS:
+        raise ValueError(f"unknown metric {metric}")
+    packed = getattr(score, LOSS_FIELDS[metric])
     if metric == "hierarchical_error":
-        return st.unpack_values(score.hierarchical_costs, n)
-    raise ValueError(f"unknown metric {metric}")
+        return st.unpack_values(packed, score.images)
+    return (~st.unpack_bits(packed, score.images)).astype(np.int64)
 
 
 def subset_mask(split: Split, n: int) -> np.ndarray:
@@ -259,8 +264,13 @@ def _select(candidates: list[_Candidate], *, basis: str, rows_mode: str, primary
         if rows_mode == ChallengeYear.LeaderboardRows.FINAL_PER_TEAM and finals:
             chosen.extend(finals)
         else:  # best per team; a team that selected no final entries is shown by its best (as Kaggle does)
-            chosen.append(min(team_entries, key=lambda c: (key_value(c, basis, primary), c.submitted_at, c.entry_id)))
+            chosen.append(min(team_entries, key=_order(basis, primary)))
     return chosen
+
+
+def _order(basis: str, primary: str):
+    """The board's order: rounded primary score, then the earlier submission."""
+    return lambda c: (key_value(c, basis, primary), c.submitted_at, c.entry_id)
 
 
 def stats_basis(basis: str) -> str:
@@ -280,7 +290,8 @@ def _paired_results(split: Split, ranked: list[_Candidate], basis: str, primary:
     pairs = [(a.score_id, b.score_id, basis, primary) for a, b in zip(ranked, ranked[1:])]
     missing = {sid for a, b, *_ in pairs if (a, b, basis, primary) not in _pair_memo for sid in (a, b)}
     if missing:
-        losses = {s.pk: losses_of(s, primary) for s in Score.objects.filter(pk__in=missing)}
+        scores = Score.objects.filter(pk__in=missing).only("pk", "images", LOSS_FIELDS[primary])
+        losses = {s.pk: losses_of(s, primary) for s in scores}
         mask = None
         for a, b, *_ in pairs:
             if (a, b, basis, primary) in _pair_memo:
@@ -303,13 +314,12 @@ def rank_rows(*, split: Split, basis: str, track: str, at: datetime | None = Non
     everything = [c for c in (candidates if candidates is not None else _candidates(split, at)) if _in_track(c, track)]
     rows_mode = year.leaderboard_rows
     shown = _select([c for c in everything if not c.disqualified], basis=basis, rows_mode=rows_mode, primary=primary)
-    ranked = sorted((c for c in shown if not c.excluded_reason),
-                    key=lambda c: (key_value(c, basis, primary), c.submitted_at, c.entry_id))
+    ranked = sorted((c for c in shown if not c.excluded_reason), key=_order(basis, primary))
     excluded = []
     if year.excluded_display == ChallengeYear.ExcludedDisplay.STRUCK:
         struck = [c for c in shown if c.excluded_reason]
         struck += [c for c in _select(everything, basis=basis, rows_mode=rows_mode, primary=primary) if c.disqualified]
-        excluded = sorted(struck, key=lambda c: (key_value(c, basis, primary), c.submitted_at, c.entry_id))
+        excluded = sorted(struck, key=_order(basis, primary))
     tests = _paired_results(split, ranked, basis, primary)
     groups = st.tie_groups([bool(t and t.a_significantly_better) for t in tests[:-1]] + [False])
     members: dict[int, list[int]] = {}

@@ -100,12 +100,14 @@ def _classes(h: _Hierarchy, images: np.ndarray, errors: np.ndarray) -> list[dict
 def _subtrees(h: _Hierarchy, images: np.ndarray, errors: np.ndarray) -> list[dict]:
     rows = []
     for node, leaves in h.leaves.items():
-        n = int(images[leaves[leaves < images.size]].sum())
-        if n == 0 or (len(leaves) < MIN_SUBTREE_LEAVES and h.names[node][0] not in FEATURED_WNIDS):
+        wnid, name = h.names[node]
+        featured = wnid in FEATURED_WNIDS
+        present = leaves[leaves < images.size]
+        n = int(images[present].sum())
+        if n == 0 or (len(leaves) < MIN_SUBTREE_LEAVES and not featured):
             continue
-        rows.append({"id": node, "wnid": h.names[node][0], "name": h.names[node][1], "classes": len(leaves),
-                     "images": n, "error": round(float(errors[leaves[leaves < images.size]].sum() / n), 5),
-                     "featured": h.names[node][0] in FEATURED_WNIDS})
+        rows.append({"id": node, "wnid": wnid, "name": name, "classes": len(leaves), "images": n,
+                     "error": round(float(errors[present].sum() / n), 5), "featured": featured})
     rows.sort(key=lambda r: (not r["featured"], -r["classes"], r["id"]))
     return rows
 
