@@ -74,7 +74,7 @@ class RefClassSet:
             return 0
         common = self.ancestors(a) & self.ancestors(b)
         if not common:
-            return max(self.heights[x] for i in range(1, self.n + 1) for x in self.ancestors(i))
+            return self.max_height()
         return min(self.heights[x] for x in common)
 
     def max_height(self) -> int:

@@ -10,6 +10,7 @@ import os
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -76,9 +77,8 @@ class GroundTruth:
         if self.boxes is not None:
             if self.boxes.n_images != n:
                 raise ValueError(f"boxes are for {self.boxes.n_images} images, labels for {n}")
-            own = self.boxes.label == labels[self.boxes.image]
             covered = np.zeros(n, dtype=bool)
-            covered[self.boxes.image[own]] = True
+            covered[self.own_boxes[0]] = True
             if self.blacklist is not None:
                 covered |= self.blacklist
             missing = np.flatnonzero(~covered) + 1
@@ -99,6 +99,19 @@ class GroundTruth:
     def n_images(self) -> int:
         """Number of images."""
         return int(len(self.labels))
+
+    @cached_property
+    def own_boxes(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(image, coords)`` of the boxes of each image's own class: the only ones localization matches.
+
+        ``image`` is intp (0-based, ascending), ``coords`` ``(m, 4)`` int32; computed once.
+        Raises ``ValueError`` when there are no boxes.
+        """
+        if self.boxes is None:
+            raise ValueError("this ground truth has no boxes")
+        image = self.boxes.image.astype(np.intp)
+        own = self.boxes.label == self.labels[image]
+        return image[own], self.boxes.coords[own]
 
 
 def read_labels(data: bytes, *, class_set: ClassSet, n_images: int | None = None) -> np.ndarray:

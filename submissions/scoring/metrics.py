@@ -152,13 +152,8 @@ def _metrics(
 
 def _localization_correct(pred_labels: np.ndarray, pred_boxes: np.ndarray, truth: GroundTruth) -> np.ndarray:
     """Per image: does one of the given guesses find a box of the image's class (IoU >= 0.5)?"""
-    boxes = truth.boxes
-    assert boxes is not None
     n = truth.n_images
-    img_all = boxes.image.astype(np.intp)
-    own = boxes.label == truth.labels[img_all]
-    img_all = img_all[own]
-    gt_all = boxes.coords[own]
+    img_all, gt_all = truth.own_boxes
     correct = np.zeros(n, dtype=bool)
     step = 1 << 14  # small blocks: bounded temporaries that stay in cache
     for lo in range(0, len(img_all), step):
