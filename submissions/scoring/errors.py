@@ -17,6 +17,7 @@ __all__ = [
     "InputFileError",
     "PredictionFileError",
     "GroundTruthError",
+    "ErrorList",
 ]
 
 #: How many line errors an :class:`InputFileError` keeps; the rest are only counted.
@@ -71,3 +72,18 @@ class PredictionFileError(InputFileError):
 
 class GroundTruthError(InputFileError):
     """A ground-truth file (labels, boxes, blacklist) is malformed or inconsistent."""
+
+
+class ErrorList:
+    """Collects the problems of one file: keeps the first :data:`MAX_REPORTED_ERRORS`, counts the rest."""
+
+    def __init__(self) -> None:
+        self.errors: list[LineError] = []
+        self.omitted = 0
+
+    def add(self, line: int | None, message: str) -> None:
+        """Note one problem (listed while fewer than :data:`MAX_REPORTED_ERRORS` are, else counted)."""
+        if len(self.errors) < MAX_REPORTED_ERRORS:
+            self.errors.append(LineError(line, message))
+        else:
+            self.omitted += 1

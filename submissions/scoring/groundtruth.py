@@ -9,13 +9,14 @@ from __future__ import annotations
 import os
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
-from .errors import MAX_REPORTED_ERRORS, GroundTruthError, LineError
+from .errors import MAX_REPORTED_ERRORS, ErrorList, GroundTruthError, LineError
 from .hierarchy import ClassSet
 from .parsing import _coordinates, _label, _show, parse_lines, prepare_body
 
@@ -30,6 +31,12 @@ __all__ = [
 ]
 
 _IMAGE_ID = re.compile(r"(?:.*_)?0*([0-9]{1,9})(?:\.[A-Za-z]+)?")
+
+
+def _first_few(indices: Sequence[int]) -> str:
+    """``"1, 5, 9"``: the first :data:`MAX_REPORTED_ERRORS` indices, then ``", ..."`` if there are more."""
+    shown = ", ".join(str(i) for i in indices[:MAX_REPORTED_ERRORS])
+    return shown + (", ..." if len(indices) > MAX_REPORTED_ERRORS else "")
 
 
 @dataclass(frozen=True, eq=False)
@@ -83,13 +90,11 @@ class GroundTruth:
                 covered |= self.blacklist
             missing = np.flatnonzero(~covered) + 1
             if len(missing):
-                shown = ", ".join(str(i) for i in missing[:MAX_REPORTED_ERRORS])
                 raise GroundTruthError(
                     [
                         LineError(
                             None,
-                            f"{len(missing):,} images have no box of their own class (images {shown}"
-                            f"{', ...' if len(missing) > MAX_REPORTED_ERRORS else ''}); "
+                            f"{len(missing):,} images have no box of their own class (images {_first_few(missing)}); "
                             "every image that is not blacklisted needs one",
                         )
                     ]
@@ -139,8 +144,7 @@ def read_blacklist(data: bytes, *, n_images: int) -> np.ndarray:
         return np.zeros(n_images, dtype=bool)
     body = prepare_body(data, GroundTruthError)
     mask = np.zeros(n_images, dtype=bool)
-    errors: list[LineError] = []
-    omitted = 0
+    problems = ErrorList()
     for number, raw in enumerate(body.split(b"\n"), start=1):
         toks = raw.replace(b"\t", b" ").replace(b"\r", b" ").split(b" ")
         toks = [t for t in toks if t]
@@ -158,12 +162,9 @@ def read_blacklist(data: bytes, *, n_images: int) -> np.ndarray:
             else:
                 message = f"image index {index} is outside 1..{n_images:,}"
         if message:
-            if len(errors) < MAX_REPORTED_ERRORS:
-                errors.append(LineError(number, message))
-            else:
-                omitted += 1
-    if errors:
-        raise GroundTruthError(errors, omitted)
+            problems.add(number, message)
+    if problems.errors:
+        raise GroundTruthError(problems.errors, problems.omitted)
     if bool(mask.all()):
         raise GroundTruthError([LineError(None, "every image is blacklisted")])
     return mask
@@ -179,14 +180,8 @@ class _BoxCollector:
         self.label: list[int] = []
         self.coords: list[tuple[int, int, int, int]] = []
         self.seen: set[int] = set()
-        self.errors: list[LineError] = []
-        self.omitted = 0
-
-    def error(self, line: int | None, message: str) -> None:
-        if len(self.errors) < MAX_REPORTED_ERRORS:
-            self.errors.append(LineError(line, message))
-        else:
-            self.omitted += 1
+        self.problems = ErrorList()
+        self.error = self.problems.add
 
     def image_index(self, image_id: str) -> int | None:
         """0-based index from ``ILSVRC2012_val_00000001`` (or ``1``); None if not an image 1..n, -1 if seen before."""
@@ -219,17 +214,14 @@ class _BoxCollector:
     def finish(self) -> Boxes:
         missing = [i for i in range(1, self.n_images + 1) if i not in self.seen]
         if missing:
-            shown = ", ".join(str(i) for i in missing[:MAX_REPORTED_ERRORS])
-            self.errors.insert(
+            self.problems.errors.insert(
                 0,
                 LineError(
-                    None,
-                    f"no boxes for {len(missing):,} of {self.n_images:,} images (images {shown}"
-                    f"{', ...' if len(missing) > MAX_REPORTED_ERRORS else ''})",
+                    None, f"no boxes for {len(missing):,} of {self.n_images:,} images (images {_first_few(missing)})"
                 ),
             )
-        if self.errors:
-            raise GroundTruthError(self.errors, self.omitted)
+        if self.problems.errors:
+            raise GroundTruthError(self.problems.errors, self.problems.omitted)
         order = np.argsort(np.asarray(self.image, dtype=np.int32), kind="stable")
         return Boxes(
             image=np.asarray(self.image, dtype=np.int32)[order],

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import MAX_REPORTED_ERRORS, InputFileError, LineError, PredictionFileError
+from .errors import ErrorList, InputFileError, LineError, PredictionFileError
 from .fastparse import MAX_DIGITS, MAX_LINE_BYTES, fast_parse
 from .hierarchy import ClassSet
 
@@ -282,7 +282,7 @@ def precise_parse(
 
     ``body`` comes from :func:`prepare_body`. Returns ``(labels, boxes)`` as described
     in :class:`Predictions`. Raises ``error_cls`` listing the wrong line count, the first
-    :data:`MAX_REPORTED_ERRORS` bad lines (one message each) and how many more there were.
+    :data:`.errors.MAX_REPORTED_ERRORS` bad lines (one message each) and how many more there were.
     """
     _check_text(body, error_cls)
     lines = body.split(b"\n")
@@ -293,21 +293,17 @@ def precise_parse(
         )
     labels = np.zeros((len(lines), max_guesses), dtype=np.int16)
     coords = np.zeros((len(lines), max_guesses, 4), dtype=np.int32) if boxes else None
-    errors: list[LineError] = []
-    omitted = 0
+    bad_lines = ErrorList()
     zero_seen = False
     for row, line in enumerate(lines):
         message, zero = _parse_line(line, labels[row], None if coords is None else coords[row], class_set)
         zero_seen |= zero
         if message is not None:
-            if len(errors) < MAX_REPORTED_ERRORS:
-                errors.append(LineError(row + 1, message))
-            else:
-                omitted += 1
+            bad_lines.add(row + 1, message)
     if zero_seen:
         file_errors.append(LineError(None, zero_based_hint(class_set)))
-    if file_errors or errors:
-        raise error_cls(file_errors + errors, omitted)
+    if file_errors or bad_lines.errors:
+        raise error_cls(file_errors + bad_lines.errors, bad_lines.omitted)
     return labels, coords
 
 
