@@ -5,6 +5,7 @@ import csv
 from pathlib import Path
 
 from django.db import transaction
+from django.db.models import Prefetch
 from django.http import Http404
 
 from challenge.models import ChallengeYear, ClassSet, Task
@@ -96,5 +97,6 @@ def year_context(*, slug: str) -> dict:
     year = ChallengeYear.objects.published().filter(slug=slug, is_historical=True).first()
     if year is None:
         raise Http404("No such historical year.")
-    tasks = [(task, list(task.historical_results.shown())) for task in year.tasks.all()]
+    tasks = [(task, list(task.historical_results.all())) for task in year.tasks.prefetch_related(
+        Prefetch("historical_results", queryset=HistoricalResult.objects.shown()))]
     return {"year": year, "tasks": tasks}

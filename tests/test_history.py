@@ -63,3 +63,9 @@ def test_an_unknown_or_live_year_has_no_history_page(client, history, world):
     assert client.get(reverse("leaderboards:history-year", args=[world.year.slug])).status_code == 404
     page = client.get(reverse("leaderboards:history")).content.decode()
     assert reverse("challenge:year-detail", args=[world.year.slug]) in page
+
+
+def test_a_year_page_reads_its_tasks_and_results_in_a_constant_number_of_queries(client, history,
+                                                                                   django_assert_max_num_queries):
+    with django_assert_max_num_queries(3):  # year, tasks, their shown results (not one query per task)
+        assert client.get(reverse("leaderboards:history-year", args=["ilsvrc2014"])).status_code == 200
