@@ -166,7 +166,7 @@ def rebuild_leaderboard(*, split: Split) -> None:
         }
         LeaderboardEntry.objects.filter(split=split).exclude(submission_id__in=list(current)).delete()
         entries = {e.submission_id: e for e in LeaderboardEntry.objects.filter(split=split)}
-        wanted = set(bases_of(split))
+        wanted = {stats_basis(basis) for basis in bases_of(split)}  # the Ladder reads the stats on all images
         created, changed = [], []
         for submission_id, score in current.items():
             entry = entries.get(submission_id)

@@ -164,3 +164,14 @@ def test_after_the_results_organizers_see_the_live_board_and_the_public_the_froz
     body = _api(client, hidden)
     assert (body["basis"], body["frozen"]) == ("all", False)
     assert body["entries"][0]["excluded"] == "Disqualified: late discovery"
+
+
+def test_a_rebuild_keeps_the_intervals_of_unchanged_ladder_entries(world):
+    from submissions.models import LeaderboardEntry
+
+    Split.objects.filter(pk=world.test.pk).update(visibility=Split.Visibility.LADDER)
+    open_quota(world.test)
+    submit(world.test, world.alpha, world.alice, wrong=3)
+    before = LeaderboardEntry.objects.get().updated_at
+    rebuild_leaderboard(split=world.test)
+    assert LeaderboardEntry.objects.get().updated_at == before
