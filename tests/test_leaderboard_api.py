@@ -104,3 +104,21 @@ def test_anonymous_viewers_get_a_kept_gzipped_page_and_signed_in_ones_a_fresh_on
     client.login(username="olivia", password="correct horse battery staple")
     page = client.get(url, headers={"Accept-Encoding": "gzip"})
     assert not page.has_header("Content-Encoding") and "olivia" in page.content.decode()
+
+
+def test_boards_are_served_a_hundred_entries_a_page(client, world):
+    from submissions.leaderboard import store_board
+    from submissions.models import LeaderboardBoard
+
+    open_quota(world.val)
+    submit(world.val, world.alpha, world.alice, wrong=1, entry="only")
+    [row] = LeaderboardBoard.objects.get(split=world.val, basis="all", track="combined").rows
+    store_board(split=world.val, basis="all", track="combined",
+                rows=[{**row, "position": i, "rank": i} for i in range(1, 102)])
+    first = client.get(_api_url(world), {"split": "val"}).json()
+    second = client.get(_api_url(world), {"split": "val", "page": 2}).json()
+    assert (first["count"], first["pages"], len(first["entries"])) == (101, 2, 100)
+    assert (second["page"], [e["position"] for e in second["entries"]]) == (2, [101])
+    page = client.get(reverse("leaderboards:leaderboard", args=[world.year.slug, "classification", "val"]),
+                      {"page": 2}).content.decode()
+    assert "Page 2 of 2" in page and 'rel="prev"' in page and 'rel="next"' not in page
