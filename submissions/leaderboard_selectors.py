@@ -44,9 +44,7 @@ def leaderboard_for_viewer(*, slug: str, task_slug: str, split_name: str, track:
     Raises Http404 for an unknown or unpublished leaderboard."""
     candidates = _stored_pages(slug=slug, task_slug=task_slug, split_name=split_name, track=track, page=page)
     if candidates:
-        split = candidates[0].board.split
-        if not (split.task.year.is_published() or is_organizer(user)):
-            raise Http404("No such leaderboard.")
+        split = _published_for(candidates[0].board.split, user)
     else:
         split = split_for_viewer(slug=slug, task_slug=task_slug, split_name=split_name, user=user)
     view = board_for_viewer(split=split, track=track, user=user, page=page, at=at, candidates=candidates)
@@ -157,8 +155,12 @@ def board_for_viewer(*, split: Split, track: str, user, page: int = 1, at: datet
 
 def split_for_viewer(*, slug: str, task_slug: str, split_name: str, user) -> Split:
     """A split with its task and year in one query; 404 unless the year is visible to the viewer."""
-    split = (Split.objects.select_related("task__year")
-             .filter(task__year__slug=slug, task__slug=task_slug, name=split_name).first())
+    return _published_for(Split.objects.select_related("task__year")
+                          .filter(task__year__slug=slug, task__slug=task_slug, name=split_name).first(), user)
+
+
+def _published_for(split: Split | None, user) -> Split:
+    """The split, unless it is missing or its year is unpublished and the viewer no organizer (404)."""
     if split is None or not (split.task.year.is_published() or is_organizer(user)):
         raise Http404("No such leaderboard.")
     return split

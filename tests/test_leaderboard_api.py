@@ -122,3 +122,19 @@ def test_boards_are_served_a_hundred_entries_a_page(client, world):
     page = client.get(reverse("leaderboards:leaderboard", args=[world.year.slug, "classification", "val"]),
                       {"page": 2}).content.decode()
     assert "Page 2 of 2" in page and 'rel="prev"' in page and 'rel="next"' not in page
+
+
+def test_a_draft_years_leaderboard_is_404_except_to_organizers(client, world):
+    from challenge.models import ChallengeYear
+
+    open_quota(world.val)
+    submit(world.val, world.alpha, world.alice, wrong=1)  # a stored page: the one-query path
+    ChallengeYear.objects.filter(pk=world.year.pk).update(status=ChallengeYear.Status.DRAFT)
+    page_url = reverse("leaderboards:leaderboard", args=[world.year.slug, "classification", "val"])
+    test_url = reverse("leaderboards:leaderboard", args=[world.year.slug, "classification", "test"])  # no page yet
+    for url in (page_url, test_url):
+        assert client.get(url).status_code == 404
+    assert client.get(_api_url(world), {"split": "val"}).status_code == 404
+    client.login(username="olivia", password="correct horse battery staple")
+    for url in (page_url, test_url):
+        assert client.get(url).status_code == 200
