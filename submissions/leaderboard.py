@@ -281,27 +281,34 @@ def key_value(c: _Candidate, basis: str, primary: str) -> float:
     return rounded(c.stats[stats_basis(basis)][primary][0])
 
 
-_pair_memo: dict[tuple[int, int, str, str], st.PairedResult] = {}
+_pair_memo: dict[tuple, st.PairedResult] = {}
+# A worker lives for months; past this many pairs the memo starts over rather than grow.
+_PAIR_MEMO_LIMIT = 200_000
 
 
 def _paired_results(split: Split, ranked: list[_Candidate], basis: str, primary: str) -> list:
     """Each ranked entry against the next, on the basis' images; memoized per pair of scores
-    (a score's bits never change), so a new score costs two or three tests, not a thousand."""
-    pairs = [(a.score_id, b.score_id, basis, primary) for a, b in zip(ranked, ranked[1:])]
-    missing = {sid for a, b, *_ in pairs if (a, b, basis, primary) not in _pair_memo for sid in (a, b)}
+    (a score's bits never change), so a new score costs two or three tests, not a thousand.
+    The public subset is part of the key: an organizer may change its fraction or seed."""
+    subset = (split.public_subset_fraction, split.public_subset_seed) if basis in (Basis.PUBLIC, Basis.PRIVATE) else None
+    pairs = [(a.score_id, b.score_id, basis, primary, subset) for a, b in zip(ranked, ranked[1:])]
+    if len(_pair_memo) > _PAIR_MEMO_LIMIT:
+        _pair_memo.clear()
+    missing = {sid for a, b, *_ in pairs if (a, b, basis, primary, subset) not in _pair_memo for sid in (a, b)}
     if missing:
         scores = Score.objects.filter(pk__in=missing).only("pk", "images", LOSS_FIELDS[primary])
         losses = {s.pk: losses_of(s, primary) for s in scores}
         mask = None
-        for a, b, *_ in pairs:
-            if (a, b, basis, primary) in _pair_memo:
+        for pair in pairs:
+            if pair in _pair_memo:
                 continue
+            a, b = pair[0], pair[1]
             la, lb = losses[a], losses[b]
             if basis in (Basis.PUBLIC, Basis.PRIVATE):
                 mask = subset_mask(split, la.size) if mask is None or mask.size != la.size else mask
                 part = mask if basis == Basis.PUBLIC else ~mask
                 la, lb = la[part], lb[part]
-            _pair_memo[(a, b, basis, primary)] = st.paired_test(la, lb)
+            _pair_memo[pair] = st.paired_test(la, lb)
     return [_pair_memo[p] for p in pairs] + [None]
 
 

@@ -122,3 +122,27 @@ def test_a_team_that_chose_no_final_entry_is_shown_by_its_best(board):
     ChallengeYear.objects.filter(pk=board.year.pk).update(leaderboard_rows=ChallengeYear.LeaderboardRows.FINAL_PER_TEAM)
     rebuild_leaderboard(split=board.val)
     assert [r["entry"] for r in _board_rows(board.val)] == ["charlie best", "chosen"]
+
+
+def test_paired_tests_follow_a_changed_public_subset(world):
+    """The memo of paired tests is keyed by the subset too: a new seed gives new tests."""
+    from challenge.models import Split
+    from submissions import leaderboard, statistics
+    from tests.leaderboard_helpers import open_quota, submit
+
+    test = world.test
+    Split.objects.filter(pk=test.pk).update(visibility=Split.Visibility.PUBLIC_SUBSET,
+                                            public_subset_fraction=0.5, public_subset_seed=1)
+    open_quota(test)
+    # Alpha is wrong on images 0-4, Charlie's team on 5-9: which one is better depends on the subset.
+    submit(test, world.alpha, world.alice, wrong=[0, 1, 2, 3, 4])
+    submit(test, world.charlies_team, world.charlie, wrong=[5, 6, 7, 8, 9])
+    for seed in (1, 2, 3):
+        split = Split.objects.select_related("task__year").get(pk=test.pk)
+        Split.objects.filter(pk=test.pk).update(public_subset_seed=seed)
+        split.public_subset_seed = seed
+        ranked = sorted(leaderboard._candidates(split, timezone.now()), key=lambda c: c.score_id)
+        [result, _] = leaderboard._paired_results(split, ranked, leaderboard.Basis.PUBLIC, "top5_error")
+        mask = statistics.public_subset_mask(10, seed=seed, fraction=0.5)
+        # Alpha (first) is better where only Charlie's team is wrong, and the other way round.
+        assert (result.a_better, result.b_better) == (int(mask[5:].sum()), int(mask[:5].sum()))
