@@ -5,8 +5,17 @@ DRF's own refusals (malformed JSON, authentication, throttling, 404) used {"deta
 This handler gives those the documented shape too and keeps "detail" for existing clients.
 """
 
+from collections.abc import Iterable
+
+from rest_framework import serializers
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.views import exception_handler
+
+
+def error_body(errors: Iterable[tuple[int | None, str]], **extra) -> dict:
+    """The documented error shape: {"errors": [{"line", "message"}], ...extra}; `errors` are
+    (line or None, message) pairs. Every JSON refusal of the site is built here."""
+    return {"errors": [{"line": line, "message": message} for line, message in errors], **extra}
 
 
 def api_exception_handler(exc, context):
@@ -16,8 +25,8 @@ def api_exception_handler(exc, context):
     data = response.data
     if isinstance(data, dict) and "errors" in data:
         return response
-    response.data = {"errors": [{"line": None, "message": message} for message in _messages(data)], **(
-        {"detail": data["detail"]} if isinstance(data, dict) and "detail" in data else {})}
+    detail = {"detail": data["detail"]} if isinstance(data, dict) and "detail" in data else {}
+    response.data = error_body(((None, message) for message in _messages(data)), **detail)
     return response
 
 
@@ -33,3 +42,15 @@ def _messages(data, field: str = "") -> list[str]:
 class BoundedLimitOffsetPagination(LimitOffsetPagination):
     # Without a bound, ?limit=10**22 reaches PostgreSQL as an out-of-range LIMIT: a 500.
     max_limit = 1000
+
+
+class ErrorSerializer(serializers.Serializer):
+    line = serializers.IntegerField(allow_null=True)
+    message = serializers.CharField()
+
+
+class ErrorsSerializer(serializers.Serializer):
+    """The documented error body, for the API schema (see error_body)."""
+
+    errors = ErrorSerializer(many=True)
+    next_slot_at = serializers.DateTimeField(required=False, allow_null=True)

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.utils.html import escape
 
+from config.api_errors import error_body
+
 
 class RequestBodyLimitMiddleware:
     """413 for a body larger than the largest upload the site accepts plus its form fields.
@@ -35,6 +37,6 @@ class RequestBodyLimitMiddleware:
     def too_large(request, limit: int) -> HttpResponse:
         message = f"The request is larger than this site accepts ({limit:,} bytes at most). Nothing was stored."
         if request.path.startswith("/api/"):
-            return JsonResponse({"errors": [{"line": None, "message": message}], "detail": message}, status=413)
+            return JsonResponse(error_body([(None, message)], detail=message), status=413)
         body = f"<!doctype html><title>Too large</title><h1>Upload too large</h1><p>{escape(message)}</p>"
         return HttpResponse(body, status=413)

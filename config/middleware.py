@@ -7,6 +7,8 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
+from config.api_errors import error_body
+
 logger = logging.getLogger(__name__)
 
 DATABASE_MESSAGE = ("The database is unavailable for a moment. Nothing you submitted before this is "
@@ -19,7 +21,7 @@ def unavailable_response(request, *, message: str, retry_after: int) -> HttpResp
     The page's template needs neither the database nor the static-files manifest, so it
     renders while either is the thing that is broken."""
     if request.path.startswith("/api/"):
-        response = JsonResponse({"errors": [{"line": None, "message": message}]}, status=503)
+        response = JsonResponse(error_body([(None, message)]), status=503)
     else:
         body = render_to_string("503.html", {"SITE_NAME": settings.SITE_NAME, "message": message})
         response = HttpResponse(body, status=503)
@@ -75,6 +77,6 @@ class RejectNulCharactersMiddleware:
         if "\x00" in request.path or any("\x00" in value for value in request.GET.values()):
             message = "The address contains a NUL character."
             if request.path.startswith("/api/"):
-                return JsonResponse({"errors": [{"line": None, "message": message}]}, status=400)
+                return JsonResponse(error_body([(None, message)]), status=400)
             return HttpResponse(message, status=400, content_type="text/plain")
         return self.get_response(request)

@@ -4,77 +4,9 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from challenge.models import ChallengeYear, Split, Task, Team
-from challenge.team_services import display_name, team_members
+from challenge.models import Split
 from submissions import selectors
 from submissions.models import Submission
-
-
-class SplitSerializer(serializers.ModelSerializer):
-    scores_public = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Split
-        fields = ["name", "n_images", "visibility", "scores_public", "quota_per_window", "quota_window_days",
-                  "quota_total", "max_final_entries"]
-
-    def get_scores_public(self, split) -> bool:
-        return split.scores_are_public()
-
-
-class TaskSerializer(serializers.ModelSerializer):
-    splits = SplitSerializer(many=True, read_only=True)
-    primary_metric = serializers.CharField(read_only=True)
-
-    class Meta:
-        model = Task
-        fields = ["slug", "title", "kind", "primary_metric", "splits"]
-
-
-class YearSerializer(serializers.ModelSerializer):
-    status = serializers.CharField(read_only=True, help_text="draft or published")
-    is_open = serializers.SerializerMethodField()
-
-    class Meta:
-        model = ChallengeYear
-        fields = ["slug", "title", "status", "is_historical", "is_open", "opens_at", "deadline", "results_at"]
-
-    def get_is_open(self, year) -> bool:
-        return year.is_open()
-
-
-class YearDetailSerializer(YearSerializer):
-    tasks = TaskSerializer(many=True, read_only=True)
-
-    class Meta(YearSerializer.Meta):
-        fields = YearSerializer.Meta.fields + ["tasks"]
-
-
-class TokenRequestSerializer(serializers.Serializer):
-    username = serializers.CharField()
-    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False, write_only=True)
-
-
-class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField()
-
-
-class TeamCreateSerializer(serializers.Serializer):
-    year = serializers.SlugField(help_text="The year's slug.")
-    name = serializers.CharField(max_length=100)
-    affiliation = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-
-
-class TeamSerializer(serializers.ModelSerializer):
-    year = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    members = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Team
-        fields = ["id", "year", "name", "affiliation", "members", "created_at"]
-
-    def get_members(self, team) -> list[str]:
-        return [display_name(user) for user in team_members(team=team)]
 
 
 class SubmissionCreateSerializer(serializers.Serializer):
@@ -121,13 +53,3 @@ class SubmissionSerializer(serializers.ModelSerializer):
     def get_scores(self, submission):
         user = self.context["request"].user
         return selectors.visible_scores(submission=submission, user=user)
-
-
-class ErrorSerializer(serializers.Serializer):
-    line = serializers.IntegerField(allow_null=True)
-    message = serializers.CharField()
-
-
-class ErrorsSerializer(serializers.Serializer):
-    errors = ErrorSerializer(many=True)
-    next_slot_at = serializers.DateTimeField(required=False, allow_null=True)

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from challenge import selectors as challenge_selectors
 from challenge.models import Split
 from challenge.services import read_private_file
+from config.api_errors import error_body
 from submissions import quotas, selectors, services
 from submissions.forms import FinalEntriesForm, SubmissionForm
 
@@ -18,11 +19,11 @@ def _wants_json(request) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
-def _json_errors(errors: list, form) -> list[dict]:
-    rows = [{"line": line, "message": message} for line, message in errors]
+def _form_errors(form) -> list[tuple[None, str]]:
+    rows = []
     for name, messages_ in form.errors.items():
         label = form.fields[name].label if name in form.fields else ""
-        rows += [{"line": None, "message": f"{label}: {message}" if label else message} for message in messages_]
+        rows += [(None, f"{label}: {message}" if label else message) for message in messages_]
     return rows
 
 
@@ -45,7 +46,7 @@ def submit(request, slug):
             url = reverse("submissions:detail", args=[submission.pk])
             return JsonResponse({"redirect": url}) if _wants_json(request) else redirect(url)
     if _wants_json(request) and status != 200:
-        return JsonResponse({"errors": _json_errors(errors, form)}, status=status)
+        return JsonResponse(error_body([*errors, *_form_errors(form)]), status=status)
     context = {"year": year, "team": team, "form": form, "file_errors": errors,
                "quotas": selectors.quota_rows(team=team, user=request.user, year=year)}
     return render(request, "submissions/submit.html", context, status=status)

@@ -1,0 +1,78 @@
+"""API serializers of years, tasks, splits, teams and tokens: they validate input and shape
+output; rules live in services, and what the public may see of scores in the leaderboards'
+selectors."""
+
+from rest_framework import serializers
+
+from challenge.models import ChallengeYear, Split, Task, Team
+from challenge.team_services import display_name, team_members
+from submissions.leaderboards.selectors import scores_are_visible
+
+
+class SplitSerializer(serializers.ModelSerializer):
+    scores_public = serializers.SerializerMethodField(
+        help_text="Whether the public may see scores of this split now: live ones (possibly only on the public "
+                  "subset, or through the Ladder) or, after the results date, the final ranking.")
+
+    class Meta:
+        model = Split
+        fields = ["name", "n_images", "visibility", "scores_public", "quota_per_window", "quota_window_days",
+                  "quota_total", "max_final_entries"]
+
+    def get_scores_public(self, split) -> bool:
+        return scores_are_visible(split=split)
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    splits = SplitSerializer(many=True, read_only=True)
+    primary_metric = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Task
+        fields = ["slug", "title", "kind", "primary_metric", "splits"]
+
+
+class YearSerializer(serializers.ModelSerializer):
+    status = serializers.CharField(read_only=True, help_text="draft or published")
+    is_open = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ChallengeYear
+        fields = ["slug", "title", "status", "is_historical", "is_open", "opens_at", "deadline", "results_at"]
+
+    def get_is_open(self, year) -> bool:
+        return year.is_open()
+
+
+class YearDetailSerializer(YearSerializer):
+    tasks = TaskSerializer(many=True, read_only=True)
+
+    class Meta(YearSerializer.Meta):
+        fields = YearSerializer.Meta.fields + ["tasks"]
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False, write_only=True)
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class TeamCreateSerializer(serializers.Serializer):
+    year = serializers.SlugField(help_text="The year's slug.")
+    name = serializers.CharField(max_length=100)
+    affiliation = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class TeamSerializer(serializers.ModelSerializer):
+    year = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    members = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Team
+        fields = ["id", "year", "name", "affiliation", "members", "created_at"]
+
+    def get_members(self, team) -> list[str]:
+        return [display_name(user) for user in team_members(team=team)]
