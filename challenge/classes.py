@@ -1,5 +1,12 @@
-"""The WordNet hierarchy of a class set, as the public class pages browse it."""
+"""The WordNet hierarchy of a class set: built from the database once per process, and the
+one cache every reader shares (the class pages, scoring, the per-class report).
 
+Readers that need their own view of the hierarchy (the scoring core's ClassSet, per-class
+leaf arrays) keep it on the Hierarchy with `derived()`, so a re-import drops them all together.
+"""
+
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db.models import Max, Q
@@ -15,6 +22,21 @@ class Hierarchy:
     parents: dict[int, list[int]] = field(default_factory=dict)
     children: dict[int, list[int]] = field(default_factory=dict)
     leaf_counts: dict[int, int] = field(default_factory=dict)
+    n_classes: int = 0
+    _derived: dict[str, object] = field(default_factory=dict, repr=False)
+
+    def derived(self, name: str, build: Callable[["Hierarchy"], object]) -> object:
+        """A view of this hierarchy built once by `build` and kept with it (dropped on re-import)."""
+        if name not in self._derived:
+            value = build(self)
+            with _lock:
+                self._derived.setdefault(name, value)
+        return self._derived[name]
+
+    @property
+    def leaf_ids(self) -> list[int]:
+        """Leaf class ids, 1..n_classes in order."""
+        return sorted(i for i, s in self.synsets.items() if s.is_leaf)
 
     @property
     def roots(self) -> list[Synset]:
@@ -47,6 +69,7 @@ class Hierarchy:
         return sorted(leaves, key=lambda s: s.ilsvrc_id)
 
 
+_lock = threading.Lock()
 _cache: dict[int, tuple[object, Hierarchy]] = {}
 
 
@@ -60,14 +83,16 @@ def hierarchy_of(class_set: ClassSet) -> Hierarchy:
     version = (edges.aggregate(newest=Max("id"))["newest"], class_set.synsets.count())
     cached = _cache.get(class_set.pk)
     if cached is None or cached[0] != version:
-        cached = _cache[class_set.pk] = (version, _build(class_set))
+        cached = (version, _build(class_set))
+        with _lock:
+            _cache[class_set.pk] = cached
     return cached[1]
 
 
 def _build(class_set: ClassSet) -> Hierarchy:
     synsets = {s.ilsvrc_id: s for s in class_set.synsets.all()}
     by_pk = {s.pk: s.ilsvrc_id for s in synsets.values()}
-    hierarchy = Hierarchy(synsets=synsets)
+    hierarchy = Hierarchy(synsets=synsets, n_classes=class_set.n_classes)
     edges = Synset.parents.through.objects.filter(from_synset__class_set=class_set)
     for child_pk, parent_pk in edges.values_list("from_synset_id", "to_synset_id").order_by("id"):
         child, parent = by_pk[child_pk], by_pk[parent_pk]

@@ -25,7 +25,7 @@ from challenge.models import (
     Team,
     TermsAcceptance,
 )
-from challenge.signals import ranking_settings_changed
+from submissions.leaderboards.services import rebuild_leaderboards
 
 SHIPPED_ILSVRC2012 = Path(__file__).resolve().parent / "data" / "ilsvrc2012"
 
@@ -186,31 +186,6 @@ def import_ilsvrc2012() -> ClassSet:
     )
 
 
-@transaction.atomic
-def replace_ground_truth(*, split: Split, labels: bytes, boxes: bytes = b"", blacklist: bytes = b"", user=None) -> GroundTruth:
-    """Store a new ground-truth version for a split and make it the current one.
-
-    The caller validates the content first (see submissions' scoring core); this only stores
-    it privately and records the SHA-256 commitments. Old versions stay for their scores.
-    """
-    prefix = f"ground-truth/{split.pk}"
-    labels_key, labels_sha = store_private_file(prefix=prefix, data=labels)
-    boxes_key, boxes_sha = store_private_file(prefix=prefix, data=boxes, suffix=".csv") if boxes else ("", "")
-    blacklist_key, blacklist_sha = store_private_file(prefix=prefix, data=blacklist) if blacklist else ("", "")
-    split.ground_truths.filter(is_current=True).update(is_current=False)
-    ground_truth = GroundTruth.objects.create(
-        split=split,
-        labels_key=labels_key,
-        labels_sha256=labels_sha,
-        boxes_key=boxes_key,
-        boxes_sha256=boxes_sha,
-        blacklist_key=blacklist_key,
-        blacklist_sha256=blacklist_sha,
-        uploaded_by=user,
-    )
-    return ground_truth
-
-
 def record_audit(*, actor, action: str, target: str = "", year=None, **details) -> AuditEntry:
     return AuditEntry.objects.create(actor=actor, action=action, target=target[:300], year=year, details=details)
 
@@ -263,8 +238,9 @@ RANKING_YEAR_FIELDS = {"leaderboard_rows", "excluded_display", "results_at", "st
 
 
 def _announce_ranking_change(splits: list[Split]) -> None:
-    # After the commit, so that listeners (the leaderboards) read the new settings.
-    transaction.on_commit(lambda: ranking_settings_changed.send(sender=Split, splits=splits))
+    # After the commit, so that the rebuild reads the new settings. challenge calls the
+    # leaderboards' rebuild service, the one way into them that it may use (see README, Layout).
+    transaction.on_commit(lambda: rebuild_leaderboards(splits=splits))
 
 
 @transaction.atomic

@@ -1,18 +1,63 @@
-"""Uploading a split's hidden ground truth: validated by the scoring core, stored privately, rescored.
+"""A split's hidden ground truth on the submissions side: validated by the scoring core when an
+organizer uploads it (then stored and the split rescored), and loaded for scoring once per
+process, cached by its SHA-256 so a replaced version is never served from the cache.
 
+Storing a version is `challenge.ground_truth`; the file readers are `submissions.scoring.groundtruth`.
 Nothing here logs or echoes the answers: error messages name lines and tokens of the file the
 organizer just uploaded, and are shown to that organizer only.
 """
 
+from __future__ import annotations
+
+import threading
+
+import numpy as np
 from django.db import transaction
 
-from challenge.models import GroundTruth, Split
-from challenge.services import record_audit, replace_ground_truth
+from challenge.classes import Hierarchy, hierarchy_of
+from challenge.ground_truth import replace_ground_truth
+from challenge.models import ClassSet, GroundTruth, Split
+from challenge.services import read_private_file, record_audit
 from submissions import scoring
 from submissions.ledger import append_record, ground_truth_payload
 from submissions.models import LedgerRecord
-from submissions.rescoring import start_rescoring
-from submissions.truth import scoring_class_set
+
+_lock = threading.Lock()
+_truths: dict[str, scoring.GroundTruth] = {}
+
+
+def scoring_class_set(class_set: ClassSet) -> scoring.ClassSet:
+    """The scoring core's view of a class set (leaf WNIDs in id order, parents and heights),
+    kept with the class set's one cached hierarchy."""
+    return hierarchy_of(class_set).derived("scoring", _scoring_view)
+
+
+def _scoring_view(hierarchy: Hierarchy) -> scoring.ClassSet:
+    return scoring.ClassSet(
+        wnids=[hierarchy.synsets[i].wnid for i in hierarchy.leaf_ids],
+        parents=hierarchy.parents,
+        heights={i: s.wordnet_height for i, s in hierarchy.synsets.items()},
+    )
+
+
+def scoring_ground_truth(ground_truth: GroundTruth, class_set: scoring.ClassSet) -> scoring.GroundTruth:
+    """Parse a stored ground-truth version (labels, and boxes and blacklist when present)."""
+    cache_key = f"{ground_truth.labels_sha256}:{ground_truth.boxes_sha256}:{ground_truth.blacklist_sha256}"
+    if cache_key not in _truths:
+        split = ground_truth.split
+        labels = scoring.read_labels(read_private_file(ground_truth.labels_key), class_set=class_set)
+        boxes = None
+        if ground_truth.boxes_key:
+            boxes = scoring.read_boxes_csv(
+                read_private_file(ground_truth.boxes_key), class_set=class_set, n_images=split.n_images
+            )
+        blacklist = None
+        if ground_truth.blacklist_key:
+            blacklist = scoring.read_blacklist(read_private_file(ground_truth.blacklist_key), n_images=split.n_images)
+        built = scoring.GroundTruth(labels=np.asarray(labels), boxes=boxes, blacklist=blacklist)
+        with _lock:
+            _truths[cache_key] = built
+    return _truths[cache_key]
 
 
 class GroundTruthRefused(Exception):
@@ -68,6 +113,9 @@ def upload_ground_truth(*, user, split: Split, labels: bytes, boxes: bytes = b""
 
     Raises GroundTruthRefused (nothing stored) for bad files.
     """
+    # Rescoring scores through services, which loads ground truth from here: import at call time.
+    from submissions.rescoring import start_rescoring
+
     validate_ground_truth(split=split, labels=labels, boxes=boxes, blacklist=blacklist)
     with transaction.atomic():
         replaced = split.current_ground_truth

@@ -14,7 +14,7 @@ from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 
 from submissions.models import IntegrityFlag, Score, Submission
-from submissions.statistics import unpack_values
+from submissions.packed import unpack_values
 
 NEAR_IDENTICAL_AGREEMENT = 0.98
 LATEST_PER_TEAM = 5

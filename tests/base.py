@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from challenge.models import ChallengeYear, ClassSet, Membership, Split, Task, Team
 from challenge.roles import organizer_group
-from challenge.services import import_ilsvrc2012, replace_ground_truth
+from challenge.ground_truth import replace_ground_truth
+from challenge.services import import_ilsvrc2012
 
 PASSWORD = "correct horse battery staple"
 

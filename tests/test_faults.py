@@ -23,7 +23,7 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from challenge.models import Split, Task
-from challenge.services import replace_ground_truth
+from challenge.ground_truth import replace_ground_truth
 from submissions.ground_truth import upload_ground_truth
 from submissions.models import RescoringItem, RescoringJob, Submission
 from submissions.services import create_submission, score_submission

@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import NoReverseMatch, reverse
 
 from challenge.models import Split, Task
-from challenge.services import replace_ground_truth
+from challenge.ground_truth import replace_ground_truth
 from submissions.services import create_submission, score_submission
 from tests.base import labels_file, predictions_file
 from tests.urlmap import fresh_throttles, make_matrix_world, site_routes  # noqa: F401  (a fixture)

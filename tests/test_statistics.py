@@ -5,19 +5,20 @@ import math
 import numpy as np
 import pytest
 
-from submissions import statistics as st
+from submissions import packed
+from submissions.leaderboards import ranking as st
 
 
 def test_it_unpacks_bits_to_the_image_count():
     bits = np.array([1, 0, 1, 1, 0, 0, 0, 0, 1, 1], dtype=bool)
-    assert st.unpack_bits(np.packbits(bits).tobytes(), 10).tolist() == bits.tolist()
+    assert packed.unpack_bits(np.packbits(bits).tobytes(), 10).tolist() == bits.tolist()
 
 
 def test_it_unpacks_costs_by_their_width():
-    assert st.unpack_values(np.array([0, 3, 18], dtype=np.uint8).tobytes(), 3).tolist() == [0, 3, 18]
-    assert st.unpack_values(np.array([1, 1000], dtype=np.int16).tobytes(), 2).tolist() == [1, 1000]
+    assert packed.unpack_values(np.array([0, 3, 18], dtype=np.uint8).tobytes(), 3).tolist() == [0, 3, 18]
+    assert packed.unpack_values(np.array([1, 1000], dtype=np.int16).tobytes(), 2).tolist() == [1, 1000]
     with pytest.raises(ValueError):
-        st.unpack_values(b"\x00\x01\x02", 2)
+        packed.unpack_values(b"\x00\x01\x02", 2)
 
 
 def test_it_gives_a_degenerate_interval_when_every_image_agrees():

@@ -14,14 +14,10 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from challenge.ground_truth import replace_ground_truth
 from challenge.models import ChallengeYear, Split, Task
 from challenge.roles import organizer_group
-from challenge.services import (
-    SHIPPED_ILSVRC2012,
-    add_data_file,
-    import_ilsvrc2012,
-    replace_ground_truth,
-)
+from challenge.services import SHIPPED_ILSVRC2012, add_data_file, import_ilsvrc2012
 
 DEMO_TEST_SEED = 20120
 DEMO_TEST_IMAGES = 100_000

@@ -1,0 +1,36 @@
+"""Versions of a split's hidden ground truth: stored privately with their SHA-256 commitments.
+
+This module only stores a version someone already validated. Validating an upload with the
+scoring core, queueing the rescoring and loading a version for scoring live in
+`submissions.ground_truth`; the file readers themselves in `submissions.scoring.groundtruth`.
+"""
+
+from django.db import transaction
+
+from challenge.models import GroundTruth, Split
+from challenge.services import store_private_file
+
+
+@transaction.atomic
+def replace_ground_truth(*, split: Split, labels: bytes, boxes: bytes = b"", blacklist: bytes = b"", user=None) -> GroundTruth:
+    """Store a new ground-truth version for a split and make it the current one.
+
+    The caller validates the content first (see submissions' scoring core); this only stores
+    it privately and records the SHA-256 commitments. Old versions stay for their scores.
+    """
+    prefix = f"ground-truth/{split.pk}"
+    labels_key, labels_sha = store_private_file(prefix=prefix, data=labels)
+    boxes_key, boxes_sha = store_private_file(prefix=prefix, data=boxes, suffix=".csv") if boxes else ("", "")
+    blacklist_key, blacklist_sha = store_private_file(prefix=prefix, data=blacklist) if blacklist else ("", "")
+    split.ground_truths.filter(is_current=True).update(is_current=False)
+    ground_truth = GroundTruth.objects.create(
+        split=split,
+        labels_key=labels_key,
+        labels_sha256=labels_sha,
+        boxes_key=boxes_key,
+        boxes_sha256=boxes_sha,
+        blacklist_key=blacklist_key,
+        blacklist_sha256=blacklist_sha,
+        uploaded_by=user,
+    )
+    return ground_truth
