@@ -1,3 +1,7 @@
+"""The Django admin, for looking submissions up. Everything here decides a ranking, a quota
+or the ledger, so it is read-only: the organizer pages moderate entries through services that
+rebuild the boards, audit and write the ledger; teams choose final entries on their own page."""
+
 from django.contrib import admin
 
 from submissions.models import IntegrityFlag, RescoringJob, Score, Submission
@@ -6,6 +10,7 @@ from submissions.models import IntegrityFlag, RescoringJob, Score, Submission
 class ScoreInline(admin.TabularInline):
     model = Score
     extra = 0
+    can_delete = False
     fields = ["is_current", "images", "top1_error", "top5_error", "localization_error", "hierarchical_error", "created_at"]
     readonly_fields = fields
 
@@ -16,7 +21,13 @@ class SubmissionAdmin(admin.ModelAdmin):
     list_filter = ["status", "split__task__year"]
     search_fields = ["entry_name", "team__name", "file_sha256"]
     inlines = [ScoreInline]
-    readonly_fields = ["file_key", "file_sha256", "file_size"]
+    readonly_fields = [field.name for field in Submission._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(IntegrityFlag)
