@@ -74,8 +74,9 @@ def seed(*, teams: int, per_team: int, images: int) -> tuple[str, str]:
     from django.utils import timezone
 
     from challenge.models import ChallengeYear, ClassSet, Membership, Split, Task, Team
-    from challenge.services import import_ilsvrc2012, replace_ground_truth
-    from submissions.leaderboard import build_boards, rebuild_leaderboard
+    from challenge.ground_truth import replace_ground_truth
+    from challenge.services import import_ilsvrc2012
+    from submissions.leaderboards.services import build_boards, rebuild_leaderboard
     from submissions.models import Score, Submission
 
     class_set = ClassSet.objects.filter(slug="ilsvrc2012").first() or import_ilsvrc2012()

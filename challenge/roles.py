@@ -5,9 +5,9 @@ from django.conf import settings
 
 
 def organizer_group() -> Group:
-    """Create (or refresh) the organizer group with every permission of the two apps."""
+    """Create (or refresh) the organizer group with every permission of our apps."""
     group, _ = Group.objects.get_or_create(name=settings.ORGANIZER_GROUP)
-    group.permissions.set(Permission.objects.filter(content_type__app_label__in=["challenge", "submissions"]))
+    group.permissions.set(Permission.objects.filter(content_type__app_label__in=["challenge", "submissions", "leaderboards"]))
     return group
 
 

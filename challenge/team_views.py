@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from challenge import selectors, team_selectors, team_services
 from challenge.models import Team
+from submissions.leaderboards.selectors import public_entries_of_team
 
 
 class TeamForm(forms.Form):
@@ -50,7 +51,7 @@ def detail(request, pk):
     context = {
         "team": team,
         "members": [team_services.display_name(u) for u in team_services.team_members(team=team)],
-        "entries": team_selectors.published_entries(team=team),
+        "entries": public_entries_of_team(team=team, user=request.user),
         "is_member": is_member,
         "invite_url": request.build_absolute_uri(invite_path) if is_member else None,
     }

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "challenge",
     "submissions",
+    "submissions.leaderboards",
 ]
 
 MIDDLEWARE = [
@@ -210,7 +211,6 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "token": os.getenv("THROTTLE_TOKEN", "10/min"),
         "submission": os.getenv("THROTTLE_SUBMISSION", "30/min"),
-        "login": os.getenv("THROTTLE_LOGIN", "10/min"),
     },
 }
 SPECTACULAR_SETTINGS = {

@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from challenge.signin import ThrottledLoginView
 from config import views
+from submissions.leaderboards.urls import api_urlpatterns as leaderboard_api
 
 # One include per area, so that each area's routes live beside its views.
 urlpatterns = [
@@ -12,12 +13,12 @@ urlpatterns = [
     path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("accounts/", include("challenge.account_urls")),
-    path("api/", include("submissions.api_urls")),
-    path("api/", include("submissions.leaderboard_api_urls")),
+    path("api/", include("config.api_urls")),
+    path("api/", include((leaderboard_api, "leaderboard_api"))),
     path("organize/", include("challenge.organizer_urls")),
     path("organize/", include("submissions.organizer_urls")),
     path("", include("challenge.team_urls")),
-    path("", include("submissions.leaderboard_urls")),
+    path("", include("submissions.leaderboards.urls")),
     path("", include("submissions.urls")),
     path("", include("challenge.urls")),
 ]

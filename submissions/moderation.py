@@ -4,7 +4,7 @@ from django.db import transaction
 
 from challenge.models import Split, Team
 from challenge.services import record_audit, set_quota_adjustment, set_team_ban
-from submissions import leaderboard
+from submissions.leaderboards import services as boards
 from submissions.ledger import append_record, moderation_payload
 from submissions.models import LedgerRecord, Submission
 
@@ -29,15 +29,14 @@ def moderate_submission(*, user, submission: Submission, disqualified: bool, dis
                      disqualified=disqualified, disqualified_reason=disqualified_reason,
                      not_comparable=not_comparable, not_comparable_reason=not_comparable_reason)
         append_record(kind=LedgerRecord.Kind.SUBMISSION_MODERATED, payload=moderation_payload(submission, user))
-    leaderboard.rebuild_leaderboard(split=submission.split)
+    boards.rebuild_leaderboard(split=submission.split)
     return submission
 
 
 def ban_team(*, user, team: Team, banned_until, reason: str) -> Team:
     """Ban a team until a time with a public reason (None lifts it), then rebuild the year's boards."""
     team = set_team_ban(user=user, team=team, banned_until=banned_until, reason=reason)
-    for split in Split.objects.filter(task__year=team.year):
-        leaderboard.rebuild_leaderboard(split=split)
+    boards.rebuild_leaderboards(splits=Split.objects.filter(task__year=team.year))
     return team
 
 

@@ -10,12 +10,10 @@ import logging
 
 from django.db import transaction
 from django.db.models import F
-from django.dispatch import receiver
 from django.utils import timezone
 
 from challenge.models import GroundTruth, Split
-from challenge.signals import ranking_settings_changed
-from submissions import leaderboard
+from submissions.leaderboards import services as boards
 from submissions.models import RescoringItem, RescoringJob, Submission
 from submissions.services import evaluate_stored_file, record_score
 
@@ -76,14 +74,7 @@ def _finish_if_complete(job: RescoringJob) -> None:
         status=RescoringJob.Status.DONE
     ).update(status=RescoringJob.Status.DONE, finished_at=timezone.now())
     if finished:
-        leaderboard.rebuild_leaderboard(split=job.split)
-
-
-@receiver(ranking_settings_changed, dispatch_uid="submissions.rebuild_boards_after_settings_change")
-def rebuild_boards_after_settings_change(sender, *, splits, **kwargs) -> None:
-    """An organizer changed visibility, leaderboard options or dates: re-render those boards."""
-    for split in splits:
-        leaderboard.rebuild_leaderboard(split=split)
+        boards.rebuild_leaderboard(split=job.split)
 
 
 def jobs_of(*, year):

@@ -6,7 +6,9 @@ from django.shortcuts import get_object_or_404
 
 from challenge import selectors as challenge_selectors
 from challenge.models import Membership, Split, Team
-from submissions import leaderboard, quotas
+from submissions import quotas
+from submissions.leaderboards import selectors as boards
+from submissions.leaderboards.ranking import METRIC_LABELS
 from submissions.models import IntegrityFlag, Score, Submission
 
 
@@ -34,14 +36,7 @@ def visible_scores(*, submission: Submission, user) -> dict | None:
     """
     if submission.status != Submission.Status.SCORED:
         return None
-    shown = leaderboard.visible_scores(submission=submission, user=user)
-    if shown is None:
-        return None
-    flat = {"basis": shown["basis"], "ladder_accepted": shown["ladder_accepted"], "intervals": {}}
-    for metric, (value, low, high) in shown["scores"].items():
-        flat[metric] = value
-        flat["intervals"][metric] = [low, high]
-    return flat
+    return boards.flat_scores(boards.visible_scores(submission=submission, user=user))
 
 
 def submission_status(*, submission: Submission, user) -> dict:
@@ -96,7 +91,7 @@ def final_entry_choices(*, team: Team, year, user) -> list[dict]:
             entries.append({"submission": submission, "final": submission.pk in final_ids,
                             "primary": shown.get(split.task.primary_metric) if shown else None})
         rows.append({"split": split, "entries": entries, "marked": marked,
-                     "primary_label": leaderboard.METRIC_LABELS.get(split.task.primary_metric, "Error")})
+                     "primary_label": METRIC_LABELS.get(split.task.primary_metric, "Error")})
     return rows
 
 

@@ -10,10 +10,11 @@ from django.utils import timezone
 
 from challenge.models import Membership, Split, Team
 from challenge.services import read_private_file, store_private_file
-from submissions import integrity, leaderboard, quotas, scoring
+from submissions import integrity, quotas, scoring
+from submissions.leaderboards import services as boards
 from submissions.ledger import append_record, score_recorded_payload, submission_received_payload
 from submissions.models import LedgerRecord, Score, Submission
-from submissions.truth import scoring_class_set, scoring_ground_truth
+from submissions.ground_truth import scoring_class_set, scoring_ground_truth
 
 logger = logging.getLogger(__name__)
 
@@ -229,7 +230,7 @@ def record_score(*, submission: Submission, result: "scoring.Result", ground_tru
         top1_labels=bits.get("top1_labels"),
         warnings=list(result.warnings),
     )
-    leaderboard.record_entry(submission=submission, score=score)
+    boards.record_entry(submission=submission, score=score)
     # Last: the ledger's head row is one lock for the whole site, so it is taken after the
     # re-ranking and held only until the commit.
     append_record(kind=LedgerRecord.Kind.SCORE_RECORDED, payload=score_recorded_payload(score))
@@ -262,5 +263,5 @@ def mark_final_entries(*, team: Team, split: Split, submission_ids: list[int]) -
         own.filter(pk__in=wanted).update(is_final=True)
     # Only boards that show final entries depend on the choice; a rebuild costs a full re-rank.
     if split.task.year.leaderboard_rows == split.task.year.LeaderboardRows.FINAL_PER_TEAM:
-        leaderboard.rebuild_leaderboard(split=split)
+        boards.rebuild_leaderboard(split=split)
     return chosen

@@ -7,8 +7,8 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from challenge.models import ChallengeYear
-from submissions.history import winners_by_year
-from submissions.models import HistoricalResult
+from submissions.leaderboards.history import winners_by_year
+from submissions.leaderboards.models import HistoricalResult
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from submissions.statistics import ladder_accepts
+from submissions.leaderboards.ranking import ladder_accepts
 
 
 def _losses(wrong: int, n: int = 100) -> np.ndarray:

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from submissions.models import LeaderboardEntry
+from submissions.leaderboards.models import LeaderboardEntry
 from tests.base import make_team, make_user
 from tests.leaderboard_helpers import open_quota, submit
 
@@ -107,8 +107,8 @@ def test_anonymous_viewers_get_a_kept_gzipped_page_and_signed_in_ones_a_fresh_on
 
 
 def test_boards_are_served_a_hundred_entries_a_page(client, world):
-    from submissions.leaderboard import store_board
-    from submissions.models import LeaderboardBoard
+    from submissions.leaderboards.services import store_board
+    from submissions.leaderboards.models import LeaderboardBoard
 
     open_quota(world.val)
     submit(world.val, world.alpha, world.alice, wrong=1, entry="only")

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from submissions.per_class import hierarchy_of, report_for_viewer
+from submissions.leaderboards.per_class import leaves_of, report_for_viewer
 from tests.base import PASSWORD
 from tests.leaderboard_helpers import open_quota, submit
 
@@ -24,15 +24,15 @@ def test_it_gives_the_error_per_class_subtree_and_the_confused_pairs(scored):
     assert errors[1] == 1.0 and errors[2] == 1.0 and errors[3] == 0.0 and len(errors) == 10
     root = next(row for row in report.subtrees if row["wnid"] == "n00001740")  # entity
     assert (root["classes"], root["images"], root["error"]) == (1000, 10, 0.2)
-    names = hierarchy_of(scored.year.class_set).names
+    names = leaves_of(scored.year.class_set).names
     assert [(c["truth"], c["predicted"], c["count"]) for c in report.confusions] == [
         ("kit fox", names[500][1], 1), ("English setter", names[501][1], 1)]
 
 
 def test_each_subtrees_leaf_set_is_computed_once_per_process(scored):
     class_set = scored.year.class_set
-    assert hierarchy_of(class_set) is hierarchy_of(class_set)
-    dogs = hierarchy_of(class_set).leaves[1159]  # n02084071 dog, domestic dog
+    assert leaves_of(class_set) is leaves_of(class_set)
+    dogs = leaves_of(class_set).leaves[1159]  # n02084071 dog, domestic dog
     assert len(dogs) == 118
 
 

@@ -7,8 +7,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from challenge.models import ChallengeYear
-from submissions.leaderboard import rank_rows, rebuild_leaderboard
-from submissions.models import LeaderboardBoard, Submission
+from submissions.leaderboards.services import rank_rows, rebuild_leaderboard
+from submissions.leaderboards.models import LeaderboardBoard
+from submissions.models import Submission
 from tests.base import make_team, make_user
 from tests.leaderboard_helpers import open_quota, submit
 
@@ -127,7 +128,7 @@ def test_a_team_that_chose_no_final_entry_is_shown_by_its_best(board):
 def test_paired_tests_follow_a_changed_public_subset(world):
     """The memo of paired tests is keyed by the subset too: a new seed gives new tests."""
     from challenge.models import Split
-    from submissions import leaderboard, statistics
+    from submissions.leaderboards import ranking as statistics, services as leaderboard
     from tests.leaderboard_helpers import open_quota, submit
 
     test = world.test
@@ -141,8 +142,8 @@ def test_paired_tests_follow_a_changed_public_subset(world):
         split = Split.objects.select_related("task__year").get(pk=test.pk)
         Split.objects.filter(pk=test.pk).update(public_subset_seed=seed)
         split.public_subset_seed = seed
-        ranked = sorted(leaderboard._candidates(split, timezone.now()), key=lambda c: c.score_id)
-        [result, _] = leaderboard._paired_results(split, ranked, leaderboard.Basis.PUBLIC, "top5_error")
+        ranked = sorted(leaderboard.candidates_of(split, timezone.now()), key=lambda c: c.score_id)
+        [result, _] = leaderboard._paired_tests(split, "public", "top5_error")(ranked)
         mask = statistics.public_subset_mask(10, seed=seed, fraction=0.5)
         # Alpha (first) is better where only Charlie's team is wrong, and the other way round.
         assert (result.a_better, result.b_better) == (int(mask[5:].sum()), int(mask[:5].sum()))

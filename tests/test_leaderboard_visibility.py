@@ -9,10 +9,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from challenge.models import ChallengeYear, Split
-from submissions import statistics
-from submissions.archives import freeze_due_results
-from submissions.leaderboard import rebuild_leaderboard, visible_scores
-from submissions.models import LeaderboardArchive, Submission
+from submissions.leaderboards import ranking as statistics
+from submissions.leaderboards.archives import freeze_due_results
+from submissions.leaderboards.selectors import visible_scores
+from submissions.leaderboards.services import rebuild_leaderboard
+from submissions.leaderboards.models import LeaderboardArchive
+from submissions.models import Submission
 from tests.base import PASSWORD
 from tests.leaderboard_helpers import open_quota, submit
 
@@ -167,7 +169,7 @@ def test_after_the_results_organizers_see_the_live_board_and_the_public_the_froz
 
 
 def test_a_rebuild_keeps_the_intervals_of_unchanged_ladder_entries(world):
-    from submissions.models import LeaderboardEntry
+    from submissions.leaderboards.models import LeaderboardEntry
 
     Split.objects.filter(pk=world.test.pk).update(visibility=Split.Visibility.LADDER)
     open_quota(world.test)

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from challenge.models import AuditEntry, QuotaAdjustment
-from submissions.models import LeaderboardEntry
+from submissions.leaderboards.models import LeaderboardEntry
 from submissions.services import create_submission, score_submission
 from tests.base import PASSWORD, VAL_LABELS, predictions_file
 

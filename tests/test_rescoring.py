@@ -8,7 +8,8 @@ from django.db import connection, transaction
 from django.urls import reverse
 
 from submissions.management.commands.score_pending import Command
-from submissions.models import LeaderboardEntry, RescoringItem, RescoringJob, Score
+from submissions.leaderboards.models import LeaderboardEntry
+from submissions.models import RescoringItem, RescoringJob, Score
 from submissions.services import create_submission, score_submission
 from tests.base import PASSWORD, VAL_LABELS, labels_file, make_world, predictions_file
 

@@ -1,5 +1,8 @@
 """The leaderboard API: one read operation, served from the pre-rendered JSON of a board page."""
 
+import json
+
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -8,8 +11,10 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
-from submissions import leaderboard, leaderboard_selectors as selectors
-from submissions.http_cache import cached_for_anonymous
+from submissions.leaderboards import selectors
+from submissions.leaderboards.http_cache import cached_for_anonymous
+from submissions.leaderboards.models import Track
+from submissions.leaderboards.rendering import PAGE_SIZE
 
 
 class ScoreSerializer(serializers.Serializer):
@@ -33,7 +38,7 @@ class EntrySerializer(serializers.Serializer):
     outside_data = serializers.BooleanField()
     scores = serializers.DictField(child=ScoreSerializer(), help_text="By metric: top5_error, top1_error, ...")
     better_than_next = serializers.BooleanField(allow_null=True, help_text="Significantly better than the next entry "
-                                                "(McNemar's paired test, p < 0.05).")
+                                                "(McNemar's paired test, or the sign test for hierarchical costs; p < 0.05).")
     p_value_next = serializers.FloatField(allow_null=True)
     tie_group = serializers.IntegerField(allow_null=True, help_text="Entries in one group are statistically tied.")
     tied_with = serializers.ListField(
@@ -70,8 +75,8 @@ class LeaderboardApi(APIView):
         operation_id="leaderboard",
         parameters=[
             OpenApiParameter("split", OpenApiTypes.STR, enum=["val", "test"], default="val"),
-            OpenApiParameter("track", OpenApiTypes.STR, enum=list(leaderboard.Track.values), default="combined"),
-            OpenApiParameter("page", OpenApiTypes.INT, default=1, description=f"{leaderboard.PAGE_SIZE} entries a page"),
+            OpenApiParameter("track", OpenApiTypes.STR, enum=list(Track.values), default="combined"),
+            OpenApiParameter("page", OpenApiTypes.INT, default=1, description=f"{PAGE_SIZE} entries a page"),
         ],
         responses=LeaderboardSerializer,
     )
@@ -84,5 +89,9 @@ class LeaderboardApi(APIView):
             slug=slug, task_slug=task, split_name=request.GET.get("split", "val"), track=track, user=request.user,
             page=selectors.page_from(request.GET.get("page")), body="json")
         cached = cached_for_anonymous(request, version=selectors.view_version(view), content_type="application/json",
-                                      build=lambda: selectors.board_json(view).encode())
-        return cached or HttpResponse(selectors.board_json(view), content_type="application/json")
+                                      build=lambda: _json_bytes(selectors.board_document(view)))
+        return cached or HttpResponse(_json_bytes(selectors.board_document(view)), content_type="application/json")
+
+
+def _json_bytes(document: dict) -> bytes:
+    return json.dumps(document, cls=DjangoJSONEncoder, separators=(",", ":")).encode()

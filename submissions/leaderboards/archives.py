@@ -14,18 +14,11 @@ from django.db.models import Count
 from django.utils import timezone
 
 from challenge.models import ChallengeYear, Split
-from submissions.leaderboard import (
-    DECIMALS,
-    Basis,
-    Track,
-    board_payload,
-    final_basis,
-    metrics_of,
-    rank_rows,
-    render_rows,
-    store_board,
-)
-from submissions.models import LeaderboardArchive
+from submissions.leaderboards.models import Basis, LeaderboardArchive, Track
+from submissions.leaderboards.ranking import DECIMALS
+from submissions.leaderboards.rendering import board_payload, metrics_of, render_rows
+from submissions.leaderboards.selectors import final_basis
+from submissions.leaderboards.services import rank_rows, store_board
 
 
 def freeze_results(*, split: Split, at: datetime | None = None) -> list[LeaderboardArchive]:

@@ -1,10 +1,16 @@
 """Charts drawn on the server as SVG: no JavaScript, readable without colour, with a title
-and a description for screen readers (the pages also show the data as a table)."""
+and a description for screen readers (the pages also show the data as a table).
 
-from dataclasses import dataclass
+This module only computes geometry; `templates/leaderboards/_line_chart.svg` draws it, so
+every text that reaches the SVG is autoescaped by the template engine.
+"""
 
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
 
 
 @dataclass(frozen=True)
@@ -15,59 +21,71 @@ class Point:
     confirmed: bool = True
 
 
+@dataclass(frozen=True)
+class Series:
+    name: str
+    points: list[Point]
+    css_class: str = "series"  # the stylesheet colours it; the dash pattern tells series apart without colour
+    dash: str = ""
+
+
+@dataclass
+class _Layout:
+    x_labels: list[str]
+    top: float
+    plot_w: float
+    plot_h: float
+    ticks: list[dict] = field(default_factory=list)
+
+
 WIDTH, HEIGHT = 720, 380
 LEFT, RIGHT, TOP, BOTTOM = 64, 24, 48, 56
+SERIES_COLOURS = ["#1f4e99", "#8a4b08", "#2e7d32"]
 
 
 def _percent(value: float) -> str:
     return f"{value * 100:.1f}%"
 
 
-def line_chart_svg(*, points: list[Point], title: str, description: str, reference: tuple[float, str] | None = None,
+def line_chart_svg(*, points: list[Point] | None = None, series: list[Series] | None = None, title: str,
+                   description: str, reference: tuple[float, str] | None = None,
                    y_max: float | None = None) -> SafeString:
-    """A labelled line chart of fractions over categories, with an optional reference line."""
-    values = [p.value for p in points] + ([reference[0]] if reference else [])
-    top = y_max or max([0.05, *values]) * 1.1
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    step = plot_w / max(len(points), 1)
+    """A labelled line chart of fractions over categories (one or several series sharing the
+    x labels, in order of first appearance), with an optional horizontal reference line."""
+    series = series or [Series(name="", points=points or [])]
+    x_labels = list(dict.fromkeys(p.x_label for s in series for p in s.points))
+    values = [p.value for s in series for p in s.points] + ([reference[0]] if reference else [])
+    layout = _Layout(x_labels=x_labels, top=y_max or max([0.05, *values]) * 1.1,
+                     plot_w=WIDTH - LEFT - RIGHT, plot_h=HEIGHT - TOP - BOTTOM)
+    step = layout.plot_w / max(len(x_labels), 1)
 
-    def x(i: int) -> float:
-        return LEFT + step * (i + 0.5)
+    def x(label: str) -> float:
+        return round(LEFT + step * (x_labels.index(label) + 0.5), 1)
 
     def y(value: float) -> float:
-        return TOP + plot_h * (1 - value / top)
+        return round(TOP + layout.plot_h * (1 - value / layout.top), 1)
 
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
-        f'aria-labelledby="chart-title chart-desc" class="chart" font-family="sans-serif">',
-        f'<title id="chart-title">{escape(title)}</title><desc id="chart-desc">{escape(description)}</desc>',
-        f'<text x="{LEFT}" y="24" class="chart-heading" font-size="15" font-weight="bold" fill="#111">{escape(title)}</text>',
-    ]
-    for tick in range(0, 101, 5):
-        value = tick / 100
-        if value > top:
-            break
-        parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(value):.1f}" y2="{y(value):.1f}" class="grid" stroke="#ddd" stroke-width="1"/>'
-                     f'<text x="{LEFT - 8}" y="{y(value) + 4:.1f}" text-anchor="end" class="axis" font-size="12" fill="#444">{tick}%</text>')
-    parts.append(f'<line x1="{LEFT}" x2="{LEFT}" y1="{TOP}" y2="{TOP + plot_h}" class="axis-line" stroke="#444" stroke-width="1"/>')
-    if reference:
-        ref_y = y(reference[0])
-        parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{ref_y:.1f}" y2="{ref_y:.1f}" class="reference" stroke="#b00020" stroke-width="2" stroke-dasharray="6 4"/>'
-                     f'<text x="{LEFT + 8}" y="{ref_y - 6:.1f}" text-anchor="start" class="reference-label" font-size="13" fill="#b00020">'
-                     f'{escape(reference[1])}</text>')
-    if points:
-        path = " ".join(f"{'M' if i == 0 else 'L'}{x(i):.1f},{y(p.value):.1f}" for i, p in enumerate(points))
-        parts.append(f'<path d="{path}" class="series" fill="none" stroke="#1f4e99" stroke-width="2.5"/>')
-    for i, p in enumerate(points):
-        # Below the reference line the value goes under its point, so the line never crosses it.
-        label_y = y(p.value) + 18 if reference and p.value < reference[0] else y(p.value) - 10
-        shape = 'class="point" fill="#1f4e99"' if p.confirmed else 'class="point unconfirmed" fill="#fff"'
-        parts.append(
-            f'<circle cx="{x(i):.1f}" cy="{y(p.value):.1f}" r="5" {shape} stroke="#1f4e99" stroke-width="2"><title>{escape(p.x_label)}: '
-            f'{escape(p.label)}, {_percent(p.value)}{"" if p.confirmed else " (partly unconfirmed)"}</title></circle>'
-            f'<text x="{x(i):.1f}" y="{label_y:.1f}" text-anchor="middle" class="value" font-size="12" fill="#111">{_percent(p.value)}'
-            f'{"" if p.confirmed else "*"}</text>'
-            f'<text x="{x(i):.1f}" y="{TOP + plot_h + 20}" text-anchor="middle" class="axis" font-size="12" fill="#444">{escape(p.x_label)}</text>'
-        )
-    parts.append("</svg>")
-    return mark_safe("".join(parts))  # every interpolated text went through escape()
+    ticks = [{"y": y(t / 100), "label_y": round(y(t / 100) + 4, 1), "label": f"{t}%"}
+             for t in range(0, 101, 5) if t / 100 <= layout.top]
+    drawn = []
+    for index, s in enumerate(series):
+        colour = SERIES_COLOURS[index % len(SERIES_COLOURS)]
+        marks = []
+        for p in s.points:
+            # Below the reference line the value goes under its point, so the line never crosses it.
+            below = reference is not None and p.value < reference[0]
+            marks.append({"x": x(p.x_label), "y": y(p.value), "label_y": round(y(p.value) + (18 if below else -10), 1),
+                          "text": _percent(p.value), "point": p})
+        path = " ".join(f"{'M' if i == 0 else 'L'}{m['x']},{m['y']}" for i, m in enumerate(marks))
+        drawn.append({"series": s, "colour": colour, "marks": marks, "path": path, "legend_y": 18 + 16 * index})
+    context = {
+        "width": WIDTH, "height": HEIGHT, "left": LEFT, "tick_x": LEFT - 8, "reference_x": LEFT + 8,
+        "legend_x": WIDTH - RIGHT - 200, "right_x": WIDTH - RIGHT, "top": TOP,
+        "bottom_y": TOP + layout.plot_h, "axis_label_y": TOP + layout.plot_h + 20, "title": title,
+        "description": description, "ticks": ticks, "series": drawn,
+        "x_labels": [{"x": x(label), "text": label} for label in x_labels],
+        "reference": {"y": y(reference[0]), "label_y": round(y(reference[0]) - 6, 1), "text": reference[1]}
+        if reference else None,
+        "legend": len(series) > 1,
+    }
+    return render_to_string("leaderboards/_line_chart.svg", context)

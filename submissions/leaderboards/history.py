@@ -10,8 +10,8 @@ from django.http import Http404
 
 from challenge.models import ChallengeYear, ClassSet, Task
 from challenge.services import SHIPPED_ILSVRC2012, import_ilsvrc2012
-from submissions.charts import Point, line_chart_svg
-from submissions.models import HistoricalResult
+from submissions.leaderboards.charts import Point, line_chart_svg
+from submissions.leaderboards.models import HistoricalResult
 
 HISTORICAL_CSV = SHIPPED_ILSVRC2012 / "historical_results.csv"
 HUMAN_TOP5_ERROR = 0.051

@@ -1,6 +1,6 @@
 """Responses kept per process for anonymous viewers (everyone, on results day).
 
-The key names the stored content a response shows (see leaderboard.view_version) plus the full
+The key names the stored content a response shows (see selectors.view_version) plus the full
 path, so nothing goes stale: a rebuilt board has new page ids. The gzipped body is kept beside
 the plain one, so browsers (which all accept gzip) get a sixth of the bytes without the server
 compressing per request. Anonymous pages hold no secrets (no CSRF token), so compression is safe.

@@ -1,10 +1,10 @@
-"""Materialized leaderboards: one entry per scored submission, rendered boards, frozen archives.
+"""Materialized leaderboards (one entry per scored submission, rendered boards, frozen archives)
+and the published results of the historical ILSVRC years.
 
-Everything a page or the API shows is computed when a score is recorded (or a moderation
-decision rebuilds the split), never per request.
+Everything a page or the API shows is computed when a score is recorded (or a writer calls
+services.rebuild_boards), never per request. The tables keep the names they had when these
+models lived in the submissions app (db_table), so moving them moved no rows.
 """
-
-__all__ = ["LeaderboardArchive", "LeaderboardBoard", "LeaderboardEntry", "LeaderboardPage"]
 
 import uuid
 
@@ -32,6 +32,8 @@ class LeaderboardEntry(models.Model):
     """One scored submission as boards show it: metrics and 95% bootstrap intervals per basis.
 
     `stats` is {basis: {metric: [value, ci_low, ci_high]}}, computed once per score.
+    `stats_key` names everything those numbers were computed from (the score, the bases and
+    the public subset's fraction and seed): a rebuild recomputes an entry whose key differs.
     `ladder_accepted` records whether this submission moved its team's shown Ladder score.
     """
 
@@ -46,12 +48,14 @@ class LeaderboardEntry(models.Model):
     team = models.ForeignKey("challenge.Team", on_delete=models.CASCADE, related_name="+")
     submitted_at = models.DateTimeField()
     stats = models.JSONField(default=dict)
+    stats_key = models.CharField(max_length=200, blank=True)
     ladder_accepted = models.BooleanField(default=False)
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        db_table = "submissions_leaderboardentry"
         ordering = ["split", "submitted_at", "submission_id"]
-        indexes = [models.Index(fields=["split", "team", "submitted_at"])]
+        indexes = [models.Index(fields=["split", "team", "submitted_at"], name="submissions_split_i_540a5a_idx")]
 
 
 class LeaderboardBoard(models.Model):
@@ -70,6 +74,7 @@ class LeaderboardBoard(models.Model):
     built_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        db_table = "submissions_leaderboardboard"
         constraints = [
             models.UniqueConstraint(fields=["split", "basis", "track"], name="leaderboard_board_unique")
         ]
@@ -84,6 +89,7 @@ class LeaderboardPage(models.Model):
     json = models.TextField()
 
     class Meta:
+        db_table = "submissions_leaderboardpage"
         constraints = [models.UniqueConstraint(fields=["board", "number"], name="leaderboard_page_unique")]
 
 
@@ -108,5 +114,46 @@ class LeaderboardArchive(models.Model):
     csv_sha256 = models.CharField(max_length=64)
 
     class Meta:
+        db_table = "submissions_leaderboardarchive"
         ordering = ["split", "track"]
         constraints = [models.UniqueConstraint(fields=["split", "track"], name="leaderboard_archive_once")]
+
+
+class HistoricalResultQuerySet(models.QuerySet):
+    def shown(self):
+        """Rows verified against their source, and partly verified ones (shown with a note)."""
+        return self.exclude(verified=HistoricalResult.Verified.NO)
+
+
+class HistoricalResult(models.Model):
+    """One row of a published ILSVRC results table, as transcribed with its source."""
+
+    class Verified(models.TextChoices):
+        YES = "yes", "Verified against the cited source"
+        PARTIAL = "partial", "Partly verified"
+        NO = "no", "Not verified"
+
+    task = models.ForeignKey("challenge.Task", on_delete=models.CASCADE, related_name="historical_results")
+    position = models.PositiveSmallIntegerField(help_text="Order in the source table (1 = winner).")
+    team_name = models.CharField(max_length=200)
+    entry = models.CharField(max_length=300, blank=True)
+    extra_training_data = models.CharField(max_length=200, blank=True)
+    top5_cls_error = models.FloatField(null=True, blank=True)
+    top5_loc_error = models.FloatField(null=True, blank=True)
+    source = models.TextField()
+    verified = models.CharField(max_length=8, choices=Verified.choices)
+
+    objects = HistoricalResultQuerySet.as_manager()
+
+    class Meta:
+        db_table = "submissions_historicalresult"
+        ordering = ["task", "position"]
+        constraints = [models.UniqueConstraint(fields=["task", "position"], name="historical_result_position")]
+
+    def __str__(self):
+        return f"{self.task} #{self.position} {self.team_name}"
+
+    @property
+    def uses_outside_data(self) -> bool:
+        value = self.extra_training_data.strip().lower()
+        return bool(value) and not value.startswith("no")

@@ -4,17 +4,17 @@ are public (test-split per-image data never leaves the server)."""
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 
 import numpy as np
 from django.http import Http404
 
-from challenge.models import ClassSet, Split, Synset
-from submissions import statistics as st
+from challenge.classes import Hierarchy, hierarchy_of
+from challenge.models import ClassSet, Split
+from submissions.ground_truth import scoring_class_set, scoring_ground_truth
 from submissions.models import Submission
+from submissions.packed import unpack_bits, unpack_values
 from submissions.selectors import submission_for_viewer
-from submissions.truth import scoring_class_set, scoring_ground_truth
 
 # Subtrees everyone asks about first; the rest are listed by size.
 FEATURED_WNIDS = ["n02084071", "n02121808", "n01503061", "n04524313"]  # dog, domestic cat, bird, vehicle
@@ -22,43 +22,25 @@ MIN_SUBTREE_LEAVES = 10
 WORST_CLASSES = 50
 TOP_CONFUSIONS = 20
 
-_lock = threading.Lock()
-_hierarchies: dict[int, "_Hierarchy"] = {}
-
-
 @dataclass(frozen=True)
-class _Hierarchy:
+class _Leaves:
     names: dict[int, tuple[str, str]]  # ilsvrc id -> (wnid, short name), leaves and internal synsets
     leaves: dict[int, np.ndarray]  # internal synset id -> the leaf class ids under it
     n_classes: int
 
 
-def hierarchy_of(class_set: ClassSet) -> _Hierarchy:
-    """Each internal synset's leaf set, computed once per process from the Synset DAG."""
-    if class_set.pk not in _hierarchies:
-        synsets = list(class_set.synsets.values_list("pk", "ilsvrc_id", "wnid", "words", "is_leaf"))
-        id_by_pk = {pk: ilsvrc_id for pk, ilsvrc_id, *_ in synsets}
-        children: dict[int, list[int]] = {}
-        edges = Synset.parents.through.objects.filter(from_synset__class_set=class_set)
-        for child_pk, parent_pk in edges.values_list("from_synset_id", "to_synset_id"):
-            children.setdefault(id_by_pk[parent_pk], []).append(id_by_pk[child_pk])
-        is_leaf = {ilsvrc_id: leaf for _, ilsvrc_id, _, _, leaf in synsets}
-        memo: dict[int, frozenset[int]] = {}
+def leaves_of(class_set: ClassSet) -> _Leaves:
+    """Each internal synset's leaf set as an array, kept with the class set's cached hierarchy."""
+    return hierarchy_of(class_set).derived("per_class", _leaves_view)
 
-        def leaves_under(node: int) -> frozenset[int]:
-            if node not in memo:
-                memo[node] = frozenset([node]) if is_leaf[node] else frozenset().union(
-                    *(leaves_under(child) for child in children.get(node, [])))
-            return memo[node]
 
-        built = _Hierarchy(
-            names={ilsvrc_id: (wnid, words.split(",")[0]) for _, ilsvrc_id, wnid, words, _ in synsets},
-            leaves={i: np.array(sorted(leaves_under(i)), dtype=np.int64) for i, leaf in is_leaf.items() if not leaf},
-            n_classes=class_set.n_classes,
-        )
-        with _lock:
-            _hierarchies[class_set.pk] = built
-    return _hierarchies[class_set.pk]
+def _leaves_view(hierarchy: Hierarchy) -> _Leaves:
+    return _Leaves(
+        names={i: (s.wnid, s.words.split(",")[0]) for i, s in hierarchy.synsets.items()},
+        leaves={i: np.array([leaf.ilsvrc_id for leaf in hierarchy.leaves_under(s)], dtype=np.int64)
+                for i, s in hierarchy.synsets.items() if not s.is_leaf},
+        n_classes=hierarchy.n_classes,
+    )
 
 
 @dataclass
@@ -79,9 +61,9 @@ def report_for_viewer(*, pk: int, user) -> PerClassReport:
         raise Http404("Per-class errors exist for scored validation submissions only.")
     class_set = split.task.year.class_set
     truth = scoring_ground_truth(score.ground_truth, scoring_class_set(class_set)).labels.astype(np.int64)
-    hierarchy = hierarchy_of(class_set)
-    wrong = ~st.unpack_bits(score.top5_bits, score.images)
-    predicted = st.unpack_values(score.top1_labels, score.images)
+    hierarchy = leaves_of(class_set)
+    wrong = ~unpack_bits(score.top5_bits, score.images)
+    predicted = unpack_values(score.top1_labels, score.images)
     size = max(hierarchy.n_classes, int(truth.max())) + 1
     images = np.bincount(truth, minlength=size)
     errors = np.bincount(truth, weights=wrong, minlength=size)
@@ -89,7 +71,7 @@ def report_for_viewer(*, pk: int, user) -> PerClassReport:
                           _subtrees(hierarchy, images, errors), _confusions(hierarchy, truth, predicted))
 
 
-def _classes(h: _Hierarchy, images: np.ndarray, errors: np.ndarray) -> list[dict]:
+def _classes(h: _Leaves, images: np.ndarray, errors: np.ndarray) -> list[dict]:
     present = np.flatnonzero(images)
     rows = [{"id": int(i), "wnid": h.names[int(i)][0], "name": h.names[int(i)][1], "images": int(images[i]),
              "error": round(float(errors[i] / images[i]), 5)} for i in present if int(i) in h.names]
@@ -97,7 +79,7 @@ def _classes(h: _Hierarchy, images: np.ndarray, errors: np.ndarray) -> list[dict
     return rows[:WORST_CLASSES]
 
 
-def _subtrees(h: _Hierarchy, images: np.ndarray, errors: np.ndarray) -> list[dict]:
+def _subtrees(h: _Leaves, images: np.ndarray, errors: np.ndarray) -> list[dict]:
     rows = []
     for node, leaves in h.leaves.items():
         wnid, name = h.names[node]
@@ -112,7 +94,7 @@ def _subtrees(h: _Hierarchy, images: np.ndarray, errors: np.ndarray) -> list[dic
     return rows
 
 
-def _confusions(h: _Hierarchy, truth: np.ndarray, predicted: np.ndarray) -> list[dict]:
+def _confusions(h: _Leaves, truth: np.ndarray, predicted: np.ndarray) -> list[dict]:
     confused = (predicted != truth) & (predicted > 0)
     if not confused.any():
         return []

@@ -1,4 +1,4 @@
-"""Statistics for honest leaderboards: pure numpy, no Django.
+"""Ranking for honest leaderboards: pure Python and numpy, no Django, no database.
 
 Per-image losses are arrays with one value per scored image: 0/1 errors (top-5,
 localization) or small non-negative costs (hierarchical LCA heights). Lower is better.
@@ -14,12 +14,16 @@ localization) or small non-negative costs (hierarchical LCA heights). Lower is b
   than the next.
 - `ladder_accepts`: the parameter-free Ladder (Blum & Hardt 2015): a new submission replaces the
   shown one only if it is better and the paired test says so.
+- `rank`: which entries a board shows (`select`), in which order, with shared ranks for equal
+  rounded scores, the test against the next entry and the tie groups.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 
@@ -28,20 +32,44 @@ ALPHA = 0.05
 BOOTSTRAP_RESAMPLES = 2000
 BOOTSTRAP_SEED = 20150707  # fixed: the same score always gets the same interval
 EXACT_BELOW = 25  # discordant pairs under which McNemar uses the exact binomial
+DECIMALS = 5
+
+# The values of the models' Basis, Track and the year's row and exclusion options.
+ALL, PUBLIC, PRIVATE, LADDER, FINAL = "all", "public", "private", "ladder", "final"
+COMBINED, OUTSIDE = "combined", "outside"
+ROWS_ALL, ROWS_FINAL = "all", "final"
+EXCLUDED_STRUCK = "struck"
+
+METRICS_BY_KIND = {
+    "classification": ["top5_error", "top1_error"],
+    "localization": ["localization_error", "top5_error"],
+    "hierarchical": ["hierarchical_error", "top5_error"],
+}
+METRIC_LABELS = {
+    "top5_error": "Top-5 error",
+    "top1_error": "Top-1 error",
+    "localization_error": "Localization error",
+    "hierarchical_error": "Hierarchical error (mean LCA height)",
+}
+# Metrics whose per-image losses are costs rather than 0/1 errors: their paired test is the sign test.
+COST_METRICS = {"hierarchical_error"}
 
 
-def unpack_bits(packed: bytes, n: int) -> np.ndarray:
-    """Per-image booleans from np.packbits output (big-endian bit order), n of them."""
-    return np.unpackbits(np.frombuffer(bytes(packed), dtype=np.uint8), count=n).astype(bool)
+def rounded(value: float | None) -> float | None:
+    """Scores are published rounded to 5 decimals (as ILSVRC did), everywhere."""
+    return None if value is None else round(float(value), DECIMALS)
 
 
-def unpack_values(packed: bytes, n: int) -> np.ndarray:
-    """Per-image small integers stored as 1, 2 or 4 bytes each (costs, labels)."""
-    width = len(packed) // n if n else 1
-    dtype = {1: np.uint8, 2: np.int16, 4: np.int32}.get(width)
-    if dtype is None or width * n != len(packed):
-        raise ValueError(f"{len(packed)} bytes do not hold {n} per-image values")
-    return np.frombuffer(bytes(packed), dtype=dtype).astype(np.int64)
+def ranking_rule(primary: str) -> str:
+    """The sentence every board prints under its title, naming the test that really runs."""
+    test = ("the sign test on per-image LCA heights" if primary in COST_METRICS
+            else "McNemar's paired test on per-image correctness")
+    return (
+        f"Ranked by {METRIC_LABELS[primary].lower()}, lower is better, rounded to {DECIMALS} decimals. Entries "
+        "whose rounded scores are equal share a rank and the earlier submission is listed first. Brackets give "
+        "the 95% bootstrap confidence interval over images. Each entry says whether it is significantly better "
+        f"than the next ({test}, p < 0.05); entries that are not are grouped as statistically tied."
+    )
 
 
 def public_subset_mask(n: int, *, seed: int, fraction: float) -> np.ndarray:
@@ -139,3 +167,125 @@ def ladder_accepts(new_losses: np.ndarray, shown_losses: np.ndarray | None) -> b
     if shown_losses is None:
         return True
     return paired_test(new_losses, shown_losses).a_significantly_better
+
+
+# ---------------------------------------------------------------- which entries, in which order
+
+@dataclass(frozen=True)
+class Candidate:
+    """One materialized entry as ranking needs it (read from the database by the services)."""
+
+    entry_id: int
+    score_id: int
+    team_id: int
+    team_name: str
+    entry_name: str
+    submitted_at: datetime
+    external_data: bool
+    is_final: bool
+    ladder_accepted: bool
+    stats: dict  # {basis: {metric: [value, ci_low, ci_high]}}
+    excluded_reason: str  # disqualification or ban, shown with the entry; "" when ranked
+    disqualified: bool
+    not_comparable_reason: str | None
+
+
+def stats_basis(basis: str) -> str:
+    """The stats an entry keeps for a board's basis (the Ladder reads those on all images)."""
+    return ALL if basis == LADDER else basis
+
+
+def in_track(candidate: Candidate, track: str) -> bool:
+    return track == COMBINED or candidate.external_data == (track == OUTSIDE)
+
+
+def key_value(candidate: Candidate, basis: str, primary: str) -> float:
+    return rounded(candidate.stats[stats_basis(basis)][primary][0])
+
+
+def order_key(basis: str, primary: str) -> Callable[[Candidate], tuple]:
+    """The board's order: rounded primary score, then the earlier submission, then the lower id
+    (entries submitted in the same instant keep the order they were received in)."""
+    return lambda c: (key_value(c, basis, primary), c.submitted_at, c.entry_id)
+
+
+def select(candidates: list[Candidate], *, basis: str, rows_mode: str, primary: str) -> list[Candidate]:
+    """Which entries appear: per team its best, its final ones, its Ladder-shown one, or all."""
+    candidates = [c for c in candidates if c.stats.get(stats_basis(basis), {}).get(primary)]
+    if basis == LADDER:
+        shown: dict[int, Candidate] = {}
+        for c in sorted(candidates, key=lambda c: (c.submitted_at, c.entry_id)):
+            if c.ladder_accepted:
+                shown[c.team_id] = c
+        return list(shown.values())
+    if rows_mode == ROWS_ALL:
+        return candidates
+    by_team: dict[int, list[Candidate]] = {}
+    for c in candidates:
+        by_team.setdefault(c.team_id, []).append(c)
+    chosen = []
+    for team_entries in by_team.values():
+        finals = [c for c in team_entries if c.is_final]
+        if rows_mode == ROWS_FINAL and finals:
+            chosen.extend(finals)
+        else:  # best per team; a team that selected no final entries is shown by its best (as Kaggle does)
+            chosen.append(min(team_entries, key=order_key(basis, primary)))
+    return chosen
+
+
+PairedTests = Callable[[list[Candidate]], list[PairedResult | None]]
+
+
+def rank(candidates: list[Candidate], *, basis: str, track: str, rows_mode: str, excluded_display: str,
+         primary: str, metrics: list[str], paired_tests: PairedTests) -> list[dict]:
+    """The ranked, rounded rows of one board: ranked entries first, then excluded ones (struck).
+
+    `paired_tests(ranked)` returns, for each ranked entry, its test against the next one
+    (None for the last); the caller supplies it because it needs the per-image losses.
+    """
+    everything = [c for c in candidates if in_track(c, track)]
+    shown = select([c for c in everything if not c.disqualified], basis=basis, rows_mode=rows_mode,
+                   primary=primary)
+    ranked = sorted((c for c in shown if not c.excluded_reason), key=order_key(basis, primary))
+    excluded = []
+    if excluded_display == EXCLUDED_STRUCK:
+        struck = [c for c in shown if c.excluded_reason]
+        struck += [c for c in select(everything, basis=basis, rows_mode=rows_mode, primary=primary) if c.disqualified]
+        excluded = sorted(struck, key=order_key(basis, primary))
+    tests = paired_tests(ranked)
+    groups = tie_groups([bool(t and t.a_significantly_better) for t in tests[:-1]] + [False])
+    members: dict[int, list[int]] = {}
+    for position, group in enumerate(groups, start=1):
+        members.setdefault(group, []).append(position)
+    rows, place, previous = [], 0, None
+    for position, (c, test, group) in enumerate(zip(ranked, tests, groups), start=1):
+        value = key_value(c, basis, primary)
+        if value != previous:
+            place, previous = position, value
+        tied = [members[group][0], members[group][-1]] if len(members[group]) > 1 else None
+        rows.append(_row(c, basis, metrics, position=position, rank=place, test=test, group=group, tied_with=tied))
+    for c in excluded:
+        rows.append(_row(c, basis, metrics, position=None, rank=None, test=None, group=None, tied_with=None))
+    return rows
+
+
+def _row(c: Candidate, basis: str, metrics: list[str], *, position, rank, test, group, tied_with) -> dict:
+    values = c.stats[stats_basis(basis)]
+    return {
+        "position": position,
+        "rank": rank,
+        "team": {"id": c.team_id, "name": c.team_name},
+        "entry": c.entry_name,
+        "submitted_at": c.submitted_at.isoformat(),
+        "outside_data": c.external_data,
+        "scores": {
+            m: {"value": rounded(values[m][0]), "ci_low": rounded(values[m][1]), "ci_high": rounded(values[m][2])}
+            for m in metrics if m in values
+        },
+        "better_than_next": None if test is None else test.a_significantly_better,
+        "p_value_next": None if test is None else rounded(test.p_value),
+        "tie_group": group,
+        "tied_with": tied_with,
+        "not_comparable": c.not_comparable_reason,
+        "excluded": c.excluded_reason or None,
+    }

@@ -1,6 +1,10 @@
-"""What a viewer may see of a leaderboard, decided in one place (organizers always see raw
-scores), and the reads that serve the page and the API on results day: one prepared query for
-the stored page, its body from the process cache."""
+"""What a viewer may see of the leaderboards, decided in one place, and the reads that serve it.
+
+Organizers always see raw scores on all images; everyone else follows the split's visibility
+rule until the results date, then the final ranking. The leaderboard page and API, the
+submission pages and API, the public team page and the year API all ask here (`viewer_basis`,
+`visible_scores`, `public_entries_of_team`, `scores_are_visible`), never the Split itself.
+"""
 
 from __future__ import annotations
 
@@ -9,15 +13,112 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
-from django.db import connection
 from django.http import Http404
 
-from challenge.models import ChallengeYear, Split, Task
+from challenge.models import Split
 from challenge.roles import is_organizer
-from submissions.leaderboard import Basis, Track, board_payload, final_basis, viewer_basis
-from submissions.models import LeaderboardArchive, LeaderboardBoard, LeaderboardPage
+from submissions.leaderboards.models import Basis, LeaderboardArchive, LeaderboardEntry, LeaderboardPage, Track
+from submissions.leaderboards.ranking import rounded, stats_basis
+from submissions.leaderboards.rendering import board_payload
 
+# ---------------------------------------------------------------- the visibility rule
+
+
+def bases_of(split: Split) -> list[str]:
+    """The bases a split's boards are built on: all images, plus what its visibility rule shows."""
+    bases = [Basis.ALL]
+    if split.visibility == Split.Visibility.PUBLIC_SUBSET:
+        bases += [Basis.PUBLIC, Basis.PRIVATE]
+    if split.visibility == Split.Visibility.LADDER:
+        bases.append(Basis.LADDER)
+    return bases
+
+
+def final_basis(split: Split) -> str:
+    """The images the final ranking is computed on: the hidden rest for a public-subset split."""
+    return Basis.PRIVATE if split.visibility == Split.Visibility.PUBLIC_SUBSET else Basis.ALL
+
+
+def viewer_basis(*, split: Split, user, at: datetime | None = None) -> tuple[str | None, str]:
+    """Which board this viewer may see, and why. Organizers always see raw scores on all images;
+    everyone else follows the split's visibility rule until the results date."""
+    if is_organizer(user):
+        return Basis.ALL, "Organizer view: raw scores on all images, whatever the visibility rule."
+    if split.task.year.results_are_out(at):
+        # The frozen board once freeze_results has run; until then the live one on final_basis.
+        return Basis.FINAL, "Final results."
+    rule = split.visibility
+    if rule == Split.Visibility.IMMEDIATE:
+        return Basis.ALL, "Scores on all images of this split, live."
+    if rule == Split.Visibility.PUBLIC_SUBSET:
+        return Basis.PUBLIC, ("Live scores on a fixed, secret subset of the images; the final ranking "
+                              "uses the rest and is published at the results date.")
+    if rule == Split.Visibility.LADDER:
+        return Basis.LADDER, ("Ladder: a team's shown score changes only when a new submission beats its "
+                              "shown best significantly (paired test on the same images); otherwise the "
+                              "previous best is shown again.")
+    return None, "Scores on this split are hidden until the results are announced."
+
+
+def scores_are_visible(*, split: Split, user=None, at: datetime | None = None) -> bool:
+    """Whether this viewer (the public by default) may see any scores of the split now: live
+    ones (perhaps on a public subset or through the Ladder) or the final ones."""
+    return viewer_basis(split=split, user=user or AnonymousUser(), at=at)[0] is not None
+
+
+def visible_scores(*, submission, user, at: datetime | None = None) -> dict | None:
+    """The scores of one submission that this viewer may see (for the submission page and API):
+    {"basis", "scores": {metric: [value, low, high]}, "ladder_accepted"}, or None while hidden."""
+    split = submission.split
+    basis, _ = viewer_basis(split=split, user=user, at=at)
+    if basis == Basis.FINAL:
+        basis = final_basis(split)
+    entry = LeaderboardEntry.objects.filter(submission=submission).first()
+    if basis is None or entry is None:
+        return None
+    if basis == Basis.LADDER and not entry.ladder_accepted:
+        # The Ladder shows the team's previous best again; the new score itself stays hidden.
+        entry = (LeaderboardEntry.objects.filter(split=split, team_id=entry.team_id, ladder_accepted=True,
+                                                 submitted_at__lte=entry.submitted_at)
+                 .order_by("-submitted_at", "-pk").first()) or entry
+    values = entry.stats.get(stats_basis(basis), {})
+    return {"basis": basis, "ladder_accepted": entry.ladder_accepted if basis == Basis.LADDER else None,
+            "scores": {m: [rounded(v) for v in triple] for m, triple in values.items()}}
+
+
+def flat_scores(shown: dict | None) -> dict | None:
+    """visible_scores flattened for pages and JSON: {"basis", "ladder_accepted", "<metric>": value,
+    ..., "intervals": {"<metric>": [low, high]}}; None while hidden."""
+    if shown is None:
+        return None
+    flat = {"basis": shown["basis"], "ladder_accepted": shown["ladder_accepted"], "intervals": {}}
+    for metric, (value, low, high) in shown["scores"].items():
+        flat[metric] = value
+        flat["intervals"][metric] = [low, high]
+    return flat
+
+
+def public_entries_of_team(*, team, user, at: datetime | None = None) -> list[dict]:
+    """The team's scored entries whose scores this viewer may see, newest first, each with the
+    primary score the boards show it (subset, Ladder or final basis as the rule says)."""
+    entries = []
+    rows = (LeaderboardEntry.objects.filter(team=team).select_related("split__task__year", "submission")
+            .order_by("-submitted_at", "-pk"))
+    for entry in rows:
+        basis, _ = viewer_basis(split=entry.split, user=user, at=at)
+        if basis == Basis.FINAL:
+            basis = final_basis(entry.split)
+        if basis is None or (basis == Basis.LADDER and not entry.ladder_accepted):
+            continue
+        triple = entry.stats.get(stats_basis(basis), {}).get(entry.split.task.primary_metric)
+        if triple:
+            entries.append({"submission": entry.submission, "split": entry.split, "primary": rounded(triple[0])})
+    return entries
+
+
+# ---------------------------------------------------------------- reading a stored board
 
 @dataclass
 class BoardView:
@@ -42,7 +143,10 @@ def leaderboard_for_viewer(*, slug: str, task_slug: str, split_name: str, track:
     pages of every board of this split, track and page number, joined with split, task and
     year (a split has one to four boards); the page's body then comes from the process cache.
     Raises Http404 for an unknown or unpublished leaderboard."""
-    candidates = _stored_pages(slug=slug, task_slug=task_slug, split_name=split_name, track=track, page=page)
+    candidates = list(
+        LeaderboardPage.objects.select_related("board__split__task__year").defer("html", "json")
+        .filter(board__split__task__year__slug=slug, board__split__task__slug=task_slug,
+                board__split__name=split_name, board__track=track, number=page))
     if candidates:
         split = _published_for(candidates[0].board.split, user)
     else:
@@ -50,71 +154,6 @@ def leaderboard_for_viewer(*, slug: str, task_slug: str, split_name: str, track:
     view = board_for_viewer(split=split, track=track, user=user, page=page, at=at, candidates=candidates)
     view.body_kind = body
     return view
-
-
-def _table(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
-def _run_prepared(name: str, sql: str, types: list[str], params: list) -> list[tuple]:
-    """Run `sql` (with %s placeholders) as a PostgreSQL prepared statement, preparing it the
-    first time this process uses a database connection. PostgreSQL only.
-    Not for a pooler in transaction mode (PgBouncer), where sessions are shared."""
-    with connection.cursor() as cursor:
-        raw = connection.connection
-        prepared = getattr(connection, "_prepared_statements", None)
-        if prepared is None or prepared[0] is not raw:
-            prepared = connection._prepared_statements = (raw, set())
-        if name not in prepared[1]:
-            # Checked once per connection, so that a statement left by an earlier user of the
-            # same session is reused instead of failing (which would abort a transaction).
-            cursor.execute("SELECT 1 FROM pg_prepared_statements WHERE name = %s", [name])
-            if not cursor.fetchall():
-                numbered = sql
-                for index in range(1, len(types) + 1):
-                    numbered = numbered.replace("%s", f"${index}", 1)
-                cursor.execute(f"PREPARE {name}({', '.join(types)}) AS {numbered}")
-            prepared[1].add(name)
-        cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(params))})", params)
-        return cursor.fetchall()
-
-
-def _stored_pages(*, slug: str, task_slug: str, split_name: str, track: str, page: int) -> list[LeaderboardPage]:
-    """The hot path of results day, as one hand-written query: building this four-table join
-    through the ORM costs more than running it, and on PostgreSQL planning it costs more than
-    executing it, so it is a prepared statement (once per database connection). Returns pages
-    (without their bodies) with board, split, task and year attached, holding only the fields
-    the selector and page use. Other databases (the embedded SQLite) take the same join
-    through the ORM, which also converts their column values."""
-    if connection.vendor != "postgresql":
-        return list(
-            LeaderboardPage.objects.select_related("board__split__task__year").defer("html", "json")
-            .filter(board__split__task__year__slug=slug, board__split__task__slug=task_slug,
-                    board__split__name=split_name, board__track=track, number=page)
-        )
-    sql = f"""
-        SELECT p.id, p.number, b.id, b.basis, b.n_rows, b.n_pages, b.built_at,
-               s.id, s.name, s.visibility, t.id, t.slug, t.title, t.kind,
-               y.id, y.slug, y.title, y.status, y.results_at, y.is_historical
-        FROM {_table(LeaderboardPage)} p
-        JOIN {_table(LeaderboardBoard)} b ON b.id = p.board_id
-        JOIN {_table(Split)} s ON s.id = b.split_id
-        JOIN {_table(Task)} t ON t.id = s.task_id
-        JOIN {_table(ChallengeYear)} y ON y.id = t.year_id
-        WHERE y.slug = %s AND t.slug = %s AND s.name = %s AND b.track = %s AND p.number = %s"""
-    rows = _run_prepared("leaderboard_pages", sql, ["text", "text", "text", "text", "int"],
-                         [slug, task_slug, split_name, track, page])
-    pages = []
-    for (pid, number, bid, basis, n_rows, n_pages, built_at, sid, name, visibility, tid, tslug, title, kind,
-         yid, yslug, ytitle, status, results_at, historical) in rows:
-        year = ChallengeYear(id=yid, slug=yslug, title=ytitle, status=status, results_at=results_at,
-                             is_historical=historical)
-        split = Split(id=sid, name=name, visibility=visibility,
-                      task=Task(id=tid, slug=tslug, title=title, kind=kind, year=year))
-        board = LeaderboardBoard(id=bid, split=split, basis=basis, track=track, n_rows=n_rows, n_pages=n_pages,
-                                 built_at=built_at)
-        pages.append(LeaderboardPage(id=pid, board=board, number=number))
-    return pages
 
 
 def page_body(*, page: LeaderboardPage, body: str) -> str:
@@ -190,9 +229,9 @@ def view_version(view: BoardView) -> str:
     return f"{view.split.pk}:{view.track}:{view.basis}:{page}:{archive}:{digest}"
 
 
-def board_json(view: BoardView) -> str:
-    """The API body for a BoardView: the stored JSON, prefixed with what this viewer is told."""
-    head = '{"visible":%s,"explanation":%s,' % ("false" if view.basis is None else "true", json.dumps(view.explanation))
-    stored = view.content() or json.dumps(board_payload(view.split, basis=view.basis, track=view.track, rows=[],
-                                                        pages=0, frozen=False))
-    return head + stored.lstrip()[1:]
+def board_document(view: BoardView) -> dict:
+    """The API body for a BoardView: what this viewer is told, then the stored page's payload."""
+    stored = view.content()
+    payload = json.loads(stored) if stored else board_payload(view.split, basis=view.basis, track=view.track,
+                                                              rows=[], pages=0, frozen=False)
+    return {"visible": view.basis is not None, "explanation": view.explanation, **payload}

@@ -1,6 +1,9 @@
+"""Every leaderboard route: the pages (namespace `leaderboards`) and the API's board endpoint
+(`api_urlpatterns`, mounted under /api/ as namespace `leaderboard_api`)."""
+
 from django.urls import path
 
-from submissions import leaderboard_views as views
+from submissions.leaderboards import api, views
 
 app_name = "leaderboards"
 
@@ -11,4 +14,8 @@ urlpatterns = [
     path("history/", views.history_page, name="history"),
     path("history/<slug:slug>/", views.history_year, name="history-year"),
     path("submissions/<int:pk>/classes/", views.per_class, name="per-class"),
+]
+
+api_urlpatterns = [
+    path("years/<slug:slug>/tasks/<slug:task>/leaderboard/", api.LeaderboardApi.as_view(), name="leaderboard"),
 ]

@@ -4,9 +4,10 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
-from submissions import history, leaderboard, leaderboard_selectors as selectors, per_class as per_class_report
-from submissions.http_cache import cached_for_anonymous
-from submissions.models import LeaderboardArchive
+from submissions.leaderboards import history, per_class as per_class_report, selectors
+from submissions.leaderboards.http_cache import cached_for_anonymous
+from submissions.leaderboards.models import LeaderboardArchive, Track
+from submissions.leaderboards.rendering import ranking_rule
 
 
 @require_GET
@@ -18,8 +19,8 @@ def leaderboard_page(request, slug, task, split):
     page = selectors.page_from(request.GET.get("page"))
     view = selectors.leaderboard_for_viewer(slug=slug, task_slug=task, split_name=split, track=track,
                                               user=request.user, page=page)
-    context = {"year": view.split.task.year, "split": view.split, "view": view, "tracks": leaderboard.Track.choices,
-               "rule": leaderboard.ranking_rule(view.split), "page_number": page}
+    context = {"year": view.split.task.year, "split": view.split, "view": view, "tracks": Track.choices,
+               "rule": ranking_rule(view.split), "page_number": page}
     cached = cached_for_anonymous(request, version=selectors.view_version(view), content_type="text/html; charset=utf-8",
                                   build=lambda: render(request, "leaderboards/leaderboard.html", context).content)
     return cached or render(request, "leaderboards/leaderboard.html", context)

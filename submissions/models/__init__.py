@@ -1,7 +1,5 @@
 # Each module owns one area; its __all__ lists its models.
 from submissions.models.core import *  # noqa: F401,F403
 from submissions.models.integrity import *  # noqa: F401,F403
-from submissions.models.leaderboard import *  # noqa: F401,F403
 from submissions.models.rescoring import *  # noqa: F401,F403
 from submissions.models.ledger import *  # noqa: F401,F403
-from submissions.models.history import *  # noqa: F401,F403

@@ -12,7 +12,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError, close_old_connections
 
-from submissions.archives import freeze_due_results
+from submissions.leaderboards.archives import freeze_due_results
 from submissions.services import claimable_submission_ids, score_submission
 
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from submissions.archives import freeze_due_results
+from submissions.leaderboards.archives import freeze_due_results
 
 
 class Command(BaseCommand):

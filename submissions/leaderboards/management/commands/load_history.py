@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from submissions.history import HISTORICAL_CSV, load_history
+from submissions.leaderboards.history import HISTORICAL_CSV, load_history
 
 
 class Command(BaseCommand):
