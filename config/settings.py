@@ -226,6 +226,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Seconds a process keeps the lookup of a leaderboard page (see leaderboards.selectors.stored_pages).
+LEADERBOARD_CACHE_SECONDS = envint("LEADERBOARD_CACHE_SECONDS", 1)
 
 # Production hardening; `manage.py check --deploy` is clean with DEBUG off.
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "False" if DEBUG else "True")

@@ -20,7 +20,20 @@ def private_storage(settings, tmp_path):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tests change rows directly and read pages at once; the second-long lookup cache has its own tests.
+    settings.LEADERBOARD_CACHE_SECONDS = 0
     yield tmp_path / "private"
+
+
+@pytest.fixture(autouse=True)
+def fresh_process_caches():
+    """Process caches (stored leaderboard pages, anonymous responses) start empty in every test,
+    as in a process that has just started; ids of an earlier test's rows mean nothing here."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -1,5 +1,7 @@
 """The leaderboard API and page: fields, statistics on the board, constant queries, schema."""
 
+import time
+
 import pytest
 from django.urls import reverse
 
@@ -138,3 +140,32 @@ def test_a_draft_years_leaderboard_is_404_except_to_organizers(client, world):
     client.login(username="olivia", password="correct horse battery staple")
     for url in (page_url, test_url):
         assert client.get(url).status_code == 200
+
+
+def test_a_process_keeps_a_page_lookup_for_a_second_but_sees_its_own_new_boards_at_once(
+        client, world, settings, django_assert_max_num_queries):
+    """The results-day micro-cache (leaderboards.selectors.stored_pages): readers cost one lookup
+    per second per process, a board stored in this process shows at once, and a change made
+    behind the site's back (here, a direct update) shows once the second has passed."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from challenge.models import ChallengeYear
+    from tests.leaderboard_helpers import open_quota, submit
+
+    def _api(client, world):
+        return client.get(_api_url(world), {"split": "val"}).json()
+
+    settings.LEADERBOARD_CACHE_SECONDS = 1
+    open_quota(world.val)
+    submit(world.val, world.alpha, world.alice, wrong=2, entry="first")
+    assert [e["entry"] for e in _api(client, world)["entries"]] == ["first"]
+    with django_assert_max_num_queries(0):
+        _api(client, world)
+    submit(world.val, world.charlies_team, world.charlie, wrong=1, entry="second")  # stores the boards here
+    assert [e["entry"] for e in _api(client, world)["entries"]] == ["second", "first"]
+    ChallengeYear.objects.filter(pk=world.year.pk).update(results_at=timezone.now() - timedelta(seconds=1))
+    assert _api(client, world)["explanation"] != "Final results."  # the kept lookup holds the old date
+    time.sleep(1.1)
+    assert _api(client, world)["explanation"] == "Final results."

@@ -21,7 +21,7 @@ from challenge.models import Split
 from submissions.leaderboards import ranking
 from submissions.leaderboards.models import Basis, LeaderboardBoard, LeaderboardEntry, LeaderboardPage, Track
 from submissions.leaderboards.rendering import PAGE_SIZE, board_payload, metrics_of, render_rows, with_team_urls
-from submissions.leaderboards.selectors import bases_of
+from submissions.leaderboards.selectors import bases_of, boards_changed
 from submissions.models import Score, Submission
 from submissions.packed import unpack_bits, unpack_values
 
@@ -261,4 +261,5 @@ def store_board(*, split: Split, basis: str, track: str, rows: list[dict]) -> Le
                                                       page=number, pages=len(chunks)), separators=(",", ":")))
         for number, chunk in enumerate(chunks, start=1)
     )
+    boards_changed()
     return board
