@@ -433,3 +433,29 @@ def test_traces_of_another_ground_truth_are_refused():
     _, other = synthetic(n=10)
     with pytest.raises(ValueError, match="images"):
         scoring.bootstrap_map_ci(r.trace, other.positives(3))
+
+
+def test_a_subset_of_images_is_scored_exactly_from_the_full_trace():
+    # The site's public part of a split: the mAP on some images, from the one trace, equals
+    # scoring those images alone; its interval resamples only them.
+    syn, truth = synthetic()
+    full = scoring.evaluate_detection_bytes(syn.predictions, truth, class_set=CS)
+    mask = np.arange(truth.n_images) % 3 == 0
+    keep = np.flatnonzero(mask)
+    new_index = np.cumsum(mask) - 1
+    boxes = np.isin(truth.image, keep)
+    pairs = truth.blacklist[np.isin(truth.blacklist[:, 0], keep)]
+    alone = scoring.DetectionTruth(
+        len(keep), new_index[truth.image[boxes]], truth.label[boxes], truth.boxes[boxes],
+        np.stack([new_index[pairs[:, 0]], pairs[:, 1]], axis=1),
+    )
+    dets = scoring.parse_detections(syn.predictions, n_images=truth.n_images, class_set=CS)
+    rows = np.isin(dets.image, keep)
+    sub = scoring.Detections(new_index[dets.image[rows]].astype(np.int32), dets.label[rows], dets.confidence[rows], dets.boxes[rows])
+    expected = scoring.score_detections(sub, alone, class_set=CS).mean_average_precision
+    got = scoring.weighted_map(full.trace, full.positives, scoring.subset_weights(truth.n_images, mask))[0]
+    assert got == pytest.approx(expected, abs=1e-12)
+    low, high = scoring.bootstrap_map_ci(full.trace, full.positives, resamples=60, subset=mask)
+    assert low < got < high
+    for w in scoring.image_resample_weights(truth.n_images, 5, 1, mask):
+        assert not w[:, ~mask].any() and (w.sum(axis=1) == mask.sum()).all()

@@ -22,6 +22,7 @@ from .detection_bootstrap import (
     class_average_precisions,
     image_resample_weights,
     paired_map_test,
+    subset_weights,
     weighted_map,
 )
 from .detection_parse import Detections, parse_detections
@@ -110,6 +111,7 @@ __all__ = [
     "read_image_list",
     "score_detections",
     "SyntheticDetection",
+    "subset_weights",
     "synthetic_detection",
     "weighted_map",
 ]

@@ -36,6 +36,7 @@ __all__ = [
     "image_resample_weights",
     "map_from_class_aps",
     "paired_map_test",
+    "subset_weights",
     "weighted_map",
 ]
 
@@ -231,20 +232,42 @@ def map_from_class_aps(class_aps: np.ndarray) -> np.ndarray:
         return np.where(n > 0, np.where(valid, ap, 0.0).sum(axis=1) / np.maximum(n, 1), np.nan)
 
 
-def image_resample_weights(n_images: int, resamples: int, seed: int) -> Iterator[np.ndarray]:
-    """Blocks of bootstrap weights: rows of multinomial counts (n draws over n images), int32.
+def image_resample_weights(
+    n_images: int, resamples: int, seed: int, subset: np.ndarray | None = None
+) -> Iterator[np.ndarray]:
+    """Blocks of bootstrap weights, ``(rows, n_images)`` int32: multinomial counts of ``m`` draws
+    with replacement among the ``m`` images of ``subset`` (a bool mask; default all images),
+    0 for the others.
 
     ``resamples`` rows in all, from ``numpy.random.default_rng(seed)``: deterministic.
+    Raises ``ValueError`` for no image or no resample.
     """
-    if n_images < 1 or resamples < 1:
-        raise ValueError("need n_images >= 1 and resamples >= 1")
+    pool = np.arange(n_images) if subset is None else np.flatnonzero(np.asarray(subset, dtype=bool))
+    if subset is not None and len(np.asarray(subset).reshape(-1)) != n_images:
+        raise ValueError(f"subset must be a mask of {n_images} images")
+    if not len(pool) or resamples < 1:
+        raise ValueError("need at least one image and one resample")
     rng = np.random.default_rng(seed)
     step = max(1, _BLOCK_ELEMENTS // 4 // n_images)
     for r in range(0, resamples, step):
         rows = min(step, resamples - r)
-        draws = rng.integers(0, n_images, size=(rows, n_images), dtype=np.int64)
+        draws = pool[rng.integers(0, len(pool), size=(rows, len(pool)))]
         draws += np.arange(rows, dtype=np.int64)[:, None] * n_images
         yield np.bincount(draws.ravel(), minlength=rows * n_images).astype(np.int32).reshape(rows, n_images)
+
+
+def subset_weights(n_images: int, subset: np.ndarray | None = None) -> np.ndarray:
+    """``(1, n_images)`` int32 weights: 1 for the images of ``subset`` (default all), else 0.
+
+    ``weighted_map(trace, positives, subset_weights(n, mask))[0]`` is the exact mAP on those
+    images alone (matching happens within an image), e.g. a leaderboard's public part.
+    """
+    if subset is None:
+        return np.ones((1, n_images), dtype=np.int32)
+    mask = np.asarray(subset, dtype=bool).reshape(1, -1)
+    if mask.shape[1] != n_images:
+        raise ValueError(f"subset must be a mask of {n_images} images")
+    return mask.astype(np.int32)
 
 
 def _check(trace: DetectionTrace, positives: DetectionPositives) -> None:
@@ -262,15 +285,17 @@ def bootstrap_map_ci(
     resamples: int = BOOTSTRAP_RESAMPLES,
     seed: int = BOOTSTRAP_SEED,
     confidence: float = 0.95,
+    subset: np.ndarray | None = None,
 ) -> tuple[float, float]:
     """The percentile bootstrap interval of mAP, resampling images (see the module docstring).
 
+    ``subset`` (a bool mask) restricts the score and the resampling to those images.
     Resamples where no class keeps a positive are left out; ``(nan, nan)`` if all are.
     Raises ``ValueError`` when the trace and the positives disagree.
     """
     _check(trace, positives)
-    maps = np.concatenate([weighted_map(trace, positives, w) for w in image_resample_weights(
-        trace.n_images, resamples, seed)])
+    blocks = image_resample_weights(trace.n_images, resamples, seed, subset)
+    maps = np.concatenate([weighted_map(trace, positives, w) for w in blocks])
     maps = maps[~np.isnan(maps)]
     if not len(maps):
         return (math.nan, math.nan)
@@ -313,19 +338,21 @@ def paired_map_test(
     *,
     resamples: int = BOOTSTRAP_RESAMPLES,
     seed: int = BOOTSTRAP_SEED,
+    subset: np.ndarray | None = None,
 ) -> PairedMapResult:
     """Compare two entries with the same image weights for both (paired bootstrap).
 
-    Deterministic for a given seed. Raises ``ValueError`` when the traces and the positives
-    disagree on the images or classes.
+    ``subset`` (a bool mask) restricts the comparison to those images. Deterministic for a
+    given seed. Raises ``ValueError`` when the traces and the positives disagree on the
+    images or classes.
     """
     _check(trace_a, positives)
     _check(trace_b, positives)
-    ones = np.ones((1, positives.n_images), dtype=np.int32)
-    map_a = float(weighted_map(trace_a, positives, ones)[0])
-    map_b = float(weighted_map(trace_b, positives, ones)[0])
+    observed = subset_weights(positives.n_images, subset)
+    map_a = float(weighted_map(trace_a, positives, observed)[0])
+    map_b = float(weighted_map(trace_b, positives, observed)[0])
     a_better = b_better = 0
-    for w in image_resample_weights(positives.n_images, resamples, seed):
+    for w in image_resample_weights(positives.n_images, resamples, seed, subset):
         delta = weighted_map(trace_a, positives, w) - weighted_map(trace_b, positives, w)
         a_better += int(np.count_nonzero(delta > 0))
         b_better += int(np.count_nonzero(delta < 0))
