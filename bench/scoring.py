@@ -180,10 +180,9 @@ def bench_detection(quick: bool) -> dict:
     cs, truth, data = detection_case(20_000, 50.0, wnids)
     dets = scoring.parse_detections(data, n_images=truth.n_images, class_set=cs)
     result = scoring.score_detections(dets, truth, class_set=cs)
-    other = scoring.score_detections(  # a second entry on the same images: every 10th line dropped
-        scoring.Detections(*(a[np.arange(len(dets)) % 10 != 0] for a in (dets.image, dets.label, dets.confidence, dets.boxes))),
-        truth, class_set=cs,
-    )
+    kept = np.arange(len(dets)) % 10 != 0  # a second entry on the same images: every 10th line dropped
+    fewer = scoring.Detections(dets.image[kept], dets.label[kept], dets.confidence[kept], dets.boxes[kept])
+    other = scoring.score_detections(fewer, truth, class_set=cs)
     out = {
         "n": len(dets), "bytes": len(data), "map": result.mean_average_precision,
         "floor": median_seconds(lambda: c_floor_float(data), 3),

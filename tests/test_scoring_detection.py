@@ -305,7 +305,10 @@ def test_it_reads_an_image_list_in_any_order_and_refuses_gaps_and_repeats():
 
 def test_it_reports_bad_rows_of_the_boxes_csv():
     images = scoring.read_image_list(image_list(4))
-    data = b"ImageId,PredictionString\nimg1,n00000001 0 0 9\nimg9,\nimg2,n00000009 0 0 9 9\nimg2,1 0 0 9 9\nimg3,1 5 0 4 9\n"
+    data = (
+        b"ImageId,PredictionString\nimg1,n00000001 0 0 9\nimg9,\nimg2,n00000009 0 0 9 9\n"
+        b"img2,1 0 0 9 9\nimg3,1 5 0 4 9\n"
+    )
     e = gt_error(scoring.read_detection_boxes_csv, data, images=images, class_set=CS)
     assert [(x.line, x.message) for x in e.errors] == [
         (None, "no boxes given for 1 of 4 images (img4)"),
@@ -318,7 +321,10 @@ def test_it_reports_bad_rows_of_the_boxes_csv():
 
 
 def test_it_reads_the_devkit_xml_folder(tmp_path):
-    xml = "<annotation><object><name>{}</name><bndbox><xmin>{}</xmin><ymin>0</ymin><xmax>9</xmax><ymax>9</ymax></bndbox></object></annotation>"
+    xml = (
+        "<annotation><object><name>{}</name><bndbox><xmin>{}</xmin><ymin>0</ymin>"
+        "<xmax>9</xmax><ymax>9</ymax></bndbox></object></annotation>"
+    )
     (tmp_path / "img1.xml").write_text(xml.format("n00000002", 1))
     (tmp_path / "img2.xml").write_text("<annotation><size><width>5</width></size></annotation>")
     images = scoring.read_image_list(image_list(2))
@@ -451,7 +457,9 @@ def test_a_subset_of_images_is_scored_exactly_from_the_full_trace():
     )
     dets = scoring.parse_detections(syn.predictions, n_images=truth.n_images, class_set=CS)
     rows = np.isin(dets.image, keep)
-    sub = scoring.Detections(new_index[dets.image[rows]].astype(np.int32), dets.label[rows], dets.confidence[rows], dets.boxes[rows])
+    sub = scoring.Detections(
+        new_index[dets.image[rows]].astype(np.int32), dets.label[rows], dets.confidence[rows], dets.boxes[rows]
+    )
     expected = scoring.score_detections(sub, alone, class_set=CS).mean_average_precision
     got = scoring.weighted_map(full.trace, full.positives, scoring.subset_weights(truth.n_images, mask))[0]
     assert got == pytest.approx(expected, abs=1e-12)

@@ -122,7 +122,8 @@ def test_weighting_an_image_equals_duplicating_it_when_confidences_differ(case, 
     dup_gt = {j: gt[i] for j, i in enumerate(copies)}
     dup_pairs = {(j, c) for j, i in enumerate(copies) for (b, c) in pairs if b == i}
     dup_lines = [" ".join([str(j + 1)] + f[1:]) for j, i in enumerate(copies) for f in lines if int(f[0]) - 1 == i]
-    dup = ref_evaluate("\n".join(dup_lines).encode(), n_images=len(copies), wnids=WNIDS, gt=dup_gt, blacklist=dup_pairs)
+    dup_data = "\n".join(dup_lines).encode()
+    dup = ref_evaluate(dup_data, n_images=len(copies), wnids=WNIDS, gt=dup_gt, blacklist=dup_pairs)
     truth = truth_of(n, gt, pairs)
     positives = truth.positives(3)
     if not positives.per_class.sum():
@@ -144,7 +145,8 @@ def near_format_files(draw):
         k = draw(st.sampled_from([7, 7, 7, 7, 6, 8, 0]))
         toks = [draw(st.sampled_from(TOKENS)) for _ in range(k)]
         lines.append(draw(st.sampled_from([" ", "  ", "\t", " \r"])).join(toks))
-    return (draw(st.sampled_from(["", "\ufeff"])) + "\n".join(lines) + draw(st.sampled_from(["", "\n", "\r\n"]))).encode()
+    bom, end = draw(st.sampled_from(["", "\ufeff"])), draw(st.sampled_from(["", "\n", "\r\n"]))
+    return (bom + "\n".join(lines) + end).encode()
 
 
 @settings(max_examples=500, deadline=None)

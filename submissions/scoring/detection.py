@@ -137,7 +137,9 @@ def _best_first(d: np.ndarray, g: np.ndarray, inter: np.ndarray, union: np.ndarr
     return order
 
 
-def _greedy_rounds(pair_det: np.ndarray, pair_gt: np.ndarray, pair_group: np.ndarray, n_det: int, n_gt: int) -> np.ndarray:
+def _greedy_rounds(
+    pair_det: np.ndarray, pair_gt: np.ndarray, pair_group: np.ndarray, n_det: int, n_gt: int
+) -> np.ndarray:
     """True positives from pairs sorted by (group, detection rank, IoU desc, box).
 
     Each round, a group's first pair whose detection and box are both free is a match: its
@@ -213,7 +215,8 @@ def _trace(
     for c in np.flatnonzero(counts).tolist():  # one slice per class
         keep[starts[c] : starts[c] + counts[c]] = True
     offsets = np.concatenate(([0], np.cumsum(counts)))
-    return DetectionTrace(positives.n_images, positives.n_classes, offsets, image[keep].astype(np.int32), true_positive[keep])
+    kept_image = image[keep].astype(np.int32)
+    return DetectionTrace(positives.n_images, positives.n_classes, offsets, kept_image, true_positive[keep])
 
 
 def score_detections(detections: Detections, truth: DetectionTruth, *, class_set: ClassSet) -> DetectionResult:

@@ -326,20 +326,29 @@ def _fast_chunk(
     confidence = _confidences(x, starts[:, 2], lens[:, 2])
     if confidence is None:
         return None
-    boxes = np.empty((n_lines, 4), dtype=np.int32)
+    boxes = _boxes(x, words, starts[:, 3:], ends[:, 3:], lens[:, 3:])
+    if boxes is None:
+        return None
+    return (image - 1).astype(np.int32), label, confidence, boxes
+
+
+def _boxes(
+    x: np.ndarray, words: np.ndarray, starts: np.ndarray, ends: np.ndarray, lens: np.ndarray
+) -> np.ndarray | None:
+    """``(n, 4)`` int32 boxes from the four coordinate columns (optionally negative), or None."""
+    boxes = np.empty((len(starts), 4), dtype=np.int32)
     for f in range(4):
-        s, e, n = starts[:, 3 + f], ends[:, 3 + f], lens[:, 3 + f]
-        negative = x[s] == 45
-        digits = n - negative
+        negative = x[starts[:, f]] == 45
+        digits = lens[:, f] - negative
         if bool(((digits < 1) | (digits > _MAX_COORD_DIGITS)).any()):
             return None
-        value, ok = _digits(words, e, digits)
+        value, ok = _digits(words, ends[:, f], digits)
         if not ok:
             return None
         boxes[:, f] = np.where(negative, -value, value)
     if bool((boxes[:, 2] < boxes[:, 0]).any()) or bool((boxes[:, 3] < boxes[:, 1]).any()):
         return None
-    return (image - 1).astype(np.int32), label, confidence, boxes
+    return boxes
 
 
 def _labels(

@@ -75,7 +75,7 @@ def synthetic_detection(
     again = found & (rng.random(len(obj_image)) < 0.15)
     hit_src = np.concatenate([np.flatnonzero(found), np.flatnonzero(again)])
     hit_box = _jitter(rng, obj_box[hit_src], 0.08)
-    hit_conf = np.concatenate([rng.uniform(0.3, 1.0, int(found.sum())), rng.uniform(0.0, 0.6, int(again.sum()))])
+    hit_conf = np.concatenate([rng.uniform(0.3, 1.0, int(found.sum())), rng.uniform(0, 0.6, int(again.sum()))])
     n_noise = max(0, int(round(detections_per_image * n_images)) - len(hit_src))
     noise_image = rng.integers(0, n_images, n_noise)
     noise_box = _boxes(rng, width[noise_image], height[noise_image], 0.05)
@@ -83,6 +83,22 @@ def synthetic_detection(
     label = np.concatenate([obj_class[hit_src], rng.integers(1, n_classes + 1, n_noise)])
     conf = np.concatenate([hit_conf, rng.uniform(0.0, 0.8, n_noise)])
     boxes = np.concatenate([hit_box, noise_box])
+    objects = (obj_image, obj_class, obj_box)
+    return _write(rng, n_images, wnids, objects, (image, label, conf, boxes), blacklist_fraction, prefix)
+
+
+def _write(
+    rng: np.random.Generator,
+    n_images: int,
+    wnids: Sequence[str],
+    objects: tuple[np.ndarray, np.ndarray, np.ndarray],
+    detections: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    blacklist_fraction: float,
+    prefix: str,
+) -> SyntheticDetection:
+    """The four files of :class:`SyntheticDetection` (detections sorted by image, stably)."""
+    obj_image, obj_class, obj_box = objects
+    image, label, conf, boxes = detections
     order = np.argsort(image, kind="stable")
     rows = zip((image[order] + 1).tolist(), label[order].tolist(), conf[order].tolist(), *boxes[order].T.tolist())
     predictions = "".join(f"{i} {c} {p:.3f} {a} {b} {x} {y}\n" for i, c, p, a, b, x, y in rows)
@@ -92,8 +108,8 @@ def synthetic_detection(
         per_image[i].append(f"{wnids[c - 1]} {a} {b} {x} {y}")
     csv = "ImageId,PredictionString\n" + "".join(f"{n},{' '.join(p)}\n" for n, p in zip(names, per_image))
     with_objects = np.unique(obj_image)
-    chosen = rng.permutation(with_objects)[: int(round(blacklist_fraction * len(with_objects)))]
-    first = np.searchsorted(obj_image, np.sort(chosen))
-    blacklist = "".join(f"{i + 1} {wnids[obj_class[k] - 1]}\n" for i, k in zip(np.sort(chosen).tolist(), first.tolist()))
+    chosen = np.sort(rng.permutation(with_objects)[: int(round(blacklist_fraction * len(with_objects)))])
+    first = np.searchsorted(obj_image, chosen)  # the pair of the image's first object
+    blacklist = "".join(f"{i + 1} {wnids[obj_class[k] - 1]}\n" for i, k in zip(chosen.tolist(), first.tolist()))
     image_list = "".join(f"{n} {i + 1}\n" for i, n in enumerate(names))
     return SyntheticDetection(image_list.encode(), csv.encode(), blacklist.encode(), predictions.encode())

@@ -325,8 +325,10 @@ class DetectionTruth:
             raise ValueError("image, label and boxes must have the same length")
         if self.n_images < 1 or (self.names is not None and len(self.names) != self.n_images):
             raise ValueError("a detection set needs n_images >= 1 (and one name per image)")
-        if len(image) and (image.min() < 0 or image.max() >= self.n_images or label.min() < 1 or label.max() >= CLASS_KEY):
+        if len(image) and (min(image.min(), label.min() - 1) < 0 or image.max() >= self.n_images):
             raise ValueError("box image or class id out of range")
+        if len(label) and label.max() >= CLASS_KEY:
+            raise ValueError(f"class ids must be below {CLASS_KEY}")
         w, h = boxes[:, 2] - boxes[:, 0] + 1, boxes[:, 3] - boxes[:, 1] + 1
         if len(boxes) and (boxes.min() < 0 or (w < 1).any() or (h < 1).any() or (w * h > MAX_BOX_AREA).any()):
             raise ValueError(f"boxes must be non-negative, non-empty and at most {MAX_BOX_AREA} pixels")
