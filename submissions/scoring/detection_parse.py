@@ -393,7 +393,8 @@ def _confidences(x: np.ndarray, starts: np.ndarray, lens: np.ndarray) -> np.ndar
         state = _DFA_FLAT[state.astype(np.intp) * 6 + _CONF_CLASS[text[:, c]]]
     if not bool(_ACCEPT[state].all()):
         return None
-    values = np.ascontiguousarray(text).view(f"S{width}").reshape(-1).astype(np.float64)
+    with np.errstate(over="ignore"):  # 1e999 becomes inf, refused just below
+        values = np.ascontiguousarray(text).view(f"S{width}").reshape(-1).astype(np.float64)
     if not bool(np.isfinite(values).all()):
         return None
     return values
