@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/scoring.py            # 100,000 and 1,000,000 lines (a few minutes)
     .venv/bin/python bench/scoring.py --quick    # 100,000 lines only, reference at 1M skipped
+    .venv/bin/python bench/scoring.py --detection  # only the object detection (DET) section
 
 Prints median seconds for reading the file, np.fromstring over the same bytes (the C parse
 floor), the reference scorer (tests/scoring_reference.py) and ours (parse + validate + score,
@@ -11,6 +12,17 @@ ours at 1,000,000 classification lines (tracemalloc); the ratios; and whether ea
 * classification, 100,000 lines: ours <= 2x the C parse floor and >= 8x faster than the reference;
 * localization, 100,000 lines: ours >= 5x faster than the reference;
 * classification, 1,000,000 lines: < 300 MB extra memory.
+
+Object detection (DET): synthetic ground truth (20,000 images, 200 classes) and a noisy file
+of 1,000,000 detections (scoring.synthetic_detection). Prints the median seconds of the C
+parse floor, parsing, matching + AP, and both together (scoring.evaluate_detection_bytes);
+the peak extra memory (tracemalloc); the bootstrap interval (200 resamples) and a paired test;
+the trace's size; and the reference (tests/detection_reference.py) against ours on a smaller
+file of 100,000 detections (2,000 images; --quick: 20,000 detections on 400 images), with the
+mAPs checked equal. Targets:
+
+* detection, 1M: parse + match + AP < 3 s and < 1 GB extra memory;
+* detection, 1M: bootstrap interval (200 resamples) < 3 s.
 """
 
 from __future__ import annotations
@@ -30,6 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from submissions import scoring  # noqa: E402
+from tests.detection_reference import ref_evaluate as ref_detection  # noqa: E402
 from tests.scoring_reference import RefClassSet, ref_evaluate  # noqa: E402
 
 CS = scoring.ClassSet.ilsvrc2012()
@@ -83,6 +96,13 @@ def c_floor(data: bytes) -> np.ndarray:
         return np.fromstring(data, dtype=np.int64, sep=" ")
 
 
+def c_floor_float(data: bytes) -> np.ndarray:
+    """The C parse floor for detection files: every token as a double (confidences are floats)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return np.fromstring(data, dtype=np.float64, sep=" ")
+
+
 def read_back(data: bytes, folder: Path) -> float:
     path = folder / "preds.txt"
     path.write_bytes(data)
@@ -134,10 +154,105 @@ def bench_size(n: int, folder: Path, ref_repeat: int, our_repeat: int, run_refer
     return out
 
 
+def detection_case(n_images: int, per_image: float, wnids: list[str]):
+    """Synthetic DET ground truth (with its blacklist) and prediction bytes."""
+    cs = scoring.detection_class_set(wnids)
+    syn = scoring.synthetic_detection(n_images, wnids, 2013, detections_per_image=per_image)
+    images = scoring.read_image_list(syn.image_list)
+    boxes = scoring.read_detection_boxes_csv(syn.boxes_csv, images=images, class_set=cs)
+    pairs = scoring.read_detection_blacklist(syn.blacklist, n_images=n_images, class_set=cs)
+    truth = scoring.DetectionTruth(n_images, boxes.image, boxes.label, boxes.boxes, pairs, boxes.names)
+    return cs, truth, syn.predictions
+
+
+def peak_mb(func) -> float:
+    tracemalloc.start()
+    base, _ = tracemalloc.get_traced_memory()
+    func()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return (peak - base) / 1e6
+
+
+def bench_detection(quick: bool) -> dict:
+    """Time DET scoring at 1M detections, its bootstrap, and the reference on a smaller file."""
+    wnids = list(CS.wnids[:200])
+    cs, truth, data = detection_case(20_000, 50.0, wnids)
+    dets = scoring.parse_detections(data, n_images=truth.n_images, class_set=cs)
+    result = scoring.score_detections(dets, truth, class_set=cs)
+    kept = np.arange(len(dets)) % 10 != 0  # a second entry on the same images: every 10th line dropped
+    fewer = scoring.Detections(dets.image[kept], dets.label[kept], dets.confidence[kept], dets.boxes[kept])
+    other = scoring.score_detections(fewer, truth, class_set=cs)
+    out = {
+        "n": len(dets), "bytes": len(data), "map": result.mean_average_precision,
+        "floor": median_seconds(lambda: c_floor_float(data), 3),
+        "parse": median_seconds(lambda: scoring.parse_detections(data, n_images=truth.n_images, class_set=cs), 3),
+        "match": median_seconds(lambda: scoring.score_detections(dets, truth, class_set=cs), 3),
+        "total": median_seconds(lambda: scoring.evaluate_detection_bytes(data, truth, class_set=cs), 3),
+        "peak_mb": peak_mb(lambda: scoring.evaluate_detection_bytes(data, truth, class_set=cs)),
+        "trace_bytes": len(result.trace.to_bytes()), "kept": result.trace.detections,
+        "positives_bytes": len(result.positives.to_bytes()),
+    }
+    t0 = time.perf_counter()
+    out["ci"] = scoring.bootstrap_map_ci(result.trace, result.positives)
+    out["ci_seconds"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    out["paired"] = scoring.paired_map_test(result.trace, other.trace, result.positives)
+    out["paired_seconds"] = time.perf_counter() - t0
+    small_images = 400 if quick else 2_000
+    cs, truth, data = detection_case(small_images, 50.0, wnids)
+    ours = scoring.evaluate_detection_bytes(data, truth, class_set=cs)
+    gt: dict[int, list] = {}
+    for i, c, b in zip(truth.image.tolist(), truth.label.tolist(), truth.boxes.tolist()):
+        gt.setdefault(i, []).append((c, tuple(b)))
+    pairs = {(a, b) for a, b in truth.blacklist.tolist()}
+    t0 = time.perf_counter()
+    ref = ref_detection(data, n_images=small_images, wnids=wnids, gt=gt, blacklist=pairs)
+    out["small"] = {
+        "n": ours.detections, "reference": time.perf_counter() - t0,
+        "ours": median_seconds(lambda: scoring.evaluate_detection_bytes(data, truth, class_set=cs), 5),
+        "agree": abs(float(ref["map"]) - ours.mean_average_precision) < 1e-12,
+    }
+    return out
+
+
+def print_detection(d: dict) -> list:
+    """Print the DET table; return its target checks."""
+    print(f"\nObject detection (DET), {d['n']:,} detections ({d['bytes'] / 1e6:.1f} MB), 20,000 images, "
+          f"200 classes, mAP {d['map']:.4f}")
+    print(f"{'C floor':>9} {'parse':>8} {'match+AP':>9} {'total':>8} {'total/floor':>12} {'peak MB':>8}")
+    print(f"{d['floor']:>9.3f} {d['parse']:>8.3f} {d['match']:>9.3f} {d['total']:>8.3f} "
+          f"{d['total'] / d['floor']:>12.2f} {d['peak_mb']:>8.0f}")
+    p = d["paired"]
+    print(f"bootstrap 95% interval (200 resamples): [{d['ci'][0]:.4f}, {d['ci'][1]:.4f}] in {d['ci_seconds']:.2f} s; "
+          f"paired test against the entry without every 10th line: A better in {p.a_better}/{p.resamples}, "
+          f"p = {p.p_value:.3f}, in {d['paired_seconds']:.2f} s")
+    print(f"trace: {d['kept']:,} detections kept (up to each class's last TP), {d['trace_bytes'] / 1e6:.2f} MB; "
+          f"positives: {d['positives_bytes'] / 1e3:.0f} kB (once per ground truth)")
+    s = d["small"]
+    print(f"reference on {s['n']:,} detections: {s['reference']:.2f} s, ours {s['ours']:.4f} s, "
+          f"reference/ours {s['reference'] / s['ours']:.0f}x, same mAP: {s['agree']}")
+    print("(median seconds; C floor = np.fromstring over the same bytes; total = scoring.evaluate_detection_bytes)")
+    return [
+        ("detection 1M: parse + match + AP < 3 s", d["total"] < 3, f"{d['total']:.2f} s"),
+        ("detection 1M: < 1 GB extra memory", d["peak_mb"] < 1000, f"{d['peak_mb']:.0f} MB peak"),
+        ("detection 1M: bootstrap interval (200 resamples) < 3 s", d["ci_seconds"] < 3, f"{d['ci_seconds']:.2f} s"),
+        ("detection: agrees with the reference", s["agree"], str(s["agree"])),
+    ]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="100,000 lines only (no 1M run)")
+    parser.add_argument("--detection", action="store_true", help="only the object detection section")
     args = parser.parse_args()
+    if args.detection:
+        print("generating and timing 1,000,000 detections ...", file=sys.stderr, flush=True)
+        checks = print_detection(bench_detection(args.quick))
+        print()
+        for name, ok, value in checks:
+            print(f"[{'MET' if ok else 'NOT MET'}] {name}: {value}")
+        return 0 if all(ok for _, ok, _ in checks) else 1
     CS.lca_cost_matrix  # warm the caches outside the timings
     CS.token_ids
     CS.wnid_hash
@@ -188,6 +303,8 @@ def main() -> int:
         checks.append(
             ("classification 1M: < 300 MB extra memory", big["peak_mb"] < 300, f"{big['peak_mb']:.0f} MB peak")
         )
+    print("generating and timing 1,000,000 detections ...", file=sys.stderr, flush=True)
+    checks += print_detection(bench_detection(args.quick))
     print()
     for name, ok, value in checks:
         print(f"[{'MET' if ok else 'NOT MET'}] {name}: {value}")

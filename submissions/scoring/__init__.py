@@ -11,6 +11,32 @@ Pure Python + numpy; no Django import anywhere in this package. Typical use::
 See docs/scoring.md for the accepted formats and the exact rules.
 """
 
+from .detection import DetectionResult, evaluate_detection_bytes, match_detections, score_detections
+from .detection_bootstrap import (
+    BOOTSTRAP_RESAMPLES,
+    BOOTSTRAP_SEED,
+    DetectionPositives,
+    DetectionTrace,
+    PairedMapResult,
+    bootstrap_map_ci,
+    class_average_precisions,
+    image_resample_weights,
+    paired_map_test,
+    subset_weights,
+    weighted_map,
+)
+from .detection_parse import Detections, parse_detections
+from .detection_synthetic import SyntheticDetection, synthetic_detection
+from .detection_truth import (
+    DetectionTruth,
+    ImageList,
+    detection_class_set,
+    load_detection_truth,
+    read_detection_blacklist,
+    read_detection_boxes_csv,
+    read_detection_boxes_xml_dir,
+    read_image_list,
+)
 from .errors import MAX_REPORTED_ERRORS, GroundTruthError, InputFileError, LineError, PredictionFileError
 from .groundtruth import (
     Boxes,
@@ -60,4 +86,32 @@ __all__ = [
     "read_boxes_xml_dir",
     "read_labels",
     "score",
+    # object detection (DET)
+    "BOOTSTRAP_RESAMPLES",
+    "BOOTSTRAP_SEED",
+    "DetectionPositives",
+    "DetectionResult",
+    "DetectionTrace",
+    "DetectionTruth",
+    "Detections",
+    "ImageList",
+    "PairedMapResult",
+    "bootstrap_map_ci",
+    "class_average_precisions",
+    "detection_class_set",
+    "evaluate_detection_bytes",
+    "image_resample_weights",
+    "load_detection_truth",
+    "match_detections",
+    "paired_map_test",
+    "parse_detections",
+    "read_detection_blacklist",
+    "read_detection_boxes_csv",
+    "read_detection_boxes_xml_dir",
+    "read_image_list",
+    "score_detections",
+    "SyntheticDetection",
+    "subset_weights",
+    "synthetic_detection",
+    "weighted_map",
 ]

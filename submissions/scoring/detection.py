@@ -1,0 +1,258 @@
+"""Object detection (DET, ILSVRC 2013-2017): matching, average precision and mAP.
+
+The rules (docs/scoring.md has a worked example):
+
+* blacklisted (image, class) pairs are removed first: their detections are neither true nor
+  false positives and their boxes are not positives;
+* per class, detections are ranked by decreasing confidence; ties go by image index, then
+  by line in the file (what the devkit's stable sorts give);
+* in that order a detection is a true positive when it overlaps a not yet matched box of its
+  class in its image with IoU >= that box's threshold ``min(0.5, w*h / ((w+10)*(h+10)))``
+  (``w``, ``h``: the box's size, +1 pixel convention); among such boxes it takes the one with
+  the highest IoU, the first in ground-truth order on a tie; otherwise it is a false positive;
+* AP: all-points interpolated precision (made monotone from the right) summed over the recall
+  steps, recall over the class's positives; mAP: mean over classes with a positive.
+
+IoU >= threshold is decided exactly, in int64, as ``inter * td >= union * tn`` for the
+threshold ``tn / td`` (``1/2``, or ``w*h / ((w+10)*(h+10))``); the highest IoU is found
+with float64 division (monotone) and float ties are checked with exact cross-products.
+
+Matching is vectorized: detections are grouped by (class, image) in ranking order, every
+(detection, box) pair of a group that passes its threshold is listed best-IoU first, and each
+round gives every group its next match: the first pair whose detection and box are both
+still free. Rounds are at most the most boxes of one class in one image.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+
+from .detection_bootstrap import (
+    CLASS_KEY,
+    DetectionPositives,
+    DetectionTrace,
+    class_average_precisions,
+    map_from_class_aps,
+)
+from .detection_parse import Detections, parse_detections
+from .detection_truth import DetectionTruth
+from .errors import GroundTruthError, LineError
+from .hierarchy import ClassSet
+
+__all__ = ["DetectionResult", "evaluate_detection_bytes", "match_detections", "score_detections"]
+
+_PAIR_BLOCK = 1 << 20  # (detection, box) pairs examined at once
+_UNION_LIMIT = 1 << 33  # a pair with a larger union can never pass (boxes are <= 2**28 pixels)
+
+
+@dataclass(eq=False)
+class DetectionResult:
+    """The outcome of scoring one detection file.
+
+    ``average_precision`` maps the WNID of every class with a positive (in class id order)
+    to its AP; ``classes_evaluated`` is their number and ``mean_average_precision`` their
+    mean AP. ``detections``: lines in the file; ``ignored``: those in blacklisted pairs;
+    ``true_positives``: matched detections. ``trace`` (with the ground truth's
+    ``positives``) is what the bootstrap needs; store ``trace.to_bytes()``.
+    """
+
+    images: int
+    mean_average_precision: float
+    average_precision: dict[str, float]
+    classes_evaluated: int
+    detections: int
+    ignored: int
+    true_positives: int
+    trace: DetectionTrace
+    positives: DetectionPositives = field(repr=False)
+
+    @property
+    def metrics(self) -> dict[str, float]:
+        """``{"mean_average_precision": ...}``, like :attr:`.metrics.Result.metrics`."""
+        return {"mean_average_precision": self.mean_average_precision}
+
+
+def _ranking(image: np.ndarray, label: np.ndarray, confidence: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``rows`` sorted by (class, -confidence, image, row): three stable sorts, last key first."""
+    order = rows[np.argsort(image[rows], kind="stable")]
+    order = order[np.argsort(-confidence[order], kind="stable")]
+    return order[np.argsort(label[order], kind="stable")]
+
+
+def _thresholds(boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per box the threshold ``min(1/2, w*h / ((w+10)*(h+10)))`` as an int64 fraction (tn, td)."""
+    w = boxes[:, 2] - boxes[:, 0] + 1
+    h = boxes[:, 3] - boxes[:, 1] + 1
+    area, padded = w * h, (w + 10) * (h + 10)
+    half = 2 * area >= padded
+    return np.where(half, 1, area), np.where(half, 2, padded)
+
+
+def _eligible_pairs(
+    det_boxes: np.ndarray, gt_boxes: np.ndarray, tn: np.ndarray, td: np.ndarray, lo: np.ndarray, cnt: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(detection, box, inter, union) of the pairs that pass the box's threshold, in pair order.
+
+    Detection ``d`` is paired with boxes ``lo[d] .. lo[d] + cnt[d] - 1``; done in blocks.
+    """
+    out = []
+    ends = np.cumsum(cnt)
+    d0 = 0
+    while d0 < len(cnt):
+        base = int(ends[d0 - 1]) if d0 else 0
+        d1 = max(d0 + 1, int(np.searchsorted(ends, base + _PAIR_BLOCK, side="right")))
+        d = np.repeat(np.arange(d0, d1), cnt[d0:d1])
+        g = lo[d] + (np.arange(len(d)) - (ends[d] - cnt[d] - base))
+        a, b = det_boxes[d], gt_boxes[g]
+        iw = np.minimum(a[:, 2], b[:, 2]) - np.maximum(a[:, 0], b[:, 0]) + 1
+        ih = np.minimum(a[:, 3], b[:, 3]) - np.maximum(a[:, 1], b[:, 1]) + 1
+        inter = np.maximum(iw, 0) * np.maximum(ih, 0)
+        union = (a[:, 2] - a[:, 0] + 1) * (a[:, 3] - a[:, 1] + 1) + (b[:, 2] - b[:, 0] + 1) * (b[:, 3] - b[:, 1] + 1)
+        union -= inter
+        small = union <= _UNION_LIMIT
+        ok = (inter > 0) & small & (inter * td[g] >= np.where(small, union, 0) * tn[g])
+        out.append((d[ok], g[ok], inter[ok], union[ok]))
+        d0 = d1
+    return tuple(np.concatenate(parts) for parts in zip(*out)) if out else (np.zeros(0, np.int64),) * 4
+
+
+def _best_first(d: np.ndarray, g: np.ndarray, inter: np.ndarray, union: np.ndarray) -> np.ndarray:
+    """Order of the pairs by (detection, IoU descending, box), exact.
+
+    Sorting by float64 IoU never inverts two different IoUs (division is monotone) but may
+    tie them; float ties are checked with exact cross-products, and the few detections whose
+    order was wrong are sorted again with fractions.
+    """
+    order = np.lexsort((-(inter / union), d))
+    d_s, i_s, u_s = d[order], inter[order], union[order]
+    same = d_s[1:] == d_s[:-1]
+    inverted = same & (i_s[1:] * u_s[:-1] > i_s[:-1] * u_s[1:])
+    for det in np.unique(d_s[1:][inverted]).tolist():  # only with enormous boxes
+        idx = np.flatnonzero(d_s == det)
+        ranked = sorted(idx.tolist(), key=lambda k: (-Fraction(int(i_s[k]), int(u_s[k])), int(g[order[k]])))
+        order[idx] = order[ranked]
+    return order
+
+
+def _greedy_rounds(
+    pair_det: np.ndarray, pair_gt: np.ndarray, pair_group: np.ndarray, n_det: int, n_gt: int
+) -> np.ndarray:
+    """True positives from pairs sorted by (group, detection rank, IoU desc, box).
+
+    Each round, a group's first pair whose detection and box are both free is a match: its
+    detection is the best-ranked one that can still match anything (earlier free ones cannot
+    any more, since boxes only get taken) and its box that detection's best free box.
+    """
+    tp = np.zeros(n_det, dtype=bool)
+    taken = np.zeros(n_gt, dtype=bool)
+    alive = np.arange(len(pair_det))
+    while len(alive):
+        group = pair_group[alive]
+        first = np.ones(len(alive), dtype=bool)
+        first[1:] = group[1:] != group[:-1]
+        chosen = alive[first]
+        tp[pair_det[chosen]] = True
+        taken[pair_gt[chosen]] = True
+        alive = alive[~tp[pair_det[alive]] & ~taken[pair_gt[alive]]]
+    return tp
+
+
+def match_detections(detections: Detections, truth: DetectionTruth) -> tuple[np.ndarray, np.ndarray]:
+    """``(order, true_positive)``: the rows of the detections outside blacklisted pairs, in ranking
+    order (class, confidence descending, image, line), and whether each is a true positive.
+
+    Raises ``ValueError`` if a detection's image is outside the truth's images.
+    """
+    n_images = truth.n_images
+    image = detections.image.astype(np.int64)
+    label = detections.label.astype(np.int64)
+    if len(image) and (image.min() < 0 or image.max() >= n_images):
+        raise ValueError("a detection's image is outside the ground truth's images")
+    rows = np.arange(len(image))
+    if len(truth.blacklist) and len(rows):
+        rows = rows[~np.isin(image * CLASS_KEY + label, truth.blacklist_keys)]
+    order = _ranking(image, label, detections.confidence, rows)
+    group_key = label[order] * n_images + image[order]
+    by_group = np.argsort(group_key, kind="stable")  # ranking positions, grouped by (class, image)
+    gt_rows = np.flatnonzero(truth.kept)
+    gt_key_all = truth.label[gt_rows].astype(np.int64) * n_images + truth.image[gt_rows]
+    gt_sort = np.argsort(gt_key_all, kind="stable")
+    gt_key, gt_boxes = gt_key_all[gt_sort], truth.boxes[gt_rows[gt_sort]].astype(np.int64)
+    det_key = group_key[by_group]
+    lo = np.searchsorted(gt_key, det_key, side="left")
+    cnt = np.searchsorted(gt_key, det_key, side="right") - lo
+    tn, td = _thresholds(gt_boxes)
+    det_boxes = detections.boxes[order[by_group]].astype(np.int64)
+    d, g, inter, union = _eligible_pairs(det_boxes, gt_boxes, tn, td, lo, cnt)
+    best = _best_first(d, g, inter, union)
+    matched = _greedy_rounds(d[best], g[best], det_key[d[best]], len(order), len(gt_key))
+    true_positive = np.zeros(len(order), dtype=bool)
+    true_positive[by_group[matched]] = True
+    return order, true_positive
+
+
+def _trace(
+    image: np.ndarray, label: np.ndarray, true_positive: np.ndarray, positives: DetectionPositives
+) -> DetectionTrace:
+    """Keep, per class with positives, the ranked detections up to its last true positive.
+
+    ``image``, ``label`` and ``true_positive`` are in ranking order (``label`` ascending).
+    """
+    classes = np.arange(positives.n_classes + 1)
+    starts = np.searchsorted(label, classes)
+    tp_at = np.flatnonzero(true_positive)
+    tp_label = label[tp_at]
+    last = np.searchsorted(tp_label, classes, side="right") - 1  # each class's last TP, in tp_at
+    has_tp = last >= 0
+    has_tp[has_tp] = tp_label[last[has_tp]] == classes[has_tp]
+    has_tp &= positives.per_class > 0
+    counts = np.zeros(len(classes), dtype=np.int64)
+    counts[has_tp] = tp_at[last[has_tp]] + 1 - starts[has_tp]
+    keep = np.zeros(len(label), dtype=bool)
+    for c in np.flatnonzero(counts).tolist():  # one slice per class
+        keep[starts[c] : starts[c] + counts[c]] = True
+    offsets = np.concatenate(([0], np.cumsum(counts)))
+    kept_image = image[keep].astype(np.int32)
+    return DetectionTrace(positives.n_images, positives.n_classes, offsets, kept_image, true_positive[keep])
+
+
+def score_detections(detections: Detections, truth: DetectionTruth, *, class_set: ClassSet) -> DetectionResult:
+    """Match ``detections`` against ``truth`` and compute AP per class and mAP.
+
+    Raises :class:`GroundTruthError` when no box counts (every class would be left out of
+    mAP), ``ValueError`` when the detections or boxes use classes or images outside the sets.
+    """
+    positives = truth.positives(class_set.n_classes)
+    if len(detections) and int(detections.label.max()) > class_set.n_classes:
+        raise ValueError(f"a detection has a class id above {class_set.n_classes}")
+    if not int(positives.per_class.sum()):
+        raise GroundTruthError([LineError(None, "no ground-truth box outside the blacklist: mAP is undefined")])
+    order, true_positive = match_detections(detections, truth)
+    label = detections.label[order]
+    trace = _trace(detections.image[order], label, true_positive, positives)
+    ap = class_average_precisions(trace, positives, np.ones((1, truth.n_images), dtype=np.int32))[0]
+    evaluated = np.flatnonzero(positives.per_class > 0)
+    evaluated = evaluated[evaluated > 0]
+    return DetectionResult(
+        images=truth.n_images,
+        mean_average_precision=float(map_from_class_aps(ap[None, :])[0]),
+        average_precision={class_set.wnids[c - 1]: float(ap[c]) for c in evaluated.tolist()},
+        classes_evaluated=len(evaluated),
+        detections=len(detections),
+        ignored=len(detections) - len(order),
+        true_positives=int(np.count_nonzero(true_positive)),
+        trace=trace,
+        positives=positives,
+    )
+
+
+def evaluate_detection_bytes(data: bytes, truth: DetectionTruth, *, class_set: ClassSet) -> DetectionResult:
+    """Parse a detection file for ``truth.n_images`` images and :func:`score_detections` it.
+
+    Raises :class:`PredictionFileError` for a bad file.
+    """
+    detections = parse_detections(data, n_images=truth.n_images, class_set=class_set)
+    return score_detections(detections, truth, class_set=class_set)
