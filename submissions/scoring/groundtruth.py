@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import MAX_REPORTED_ERRORS, ErrorList, GroundTruthError, LineError
-from .hierarchy import ClassSet
+from .hierarchy import MAX_CLASSES, ClassSet, label_dtype_for
 from .parsing import _coordinates, _label, _show, parse_lines, prepare_body
 
 __all__ = [
@@ -44,7 +44,8 @@ class Boxes:
     """Ground-truth boxes: row ``k`` is a box of class ``label[k]`` in image ``image[k]``.
 
     ``image`` is the 0-based image index (int32, ascending), ``label`` the class id
-    (int16), ``coords`` is ``(m, 4)`` int32 ``xmin ymin xmax ymax`` (inclusive pixels).
+    (int16, int32 above 32767 classes), ``coords`` is ``(m, 4)`` int32 ``xmin ymin xmax ymax``
+    (inclusive pixels).
     """
 
     image: np.ndarray
@@ -69,11 +70,17 @@ class GroundTruth:
     blacklist: np.ndarray | None = None
 
     def __post_init__(self) -> None:
-        labels = np.ascontiguousarray(np.asarray(self.labels).reshape(-1), dtype=np.int16)
-        object.__setattr__(self, "labels", labels)
-        n = len(labels)
+        raw = np.asarray(self.labels).reshape(-1)
+        n = len(raw)
         if n == 0:
             raise ValueError("ground truth needs at least one image")
+        if raw.dtype.kind not in "iu":
+            raise ValueError(f"labels must be integers, got {raw.dtype}")
+        low, high = int(raw.min()), int(raw.max())
+        if low < 0 or high > MAX_CLASSES:
+            raise ValueError(f"labels outside 0..{MAX_CLASSES:,}")
+        labels = np.ascontiguousarray(raw, dtype=label_dtype_for(high))
+        object.__setattr__(self, "labels", labels)
         if self.blacklist is not None:
             mask = np.asarray(self.blacklist, dtype=bool).reshape(-1)
             if len(mask) != n:
@@ -122,7 +129,7 @@ class GroundTruth:
 def read_labels(data: bytes, *, class_set: ClassSet, n_images: int | None = None) -> np.ndarray:
     """Read a ground-truth label file: one class id (or WNID) per line, in image order.
 
-    Returns ``(n,)`` int16 ids. Raises :class:`GroundTruthError` with line numbers for a
+    Returns ``(n,)`` ids (``class_set.label_dtype``). Raises :class:`GroundTruthError` with line numbers for a
     bad token, an id outside ``1..n_classes`` (with the 0-based-indices hint for a 0), an
     empty line, more than one id on a line, non-text, or (when ``n_images`` is given) a
     wrong number of lines.
@@ -225,7 +232,7 @@ class _BoxCollector:
         order = np.argsort(np.asarray(self.image, dtype=np.int32), kind="stable")
         return Boxes(
             image=np.asarray(self.image, dtype=np.int32)[order],
-            label=np.asarray(self.label, dtype=np.int16)[order],
+            label=np.asarray(self.label, dtype=self.class_set.label_dtype)[order],
             coords=np.asarray(self.coords, dtype=np.int32).reshape(-1, 4)[order],
             n_images=self.n_images,
         )
