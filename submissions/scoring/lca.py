@@ -68,7 +68,7 @@ class LcaIndex:
         leaves = range(1, n_classes + 1)
         counts = np.zeros(n_classes + 1, dtype=np.intp)  # id 0 ("no guess") has no entry points
         counts[1:] = [len(entries[leaf]) for leaf in leaves]
-        flat = [index[x] for leaf in leaves for x in entries[leaf]]
+        flat = [x for leaf in leaves for x in entries[leaf]]
         self._entry_count = counts
         self._entry_start = np.cumsum(counts) - counts
         self._entry_pos = first[np.asarray(flat, dtype=np.intp)]
@@ -214,30 +214,33 @@ def _entry_points(
     first: np.ndarray,
     size: np.ndarray,
 ) -> dict[int, tuple[int, ...]]:
-    """Entry points of every synset: its ``T``-deepest ancestors-or-self (ids, not indices).
+    """Entry points of every synset id, as node indices: its ``T``-deepest ancestors-or-self.
 
     A synset's entry points are itself plus those of its parents, less its kept parent (its
     own ``T`` path covers it). With one parent nothing else can be covered; at a synset with
-    several, an entry on the ``T`` path of another one adds nothing and is dropped.
+    several, an entry on the ``T`` path of another one adds nothing and is dropped: sorted by
+    first tour position, an entry is such an ancestor exactly when the next one starts inside
+    its subtree's stretch of the tour.
     """
+    start = first.tolist()
+    stop = (first + 2 * size - 1).tolist()
     entries: dict[int, tuple[int, ...]] = {}
     for node in order:
+        me = index[node]
         ps = parents.get(node)
         if not ps:
-            entries[node] = (node,)
+            entries[node] = (me,)
             continue
-        kept = ps[0]
-        above = entries[kept]
+        above = entries[ps[0]]
         if len(ps) == 1:
-            entries[node] = (node,) if len(above) == 1 else (node, *[x for x in above if x != kept])
+            entries[node] = (me,) if len(above) == 1 else (me, *above[1:])
             continue
-        union = {node, *above}
-        union.discard(kept)
+        union = {me, *above[1:]}
         for other in ps[1:]:
             union.update(entries[other])
-        span = {x: (int(first[index[x]]), int(first[index[x]] + 2 * size[index[x]] - 1)) for x in union}
+        ranked = sorted(union, key=start.__getitem__)
         entries[node] = tuple(
-            x for x in union if not any(span[x][0] < span[y][0] < span[x][1] for y in union)
+            [me] + [x for x, y in zip(ranked, ranked[1:] + [None]) if x != me and (y is None or start[y] >= stop[x])]
         )
     return entries
 
