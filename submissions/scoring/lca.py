@@ -107,19 +107,20 @@ class LcaIndex:
         order = np.argsort(key, kind="stable")
         sorted_key = np.take(key, order)
         bounds = [0, *(np.flatnonzero(sorted_key[1:] != sorted_key[:-1]) + 1).tolist(), len(order)]
-        start_p = np.take(self._entry_start, p)
-        start_t = np.take(self._entry_start, t)
-        out = np.empty(len(p), dtype=np.uint8)
+        start_p = np.take(self._entry_start, np.take(p, order))  # in group order: groups are slices
+        start_t = np.take(self._entry_start, np.take(t, order))
+        grouped = np.empty(len(p), dtype=np.uint8)
         for lo, hi in zip(bounds[:-1], bounds[1:]):
             a, b = divmod(int(sorted_key[lo]), width)
-            members = order[lo:hi]
             if a == 0:
-                out[members] = NO_GUESS_COST
+                grouped[lo:hi] = NO_GUESS_COST
                 continue
-            starts_a, starts_b = np.take(start_p, members), np.take(start_t, members)
+            starts_a, starts_b = start_p[lo:hi], start_t[lo:hi]
             if a > b:  # loop over the shorter side; the cost is symmetric
                 a, b, starts_a, starts_b = b, a, starts_b, starts_a
-            out[members] = self._block_min(starts_a, a, starts_b, b)
+            grouped[lo:hi] = self._block_min(starts_a, a, starts_b, b)
+        out = np.empty(len(p), dtype=np.uint8)
+        out[order] = grouped
         return out
 
     def _block_min(self, starts_a: np.ndarray, a: int, starts_b: np.ndarray, b: int) -> np.ndarray:
