@@ -1,7 +1,7 @@
 """ImageNet at its own scale: scoring-core time and peak memory at 1M/10M images, 1,000/21,841 classes.
 
-    .venv/bin/python bench/scale.py            # 1M and 10M images (~10 minutes, ~3 GB of temp files)
-    .venv/bin/python bench/scale.py --quick    # 1M images only (about a minute)
+    .venv/bin/python bench/scale.py            # 1M and 10M images (~3 minutes, ~3 GB of temp files)
+    .venv/bin/python bench/scale.py --quick    # 1M images only (about 20 seconds)
 
 Every measurement runs in a fresh Python process that loads the class set, the ground truth
 and the file, then times ``scoring.evaluate_bytes`` twice: *cold* (the first call in the
