@@ -5,7 +5,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from submissions import scoring, statistics
+from submissions import packed, scoring
 from submissions.scoring.fastparse import fast_parse
 from submissions.scoring.parsing import precise_parse, prepare_body
 from tests.scoring_reference import RefClassSet, ref_evaluate
@@ -133,7 +133,7 @@ def test_the_per_image_bits_round_trip_labels_above_32767(cs):
     back = scoring.Result.from_bits(bits, task="hierarchical", images=4, max_height=cs.max_height)
     assert back.top1_labels.tolist() == [40000, 32769, 39999, 5]
     assert back.metrics == r.metrics and back.hier_cost.tolist() == r.hier_cost.tolist()
-    assert statistics.unpack_values(bits["top1_labels"], 4).tolist() == [40000, 32769, 39999, 5]
+    assert packed.unpack_values(bits["top1_labels"], 4).tolist() == [40000, 32769, 39999, 5]
     small = scoring.evaluate_bytes("classification", b"7\n", scoring.GroundTruth(labels=[7]),
                                    class_set=scoring.ClassSet.ilsvrc2012())
     assert len(small.to_bits()["top1_labels"]) == 2  # 2 bytes per image up to 32767 classes
