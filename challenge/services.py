@@ -1,16 +1,14 @@
 """Writes that set up challenge years: class sets, ground truth, files in private storage."""
 
-import csv
 import hashlib
 import uuid
 from pathlib import Path
-
-import numpy as np
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 
+from challenge.devkit import read_class_set_folder, read_synsets_tsv
 from challenge.models import (
     AuditEntry,
     ChallengeYear,
@@ -45,36 +43,6 @@ def read_private_file(key: str) -> bytes:
         return handle.read()
 
 
-def import_class_set_from_tsv(
-    *, slug: str, name: str, synsets_tsv: Path, edges_tsv: Path, n_classes: int | None = 1000, source: str = ""
-) -> ClassSet:
-    """Create or refresh a class set from the shipped TSV files (synsets and is-a edges).
-
-    Idempotent: importing the same files twice leaves one class set with the same rows.
-    Raises ValueError when a row is malformed or an edge names an unknown synset.
-    """
-    with open(synsets_tsv, newline="", encoding="utf-8") as handle:
-        rows = [_synset_row(r) for r in csv.DictReader(handle, delimiter="\t")]
-    with open(edges_tsv, newline="", encoding="utf-8") as handle:
-        edges = [(int(r["parent_id"]), int(r["child_id"])) for r in csv.DictReader(handle, delimiter="\t")]
-    return store_class_set(slug=slug, name=name, rows=rows, edges=edges, n_classes=n_classes, source=source)
-
-
-def _synset_row(row: dict) -> dict:
-    try:
-        return dict(
-            ilsvrc_id=int(row["ilsvrc2012_id"]),
-            wnid=row["wnid"].strip(),
-            words=row["words"],
-            gloss=row["gloss"],
-            is_leaf=int(row["num_children"]) == 0,
-            wordnet_height=int(row["wordnet_height"]),
-            num_train_images=int(row["num_train_images"]),
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ValueError(f"malformed synset row {row!r}: {exc}") from exc
-
-
 @transaction.atomic
 def store_class_set(
     *, slug: str, name: str, rows: list[dict], edges: list[tuple[int, int]], n_classes: int | None = None,
@@ -101,12 +69,16 @@ def store_class_set(
         ilsvrc_id = values.pop("ilsvrc_id")
         if ilsvrc_id in existing:
             synset = existing[ilsvrc_id]
-            for field, value in values.items():
-                setattr(synset, field, value)
-            to_update.append(synset)
+            # Only rows that changed: an update of every row of a 30,000-synset set takes minutes.
+            if any(getattr(synset, field) != value for field, value in values.items()):
+                for field, value in values.items():
+                    setattr(synset, field, value)
+                to_update.append(synset)
         else:
             to_create.append(Synset(class_set=class_set, ilsvrc_id=ilsvrc_id, **values))
-    class_set.synsets.exclude(ilsvrc_id__in=ids).delete()
+    wanted = set(ids)
+    for chunk in _chunks([s.pk for i, s in existing.items() if i not in wanted]):
+        Synset.objects.filter(pk__in=chunk).delete()
     Synset.objects.bulk_create(to_create, batch_size=1000)
     fields = ["wnid", "words", "gloss", "is_leaf", "wordnet_height", "num_train_images"]
     Synset.objects.bulk_update(to_update, fields, batch_size=1000)
@@ -119,7 +91,8 @@ def store_class_set(
     # By id list, not through a join: right after a TRUNCATE (every transactional test ends
     # with one) PostgreSQL's statistics say these tables are empty, and the join's plan turns
     # into nested loops over millions of pairs that run for many minutes.
-    Edge.objects.filter(from_synset_id__in=list(pk_by_id.values())).delete()
+    for chunk in _chunks(list(pk_by_id.values())):
+        Edge.objects.filter(from_synset_id__in=chunk).delete()
     Edge.objects.bulk_create(
         [Edge(from_synset_id=pk_by_id[child], to_synset_id=pk_by_id[parent]) for parent, child in edges],
         batch_size=2000,
@@ -127,61 +100,28 @@ def store_class_set(
     return class_set
 
 
-def read_devkit_meta_mat(path: Path) -> tuple[list[dict], list[tuple[int, int]]]:
-    """Synset rows and (parent, child) edges from an ILSVRC devkit's meta.mat.
-
-    Raises ValueError when the file is not a devkit meta.mat.
-    """
-    import scipy.io  # only the devkit importer needs it
-
-    try:
-        synsets = scipy.io.loadmat(str(path), squeeze_me=True, struct_as_record=False)["synsets"]
-    except (KeyError, ValueError, OSError, NotImplementedError, TypeError, scipy.io.matlab.MatReadError) as exc:
-        raise ValueError(f"{path} is not a devkit meta.mat with a 'synsets' array: {exc}") from exc
-    rows, edges = [], []
-    for synset in np.atleast_1d(synsets):
-        try:
-            ilsvrc_id = int(synset.ILSVRC2012_ID)
-        except AttributeError as exc:
-            raise ValueError(f"{path}: synsets lack the devkit fields: {exc}") from exc
-        rows.append(dict(
-            ilsvrc_id=ilsvrc_id,
-            wnid=str(synset.WNID).strip(),
-            words=str(synset.words),
-            gloss=str(synset.gloss),
-            is_leaf=int(synset.num_children) == 0,
-            wordnet_height=int(synset.wordnet_height),
-            num_train_images=int(synset.num_train_images),
-        ))
-        edges.extend((ilsvrc_id, int(child)) for child in np.atleast_1d(synset.children))
-    return rows, edges
+def _chunks(values: list, size: int = 900) -> list[list]:
+    # A class set of ImageNet's size has ~30,000 synsets: one IN list that long passes SQLite's
+    # limit on query parameters.
+    return [values[i:i + size] for i in range(0, len(values), size)]
 
 
 def import_devkit(*, path: Path, slug: str, name: str) -> ClassSet:
-    """Import a class set from a devkit folder: data/meta.mat, meta.mat, or the shipped TSV pair.
+    """Import a class set from a devkit folder (see challenge.devkit.read_class_set_folder for
+    what it may hold: a meta.mat, or a synsets TSV with its is-a edges). Idempotent.
 
     Raises ValueError when the folder holds none of them or they are malformed.
     """
-    path = Path(path)
-    for candidate in (path / "data" / "meta.mat", path / "meta.mat", path if path.suffix == ".mat" else None):
-        if candidate and candidate.is_file():
-            rows, edges = read_devkit_meta_mat(candidate)
-            return store_class_set(slug=slug, name=name, rows=rows, edges=edges, source=str(candidate.name))
-    synsets_tsv, edges_tsv = path / "synsets_1860.tsv", path / "is_a_edges.tsv"
-    if synsets_tsv.is_file() and edges_tsv.is_file():
-        return import_class_set_from_tsv(
-            slug=slug, name=name, synsets_tsv=synsets_tsv, edges_tsv=edges_tsv, n_classes=None,
-            source="synsets_1860.tsv + is_a_edges.tsv",
-        )
-    raise ValueError(f"{path} holds neither data/meta.mat, meta.mat nor synsets_1860.tsv + is_a_edges.tsv")
+    files = read_class_set_folder(path)
+    return store_class_set(slug=slug, name=name, rows=files.rows, edges=files.edges, source=files.source)
 
 
 def import_ilsvrc2012() -> ClassSet:
-    return import_class_set_from_tsv(
-        slug="ilsvrc2012",
-        name="ILSVRC2012 (1000 classes)",
-        synsets_tsv=SHIPPED_ILSVRC2012 / "synsets_1860.tsv",
-        edges_tsv=SHIPPED_ILSVRC2012 / "is_a_edges.tsv",
+    # The shipped TSVs (derived from the shipped meta.mat) read faster than the .mat itself.
+    rows, edges = read_synsets_tsv((SHIPPED_ILSVRC2012 / "synsets_1860.tsv").read_bytes(),
+                                   (SHIPPED_ILSVRC2012 / "is_a_edges.tsv").read_bytes(), name="synsets_1860.tsv")
+    return store_class_set(
+        slug="ilsvrc2012", name="ILSVRC2012 (1000 classes)", rows=rows, edges=edges,
         source="ILSVRC2012_devkit_t12.tar.gz data/meta.mat (MD5 fa75699e90414af021442c21a62c3abf)",
     )
 

@@ -27,7 +27,7 @@ class SynsetQuerySet(models.QuerySet):
 
 
 class Synset(models.Model):
-    """One WordNet synset of a class set: a leaf class (ILSVRC id 1..1000) or an ancestor."""
+    """One WordNet synset of a class set: a leaf class (id 1..n_classes) or an ancestor."""
 
     class_set = models.ForeignKey(ClassSet, on_delete=models.CASCADE, related_name="synsets")
     ilsvrc_id = models.PositiveIntegerField()
