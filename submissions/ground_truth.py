@@ -27,16 +27,34 @@ _truths: dict[str, scoring.GroundTruth] = {}
 
 
 def scoring_class_set(class_set: ClassSet) -> scoring.ClassSet:
-    """The scoring core's view of a class set (leaf WNIDs in id order, parents and heights),
-    kept with the class set's one cached hierarchy."""
+    """The scoring core's view of a stored class set (leaf WNIDs in id order, parents, heights,
+    and the internal synsets' WNIDs and words for messages), kept with its one cached hierarchy.
+
+    Raises ValueError when the stored hierarchy cannot be scored with (a cycle, a height out of range).
+    """
     return hierarchy_of(class_set).derived("scoring", _scoring_view)
 
 
 def _scoring_view(hierarchy: Hierarchy) -> scoring.ClassSet:
+    rows = [dict(ilsvrc_id=i, wnid=s.wnid, words=s.words, is_leaf=s.is_leaf, wordnet_height=s.wordnet_height)
+            for i, s in hierarchy.synsets.items()]
+    edges = [(parent, child) for child, parents in hierarchy.parents.items() for parent in parents]
+    return scoring_class_set_from_rows(rows, edges)
+
+
+def scoring_class_set_from_rows(rows: list[dict], edges: list[tuple[int, int]]) -> scoring.ClassSet:
+    """The scoring core's ClassSet from synset rows and (parent, child) edges, as
+    challenge.devkit reads them from files or the database holds them. Raises ValueError."""
+    by_id = {row["ilsvrc_id"]: row for row in rows}
+    parents: dict[int, list[int]] = {}
+    for parent, child in edges:
+        parents.setdefault(child, []).append(parent)
     return scoring.ClassSet(
-        wnids=[hierarchy.synsets[i].wnid for i in hierarchy.leaf_ids],
-        parents=hierarchy.parents,
-        heights={i: s.wordnet_height for i, s in hierarchy.synsets.items()},
+        wnids=[by_id[i]["wnid"] for i in sorted(i for i, row in by_id.items() if row["is_leaf"])],
+        parents=parents,
+        heights={i: row["wordnet_height"] for i, row in by_id.items()},
+        synset_wnids={i: row["wnid"] for i, row in by_id.items()},
+        words={i: row["words"] for i, row in by_id.items()},
     )
 
 
@@ -74,7 +92,10 @@ def validate_ground_truth(*, split: Split, labels: bytes, boxes: bytes = b"", bl
     Localization needs boxes; other tasks take none. Raises GroundTruthRefused listing
     line-numbered problems per file.
     """
-    class_set = scoring_class_set(split.task.year.class_set)
+    try:
+        class_set = scoring_class_set(split.task.year.class_set)
+    except ValueError as exc:
+        raise GroundTruthRefused([("labels", None, f"The year's class set cannot be scored with: {exc}")]) from exc
     localization = split.task.kind == split.task.Kind.LOCALIZATION
     errors: list[tuple[str, int | None, str]] = []
     if localization and not boxes:
