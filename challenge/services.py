@@ -7,6 +7,7 @@ from pathlib import Path
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.utils import timezone
 
 from challenge.devkit import read_class_set_folder, read_synsets_tsv
 from challenge.models import (
@@ -60,7 +61,8 @@ def store_class_set(
     if leaves != list(range(1, len(leaves) + 1)):
         raise ValueError("leaf classes must carry the ids 1..n")
     class_set, _ = ClassSet.objects.update_or_create(
-        slug=slug, defaults={"name": name, "n_classes": n_classes or len(leaves), "source": source}
+        slug=slug, defaults={"name": name, "n_classes": n_classes or len(leaves), "source": source,
+                             "imported_at": timezone.now()}
     )
     existing = {s.ilsvrc_id: s for s in class_set.synsets.all()}
     to_create, to_update = [], []
