@@ -74,7 +74,11 @@ def _email_teams(announcement: Announcement) -> int:
 def draft_deadline_announcement(*, user, year: ChallengeYear, old_deadline: datetime | None,
                                 new_deadline: datetime | None, reason: str) -> Announcement:
     """A draft telling the teams that the deadline moved, and why, for the organizer to review and post."""
-    when = f"{new_deadline:%A %-d %B %Y, %H:%M} UTC" if new_deadline else "no deadline for now"
     was = f" (it was {old_deadline:%-d %B %Y, %H:%M} UTC)" if old_deadline else ""
-    body = f"The submission deadline of {year.title} is now **{when}**{was}.\n\n{reason}\n"
-    return save_announcement(user=user, year=year, title=f"The deadline is now {when}", body=body, post=False)
+    if new_deadline:
+        when = f"{new_deadline:%A %-d %B %Y, %H:%M} UTC"
+        title, news = f"The deadline is now {when}", f"The submission deadline of {year.title} is now **{when}**"
+    else:
+        title, news = "The deadline is lifted for now", f"{year.title} has no submission deadline for now"
+    body = f"{news}{was}.\n\n{reason}\n"
+    return save_announcement(user=user, year=year, title=title, body=body, post=False)

@@ -48,6 +48,8 @@ class YearForm(forms.ModelForm):
 
 
 class YearEditForm(YearForm):
+    # The reason sits right under the deadline it explains.
+    field_order = [*YEAR_FIELDS[:YEAR_FIELDS.index("deadline") + 1], "deadline_reason"]
     deadline_reason = forms.CharField(
         max_length=500, required=False, label="Reason for the deadline change",
         help_text="Only when you change the deadline: teams see it in the deadline history, and a drafted "

@@ -8,15 +8,19 @@ is due and sends what waits; `manage.py send_notifications` runs it once, and th
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from challenge.mail import Mail, queue_emails, send_queued_emails, site_url
 from challenge.models import ChallengeYear, EmailKind, Membership, Team
 from submissions.models import Submission
+
+logger = logging.getLogger(__name__)
 
 REMINDER_BEFORE = timedelta(hours=48)
 # Results published longer ago than this are not announced: a year whose date passed before
@@ -25,13 +29,24 @@ RESULTS_MAIL_WITHIN = timedelta(days=7)
 
 
 def notify_scoring_failed(*, submission_id: int) -> int:
-    """Queue the "failed to score" mail to the person who uploaded the submission (once)."""
-    submission = Submission.objects.select_related("submitted_by", "split__task__year", "team").get(pk=submission_id)
-    person = submission.submitted_by
-    context = {"submission": submission, "year": submission.split.task.year,
-               "submission_url": site_url(reverse("submissions:detail", args=[submission.pk]))}
-    return queue_emails([Mail(kind=EmailKind.SCORING_FAILED, to=person.email, user=person, template="scoring_failed",
-                              context=context, once_key=f"scoring_failed:{submission.pk}")])
+    """Queue the "failed to score" mail to the person who uploaded the submission (once).
+
+    Never raises: the submission is already marked failed, and a mail that cannot be queued
+    must not turn the upload's answer into an error. The problem is logged.
+    """
+    try:
+        # A savepoint, so that a failure here leaves a caller's transaction usable.
+        with transaction.atomic():
+            submission = Submission.objects.select_related("submitted_by", "split__task__year").get(pk=submission_id)
+            person = submission.submitted_by
+            context = {"submission": submission, "year": submission.split.task.year,
+                       "submission_url": site_url(reverse("submissions:detail", args=[submission.pk]))}
+            return queue_emails([Mail(kind=EmailKind.SCORING_FAILED, to=person.email, user=person,
+                                      template="scoring_failed", context=context,
+                                      once_key=f"scoring_failed:{submission.pk}")])
+    except Exception:
+        logger.exception("could not queue the failure mail of submission %s", submission_id)
+        return 0
 
 
 def _open_years_with_deadline_between(start: datetime, end: datetime):
