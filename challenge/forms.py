@@ -2,6 +2,7 @@
 
 from django import forms
 from django.conf import settings
+from django.utils.text import normalize_newlines
 
 from challenge.audit import KINDS, audit_people
 from challenge.models import ChallengeYear, Split, Task
@@ -18,6 +19,14 @@ class DateTimeLocalInput(forms.DateTimeInput):
 TEXTAREA = forms.Textarea(attrs={"rows": 6})
 
 
+class TextareaField(forms.CharField):
+    """Multi-line text with the line ends it is stored with: browsers send CRLF, which would make
+    every save of an unchanged description look like an edit (and fill the audit log)."""
+
+    def to_python(self, value):
+        return normalize_newlines(super().to_python(value))
+
+
 class YearForm(forms.ModelForm):
     """A new year. Editing one uses YearEditForm, which also asks why a deadline moved."""
 
@@ -30,6 +39,7 @@ class YearForm(forms.ModelForm):
         }
         help_texts = {"opens_at": "UTC.", "deadline": "UTC. Changes are kept in the deadline history.",
                       "results_at": "UTC."}
+        field_classes = {"description": TextareaField, "rules": TextareaField, "terms_of_access": TextareaField}
 
     def clean(self):
         data = super().clean()
@@ -79,6 +89,7 @@ class TaskForm(forms.ModelForm):
         model = Task
         fields = TASK_FIELDS
         widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+        field_classes = {"description": TextareaField}
 
     def __init__(self, *args, year: ChallengeYear, **kwargs):
         super().__init__(*args, **kwargs)
@@ -192,7 +203,7 @@ class QuotaAdjustmentForm(forms.Form):
 
 class AnnouncementForm(forms.Form):
     title = forms.CharField(max_length=200)
-    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 10}), max_length=20000,
+    body = TextareaField(widget=forms.Textarea(attrs={"rows": 10}), max_length=20000,
                            help_text="Markdown; raw HTML is removed when shown.")
 
 

@@ -98,3 +98,12 @@ def test_records_written_before_this_format_read_without_python_syntax(organizer
     page = audit_page(organizer)
     assert "Splits · val · n images: 10" in page and "{'" not in page
 
+
+
+@pytest.mark.django_db
+def test_a_browsers_line_ends_are_no_change(organizer, world):
+    world.year.rules = "* one\n* two"
+    world.year.save()
+    edit_year(organizer, world.year, rules="* one\r\n* two", title="Renamed", description="", terms_of_access="")
+    entry = AuditEntry.objects.get(action="year.update")
+    assert list(entry.details["changes"]) == ["title"]
