@@ -24,6 +24,7 @@ from challenge.models import (
     Team,
     TermsAcceptance,
 )
+from challenge.audit import audit_changes
 from submissions.leaderboards.services import rebuild_leaderboards
 
 SHIPPED_ILSVRC2012 = Path(__file__).resolve().parent / "data" / "ilsvrc2012"
@@ -128,8 +129,14 @@ def import_ilsvrc2012() -> ClassSet:
     )
 
 
-def record_audit(*, actor, action: str, target: str = "", year=None, **details) -> AuditEntry:
-    return AuditEntry.objects.create(actor=actor, action=action, target=target[:300], year=year, details=details)
+def record_audit(*, actor, action: str, target: str = "", year=None, obj=None, **details) -> AuditEntry:
+    """One audit record; `obj` is the object acted on (the log links to it). Changes are
+    recorded as `changes={field: [old, new]}` (see audit_changes)."""
+    return AuditEntry.objects.create(
+        actor=actor, action=action, target=(target or (str(obj) if obj is not None else ""))[:300], year=year,
+        target_type=obj._meta.model_name if obj is not None else "", target_id=obj.pk if obj is not None else None,
+        details=details,
+    )
 
 
 # ---- Organizer actions on years, tasks, teams and hosted data. Each one is audited. ----
@@ -151,7 +158,7 @@ def create_year(*, user, data: dict) -> ChallengeYear:
     year = ChallengeYear.objects.create(**{f: data[f] for f in YEAR_FIELDS if f in data})
     if year.deadline:
         DeadlineChange.objects.create(year=year, new_deadline=year.deadline, reason="Initial deadline", changed_by=user)
-    record_audit(actor=user, action="year.create", target=year.slug, year=year, status=year.status)
+    record_audit(actor=user, action="year.create", target=year.slug, year=year, obj=year, status=year.status)
     return year
 
 
@@ -161,6 +168,7 @@ def update_year(*, user, year: ChallengeYear, data: dict, deadline_reason: str =
     year = ChallengeYear.objects.select_for_update().get(pk=year.pk)
     old_deadline = year.deadline
     changed = [f for f in YEAR_FIELDS if f in data and getattr(year, f) != data[f]]
+    changes = audit_changes(before={f: getattr(year, f) for f in changed}, after={f: data[f] for f in changed})
     for field in changed:
         setattr(year, field, data[field])
     year.save()
@@ -168,8 +176,8 @@ def update_year(*, user, year: ChallengeYear, data: dict, deadline_reason: str =
         DeadlineChange.objects.create(
             year=year, old_deadline=old_deadline, new_deadline=year.deadline, reason=deadline_reason, changed_by=user
         )
-    record_audit(actor=user, action="year.update", target=year.slug, year=year, fields=changed,
-                 deadline_reason=deadline_reason if "deadline" in changed else "")
+    record_audit(actor=user, action="year.update", target=year.slug, year=year, obj=year, fields=changed,
+                 changes=changes, deadline_reason=deadline_reason if "deadline" in changed else "")
     if set(changed) & RANKING_YEAR_FIELDS:
         _announce_ranking_change(list(Split.objects.filter(task__year=year)))
     return year
@@ -194,6 +202,8 @@ def save_task(*, user, year: ChallengeYear, task: Task | None = None, task_data:
     deleted here: their submissions and scores must stay.
     """
     values = {f: task_data[f] for f in TASK_FIELDS if f in task_data}
+    before = {f: getattr(task, f) for f in TASK_FIELDS} if task else {}
+    stored_splits = {s.name: s for s in task.splits.all()} if task else {}
     if task is None:
         task = Task.objects.create(year=year, **values)
         action = "task.create"
@@ -201,10 +211,14 @@ def save_task(*, user, year: ChallengeYear, task: Task | None = None, task_data:
         Task.objects.filter(pk=task.pk).update(**values)
         task.refresh_from_db()
         action = "task.update"
+    changes = audit_changes(before=before, after=values)
     for name, data in split_data.items():
-        Split.objects.update_or_create(task=task, name=name, defaults={f: data[f] for f in SPLIT_FIELDS if f in data})
-    record_audit(actor=user, action=action, target=str(task), year=year, kind=task.kind,
-                 splits={name: {f: str(d.get(f)) for f in SPLIT_FIELDS if f in d} for name, d in split_data.items()})
+        split_values = {f: data[f] for f in SPLIT_FIELDS if f in data}
+        stored = stored_splits.get(name)
+        changes |= audit_changes(before={f: getattr(stored, f) for f in SPLIT_FIELDS} if stored else {},
+                                 after=split_values, prefix=f"{name}.")
+        Split.objects.update_or_create(task=task, name=name, defaults=split_values)
+    record_audit(actor=user, action=action, target=str(task), year=year, obj=task, kind=task.kind, changes=changes)
     if action == "task.update":
         _announce_ranking_change(list(task.splits.all()))
     return task
@@ -275,7 +289,7 @@ def _record_data_file(*, user, year, key, size, sha256, title, description, file
         year=year, title=title, description=description, filename=filename, storage_key=key, size=size,
         sha256=sha256, position=position, created_by=user,
     )
-    record_audit(actor=user, action=action, target=filename, year=year, size=size, sha256=sha256)
+    record_audit(actor=user, action=action, target=filename, year=year, obj=data_file, size=size, sha256=sha256)
     return data_file
 
 
@@ -284,7 +298,7 @@ def remove_data_file(*, user, data_file: DataFile) -> None:
     if data_file.storage_key.startswith(f"{DATA_PREFIX}uploads/"):
         default_storage.delete(data_file.storage_key)
     record_audit(actor=user, action="datafile.remove", target=data_file.filename, year=data_file.year,
-                 sha256=data_file.sha256)
+                 obj=data_file, sha256=data_file.sha256)
     data_file.delete()
 
 
@@ -295,7 +309,7 @@ def set_team_ban(*, user, team: Team, banned_until, reason: str) -> Team:
     team.ban_reason = reason if banned_until else ""
     team.save(update_fields=["banned_until", "ban_reason"])
     record_audit(actor=user, action="team.ban" if banned_until else "team.unban", target=team.name,
-                 year=team.year, banned_until=banned_until.isoformat() if banned_until else None, reason=reason)
+                 year=team.year, obj=team, banned_until=banned_until.isoformat() if banned_until else None, reason=reason)
     return team
 
 
@@ -307,6 +321,6 @@ def set_quota_adjustment(*, user, team: Team, split: Split, extra_per_window: in
         team=team, split=split,
         defaults=dict(extra_per_window=extra_per_window, extra_total=extra_total, reason=reason, created_by=user),
     )
-    record_audit(actor=user, action="team.quota", target=f"{team.name} on {split}", year=team.year,
+    record_audit(actor=user, action="team.quota", target=f"{team.name} on {split}", year=team.year, obj=team,
                  extra_per_window=extra_per_window, extra_total=extra_total, reason=reason)
     return adjustment

@@ -17,7 +17,7 @@ from django.db import transaction
 from challenge.classes import Hierarchy, hierarchy_of
 from challenge.ground_truth import replace_ground_truth
 from challenge.models import ClassSet, GroundTruth, Split
-from challenge.services import read_private_file, record_audit
+from challenge.services import read_private_file, record_audit, sha256_of
 from submissions import scoring
 from submissions.ledger import append_record, ground_truth_payload
 from submissions.models import LedgerRecord
@@ -130,22 +130,35 @@ def validate_ground_truth(*, split: Split, labels: bytes, boxes: bytes = b"", bl
 
 
 def upload_ground_truth(*, user, split: Split, labels: bytes, boxes: bytes = b"", blacklist: bytes = b"") -> GroundTruth:
-    """Validate, store as the split's current ground truth, audit, and queue a rescoring of its entries.
+    """Validate, store as the split's current ground truth, audit, and queue a rescoring of its
+    scored entries (none are queued when there are none, as on a first upload).
 
-    Raises GroundTruthRefused (nothing stored) for bad files.
+    Raises GroundTruthRefused (nothing stored) for bad files, and for files identical to the
+    current version: a replacement that changes nothing must not rescore every entry.
     """
     # Rescoring scores through services, which loads ground truth from here: import at call time.
     from submissions.rescoring import start_rescoring
 
     validate_ground_truth(split=split, labels=labels, boxes=boxes, blacklist=blacklist)
     with transaction.atomic():
+        Split.objects.select_for_update().filter(pk=split.pk).first()  # one upload per split at a time
         replaced = split.current_ground_truth
+        if replaced and _same_files(replaced, labels=labels, boxes=boxes, blacklist=blacklist):
+            raise GroundTruthRefused([("labels", None, (
+                f"These files are identical to the current ground truth (SHA-256 {replaced.commitment}); "
+                "nothing was stored and nothing rescored. To rescore after a change to the scorer, use "
+                "\u201cRescore this split\u201d on the rescoring page."))])
         ground_truth = replace_ground_truth(split=split, labels=labels, boxes=boxes, blacklist=blacklist, user=user)
-        job = start_rescoring(user=user, split=split, ground_truth=ground_truth)
+        job = start_rescoring(user=user, split=split, ground_truth=ground_truth, reason="Ground truth replaced")
         record_audit(
             actor=user, action="ground_truth.replace" if replaced else "ground_truth.upload", target=str(split),
-            year=split.task.year, sha256=ground_truth.commitment,
-            previous_sha256=replaced.commitment if replaced else "", rescoring=job.total,
+            year=split.task.year, obj=split, sha256=ground_truth.commitment,
+            previous_sha256=replaced.commitment if replaced else "", rescoring=job.total if job else 0,
         )
         append_record(kind=LedgerRecord.Kind.GROUND_TRUTH_REPLACED, payload=ground_truth_payload(ground_truth))
     return ground_truth
+
+
+def _same_files(version: GroundTruth, *, labels: bytes, boxes: bytes, blacklist: bytes) -> bool:
+    sent = (sha256_of(labels), sha256_of(boxes) if boxes else "", sha256_of(blacklist) if blacklist else "")
+    return sent == (version.labels_sha256, version.boxes_sha256, version.blacklist_sha256)
