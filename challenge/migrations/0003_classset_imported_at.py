@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('challenge', '0001_initial'),
+        ('challenge', '0002_console_announcements_email_audit_links'),
     ]
 
     operations = [
