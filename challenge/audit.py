@@ -36,11 +36,13 @@ ACTIONS = {
     "announcement.post": "posted the announcement",
     "announcement.edit": "edited the announcement",
     "announcement.delete": "deleted the announcement",
+    "classset.import": "imported the class set",
 }
 # The filter's kinds: the part of the action before the dot.
 KINDS = {
     "year": "Years", "task": "Tasks and splits", "ground_truth": "Ground truth", "rescoring": "Rescoring",
     "entry": "Entries", "team": "Teams", "datafile": "Data files", "announcement": "Announcements",
+    "classset": "Class sets",
 }
 LONG_TEXT = 200
 

@@ -215,3 +215,27 @@ class AuditFilterForm(forms.Form):
     kind = forms.ChoiceField(choices=[("", "Every kind"), *KINDS.items()], required=False)
     person = forms.ModelChoiceField(queryset=audit_people(), to_field_name="username", required=False,
                                     empty_label="Everyone")
+
+
+class ClassSetImportForm(forms.Form):
+    """A class set from a devkit's files: a meta.mat, or a synsets TSV with its is-a edges."""
+
+    slug = forms.SlugField(max_length=50, help_text="A new slug, or an existing one to refresh that class set.")
+    name = forms.CharField(max_length=200)
+    meta_mat = forms.FileField(required=False, label="meta.mat",
+                               help_text="An ILSVRC devkit's data/meta.mat. Or give the two TSV files instead.")
+    synsets = forms.FileField(required=False, label="synsets.tsv",
+                              help_text="First column the synset id (leaves 1..n), then wnid and wordnet_height "
+                                        "(words, gloss, num_train_images optional).")
+    edges = forms.FileField(required=False, label="is_a_edges.tsv", help_text="parent_id and child_id columns.")
+
+    def clean(self):
+        data = super().clean()
+        given = [name for name in ("meta_mat", "synsets", "edges") if data.get(name)]
+        if given not in (["meta_mat"], ["synsets", "edges"]):
+            raise forms.ValidationError("Give either a meta.mat, or both synsets.tsv and is_a_edges.tsv.")
+        limit = settings.CLASS_SET_MAX_UPLOAD_BYTES
+        for name in given:
+            if data[name].size > limit:
+                self.add_error(name, f"The file is larger than {limit:,} bytes.")
+        return data

@@ -1,12 +1,13 @@
 from django.urls import path
 
-from challenge.organizer import announcements, data, years
+from challenge.organizer import announcements, class_sets, data, years
 
 app_name = "organize"
 
 urlpatterns = [
     path("", years.dashboard, name="dashboard"),
     path("audit/", data.audit_log, name="audit"),
+    path("class-sets/", class_sets.class_sets, name="class-sets"),
     path("years/new/", years.year_create, name="year-create"),
     path("years/<slug:slug>/", years.year_overview, name="year"),
     path("years/<slug:slug>/edit/", years.year_edit, name="year-edit"),

@@ -1,10 +1,10 @@
 """Reads that build the challenge pages."""
 
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404
 
 from challenge.models import (
-    AuditEntry, ChallengeYear, DataFile, GroundTruth, Membership, Split, Task, Team, TermsAcceptance,
+    AuditEntry, ChallengeYear, ClassSet, DataFile, GroundTruth, Membership, Split, Task, Team, TermsAcceptance,
 )
 
 
@@ -89,3 +89,8 @@ def data_file_of(*, year: ChallengeYear, pk: int) -> DataFile:
 
 def teams_of(*, year: ChallengeYear):
     return year.teams.prefetch_related("memberships__user", "quota_adjustments__split__task")
+
+
+def class_sets_with_counts():
+    """Every class set with its number of synsets and of years using it (organizer page)."""
+    return ClassSet.objects.annotate(n_synsets=Count("synsets", distinct=True), n_years=Count("years", distinct=True))

@@ -1,6 +1,7 @@
 """Writes that set up challenge years: class sets, ground truth, files in private storage."""
 
 import hashlib
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -117,6 +118,25 @@ def import_devkit(*, path: Path, slug: str, name: str) -> ClassSet:
     """
     files = read_class_set_folder(path)
     return store_class_set(slug=slug, name=name, rows=files.rows, edges=files.edges, source=files.source)
+
+
+def import_class_set_upload(*, user, slug: str, name: str, files: dict[str, bytes]) -> ClassSet:
+    """Import a class set from uploaded devkit files ({"meta.mat": ...} or {"synsets.tsv": ...,
+    "is_a_edges.tsv": ...}), as import_devkit does from a folder, and audit it.
+
+    Raises ValueError when the files are malformed (nothing is stored then).
+    """
+    with tempfile.TemporaryDirectory(prefix="class-set-") as folder:
+        for filename, data in files.items():
+            # Only these two fixed names are written: the uploader's file names never become paths.
+            if filename not in ("meta.mat", "synsets.tsv", "is_a_edges.tsv"):
+                raise ValueError(f"unexpected class-set file {filename!r}")
+            (Path(folder) / filename).write_bytes(data)
+        with transaction.atomic():
+            class_set = import_devkit(path=Path(folder), slug=slug, name=name)
+            record_audit(actor=user, action="classset.import", target=slug, n_classes=class_set.n_classes,
+                         synsets=class_set.synsets.count(), files=sorted(files))
+    return class_set
 
 
 def import_ilsvrc2012() -> ClassSet:

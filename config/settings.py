@@ -189,6 +189,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1
 FILE_UPLOAD_MAX_MEMORY_SIZE = envint("FILE_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
 MAX_UPLOAD_BYTES = envint("MAX_UPLOAD_BYTES", 64 * 1024 * 1024)
 DATA_FILE_MAX_UPLOAD_BYTES = envint("DATA_FILE_MAX_UPLOAD_BYTES", 256 * 1024 * 1024)
+# Each file of a class set imported on the organizer pages (ImageNet's 30,000 synsets take ~5 MB).
+CLASS_SET_MAX_UPLOAD_BYTES = envint("CLASS_SET_MAX_UPLOAD_BYTES", 64 * 1024 * 1024)
 
 EMAIL_BACKEND = os.getenv("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.getenv("EMAIL_HOST", "localhost")

@@ -51,6 +51,7 @@ EXPECTED = {
     "leaderboard_api:leaderboard": PUBLIC,
     "organize:dashboard": ORGANIZERS,
     "organize:audit": ORGANIZERS,
+    "organize:class-sets": ORGANIZERS,
     "organize:year-create": ORGANIZERS,
     "organize:year": ORGANIZERS,
     "organize:year-edit": ORGANIZERS,
