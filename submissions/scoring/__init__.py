@@ -33,6 +33,7 @@ from .parsing import (
     parse_localization,
     parse_predictions,
 )
+from .samples import sample_file
 
 __all__ = [
     "MAX_GUESSES",
@@ -59,5 +60,6 @@ __all__ = [
     "read_boxes_csv",
     "read_boxes_xml_dir",
     "read_labels",
+    "sample_file",
     "score",
 ]
