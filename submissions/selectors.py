@@ -127,7 +127,8 @@ def final_entries_effect(split: Split) -> str:
     else:
         shows = "each team's best entry" if year.leaderboard_rows == year.LeaderboardRows.BEST_PER_TEAM else "every entry"
         text += (f"This year's boards show {shows}, live and in the final ranking frozen at {results}, whatever "
-                 "you choose: your choice is recorded (organizers and the API see it) but does not change the board.")
+                 "you choose: your choice is kept with your submissions (the API gives it as is_final) but does not "
+                 "change the board.")
     meanwhile = {
         Split.Visibility.HIDDEN: " Until the results date the board of this split shows no scores.",
         Split.Visibility.PUBLIC_SUBSET: " Until the results date the board ranks on a public subset of the images.",
