@@ -32,7 +32,7 @@ class SignUpForm(UserCreationForm):
 
 def signup(request):
     if request.user.is_authenticated:
-        return redirect("accounts:profile")
+        return redirect(request.GET["next"] if _safe_next(request) else "accounts:profile")
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()

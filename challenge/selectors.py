@@ -22,6 +22,19 @@ def tasks_with_splits(*, year: ChallengeYear):
     return year.tasks.prefetch_related(Prefetch("splits", queryset=splits))
 
 
+def years_open_first(years) -> list[ChallengeYear]:
+    """Years as the home page lists them: open ones first, then upcoming, then the others (newest first)."""
+    order = {"open": 0, "upcoming": 1}
+    return sorted(years, key=lambda year: order.get(year.phase(), 2))
+
+
+def teams_by_year(*, user) -> dict[int, Team]:
+    """The viewer's team in each year, by year id (none for anonymous visitors)."""
+    if not user.is_authenticated:
+        return {}
+    return {m.year_id: m.team for m in Membership.objects.filter(user=user).select_related("team")}
+
+
 def team_of(*, user, year: ChallengeYear) -> Team | None:
     if not user.is_authenticated:
         return None

@@ -1,6 +1,8 @@
 """Reads for the team pages. A team's published entries come from the leaderboards'
 selectors (`public_entries_of_team`), which decide what a viewer may see."""
 
+from django.contrib.auth import get_user_model
+
 from challenge.models import Membership, Team
 
 
@@ -17,3 +19,21 @@ def team_by_invite(*, token: str) -> Team | None:
 
 def is_member(*, team: Team, user) -> bool:
     return user.is_authenticated and Membership.objects.filter(team=team, user=user).exists()
+
+
+def captain_of(*, team: Team):
+    """The captain: the member who joined first (the creator while they stay); None without members."""
+    first = team.memberships.select_related("user").order_by("joined_at", "pk").first()
+    return first.user if first else None
+
+
+def membership_in_year(*, user, year) -> Membership | None:
+    """This person's membership in a year (any team), or None; anonymous visitors have none."""
+    if not user.is_authenticated:
+        return None
+    return Membership.objects.filter(user=user, year=year).select_related("team").first()
+
+
+def members_of(*, team: Team):
+    """The members' users, as a queryset to look one up in."""
+    return get_user_model().objects.filter(memberships__team=team)

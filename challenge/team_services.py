@@ -1,7 +1,9 @@
-"""Writes that form teams: create, invite by link, join, leave.
+"""Writes that form teams: create, invite by link, join, leave, rename, remove a member.
 
 A person is in at most one team per year and a team's name is unique within its year;
 both are database constraints, so two simultaneous requests cannot break them either.
+The captain is the member who joined first (the creator, until they leave); only the
+captain renames the team or removes a member.
 """
 
 from datetime import timedelta
@@ -12,9 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from challenge.mail import Mail, queue_emails, site_url
-from challenge.models import ChallengeYear, EmailKind, Membership, OutgoingEmail, Team
+from challenge.models import ChallengeYear, EmailKind, Membership, OutgoingEmail, Split, Team
 from challenge.models.teams import new_invite_token
-from challenge.team_selectors import is_member, team_by_invite
+from challenge.team_selectors import captain_of, is_member, team_by_invite
+from submissions.leaderboards.services import rebuild_leaderboards
 
 
 class TeamError(Exception):
@@ -24,12 +27,20 @@ class TeamError(Exception):
 INVALID_INVITE = "This invitation link is not valid (it may have been replaced)."
 
 
-def _check_year_takes_teams(year: ChallengeYear) -> None:
+def why_year_takes_no_teams(year: ChallengeYear) -> str:
+    """Why teams of this year can no longer form or change ("" while they can)."""
     if year.is_historical or not year.is_published():
-        raise TeamError("This challenge year does not take teams.")
+        return "This challenge year does not take teams."
     if year.deadline is not None and timezone.now() > year.deadline:
         # Joining after the deadline could only be used to get round per-person quotas.
-        raise TeamError("The submission deadline of this year has passed.")
+        return "The submission deadline of this year has passed."
+    return ""
+
+
+def _check_year_takes_teams(year: ChallengeYear) -> None:
+    reason = why_year_takes_no_teams(year)
+    if reason:
+        raise TeamError(reason)
 
 
 def _check_in_no_team(user, year: ChallengeYear) -> None:
@@ -92,6 +103,42 @@ def leave_team(*, team: Team, user) -> None:
         raise TeamError("You are not a member of this team.")
 
 
+def rename_team(*, team: Team, user, name: str) -> Team:
+    """Give the team a new name (unique in its year), then rebuild the year's boards, which show it.
+
+    Raises TeamError unless `user` is the captain, for an empty or taken name, or when the year
+    takes no team changes (draft, historical, past its deadline).
+    """
+    _check_year_takes_teams(team.year)
+    if captain_of(team=team) != user:
+        raise TeamError("Only the team's captain can rename it.")
+    name = name.strip()
+    if not name:
+        raise TeamError("A team needs a name.")
+    if Team.objects.filter(year=team.year, name__iexact=name).exclude(pk=team.pk).exists():
+        raise TeamError(f"A team called {name!r} already exists in this year.")
+    try:
+        with transaction.atomic():
+            Team.objects.filter(pk=team.pk).update(name=name)
+    except IntegrityError as exc:
+        raise TeamError("That name was just taken.") from exc
+    team.refresh_from_db()
+    rebuild_leaderboards(splits=Split.objects.filter(task__year=team.year))
+    return team
+
+
+def remove_member(*, team: Team, by, member) -> None:
+    """The captain removes another member. Their submissions stay with the team and keep counting
+    against their own quota. Raises TeamError unless `by` is the captain and `member` another member."""
+    if captain_of(team=team) != by:
+        raise TeamError("Only the team's captain can remove members.")
+    if member == by:
+        raise TeamError("To leave the team yourself, use Leave.")
+    deleted, _ = Membership.objects.filter(team=team, user=member).delete()
+    if not deleted:
+        raise TeamError("That person is not a member of this team.")
+
+
 def rotate_invite_token(*, team: Team, user) -> str:
     """Replace the team's invite link, so that old copies stop working. Members only."""
     if not is_member(team=team, user=user):
@@ -125,7 +172,7 @@ def invite_by_email(*, team: Team, user, address: str) -> None:
 
 def team_members(*, team: Team) -> list:
     """The members' users, in the order they joined."""
-    return [m.user for m in team.memberships.select_related("user").order_by("joined_at")]
+    return [m.user for m in team.memberships.select_related("user").order_by("joined_at", "pk")]
 
 
 def display_name(user) -> str:

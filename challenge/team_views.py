@@ -1,8 +1,10 @@
-"""Team pages: create, the public team page, join by invitation link, leave, my teams."""
+"""Team pages: create, the public team page, join by invitation link, leave, rename, remove a
+member, my teams."""
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,6 +22,10 @@ class InviteForm(forms.Form):
 class TeamForm(forms.Form):
     name = forms.CharField(max_length=100, label="Team name")
     affiliation = forms.CharField(max_length=200, required=False, help_text="University, lab or company.")
+
+
+class TeamNameForm(forms.Form):
+    name = forms.CharField(max_length=100, label="New team name")
 
 
 def _team(pk: int) -> Team:
@@ -51,39 +57,83 @@ def create(request, slug):
 def detail(request, pk):
     team = _team(pk)
     is_member = team_selectors.is_member(team=team, user=request.user)
+    members = team_services.team_members(team=team)
+    entries = public_entries_of_team(team=team, user=request.user)
+    if not members and not entries:
+        raise Http404("Nobody is in this team any more.")  # an empty page helps no one
     invite_path = reverse("teams:join", args=[team.invite_token])
+    captain = team_selectors.captain_of(team=team)
     context = {
-        "team": team,
-        "members": [team_services.display_name(u) for u in team_services.team_members(team=team)],
-        "entries": public_entries_of_team(team=team, user=request.user),
-        "is_member": is_member,
+        "team": team, "members": members, "captain": captain, "entries": entries, "is_member": is_member,
+        "is_captain": is_member and captain == request.user,
         "invite_url": request.build_absolute_uri(invite_path) if is_member else None,
+        "rename_form": TeamNameForm(initial={"name": team.name}),
     }
     return render(request, "teams/detail.html", context)
 
 
-@login_required
 def join(request, token):
+    """The invitation: who invites, and Join (signed in), or sign up / log in that come back here."""
     team = team_selectors.team_by_invite(token=token)
-    error = None if team else team_services.INVALID_INVITE
-    if team and request.method == "POST":
+    if team is None:
+        return render(request, "teams/join.html", {"error": team_services.INVALID_INVITE}, status=404)
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
         try:
             team_services.join_team(invite_token=token, user=request.user)
         except team_services.TeamError as exc:
-            error = str(exc)
+            messages.error(request, str(exc))
         else:
             messages.success(request, f"You joined {team.name}.")
             return redirect("teams:detail", pk=team.pk)
-    return render(request, "teams/join.html", {"team": team, "error": error}, status=404 if not team else 200)
+    context = {"team": team, "membership": team_selectors.membership_in_year(user=request.user, year=team.year),
+               "closed": team_services.why_year_takes_no_teams(team.year), "here": request.get_full_path()}
+    return render(request, "teams/join.html", context)
+
+
+@login_required
+def leave(request, pk):
+    """GET asks to confirm; POST leaves."""
+    team = _own_team(pk, request.user)
+    if request.method != "POST":
+        return render(request, "teams/confirm.html", {"team": team, "action": "leave"})
+    team_services.leave_team(team=team, user=request.user)
+    messages.success(request, f"You left {team.name}. Your submissions still count against your own quota.")
+    return redirect("challenge:year-detail", slug=team.year.slug)
+
+
+@login_required
+def remove_member(request, pk, user_pk):
+    """The captain removes a member: GET asks to confirm, POST removes."""
+    team = _own_team(pk, request.user)
+    member = get_object_or_404(team_selectors.members_of(team=team), pk=user_pk)
+    if request.method != "POST":
+        return render(request, "teams/confirm.html", {"team": team, "action": "remove", "member": member,
+                                                      "member_name": team_services.display_name(member)})
+    try:
+        team_services.remove_member(team=team, by=request.user, member=member)
+    except team_services.TeamError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"{team_services.display_name(member)} is no longer in {team.name}.")
+    return redirect("teams:detail", pk=team.pk)
 
 
 @login_required
 @require_POST
-def leave(request, pk):
+def rename(request, pk):
     team = _own_team(pk, request.user)
-    team_services.leave_team(team=team, user=request.user)
-    messages.success(request, f"You left {team.name}. Your submissions still count against your own quota.")
-    return redirect("challenge:year-detail", slug=team.year.slug)
+    form = TeamNameForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise team_services.TeamError("A team needs a name of at most 100 characters.")
+        team_services.rename_team(team=team, user=request.user, name=form.cleaned_data["name"])
+    except team_services.TeamError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"The team is now called {form.cleaned_data['name'].strip()}.")
+    return redirect("teams:detail", pk=team.pk)
 
 
 @login_required

@@ -6,11 +6,14 @@ from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from challenge import announcements, classes, downloads, selectors, services
 from challenge.forms import ClassSearchForm, TermsForm
+from submissions.leaderboards.selectors import year_winners
 
 
 def home(request):
-    years = selectors.visible_years(user=request.user)
-    return render(request, "challenge/home.html", {"years": years})
+    years = selectors.years_open_first(selectors.visible_years(user=request.user))
+    teams, winners = selectors.teams_by_year(user=request.user), year_winners(years=years)
+    cards = [{"year": y, "team": teams.get(y.pk), "winner": winners.get(y.pk)} for y in years]
+    return render(request, "challenge/home.html", {"cards": cards})
 
 
 def year_detail(request, slug):
@@ -23,6 +26,7 @@ def year_detail(request, slug):
         "data_files": selectors.data_files_of(year=year),
         "deadline_changes": year.deadline_changes.exclude(old_deadline=None),
         "announcements": announcements.posted_announcements(year=year),
+        "winner": year_winners(years=[year]).get(year.pk),
     }
     return render(request, "challenge/year_detail.html", context)
 

@@ -8,6 +8,7 @@ from submissions.leaderboards.urls import api_urlpatterns as leaderboard_api
 # One include per area, so that each area's routes live beside its views.
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("admin/", admin.site.urls),
     # Before Django's auth URLs, so that sign-in goes through the failure throttle.
     path("accounts/login/", ThrottledLoginView.as_view(), name="login"),

@@ -1,6 +1,8 @@
 from django.db import connection
 from django.db.utils import DatabaseError
 from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 
 
@@ -14,3 +16,8 @@ def healthz(request):
     except DatabaseError:
         return JsonResponse({"status": "unavailable", "database": False}, status=503)
     return JsonResponse({"status": "ok", "database": True})
+
+
+def favicon(request):
+    """Browsers ask every site for /favicon.ico; answer with the static icon (its cacheable, hashed URL)."""
+    return redirect(static("favicon.ico"))

@@ -5,27 +5,58 @@ from challenge.models import Split
 from submissions.models import Submission
 
 
+class SplitSelect(forms.Select):
+    """A <select> of splits in which those with no submission left cannot be picked. Only a hint:
+    the service still refuses an upload over quota (429) whatever the browser sends."""
+
+    unavailable: dict[int, str] = {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if value and int(str(value)) in self.unavailable:
+            option["attrs"]["disabled"] = True
+        return option
+
+
 class SubmissionForm(forms.Form):
     """Checks what a person typed and the file's size; parsing belongs to the scoring core."""
 
-    split = forms.ModelChoiceField(queryset=Split.objects.none(), empty_label=None, label="Task and split")
+    split = forms.ModelChoiceField(queryset=Split.objects.none(), empty_label=None, label="Task and split",
+                                   widget=SplitSelect)
     entry_name = forms.CharField(max_length=100)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000,
                                   label="Method description")
     external_data = forms.BooleanField(required=False, label="Uses outside training data")
-    file = forms.FileField(label="Prediction file")
+    file = forms.FileField(label="Prediction file", help_text="Plain text, one line per image in image order.")
 
-    def __init__(self, *args, year, **kwargs):
+    def __init__(self, *args, year, unavailable: dict[int, str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        splits = Split.objects.filter(task__year=year).select_related("task").order_by("task__position", "-name")
-        self.fields["split"].queryset = splits
-        self.fields["split"].label_from_instance = lambda s: f"{s.task.title}: {s.get_name_display()}"
+        unavailable = unavailable or {}
+        field = self.fields["split"]
+        field.queryset = Split.objects.filter(task__year=year).select_related("task").order_by("task__position", "-name")
+        splits = list(field.queryset)
+        field.label_from_instance = lambda s: (f"{s.task.title}: {s.get_name_display()} ({s.n_images:,} lines)"
+                                               + (" — none left now" if s.pk in unavailable else ""))
+        field.widget.unavailable = unavailable
+        available = [s for s in splits if s.pk not in unavailable]
+        if available:
+            field.initial = available[0].pk
+        field.help_text = " ".join(f"{s.task.title}, {s.get_name_display()}: {unavailable[s.pk]}."
+                                   for s in splits if s.pk in unavailable)
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > settings.MAX_UPLOAD_BYTES:
             raise forms.ValidationError(f"The file is larger than {settings.MAX_UPLOAD_BYTES:,} bytes.")
         return upload
+
+
+class EntryForm(forms.Form):
+    """An entry's name and method description, as its team may edit them before the deadline."""
+
+    entry_name = forms.CharField(max_length=100)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=5000,
+                                  label="Method description")
 
 
 class FinalEntriesForm(forms.Form):
@@ -35,5 +66,5 @@ class FinalEntriesForm(forms.Form):
 
     def __init__(self, *args, team, split, **kwargs):
         super().__init__(*args, **kwargs)
-        own = Submission.objects.scored().filter(team=team, split=split)
+        own = Submission.objects.eligible_for_final().filter(team=team, split=split)
         self.fields["submissions"].choices = [(s.pk, s.entry_name) for s in own]

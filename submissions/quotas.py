@@ -17,6 +17,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from challenge.models import QuotaAdjustment, Split, Team
+from config.formats import moment
 from submissions.models import Submission
 
 
@@ -68,7 +69,7 @@ class QuotaExceeded(Exception):
         if quota.next_slot_at is None:
             message = f"The quota is used up ({quota.rule()})."
         else:
-            message = f"The quota is used up ({quota.rule()}); the next slot opens at {quota.next_slot_at:%Y-%m-%d %H:%M} UTC."
+            message = f"The quota is used up ({quota.rule()}); the next slot opens at {moment(quota.next_slot_at)}."
         super().__init__(message)
 
 

@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404
 
 from challenge import selectors as challenge_selectors
 from challenge.models import Membership, Split, Team
+from config.formats import moment
 from submissions import quotas
 from submissions.leaderboards import selectors as boards
 from submissions.leaderboards.ranking import METRIC_LABELS
@@ -24,6 +25,12 @@ def submission_for_viewer(*, pk: int, user) -> Submission:
     ):
         return submission
     raise Http404("No such submission.")
+
+
+def may_change_entry(*, submission: Submission, user) -> bool:
+    """Whether this viewer may rename, describe or withdraw the entry now (its team, before the deadline)."""
+    return (submission.split.task.year.is_open()
+            and Membership.objects.filter(team_id=submission.team_id, user=user).exists())
 
 
 def visible_scores(*, submission: Submission, user) -> dict | None:
@@ -52,11 +59,24 @@ def submission_status(*, submission: Submission, user) -> dict:
 
 
 def quota_rows(*, team: Team | None, user, year) -> list[dict]:
-    """Per split of the year, what is left of the quota for this team and person (submit page)."""
+    """Per split of the year, what is left of the quota for this team and person (submit page),
+    and why the split cannot be chosen now ("" when it can)."""
     if team is None:
         return []
-    return [{"split": split, "quota": quotas.quota_for(team=team, user=user, split=split)}
-            for task in challenge_selectors.tasks_with_splits(year=year) for split in task.splits.all()]
+    rows = []
+    for task in challenge_selectors.tasks_with_splits(year=year):
+        for split in task.splits.all():
+            quota = quotas.quota_for(team=team, user=user, split=split)
+            rows.append({"split": split, "quota": quota, "unavailable": _why_unavailable(quota)})
+    return rows
+
+
+def _why_unavailable(quota: quotas.Quota) -> str:
+    if quota.remaining:
+        return ""
+    if quota.next_slot_at is None:
+        return f"none left: the total is used up ({quota.rule()})"
+    return f"none left until {moment(quota.next_slot_at)} ({quota.rule()})"
 
 
 def team_submissions(*, team: Team, split: Split | None = None):
@@ -77,22 +97,49 @@ def integrity_flags(*, year=None, reviewed: bool | None = None):
 
 
 def final_entry_choices(*, team: Team, year, user) -> list[dict]:
-    """Per split of the year: the team's submissions, the viewer-visible score of each, and
-    which count as final (marked, or the default choice when none is marked)."""
+    """Per split of the year: the team's submissions with the viewer-visible primary score, the
+    moderation state and whether each may be and is chosen as final; what the choice changes
+    (`effect`); and the chosen ones (`chosen`). Disqualified and withdrawn entries are never final."""
     rows = []
     splits = Split.objects.filter(task__year=year).select_related("task__year").order_by("task__position", "-name")
     for split in splits:
-        submissions = list(team_submissions(team=team, split=split))
-        final_ids = {s.pk for s in final_entries(team=team, split=split)}
-        marked = any(s.is_final for s in submissions)
         entries = []
-        for submission in submissions:
+        for submission in team_submissions(team=team, split=split):
             shown = visible_scores(submission=submission, user=user)
-            entries.append({"submission": submission, "final": submission.pk in final_ids,
+            eligible = submission.may_be_final()
+            entries.append({"submission": submission, "eligible": eligible, "final": eligible and submission.is_final,
                             "primary": shown.get(split.task.primary_metric) if shown else None})
-        rows.append({"split": split, "entries": entries, "marked": marked,
+        rows.append({"split": split, "entries": entries, "effect": final_entries_effect(split),
+                     "chosen": [e["submission"] for e in entries if e["final"]],
                      "primary_label": METRIC_LABELS.get(split.task.primary_metric, "Error")})
     return rows
+
+
+def final_entries_effect(split: Split) -> str:
+    """What choosing final entries on this split changes, from when, and what the board shows meanwhile."""
+    year, k = split.task.year, split.max_final_entries
+    results = f"the results date ({moment(year.results_at)})" if year.results_at else "the results date"
+    text = f"Choose up to {k} final entr{'y' if k == 1 else 'ies'}. "
+    if year.leaderboard_rows == year.LeaderboardRows.FINAL_PER_TEAM:
+        text += (f"This year's boards show each team's final entries: the ones you choose are your rows on this "
+                 f"split's board from the moment you save, and in the final ranking frozen at {results}. "
+                 "While you choose none, the board shows your best entry.")
+    else:
+        shows = "each team's best entry" if year.leaderboard_rows == year.LeaderboardRows.BEST_PER_TEAM else "every entry"
+        text += (f"This year's boards show {shows}, live and in the final ranking frozen at {results}, whatever "
+                 "you choose: your choice is kept with your submissions (the API gives it as is_final) but does not "
+                 "change the board.")
+    meanwhile = {
+        Split.Visibility.HIDDEN: " Until the results date the board of this split shows no scores.",
+        Split.Visibility.PUBLIC_SUBSET: " Until the results date the board ranks on a public subset of the images.",
+        Split.Visibility.LADDER: " Until the results date the board shows each team's Ladder score.",
+    }
+    text += meanwhile.get(split.visibility, "")
+    if year.is_open():
+        text += f" You can change the choice until the deadline{f' ({moment(year.deadline)})' if year.deadline else ''}."
+    else:
+        text += " The deadline has passed: the choice can no longer change."
+    return text
 
 
 def default_final_entries(*, team: Team, split: Split) -> list[Submission]:
@@ -104,7 +151,7 @@ def default_final_entries(*, team: Team, split: Split) -> list[Submission]:
     among those without one.
     """
     metric = split.task.primary_metric
-    own = list(Submission.objects.scored().filter(team=team, split=split).order_by("-created_at"))
+    own = list(Submission.objects.eligible_for_final().filter(team=team, split=split).order_by("-created_at"))
     if split.name == Split.Name.VAL:
         errors = dict(Score.objects.filter(submission__in=own, is_current=True).values_list("submission_id", metric))
         ranked = sorted(own, key=lambda s: (errors.get(s.pk) is None, errors.get(s.pk) or 0.0, s.created_at))
@@ -123,7 +170,7 @@ def default_final_entries(*, team: Team, split: Split) -> list[Submission]:
 
 def final_entries(*, team: Team, split: Split) -> list[Submission]:
     """The team's final entries on this split: those it marked, else the default choice."""
-    marked = list(Submission.objects.scored().filter(team=team, split=split, is_final=True))
+    marked = list(Submission.objects.eligible_for_final().filter(team=team, split=split, is_final=True))
     return marked or default_final_entries(team=team, split=split)
 
 

@@ -49,7 +49,10 @@ def validate_prediction_file(*, split: Split, data: bytes) -> None:
     try:
         scoring.parse_predictions(task.kind, data, n_images=split.n_images, class_set=class_set)
     except scoring.PredictionFileError as exc:
-        raise SubmissionRefused([(error.line, error.message) for error in exc.errors]) from exc
+        errors = [(error.line, error.message) for error in exc.errors]
+        if exc.omitted:  # the core lists the first bad lines; say that more were found, and how many
+            errors.append((None, f"… and {exc.omitted:,} more line{'s' if exc.omitted != 1 else ''} like these."))
+        raise SubmissionRefused(errors) from exc
 
 
 def check_may_submit(*, team: Team | None, split: Split, user) -> None:
@@ -249,7 +252,8 @@ def mark_final_entries(*, team: Team, split: Split, submission_ids: list[int]) -
     """Make exactly these of the team's scored submissions on `split` its final entries.
 
     Raises FinalEntriesRefused after the deadline, for more than `split.max_final_entries`,
-    or for an id that is not one of the team's scored submissions on this split. Locks the
+    or for an id that is not one of the team's scored submissions on this split (or is
+    disqualified or withdrawn: those are never final). Locks the
     team's row so two browser tabs cannot together mark more than K.
     """
     if not split.task.year.is_open():
@@ -259,11 +263,12 @@ def mark_final_entries(*, team: Team, split: Split, submission_ids: list[int]) -
         raise FinalEntriesRefused(f"Choose at most {split.max_final_entries} final entries.")
     with transaction.atomic():
         list(Team.objects.select_for_update().filter(pk=team.pk).values_list("pk", flat=True))
-        own = Submission.objects.scored().filter(team=team, split=split)
+        own = Submission.objects.eligible_for_final().filter(team=team, split=split)
         chosen = list(own.filter(pk__in=wanted))
         if len(chosen) != len(wanted):
-            raise FinalEntriesRefused("Only your team's scored submissions on this split can be final.")
-        own.exclude(pk__in=wanted).filter(is_final=True).update(is_final=False)
+            raise FinalEntriesRefused("Only your team's scored submissions on this split, neither disqualified "
+                                      "nor withdrawn, can be final.")
+        Submission.objects.filter(team=team, split=split, is_final=True).exclude(pk__in=wanted).update(is_final=False)
         own.filter(pk__in=wanted).update(is_final=True)
     # Only boards that show final entries depend on the choice; a rebuild costs a full re-rank.
     if split.task.year.leaderboard_rows == split.task.year.LeaderboardRows.FINAL_PER_TEAM:

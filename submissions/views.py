@@ -2,17 +2,17 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from challenge import selectors as challenge_selectors
 from challenge.models import Split
 from challenge.services import read_private_file
 from config.api_errors import error_body
-from submissions import quotas, selectors, services
-from submissions.forms import FinalEntriesForm, SubmissionForm
+from submissions import entries, quotas, scoring, selectors, services
+from submissions.forms import EntryForm, FinalEntriesForm, SubmissionForm
 
 
 def _wants_json(request) -> bool:
@@ -31,7 +31,9 @@ def _form_errors(form) -> list[tuple[None, str]]:
 def submit(request, slug):
     year = challenge_selectors.year_for_viewer(slug=slug, user=request.user)
     team = challenge_selectors.team_of(user=request.user, year=year)
-    form = SubmissionForm(request.POST or None, request.FILES or None, year=year)
+    quota_rows = selectors.quota_rows(team=team, user=request.user, year=year)
+    unavailable = {row["split"].pk: row["unavailable"] for row in quota_rows if row["unavailable"]}
+    form = SubmissionForm(request.POST or None, request.FILES or None, year=year, unavailable=unavailable)
     errors, status = [], 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         try:
@@ -47,16 +49,63 @@ def submit(request, slug):
             return JsonResponse({"redirect": url}) if _wants_json(request) else redirect(url)
     if _wants_json(request) and status != 200:
         return JsonResponse(error_body([*errors, *_form_errors(form)]), status=status)
-    context = {"year": year, "team": team, "form": form, "file_errors": errors,
-               "quotas": selectors.quota_rows(team=team, user=request.user, year=year)}
+    context = {"year": year, "team": team, "form": form, "file_errors": errors, "quotas": quota_rows,
+               "all_unavailable": bool(quota_rows) and len(unavailable) == len(quota_rows)}
     return render(request, "submissions/submit.html", context, status=status)
+
+
+@require_GET
+def sample_file(request, slug, task, split):
+    """A prediction file in the right format and length for a validation split, scoring at chance."""
+    year = challenge_selectors.year_for_viewer(slug=slug, user=request.user)
+    split = challenge_selectors.split_of(year=year, task_slug=task, split_name=split)
+    if split.name != Split.Name.VAL:
+        raise Http404("Samples are offered for validation splits.")
+    data = scoring.sample_file(split.task.kind, n_images=split.n_images, n_classes=year.class_set.n_classes)
+    response = HttpResponse(data, content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="sample-{year.slug}-{split.task.slug}-val.txt"'
+    return response
 
 
 @login_required
 def submission_detail(request, pk):
     submission = selectors.submission_for_viewer(pk=pk, user=request.user)
-    context = {"submission": submission, "shown": selectors.visible_scores(submission=submission, user=request.user)}
+    context = {"submission": submission, "shown": selectors.visible_scores(submission=submission, user=request.user),
+               "may_change": selectors.may_change_entry(submission=submission, user=request.user),
+               "entry_form": EntryForm(initial={"entry_name": submission.entry_name,
+                                                "description": submission.description})}
     return render(request, "submissions/submission_detail.html", context)
+
+
+@login_required
+@require_POST
+def edit_entry(request, pk):
+    submission = selectors.submission_for_viewer(pk=pk, user=request.user)
+    form = EntryForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise entries.EntryChangeRefused("; ".join(m for ms in form.errors.values() for m in ms))
+        entries.edit_entry(submission=submission, user=request.user, **form.cleaned_data)
+    except entries.EntryChangeRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "The entry's name and description were saved; the boards show them now.")
+    return redirect("submissions:detail", pk=submission.pk)
+
+
+@login_required
+@require_POST
+def withdraw_entry(request, pk):
+    submission = selectors.submission_for_viewer(pk=pk, user=request.user)
+    withdrawn = request.POST.get("withdrawn") == "yes"
+    try:
+        entries.set_withdrawn(submission=submission, user=request.user, withdrawn=withdrawn)
+    except entries.EntryChangeRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "The entry was withdrawn from the public board; it stays in your list."
+                         if withdrawn else "The entry is back on the public board.")
+    return redirect("submissions:detail", pk=submission.pk)
 
 
 @login_required
@@ -96,10 +145,12 @@ def mark_final(request, slug, split_pk):
         messages.error(request, "; ".join(m for ms in form.errors.values() for m in ms))
         return redirect("submissions:list", slug=year.slug)
     try:
-        services.mark_final_entries(team=team, split=split, submission_ids=form.cleaned_data["submissions"])
+        chosen = services.mark_final_entries(team=team, split=split, submission_ids=form.cleaned_data["submissions"])
     except services.FinalEntriesRefused as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"Final entries for {split.task.title} ({split.get_name_display()}) saved.")
+        names = ", ".join(f"“{s.entry_name}” (#{s.pk})" for s in chosen)
+        saved = f"your final entr{'y is' if len(chosen) == 1 else 'ies are'} {names}" if chosen else "you chose none"
+        messages.success(request, f"Saved for {split.task.title} ({split.get_name_display()}): {saved}.")
     return redirect("submissions:list", slug=year.slug)
 

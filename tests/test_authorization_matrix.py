@@ -25,6 +25,7 @@ POST_ONLY_SIGNED_IN = (302, 405, 405, 405, 405)
 EXPECTED = {
     "admin:index": (302, 302, 302, 302, 200),
     "healthz": PUBLIC,
+    "favicon": (302, 302, 302, 302, 302),  # to the static icon
     "login": PUBLIC,
     "logout": POST_ONLY,
     "password_change": SIGNED_IN,
@@ -78,11 +79,14 @@ EXPECTED = {
     "teams:create": SIGNED_IN,
     "teams:mine": SIGNED_IN,
     "teams:detail": PUBLIC,
-    "teams:leave": POST_ONLY_SIGNED_IN,
+    "teams:leave": (302, 200, 404, 404, 404),  # GET asks to confirm; members only
+    "teams:rename": POST_ONLY_SIGNED_IN,
+    "teams:remove-member": (302, 200, 404, 404, 404),  # GET asks to confirm; the captain's team only
     "teams:rotate-invite": POST_ONLY_SIGNED_IN,
     "teams:invite-email": POST_ONLY_SIGNED_IN,
-    "teams:join": SIGNED_IN,  # the invitation page; joining is a POST
+    "teams:join": PUBLIC,  # the invitation page says who invites; joining is a POST
     "leaderboards:leaderboard": PUBLIC,
+    "leaderboards:export": PUBLIC,
     "leaderboards:archive": (404, 404, 404, 404, 404),  # nothing frozen yet
     "leaderboards:archive-export": (404, 404, 404, 404, 404),
     "leaderboards:history": PUBLIC,
@@ -92,6 +96,9 @@ EXPECTED = {
     "submissions:list": (302, 200, 200, 404, 404),  # a team's own list; organizers have no team
     "submissions:mark-final": POST_ONLY_SIGNED_IN,
     "submissions:detail": ALPHA_AND_ORGANIZERS,
+    "submissions:edit": POST_ONLY_SIGNED_IN,
+    "submissions:withdraw": POST_ONLY_SIGNED_IN,
+    "submissions:sample": PUBLIC,
     "submissions:status": ALPHA_AND_ORGANIZERS,
     "submissions:file": ALPHA_AND_ORGANIZERS,
     "challenge:home": PUBLIC,
@@ -105,6 +112,7 @@ EXPECTED = {
 EXTRA_KWARGS = {
     "leaderboards:archive": {"public_id": "00000000-0000-4000-8000-000000000000"},
     "leaderboards:archive-export": {"public_id": "00000000-0000-4000-8000-000000000000", "fmt": "json"},
+    "leaderboards:export": {"fmt": "csv"},
 }
 
 # POST with no form data by someone who must not change the object: refused before any form.
@@ -117,6 +125,11 @@ POST_REFUSED = {
     ("alice", "organize:announcement-delete"): (403,),
     ("alice", "organize_submissions:rescore-split"): (403,),
     ("alice", "organize_submissions:entries-bulk"): (403,),
+    ("charlie", "teams:rename"): (403, 404),
+    ("charlie", "teams:remove-member"): (403, 404),
+    ("charlie", "submissions:edit"): (404,),
+    ("charlie", "submissions:withdraw"): (404,),
+    ("anonymous", "teams:join"): (302,),
     ("alice", "organize:data-file-remove"): (403,),
     ("alice", "organize_submissions:entry-moderate"): (403,),
     ("alice", "organize_submissions:team-ban"): (403,),

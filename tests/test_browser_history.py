@@ -22,7 +22,7 @@ def test_a_visitor_goes_from_history_to_a_year_to_a_leaderboard_to_a_team(live_s
 
     page.get_by_role("link", name="ILSVRC 2012").first.click()
     page.wait_for_url("**/history/ilsvrc2012/")
-    assert page.get_by_role("cell", name="SuperVision").first.is_visible()
+    assert page.get_by_role("rowheader", name="SuperVision").first.is_visible()
     page.get_by_role("link", name="All years").click()
 
     page.get_by_role("link", name=world.year.title).click()

@@ -36,7 +36,7 @@ def test_a_newcomer_signs_up_forms_a_team_uploads_and_sees_the_score(live_server
     page.get_by_role("link", name="create a team").click()
     page.get_by_label("Team name").fill("Newcomers")
     page.get_by_role("button", name="Create team").click()
-    assert page.locator("#members").inner_text() == "newcomer"
+    assert page.locator("#members .member-name").inner_text() == "newcomer"
 
     page.get_by_role("link", name="Submit a prediction file").click()
     assert "10 submissions per team and per person every day" in page.content()

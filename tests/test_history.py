@@ -48,9 +48,43 @@ def test_the_chart_shows_each_years_winner_and_the_human_reference(client, histo
 
 def test_a_year_page_cites_sources_notes_partial_rows_and_leaves_out_unverified_ones(client, history):
     page = client.get(reverse("leaderboards:history-year", args=["ilsvrc2010"])).content.decode()
-    assert "NEC-UIUC" in page and "Krizhevsky et al. 2012" in page
-    assert "XRCE" in page and "Partly unconfirmed:" in page and "NOT VERIFIED" in page
+    assert "NEC-UIUC" in page and "Krizhevsky et al., NIPS 2012, Sec. 6" in page
+    assert 'href="https://proceedings.neurips.cc/paper/2012/hash/c399862d3b9d6b76c8436e924a68c45b-Abstract.html"' in page
+    assert "XRCE" in page and "Partly unconfirmed" in page and "the error value is not." in page
     assert "ISIL" not in page and "Hminmax" not in page
+
+
+# Words of the research notes that belong in the data file's provenance, never on a page.
+WORKING_NOTES = ("not verified", "read via", "recalled", "check before use", "third-party", "transcription",
+                 "extraction", "(read)", "research pass")
+
+
+def test_no_history_page_shows_working_notes_and_every_shown_row_links_its_source(client, history):
+    for year in ChallengeYear.objects.filter(is_historical=True):
+        page = client.get(reverse("leaderboards:history-year", args=[year.slug])).content.decode()
+        assert not [note for note in WORKING_NOTES if note in page.lower()], year.slug
+    shown = HistoricalResult.objects.shown()
+    assert shown.count() == 27 and all(r.citation and r.url.startswith("http") for r in shown)
+    assert all(r.note for r in shown.filter(verified="partial"))
+    assert not HistoricalResult.objects.filter(verified="yes", team_name="MSRA Visual Computing").exists()
+    page = client.get(reverse("leaderboards:history-year", args=["ilsvrc2014"])).content.decode()
+    assert "Sources disagree on the error" in page
+
+
+def test_a_shown_row_without_a_citation_or_a_partial_row_without_a_note_is_refused(tmp_path, db):
+    from submissions.leaderboards.history import HISTORICAL_CSV, load_history
+
+    lines = HISTORICAL_CSV.read_text(encoding="utf-8").splitlines()
+    header, first, second = lines[0], lines[1], lines[2]
+    assert ",https://proceedings.neurips.cc/" in first and ",partial,The team" in second
+    no_link = tmp_path / "no_link.csv"
+    no_link.write_text("\n".join([header, first.replace(",https://proceedings.neurips.cc/", ",/")]) + "\n")
+    with pytest.raises(ValueError, match="citation and a link"):
+        load_history(path=no_link)
+    no_note = tmp_path / "no_note.csv"
+    no_note.write_text("\n".join([header, second.replace(",partial,The team", ",partial,,The team")]) + "\n")
+    with pytest.raises(ValueError, match="needs a note"):
+        load_history(path=no_note)
 
 
 def test_the_outside_data_column_follows_the_source(client, history):

@@ -66,7 +66,7 @@ class MatrixWorld:
         by_name = {
             "slug": w.year.slug, "task": w.task.slug, "task_slug": w.task.slug, "split": "val", "split_name": "val",
             "split_pk": w.val.pk, "wnid": "n01440764", "token": w.alpha.invite_token, "uidb64": "MQ",
-            "filename": self.data_file.filename,
+            "filename": self.data_file.filename, "user_pk": w.bob.pk,
         }
         namespace = route.name.split(":")[0]
         if "pk" in route.kwargs:

@@ -74,6 +74,20 @@ class ChallengeYear(models.Model):
             return False
         return self.deadline is None or at <= self.deadline
 
+    def phase(self, at=None) -> str:
+        """Where the year stands for its visitors: "historical", "upcoming" (not open yet), "open",
+        "closed" (results pending) or "results" (announced)."""
+        at = at or timezone.now()
+        if self.is_historical:
+            return "historical"
+        if self.results_are_out(at):
+            return "results"
+        if self.is_open(at):
+            return "open"
+        if self.opens_at and at < self.opens_at:
+            return "upcoming"
+        return "closed"
+
     def results_are_out(self, at=None) -> bool:
         """A missing results_at means results have not been announced."""
         at = at or timezone.now()

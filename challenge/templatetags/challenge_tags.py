@@ -1,7 +1,9 @@
 from django import template
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from challenge.markup import render_markdown
+from config.formats import moment as moment_text
 
 register = template.Library()
 
@@ -20,6 +22,14 @@ def score(value):
 
 
 @register.filter
+def percent(value):
+    """An error as a percentage, with no more digits than the value has: 0.282 is 28.2%, 0.02251 is 2.251%."""
+    if value is None:
+        return "—"
+    return f"{value * 100:.3f}".rstrip("0").rstrip(".") + "%"
+
+
+@register.filter
 def p_value(value):
     """A p-value as a reader wants it: 5 decimals, and "< 0.00001" rather than a flat zero."""
     if value is None:
@@ -31,3 +41,9 @@ def p_value(value):
 def percent(value):
     """A fraction as a percentage with one decimal: 0.1234 → 12.3%."""
     return "—" if value is None else f"{value * 100:.1f}%"
+def moment(value):
+    """A <time> element in the site's one date format (config.formats), ISO 8601 for machines."""
+    if value is None or value == "":
+        return ""
+    machine = value if isinstance(value, str) else value.isoformat()
+    return format_html('<time datetime="{}">{}</time>', machine, moment_text(value))

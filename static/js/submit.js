@@ -11,6 +11,10 @@
   var button = form.querySelector("button[type=submit]");
 
   function showErrors(list) {
+    // A refused file was uploaded in full; the bar must not go on saying 100% beside the refusal.
+    box.hidden = true;
+    bar.value = 0;
+    percent.textContent = "";
     var ul = errors.querySelector("ul");
     ul.textContent = "";
     list.forEach(function (error) {

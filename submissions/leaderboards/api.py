@@ -34,6 +34,7 @@ class EntrySerializer(serializers.Serializer):
     rank = serializers.IntegerField(allow_null=True, help_text="Shared by entries with equal rounded scores.")
     team = TeamRefSerializer()
     entry = serializers.CharField()
+    description = serializers.CharField(help_text="The team's description of its method (may be empty).")
     submitted_at = serializers.DateTimeField()
     outside_data = serializers.BooleanField()
     scores = serializers.DictField(child=ScoreSerializer(), help_text="By metric: top5_error, top1_error, ...")

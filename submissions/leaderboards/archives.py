@@ -3,9 +3,7 @@ byte-exact CSV and JSON exports (and their SHA-256) that later changes cannot al
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 from datetime import datetime
 
@@ -15,8 +13,7 @@ from django.utils import timezone
 
 from challenge.models import ChallengeYear, Split
 from submissions.leaderboards.models import Basis, LeaderboardArchive, Track
-from submissions.leaderboards.ranking import DECIMALS
-from submissions.leaderboards.rendering import board_payload, metrics_of, render_rows
+from submissions.leaderboards.rendering import board_csv, board_payload, metrics_of, render_rows
 from submissions.leaderboards.selectors import final_basis
 from submissions.leaderboards.services import rank_rows, store_board
 
@@ -41,7 +38,7 @@ def freeze_results(*, split: Split, at: datetime | None = None) -> list[Leaderbo
         payload = board_payload(split, basis=basis, track=track, rows=rows, frozen=True)
         payload["frozen_at"] = frozen_at.isoformat()
         json_text = json.dumps(payload, indent=1, sort_keys=True)
-        csv_text = _csv(rows, metrics)
+        csv_text = board_csv(rows, metrics)
         try:
             with transaction.atomic():
                 store_board(split=split, basis=Basis.FINAL, track=track, rows=rows)
@@ -54,28 +51,6 @@ def freeze_results(*, split: Split, at: datetime | None = None) -> list[Leaderbo
         except IntegrityError:  # another worker froze it first; theirs is the published one
             archives.append(LeaderboardArchive.objects.get(split=split, track=track))
     return archives
-
-
-def _csv(rows: list[dict], metrics: list[str]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    header = ["rank", "team", "entry", "submitted_at", "outside_data"]
-    for m in metrics:
-        header += [m, f"{m}_ci_low", f"{m}_ci_high"]
-    writer.writerow(header + ["better_than_next", "p_value_next", "tie_group", "not_comparable", "excluded"])
-    for r in rows:
-        line = [r["rank"] or "", r["team"]["name"], r["entry"], r["submitted_at"], r["outside_data"]]
-        for m in metrics:
-            s = r["scores"].get(m) or {}
-            line += [_fixed(s.get("value")), _fixed(s.get("ci_low")), _fixed(s.get("ci_high"))]
-        line += ["" if r["better_than_next"] is None else r["better_than_next"], _fixed(r["p_value_next"]),
-                 r["tie_group"] or "", r["not_comparable"] or "", r["excluded"] or ""]
-        writer.writerow(line)
-    return out.getvalue()
-
-
-def _fixed(value: float | None) -> str:
-    return "" if value is None else f"{value:.{DECIMALS}f}"
 
 
 def freeze_due_results(*, at: datetime | None = None) -> int:

@@ -12,6 +12,7 @@ from challenge.models import ChallengeYear, ClassSet, Task
 from challenge.services import SHIPPED_ILSVRC2012, import_ilsvrc2012
 from submissions.leaderboards.charts import Point, line_chart_svg
 from submissions.leaderboards.models import HistoricalResult
+from submissions.leaderboards.selectors import historical_winners
 
 HISTORICAL_CSV = SHIPPED_ILSVRC2012 / "historical_results.csv"
 HUMAN_TOP5_ERROR = 0.051
@@ -26,13 +27,25 @@ def _float(value: str) -> float | None:
     return float(value) if value.strip() else None
 
 
+def _check_shown_row(row: dict) -> None:
+    """A row the pages show needs its short citation and link, and a partly verified one its note."""
+    if row["verified"] == HistoricalResult.Verified.NO:
+        return
+    if not (row.get("citation", "").strip() and row.get("url", "").startswith("http")):
+        raise ValueError(f"a shown row needs a citation and a link: {row['year']} {row['task']} {row['team']}")
+    if row["verified"] == HistoricalResult.Verified.PARTIAL and not row.get("note", "").strip():
+        raise ValueError(f"a partly verified row needs a note: {row['year']} {row['task']} {row['team']}")
+
+
 @transaction.atomic
 def load_history(*, path: Path = HISTORICAL_CSV) -> int:
     """Create or refresh the historical years (slugs like ilsvrc2012), their tasks and results.
 
-    Idempotent: a task's rows are replaced as a whole. Every row is stored with its source and
-    verification status; pages show only `yes` and `partial` ones. Returns the rows loaded.
-    Raises ValueError for a row with an unknown task or verification status.
+    Idempotent: a task's rows are replaced as a whole. Every row is stored with its verification
+    status, its short citation and link, its note (what a partly verified row leaves unconfirmed)
+    and its working notes (`source`, provenance only); pages show only `yes` and `partial` rows.
+    Returns the rows loaded. Raises ValueError for a row with an unknown task or verification
+    status, or a shown row without citation and link (or, when partial, without a note).
     """
     class_set = ClassSet.objects.filter(slug="ilsvrc2012").first() or import_ilsvrc2012()
     with open(path, newline="", encoding="utf-8") as handle:
@@ -41,6 +54,7 @@ def load_history(*, path: Path = HISTORICAL_CSV) -> int:
     for row in rows:
         if row["task"] not in TASKS or row["verified"] not in HistoricalResult.Verified.values:
             raise ValueError(f"unknown task or verification status in {row}")
+        _check_shown_row(row)
         by_task.setdefault((row["year"], row["task"]), []).append(row)
     for (year_number, task_code), task_rows in by_task.items():
         year, _ = ChallengeYear.objects.update_or_create(
@@ -58,6 +72,7 @@ def load_history(*, path: Path = HISTORICAL_CSV) -> int:
             HistoricalResult(task=task, position=position, team_name=row["team"], entry=row["entry"],
                              extra_training_data=row["extra_training_data"],
                              top5_cls_error=_float(row["top5_cls_error"]), top5_loc_error=_float(row["top5_loc_error"]),
+                             citation=row.get("citation", ""), url=row.get("url", ""), note=row.get("note", ""),
                              source=row["source"], verified=row["verified"])
             for position, row in enumerate(task_rows, start=1)
         )
@@ -66,13 +81,7 @@ def load_history(*, path: Path = HISTORICAL_CSV) -> int:
 
 def winners_by_year() -> list[HistoricalResult]:
     """The lowest shown top-5 classification error of each historical year, oldest first."""
-    best: dict[str, HistoricalResult] = {}
-    shown = (HistoricalResult.objects.shown().filter(task__slug="classification", top5_cls_error__isnull=False,
-                                                     task__year__status=ChallengeYear.Status.PUBLISHED)
-             .select_related("task__year").order_by("task__year__slug", "top5_cls_error", "position"))
-    for result in shown:
-        best.setdefault(result.task.year.slug, result)
-    return list(best.values())
+    return historical_winners()
 
 
 def history_context() -> dict:
@@ -93,10 +102,17 @@ def history_context() -> dict:
             "human_source": HUMAN_SOURCE}
 
 
+def is_historical(*, slug: str) -> bool:
+    return ChallengeYear.objects.published().filter(slug=slug, is_historical=True).exists()
+
+
 def year_context(*, slug: str) -> dict:
     year = ChallengeYear.objects.published().filter(slug=slug, is_historical=True).first()
     if year is None:
         raise Http404("No such historical year.")
     tasks = [(task, list(task.historical_results.all())) for task in year.tasks.prefetch_related(
         Prefetch("historical_results", queryset=HistoricalResult.objects.shown()))]
-    return {"year": year, "tasks": tasks}
+    # Each task's table shows only the error columns its results have (a phone has no room for empty ones).
+    columns = [{"cls": any(r.top5_cls_error is not None for r in results),
+                "loc": any(r.top5_loc_error is not None for r in results)} for _, results in tasks]
+    return {"year": year, "tasks": [(task, results, shown) for (task, results), shown in zip(tasks, columns)]}

@@ -68,6 +68,7 @@ class LeaderboardBoard(models.Model):
     basis = models.CharField(max_length=8, choices=Basis.choices)
     track = models.CharField(max_length=8, choices=Track.choices)
     n_rows = models.PositiveIntegerField(default=0)
+    n_teams = models.PositiveIntegerField(default=0)
     n_pages = models.PositiveIntegerField(default=0)
     # The full ranked rows (rounded), for freezing and for the winners on the history page.
     rows = models.JSONField(default=list)
@@ -140,6 +141,11 @@ class HistoricalResult(models.Model):
     extra_training_data = models.CharField(max_length=200, blank=True)
     top5_cls_error = models.FloatField(null=True, blank=True)
     top5_loc_error = models.FloatField(null=True, blank=True)
+    # What the page shows: a short citation linked to the paper or official page, and for a
+    # partly verified row what is unconfirmed. `source` keeps the working notes (provenance only).
+    citation = models.CharField(max_length=300, blank=True)
+    url = models.URLField(max_length=300, blank=True)
+    note = models.CharField(max_length=300, blank=True)
     source = models.TextField()
     verified = models.CharField(max_length=8, choices=Verified.choices)
 

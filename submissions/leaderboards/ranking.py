@@ -188,6 +188,7 @@ class Candidate:
     excluded_reason: str  # disqualification or ban, shown with the entry; "" when ranked
     disqualified: bool
     not_comparable_reason: str | None
+    description: str = ""  # the team's method description, shown with the entry
 
 
 def stats_basis(basis: str) -> str:
@@ -276,6 +277,7 @@ def _row(c: Candidate, basis: str, metrics: list[str], *, position, rank, test, 
         "rank": rank,
         "team": {"id": c.team_id, "name": c.team_name},
         "entry": c.entry_name,
+        "description": c.description,
         "submitted_at": c.submitted_at.isoformat(),
         "outside_data": c.external_data,
         "scores": {

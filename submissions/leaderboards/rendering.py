@@ -3,7 +3,8 @@ of the API, an empty board and an archive's export (one shape for all of them)."
 
 from __future__ import annotations
 
-from datetime import datetime
+import csv
+import io
 
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -31,10 +32,17 @@ def with_team_urls(rows: list[dict]) -> list[dict]:
 
 
 def render_rows(rows: list[dict], metrics: list[str]) -> str:
-    shaped = [{**row, "cells": [row["scores"].get(m) for m in metrics],
-               "when": datetime.fromisoformat(row["submitted_at"]).strftime("%Y-%m-%d %H:%M UTC")} for row in rows]
+    shaped = [{**row, "cells": [row["scores"].get(m) for m in metrics]} for row in rows]
     return render_to_string("leaderboards/_rows.html",
                             {"rows": shaped, "labels": [ranking.METRIC_LABELS[m] for m in metrics]})
+
+
+def mark_team_rows(html: str, *, team_id: int | None) -> str:
+    """A stored board's rows with the viewer's own team marked (data-own-team), for highlighting.
+    The stored HTML is the same for everyone; this is the one per-viewer touch."""
+    if team_id is None:
+        return html
+    return html.replace(f' data-team="{team_id}">', f' data-team="{team_id}" data-own-team>')
 
 
 def board_payload(split: Split, *, basis: str | None, track: str, rows: list, count: int | None = None,
@@ -46,3 +54,27 @@ def board_payload(split: Split, *, basis: str | None, track: str, rows: list, co
         "primary_metric": split.task.primary_metric, "count": len(rows) if count is None else count,
         "page": page, "pages": pages, "rule": ranking_rule(split), "entries": rows,
     }
+
+
+def board_csv(rows: list[dict], metrics: list[str]) -> str:
+    """A board's rows as CSV (the frozen archive's export and the live board's download): one line
+    per row, scores with their intervals as fixed 5-decimal text."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    header = ["rank", "team", "entry", "submitted_at", "outside_data"]
+    for m in metrics:
+        header += [m, f"{m}_ci_low", f"{m}_ci_high"]
+    writer.writerow(header + ["better_than_next", "p_value_next", "tie_group", "not_comparable", "excluded"])
+    for r in rows:
+        line = [r["rank"] or "", r["team"]["name"], r["entry"], r["submitted_at"], r["outside_data"]]
+        for m in metrics:
+            s = r["scores"].get(m) or {}
+            line += [_fixed(s.get("value")), _fixed(s.get("ci_low")), _fixed(s.get("ci_high"))]
+        line += ["" if r["better_than_next"] is None else r["better_than_next"], _fixed(r["p_value_next"]),
+                 r["tie_group"] or "", r["not_comparable"] or "", r["excluded"] or ""]
+        writer.writerow(line)
+    return out.getvalue()
+
+
+def _fixed(value: float | None) -> str:
+    return "" if value is None else f"{value:.{ranking.DECIMALS}f}"

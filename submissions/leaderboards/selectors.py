@@ -19,11 +19,13 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import Http404
 
-from challenge.models import Split
+from challenge.models import ChallengeYear, Split
 from challenge.roles import is_organizer
-from submissions.leaderboards.models import Basis, LeaderboardArchive, LeaderboardEntry, LeaderboardPage, Track
-from submissions.leaderboards.ranking import rounded, stats_basis
-from submissions.leaderboards.rendering import board_payload
+from submissions.leaderboards.models import (
+    Basis, HistoricalResult, LeaderboardArchive, LeaderboardBoard, LeaderboardEntry, LeaderboardPage, Track,
+)
+from submissions.leaderboards.ranking import METRIC_LABELS, METRICS_BY_KIND, rounded, stats_basis
+from submissions.leaderboards.rendering import board_csv, board_payload, metrics_of
 
 # ---------------------------------------------------------------- the visibility rule
 
@@ -104,9 +106,11 @@ def flat_scores(shown: dict | None) -> dict | None:
 
 def public_entries_of_team(*, team, user, at: datetime | None = None) -> list[dict]:
     """The team's scored entries whose scores this viewer may see, newest first, each with the
-    primary score the boards show it (subset, Ladder or final basis as the rule says)."""
+    primary score the boards show it (subset, Ladder or final basis as the rule says). Entries the
+    team withdrew from the boards are left out here too."""
     entries = []
-    rows = (LeaderboardEntry.objects.filter(team=team).select_related("split__task__year", "submission")
+    rows = (LeaderboardEntry.objects.filter(team=team, submission__withdrawn=False)
+            .select_related("split__task__year", "submission")
             .order_by("-submitted_at", "-pk"))
     for entry in rows:
         basis, _ = viewer_basis(split=entry.split, user=user, at=at)
@@ -215,7 +219,8 @@ def board_for_viewer(*, split: Split, track: str, user, page: int = 1, at: datet
         wanted = [Basis.FINAL, final_basis(split)]  # the live final board until the freeze has run
     if candidates is None:
         candidates = list(LeaderboardPage.objects.select_related("board")
-                          .only("board__basis", "board__n_pages", "board__n_rows", "board__built_at", "number")
+                          .only("board__basis", "board__n_pages", "board__n_rows", "board__n_teams", "board__built_at",
+                                "number")
                           .filter(board__split=split, board__basis__in=wanted, board__track=track, number=page))
     by_basis = {p.board.basis: p for p in candidates}
     view.page = next((by_basis[b] for b in wanted if b in by_basis), None)
@@ -266,3 +271,55 @@ def board_document(view: BoardView) -> dict:
     payload = json.loads(stored) if stored else board_payload(view.split, basis=view.basis, track=view.track,
                                                               rows=[], pages=0, frozen=False)
     return {"visible": view.basis is not None, "explanation": view.explanation, **payload}
+
+
+def board_export(view: BoardView, *, fmt: str) -> tuple[str, str]:
+    """The whole board behind a BoardView (every page), as ("CSV or JSON text", content type).
+    The caller checks that the view shows a board (view.page). Raises ValueError for another format."""
+    board = LeaderboardBoard.objects.only("rows", "basis").get(pk=view.page.board_id)
+    if fmt == "csv":
+        return board_csv(board.rows, metrics_of(view.split)), "text/csv"
+    if fmt != "json":
+        raise ValueError(f"unknown export format {fmt!r}")
+    payload = board_payload(view.split, basis=board.basis, track=view.track, rows=board.rows)
+    return json.dumps({"visible": True, "explanation": view.explanation, **payload}, indent=1), "application/json"
+
+
+# ---------------------------------------------------------------- what a past year is remembered by
+
+def historical_winners() -> list[HistoricalResult]:
+    """The lowest shown top-5 classification error of each historical year, oldest first."""
+    best: dict[str, HistoricalResult] = {}
+    shown = (HistoricalResult.objects.shown().filter(task__slug="classification", top5_cls_error__isnull=False,
+                                                     task__year__status=ChallengeYear.Status.PUBLISHED)
+             .select_related("task__year").order_by("task__year__slug", "top5_cls_error", "position"))
+    for result in shown:
+        best.setdefault(result.task.year.slug, result)
+    return list(best.values())
+
+
+def year_winners(*, years) -> dict[int, dict]:
+    """What each past year's card and page may say of its winner: {year id: {"team", "metric",
+    "value", "partial"}}. A historical year: its shown classification winner; a year held here:
+    the first row of its first task's frozen final test board (all tracks), once published.
+    Two queries whatever the number of years."""
+    years = [y for y in years if y.is_historical or y.results_are_out()]
+    winners = {}
+    by_slug = {y.slug: y for y in years if y.is_historical}
+    for result in (historical_winners() if by_slug else []):
+        if result.task.year.slug in by_slug:
+            winners[by_slug[result.task.year.slug].pk] = {
+                "team": result.team_name, "metric": "top-5 error", "value": result.top5_cls_error,
+                "partial": result.verified == HistoricalResult.Verified.PARTIAL}
+    held = [y.pk for y in years if not y.is_historical]
+    # Only the first row's three fields are read: a final board of 1,000 teams weighs megabytes.
+    boards = (LeaderboardBoard.objects.filter(split__task__year__in=held, split__name=Split.Name.TEST,
+                                              basis=Basis.FINAL, track=Track.COMBINED, n_rows__gt=0)
+              .order_by("split__task__position", "split__task__slug")
+              .values_list("split__task__year_id", "split__task__kind", "rows__0__team__name", "rows__0__scores"))
+    for year_id, kind, team, scores in boards:
+        metric = METRICS_BY_KIND[kind][0]
+        if year_id not in winners and team and scores and metric in scores:
+            winners[year_id] = {"team": team, "metric": METRIC_LABELS[metric].lower(),
+                                "value": scores[metric]["value"], "partial": False}
+    return winners

@@ -170,18 +170,20 @@ def candidates_of(split: Split, at: datetime) -> list[ranking.Candidate]:
     fields = ("pk", "score_id", "team_id", "team__name", "team__banned_until", "team__ban_reason",
               "submission__entry_name", "submitted_at", "submission__external_data", "submission__is_final",
               "ladder_accepted", "stats", "submission__disqualified", "submission__disqualified_reason",
-              "submission__not_comparable", "submission__not_comparable_reason")
+              "submission__not_comparable", "submission__not_comparable_reason", "submission__description")
     out = []
-    for row in LeaderboardEntry.objects.filter(split=split).values_list(*fields):
+    # An entry its team withdrew (validation only) is on no board; it stays everywhere else.
+    for row in LeaderboardEntry.objects.filter(split=split, submission__withdrawn=False).values_list(*fields):
         (pk, score_id, team_id, team_name, banned_until, ban_reason, entry_name, submitted_at, external,
-         is_final, ladder, stats, dq, dq_reason, nc, nc_reason) = row
+         is_final, ladder, stats, dq, dq_reason, nc, nc_reason, description) = row
         reason = ""
         if dq:
             reason = f"Disqualified: {dq_reason or 'no reason given'}"
         elif banned_until is not None and at < banned_until:
             reason = f"Team banned: {ban_reason or 'no reason given'}"
         out.append(ranking.Candidate(pk, score_id, team_id, team_name, entry_name, submitted_at, external, is_final,
-                                     ladder, stats, reason, dq, (nc_reason or "not directly comparable") if nc else None))
+                                     ladder, stats, reason, dq, (nc_reason or "not directly comparable") if nc else None,
+                                     description))
     return out
 
 
@@ -251,7 +253,8 @@ def store_board(*, split: Split, basis: str, track: str, rows: list[dict]) -> Le
     chunks = [rows[i:i + PAGE_SIZE] for i in range(0, len(rows), PAGE_SIZE)] or [[]]
     board, _ = LeaderboardBoard.objects.update_or_create(
         split=split, basis=basis, track=track,
-        defaults=dict(n_rows=len(rows), n_pages=len(chunks), rows=rows, built_at=timezone.now()),
+        defaults=dict(n_rows=len(rows), n_teams=len({row["team"]["id"] for row in rows}), n_pages=len(chunks),
+                      rows=rows, built_at=timezone.now()),
     )
     # Pages are replaced, never updated: a page id then names immutable content (see selectors.page_body).
     board.pages.all().delete()

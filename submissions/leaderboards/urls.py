@@ -9,6 +9,8 @@ app_name = "leaderboards"
 
 urlpatterns = [
     path("years/<slug:slug>/tasks/<slug:task>/<str:split>/leaderboard/", views.leaderboard_page, name="leaderboard"),
+    path("years/<slug:slug>/tasks/<slug:task>/<str:split>/leaderboard.<str:fmt>", views.leaderboard_export,
+         name="export"),
     path("leaderboards/archive/<uuid:public_id>/", views.archive_page, name="archive"),
     path("leaderboards/archive/<uuid:public_id>.<str:fmt>", views.archive_export, name="archive-export"),
     path("history/", views.history_page, name="history"),

@@ -1,13 +1,14 @@
 """Leaderboard, archive, history and per-class pages: thin views over selectors."""
 
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
+from challenge.selectors import team_of
 from submissions.leaderboards import history, per_class as per_class_report, selectors
 from submissions.leaderboards.http_cache import cached_for_anonymous
 from submissions.leaderboards.models import LeaderboardArchive, Track
-from submissions.leaderboards.rendering import ranking_rule
+from submissions.leaderboards.rendering import mark_team_rows, ranking_rule
 
 
 @require_GET
@@ -17,13 +18,38 @@ def leaderboard_page(request, slug, task, split):
     except ValueError as exc:
         raise Http404(str(exc)) from exc
     page = selectors.page_from(request.GET.get("page"))
-    view = selectors.leaderboard_for_viewer(slug=slug, task_slug=task, split_name=split, track=track,
-                                              user=request.user, page=page)
+    try:
+        view = selectors.leaderboard_for_viewer(slug=slug, task_slug=task, split_name=split, track=track,
+                                                  user=request.user, page=page)
+    except Http404:
+        if history.is_historical(slug=slug):  # the old challenge pages' results live under /history/
+            return redirect("leaderboards:history-year", slug=slug)
+        raise
+    own = team_of(user=request.user, year=view.split.task.year) if request.user.is_authenticated else None
     context = {"year": view.split.task.year, "split": view.split, "view": view, "tracks": Track.choices,
-               "rule": ranking_rule(view.split), "page_number": page}
+               "rule": ranking_rule(view.split), "page_number": page, "own_team": own,
+               "board_html": lambda: mark_team_rows(view.content(), team_id=own.pk if own else None)}
     cached = cached_for_anonymous(request, version=selectors.view_version(view), content_type="text/html; charset=utf-8",
                                   build=lambda: render(request, "leaderboards/leaderboard.html", context).content)
     return cached or render(request, "leaderboards/leaderboard.html", context)
+
+
+@require_GET
+def leaderboard_export(request, slug, task, split, fmt):
+    """The whole live board this viewer may see (every page), as CSV or JSON."""
+    if fmt not in ("csv", "json"):
+        raise Http404("Exports are CSV or JSON.")
+    try:
+        track = selectors.track_from(request.GET.get("track"))
+    except ValueError as exc:
+        raise Http404(str(exc)) from exc
+    view = selectors.leaderboard_for_viewer(slug=slug, task_slug=task, split_name=split, track=track, user=request.user)
+    if view.page is None:
+        raise Http404("No scores of this board may be shown yet.")
+    body, content_type = selectors.board_export(view, fmt=fmt)
+    response = HttpResponse(body, content_type=f"{content_type}; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="leaderboard-{slug}-{task}-{split}-{track}.{fmt}"'
+    return response
 
 
 @require_GET

@@ -23,6 +23,10 @@ class SubmissionQuerySet(models.QuerySet):
     def for_team(self, team):
         return self.filter(team=team)
 
+    def eligible_for_final(self):
+        """Entries a team may choose as final: scored, neither disqualified nor withdrawn."""
+        return self.scored().filter(disqualified=False, withdrawn=False)
+
 
 class Submission(models.Model):
     class Status(models.TextChoices):
@@ -57,6 +61,8 @@ class Submission(models.Model):
     disqualified_reason = models.CharField(max_length=500, blank=True)
     not_comparable = models.BooleanField(default=False)
     not_comparable_reason = models.CharField(max_length=500, blank=True)
+    # The team took this (validation) entry off the public boards; it stays in its list and the ledger.
+    withdrawn = models.BooleanField(default=False)
 
     objects = SubmissionQuerySet.as_manager()
 
@@ -67,6 +73,9 @@ class Submission(models.Model):
 
     def __str__(self):
         return f"#{self.pk} {self.entry_name} ({self.team})"
+
+    def may_be_final(self) -> bool:
+        return self.status == self.Status.SCORED and not self.disqualified and not self.withdrawn
 
     @property
     def current_score(self):

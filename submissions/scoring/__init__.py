@@ -64,6 +64,7 @@ from .parsing import (
     parse_predictions,
 )
 from .synthetic import SynsetRow, SyntheticClassSet, synthetic_class_set, write_class_set_tsv
+from .samples import sample_file
 
 __all__ = [
     "GZIP_MAGIC",
@@ -98,6 +99,7 @@ __all__ = [
     "read_boxes_csv",
     "read_boxes_xml_dir",
     "read_labels",
+    "sample_file",
     "score",
     # object detection (DET)
     "BOOTSTRAP_RESAMPLES",

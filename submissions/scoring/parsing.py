@@ -114,6 +114,10 @@ def zero_based_hint(class_set: ClassSet) -> str:
     )
 
 
+#: Shown once for a refused file whose bad lines hold commas (a CSV habit); the devkit's format has none.
+COMMA_HINT = "guesses are separated by spaces (or tabs), not commas: write '1 2 3 4 5', not '1,2,3,4,5'"
+
+
 def _show(token: bytes) -> str:
     text = token.decode("utf-8", "backslashreplace")
     if len(text) > 24:
@@ -294,12 +298,15 @@ def precise_parse(
     labels = np.zeros((len(lines), max_guesses), dtype=class_set.label_dtype)
     coords = np.zeros((len(lines), max_guesses, 4), dtype=np.int32) if boxes else None
     bad_lines = ErrorList()
-    zero_seen = False
+    zero_seen = comma_seen = False
     for row, line in enumerate(lines):
         message, zero = _parse_line(line, labels[row], None if coords is None else coords[row], class_set)
         zero_seen |= zero
         if message is not None:
             bad_lines.add(row + 1, message)
+            comma_seen |= b"," in line
+    if comma_seen:
+        file_errors.append(LineError(None, COMMA_HINT))
     if zero_seen:
         file_errors.append(LineError(None, zero_based_hint(class_set)))
     if file_errors or bad_lines.errors:

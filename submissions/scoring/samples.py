@@ -1,0 +1,35 @@
+"""Sample prediction files: the devkit's format with a chance-level baseline, for teams to start from.
+
+A sample holds nothing about the answers (it is the same for every split of a given size): it
+shows the format, has the right number of lines and scores when uploaded.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .parsing import MAX_GUESSES, TASKS
+
+__all__ = ["sample_file"]
+
+#: A box covering most of a typical ILSVRC image (about 500 x 375 pixels), for localization samples.
+WHOLE_IMAGE_BOX = (0, 0, 499, 374)
+
+
+def sample_file(task: str, *, n_images: int, n_classes: int) -> bytes:
+    """One line per image with MAX_GUESSES class ids taken in turn from 1..n_classes (a guess
+    no better than chance); for localization each id is followed by WHOLE_IMAGE_BOX.
+
+    Raises ValueError for an unknown task or no images or classes.
+    """
+    if task not in TASKS:
+        raise ValueError(f"unknown task {task!r}; expected one of {', '.join(TASKS)}")
+    if n_images < 1 or n_classes < 1:
+        raise ValueError("a sample needs at least one image and one class")
+    ids = (np.arange(n_images * MAX_GUESSES, dtype=np.int64) % n_classes + 1).reshape(n_images, MAX_GUESSES)
+    if task == "localization":
+        box = " " + " ".join(map(str, WHOLE_IMAGE_BOX))
+        lines = (" ".join(f"{label}{box}" for label in row) for row in ids.tolist())
+    else:
+        lines = (" ".join(map(str, row)) for row in ids.tolist())
+    return ("\n".join(lines) + "\n").encode()
