@@ -38,9 +38,12 @@ def p_value(value):
 
 
 @register.filter
-def percent(value):
+def share(value):
     """A fraction as a percentage with one decimal: 0.1234 → 12.3%."""
     return "—" if value is None else f"{value * 100:.1f}%"
+
+
+@register.filter
 def moment(value):
     """A <time> element in the site's one date format (config.formats), ISO 8601 for machines."""
     if value is None or value == "":
