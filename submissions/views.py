@@ -55,7 +55,9 @@ def submit(request, slug):
 @login_required
 def submission_detail(request, pk):
     submission = selectors.submission_for_viewer(pk=pk, user=request.user)
-    context = {"submission": submission, "shown": selectors.visible_scores(submission=submission, user=request.user)}
+    shown = selectors.visible_scores(submission=submission, user=request.user)
+    context = {"submission": submission, "shown": shown,
+               "score_rows": selectors.score_rows(split=submission.split, shown=shown)}
     return render(request, "submissions/submission_detail.html", context)
 
 

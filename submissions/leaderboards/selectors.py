@@ -24,6 +24,7 @@ from challenge.roles import is_organizer
 from submissions.leaderboards.models import Basis, LeaderboardArchive, LeaderboardEntry, LeaderboardPage, Track
 from submissions.leaderboards.ranking import rounded, stats_basis
 from submissions.leaderboards.rendering import board_payload
+from submissions.models import Score
 
 # ---------------------------------------------------------------- the visibility rule
 
@@ -72,30 +73,38 @@ def scores_are_visible(*, split: Split, user=None, at: datetime | None = None) -
 
 def visible_scores(*, submission, user, at: datetime | None = None) -> dict | None:
     """The scores of one submission that this viewer may see (for the submission page and API):
-    {"basis", "scores": {metric: [value, low, high]}, "ladder_accepted"}, or None while hidden."""
+    {"basis", "scores": {metric: [value, low, high]}, "ladder_accepted", "warnings"}, or None
+    while hidden. The scoring engine's hints keep their figures (computed on all images) only
+    where scores on all images are shown; on a public subset or the Ladder they give the advice
+    alone."""
     split = submission.split
     basis, _ = viewer_basis(split=split, user=user, at=at)
     if basis == Basis.FINAL:
         basis = final_basis(split)
-    entry = LeaderboardEntry.objects.filter(submission=submission).first()
-    if basis is None or entry is None:
+    own = LeaderboardEntry.objects.filter(submission=submission).first()
+    if basis is None or own is None:
         return None
-    if basis == Basis.LADDER and not entry.ladder_accepted:
+    shown = own
+    if basis == Basis.LADDER and not own.ladder_accepted:
         # The Ladder shows the team's previous best again; the new score itself stays hidden.
-        entry = (LeaderboardEntry.objects.filter(split=split, team_id=entry.team_id, ladder_accepted=True,
-                                                 submitted_at__lte=entry.submitted_at)
-                 .order_by("-submitted_at", "-pk").first()) or entry
-    values = entry.stats.get(stats_basis(basis), {})
-    return {"basis": basis, "ladder_accepted": entry.ladder_accepted if basis == Basis.LADDER else None,
-            "scores": {m: [rounded(v) for v in triple] for m, triple in values.items()}}
+        shown = (LeaderboardEntry.objects.filter(split=split, team_id=own.team_id, ladder_accepted=True,
+                                                 submitted_at__lte=own.submitted_at)
+                 .order_by("-submitted_at", "-pk").first())
+    values = shown.stats.get(stats_basis(basis), {}) if shown is not None else {}
+    hints = Score.objects.filter(pk=own.score_id).values_list(
+        "warnings" if basis in (Basis.ALL, Basis.PRIVATE) else "advice", flat=True).first()
+    return {"basis": basis, "ladder_accepted": own.ladder_accepted if basis == Basis.LADDER else None,
+            "scores": {m: [rounded(v) for v in triple] for m, triple in values.items()},
+            "warnings": list(hints or [])}
 
 
 def flat_scores(shown: dict | None) -> dict | None:
     """visible_scores flattened for pages and JSON: {"basis", "ladder_accepted", "<metric>": value,
-    ..., "intervals": {"<metric>": [low, high]}}; None while hidden."""
+    ..., "intervals": {"<metric>": [low, high]}, "warnings"}; None while hidden."""
     if shown is None:
         return None
-    flat = {"basis": shown["basis"], "ladder_accepted": shown["ladder_accepted"], "intervals": {}}
+    flat = {"basis": shown["basis"], "ladder_accepted": shown["ladder_accepted"], "intervals": {},
+            "warnings": shown["warnings"]}
     for metric, (value, low, high) in shown["scores"].items():
         flat[metric] = value
         flat["intervals"][metric] = [low, high]
