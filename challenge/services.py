@@ -307,16 +307,22 @@ def register_data_file(*, user, year: ChallengeYear, storage_key: str, title: st
 
     Only keys under DATA_PREFIX may be registered, so that ground truth and submission files
     can never be published this way. Size and SHA-256 are computed by reading the file.
-    Raises ValueError for a key outside DATA_PREFIX, a missing object or a duplicate name.
+    Raises ValueError for a key outside DATA_PREFIX, a missing object, a folder or a duplicate name.
     """
     key = storage_key.strip().lstrip("/")
     if not key.startswith(DATA_PREFIX) or ".." in key.split("/") or "\\" in key:
         raise ValueError(f"Only storage keys under {DATA_PREFIX} can be registered.")
+    folder = ValueError("That storage key names a folder; register each file in it by its own key.")
+    if key.endswith("/"):
+        raise folder
     if not default_storage.exists(key):
         raise ValueError("No file with that storage key exists.")
     filename = (filename or Path(key).name)[:255]
     _check_filename_free(year, filename)
-    size, sha256 = _hash_stored(key)
+    try:
+        size, sha256 = _hash_stored(key)
+    except IsADirectoryError:  # local disk; an OSError that is the organizer's, not the storage's
+        raise folder from None
     return _record_data_file(user=user, year=year, key=key, size=size, sha256=sha256, title=title,
                              description=description, filename=filename, action="datafile.register")
 

@@ -21,7 +21,8 @@ from django.http import Http404
 
 from challenge.models import Split
 from challenge.roles import is_organizer
-from submissions.leaderboards.models import Basis, LeaderboardArchive, LeaderboardEntry, LeaderboardPage, Track
+from submissions.leaderboards.models import (Basis, LeaderboardArchive, LeaderboardBoard, LeaderboardEntry,
+                                             LeaderboardPage, Track)
 from submissions.leaderboards.ranking import rounded, stats_basis
 from submissions.leaderboards.rendering import board_payload
 from submissions.models import Score
@@ -229,7 +230,19 @@ def board_for_viewer(*, split: Split, track: str, user, page: int = 1, at: datet
     by_basis = {p.board.basis: p for p in candidates}
     view.page = next((by_basis[b] for b in wanted if b in by_basis), None)
     view.basis = view.page.board.basis if view.page is not None else wanted[-1]
+    if view.page is None and page > 1:
+        boards = dict(LeaderboardBoard.objects.filter(split=split, basis__in=wanted, track=track)
+                      .values_list("basis", "n_pages"))
+        raise PageOutOfRange(page=page, pages=next((boards[b] for b in wanted if b in boards), 0))
     return view
+
+
+class PageOutOfRange(Http404):
+    """A page number past the last page of the board the viewer may see."""
+
+    def __init__(self, *, page: int, pages: int):
+        self.page, self.pages = page, pages
+        super().__init__(f"There is no page {page} of this leaderboard: it has {pages} page{'s' if pages != 1 else ''}.")
 
 
 def split_for_viewer(*, slug: str, task_slug: str, split_name: str, user) -> Split:
@@ -253,9 +266,14 @@ def track_from(value: str | None) -> str:
     return track
 
 
+# Far beyond any board, and inside PostgreSQL's integer (a larger number there is a 500, not a 404).
+LAST_PAGE_NUMBER = 2**31 - 1
+
+
 def page_from(value: str | None) -> int:
+    """The page number asked for: the first for none, nonsense or less than one."""
     try:
-        return max(int(value or 1), 1)
+        return min(max(int(value or 1), 1), LAST_PAGE_NUMBER)
     except ValueError:
         return 1
 

@@ -12,13 +12,15 @@ from submissions.leaderboards.rendering import ranking_rule
 
 @require_GET
 def leaderboard_page(request, slug, task, split):
+    page = selectors.page_from(request.GET.get("page"))
     try:
         track = selectors.track_from(request.GET.get("track"))
-    except ValueError as exc:
-        raise Http404(str(exc)) from exc
-    page = selectors.page_from(request.GET.get("page"))
-    view = selectors.leaderboard_for_viewer(slug=slug, task_slug=task, split_name=split, track=track,
-                                              user=request.user, page=page)
+        view = selectors.leaderboard_for_viewer(slug=slug, task_slug=task, split_name=split, track=track,
+                                                  user=request.user, page=page)
+    except (ValueError, selectors.PageOutOfRange) as exc:
+        # Say what exists (the tracks, the first page) rather than a bare "not found".
+        return render(request, "leaderboards/not_on_board.html", {"message": str(exc), "tracks": Track.choices},
+                      status=404)
     context = {"year": view.split.task.year, "split": view.split, "view": view, "tracks": Track.choices,
                "rule": ranking_rule(view.split), "page_number": page}
     cached = cached_for_anonymous(request, version=selectors.view_version(view), content_type="text/html; charset=utf-8",
