@@ -1,10 +1,13 @@
 """Team-facing submission pages: submit, a submission and its live status, the team's list."""
 
+import io
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from challenge import selectors as challenge_selectors
@@ -67,12 +70,14 @@ def submission_status(request, pk):
     return JsonResponse(selectors.submission_status(submission=submission, user=request.user))
 
 
+@never_cache  # the team's own predictions
 @login_required
 def submission_file(request, pk):
     submission = selectors.submission_for_viewer(pk=pk, user=request.user)
     data = read_private_file(submission.file_key)
     name = f"submission-{submission.pk}.txt"
-    return FileResponse(iter([data]), as_attachment=True, filename=name, content_type="text/plain")
+    # A file object, not an iterator: FileResponse sets Content-Disposition only for those.
+    return FileResponse(io.BytesIO(data), as_attachment=True, filename=name, content_type="text/plain")
 
 
 @login_required
