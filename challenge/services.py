@@ -25,6 +25,7 @@ from challenge.models import (
     Team,
     TermsAcceptance,
 )
+from challenge.models.years import new_subset_seed
 from submissions.leaderboards.services import rebuild_leaderboards
 
 SHIPPED_ILSVRC2012 = Path(__file__).resolve().parent / "data" / "ilsvrc2012"
@@ -266,6 +267,18 @@ def save_task(*, user, year: ChallengeYear, task: Task | None = None, task_data:
     if action == "task.update":
         _announce_ranking_change(list(task.splits.all()))
     return task
+
+
+@transaction.atomic
+def draw_public_subset(*, user, split: Split) -> Split:
+    """Give the split a new secret public subset (a new seed from `secrets`), audited without the
+    seed, and rebuild its boards after the commit. For when the subset may have leaked."""
+    split.public_subset_seed = new_subset_seed()
+    split.save(update_fields=["public_subset_seed"])
+    record_audit(actor=user, action="split.new_subset", target=str(split), year=split.task.year,
+                 fraction=split.public_subset_fraction)
+    _announce_ranking_change([split])
+    return split
 
 
 def accept_terms(*, user, year: ChallengeYear) -> TermsAcceptance:
