@@ -7,13 +7,17 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from rest_framework.authtoken.models import Token
 
+from challenge import signin
+
 
 @transaction.atomic
 def password_changed(*, user) -> None:
     """After a password change or reset: the API token is replaced (a leaked token must not
-    outlive the password it was traded for). Raises nothing."""
+    outlive the password it was traded for) and the sign-in brake on the username is lifted
+    (whoever set the password proved the account). Raises nothing."""
     if Token.objects.filter(user=user).delete()[0]:
         Token.objects.create(user=user)
+    signin.forget_failures(username=user.get_username())
 
 
 def tell_owners_of_the_address(*, new_user, sign_in_url: str, reset_url: str) -> int:

@@ -14,6 +14,7 @@ from challenge import selectors as challenge_selectors
 from challenge.models import Split
 from challenge.services import read_private_file
 from config.api_errors import error_body
+from config.throttles import upload_wait
 from submissions import quotas, selectors, services
 from submissions.forms import FinalEntriesForm, SubmissionForm
 
@@ -36,7 +37,9 @@ def submit(request, slug):
     team = challenge_selectors.team_of(user=request.user, year=year)
     form = SubmissionForm(request.POST or None, request.FILES or None, year=year)
     errors, status = [], 400 if request.method == "POST" else 200
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and (wait := upload_wait(request)) is not None:
+        errors, status = [(None, f"Too many uploads in a short time; try again in {wait} s.")], 429
+    elif request.method == "POST" and form.is_valid():
         try:
             submission = services.submit_upload(team=team, user=request.user, **form.cleaned_data)
         except services.SubmissionRefused as refused:
