@@ -155,6 +155,8 @@ def leaderboard_for_viewer(*, slug: str, task_slug: str, split_name: str, track:
     pages of every board of this split, track and page number, joined with split, task and
     year (a split has one to four boards); the page's body then comes from the process cache.
     Raises Http404 for an unknown or unpublished leaderboard."""
+    if split_name not in Split.Name.values:  # before it becomes part of a cache key
+        raise Http404("No such leaderboard.")
     candidates = stored_pages(slug=slug, task_slug=task_slug, split_name=split_name, track=track, page=page)
     if candidates:
         split = _published_for(candidates[0].board.split, user)
