@@ -32,7 +32,7 @@ def site_env(*, database_name: str, media_root: Path, static_root: Path, **extra
         DATABASE_URL=f"postgres://postgres@127.0.0.1:{os.environ.get('TEST_PG_PORT', '5432')}/{database_name}",
         SECRET_KEY="fault-test-" + uuid.uuid4().hex, DEBUG="False", SECURE_SSL_REDIRECT="False",
         SECURE_COOKIES="False", MEDIA_ROOT=str(media_root), STATIC_ROOT=str(static_root),
-        THROTTLE_SUBMISSION="100000/min", THROTTLE_TOKEN="100000/min", THROTTLE_LOGIN="100000/min",
+        THROTTLE_SUBMISSION="100000/min", THROTTLE_TOKEN="100000/min",
         DB_CONNECT_TIMEOUT="2", LOG_LEVEL="WARNING",
     )
     env.update({k: str(v) for k, v in extra.items()})
