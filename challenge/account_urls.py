@@ -10,4 +10,6 @@ urlpatterns = [
     path("signup/", views.signup, name="signup"),
     path("profile/", views.profile, name="profile"),
     path("profile/token/", views.rotate_token, name="rotate-token"),
+    path("profile/email/", views.email_preference, name="email-preference"),
+    path("email/opt-out/<str:token>/", views.email_opt_out, name="email-opt-out"),
 ]

@@ -8,14 +8,17 @@ from django.contrib.auth import get_user_model, login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import UserCreationForm
+from django.core import signing
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from rest_framework.authtoken.models import Token
 
-from challenge import account_services, team_selectors
+from challenge import account_services, mail, team_selectors
+from challenge.models import EmailKind
 
 
 class SignUpForm(UserCreationForm):
@@ -51,8 +54,45 @@ def _safe_next(request) -> bool:
 @login_required
 def profile(request):
     token = Token.objects.filter(user=request.user).first()
-    context = {"token": token, "teams": team_selectors.teams_of(user=request.user)}
+    context = {"token": token, "teams": team_selectors.teams_of(user=request.user),
+               "email_kinds": mail.email_preferences(address=request.user.email) if request.user.email else []}
     return render(request, "accounts/profile.html", context)
+
+
+@login_required
+@require_POST
+def email_preference(request):
+    if not request.user.email or request.POST.get("kind") not in EmailKind.values:
+        messages.error(request, "Nothing to change: add an e-mail address or choose a kind of e-mail.")
+        return redirect("accounts:profile")
+    receive = request.POST.get("receive") == "yes"
+    mail.set_email_preference(address=request.user.email, kind=request.POST["kind"], receive=receive)
+    label = EmailKind(request.POST["kind"]).label
+    messages.success(request, f"{'You will get' if receive else 'No more'} e-mails about: {label.lower()}.")
+    return redirect("accounts:profile")
+
+
+# The signed link is the credential: it works without a session, so a mail program can POST to
+# it in one click (RFC 8058) and a forged request could only stop the owner's own mail.
+@csrf_exempt
+def email_opt_out(request, token):
+    try:
+        address, kind = mail.read_opt_out_token(token)
+    except signing.BadSignature:
+        return render(request, "accounts/email_opt_out.html", {"invalid": True}, status=400)
+    kinds = EmailKind.values if request.POST.get("scope") == "all" else [kind]
+    if request.method == "POST":
+        for each in kinds:
+            mail.set_email_preference(address=address, kind=each, receive=False)
+    context = {"address": _masked(address), "kind_label": EmailKind(kind).label, "done": request.method == "POST",
+               "all": len(kinds) > 1}
+    return render(request, "accounts/email_opt_out.html", context)
+
+
+def _masked(address: str) -> str:
+    # The page may be seen by whoever holds a forwarded mail: enough to recognise the address.
+    name, _, domain = address.partition("@")
+    return f"{name[:2]}{'•' * max(len(name) - 2, 1)}@{domain}"
 
 
 @never_cache

@@ -9,7 +9,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db.models import Max, Q
+from django.db.models import Q
 
 from challenge.models import ClassSet, Synset
 
@@ -23,6 +23,7 @@ class Hierarchy:
     children: dict[int, list[int]] = field(default_factory=dict)
     leaf_counts: dict[int, int] = field(default_factory=dict)
     n_classes: int = 0
+    leaf_sets: dict[int, frozenset] = field(default_factory=dict, repr=False)  # synset id -> leaf ids under it
     _derived: dict[str, object] = field(default_factory=dict, repr=False)
 
     def derived(self, name: str, build: Callable[["Hierarchy"], object]) -> object:
@@ -57,16 +58,7 @@ class Hierarchy:
         return path
 
     def leaves_under(self, synset: Synset) -> list[Synset]:
-        seen, stack, leaves = set(), [synset.ilsvrc_id], []
-        while stack:
-            current = stack.pop()
-            if current in seen:
-                continue
-            seen.add(current)
-            if self.synsets[current].is_leaf:
-                leaves.append(self.synsets[current])
-            stack.extend(self.children.get(current, []))
-        return sorted(leaves, key=lambda s: s.ilsvrc_id)
+        return [self.synsets[i] for i in sorted(self.leaf_sets.get(synset.ilsvrc_id, ()))]
 
 
 _lock = threading.Lock()
@@ -74,13 +66,9 @@ _cache: dict[int, tuple[object, Hierarchy]] = {}
 
 
 def hierarchy_of(class_set: ClassSet) -> Hierarchy:
-    """The class set's hierarchy, built once per process and rebuilt after a re-import.
-
-    A re-import recreates every edge row, so the newest edge id tells whether the cached
-    copy is still the stored one.
-    """
-    edges = Synset.parents.through.objects.filter(from_synset__class_set=class_set)
-    version = (edges.aggregate(newest=Max("id"))["newest"], class_set.synsets.count())
+    """The class set's hierarchy, built once per process and rebuilt after a re-import
+    (every import stamps ClassSet.imported_at, read fresh here in one primary-key query)."""
+    version = ClassSet.objects.filter(pk=class_set.pk).values_list("imported_at", flat=True).first()
     cached = _cache.get(class_set.pk)
     if cached is None or cached[0] != version:
         cached = (version, _build(class_set))
@@ -93,8 +81,15 @@ def _build(class_set: ClassSet) -> Hierarchy:
     synsets = {s.ilsvrc_id: s for s in class_set.synsets.all()}
     by_pk = {s.pk: s.ilsvrc_id for s in synsets.values()}
     hierarchy = Hierarchy(synsets=synsets, n_classes=class_set.n_classes)
-    edges = Synset.parents.through.objects.filter(from_synset__class_set=class_set)
-    for child_pk, parent_pk in edges.values_list("from_synset_id", "to_synset_id").order_by("id"):
+    Edge = Synset.parents.through
+    pks = sorted(by_pk)
+    rows = []
+    # By id lists, not a join on class_set: right after a TRUNCATE (every transactional test
+    # ends with one) PostgreSQL plans that join as nested loops, minutes at ImageNet's size.
+    for start in range(0, len(pks), 900):
+        rows += Edge.objects.filter(from_synset_id__in=pks[start:start + 900]).values_list(
+            "id", "from_synset_id", "to_synset_id")
+    for _, child_pk, parent_pk in sorted(rows):
         child, parent = by_pk[child_pk], by_pk[parent_pk]
         hierarchy.parents.setdefault(child, []).append(parent)
         hierarchy.children.setdefault(parent, []).append(child)
@@ -109,6 +104,7 @@ def _build(class_set: ClassSet) -> Hierarchy:
     for ilsvrc_id in sorted(synsets, key=lambda i: synsets[i].wordnet_height):
         leaves(ilsvrc_id)
     hierarchy.leaf_counts = {i: len(s) for i, s in leaf_sets.items()}
+    hierarchy.leaf_sets = leaf_sets
     return hierarchy
 
 

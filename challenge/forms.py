@@ -2,7 +2,9 @@
 
 from django import forms
 from django.conf import settings
+from django.utils.text import normalize_newlines
 
+from challenge.audit import KINDS, audit_people
 from challenge.models import ChallengeYear, Split, Task
 from challenge.services import SPLIT_FIELDS, TASK_FIELDS, YEAR_FIELDS
 
@@ -17,11 +19,16 @@ class DateTimeLocalInput(forms.DateTimeInput):
 TEXTAREA = forms.Textarea(attrs={"rows": 6})
 
 
+class TextareaField(forms.CharField):
+    """Multi-line text with the line ends it is stored with: browsers send CRLF, which would make
+    every save of an unchanged description look like an edit (and fill the audit log)."""
+
+    def to_python(self, value):
+        return normalize_newlines(super().to_python(value))
+
+
 class YearForm(forms.ModelForm):
-    deadline_reason = forms.CharField(
-        max_length=500, required=False, label="Reason for a deadline change",
-        help_text="Shown in the deadline history when the deadline changes.",
-    )
+    """A new year. Editing one uses YearEditForm, which also asks why a deadline moved."""
 
     class Meta:
         model = ChallengeYear
@@ -32,9 +39,16 @@ class YearForm(forms.ModelForm):
         }
         help_texts = {"opens_at": "UTC.", "deadline": "UTC. Changes are kept in the deadline history.",
                       "results_at": "UTC."}
+        field_classes = {"description": TextareaField, "rules": TextareaField, "terms_of_access": TextareaField}
 
     def clean(self):
         data = super().clean()
+        for name in ("opens_at", "deadline", "results_at"):
+            # The widget shows minutes: a stored time with seconds comes back cut to the minute,
+            # which is no change at all.
+            stored = self.initial.get(name)
+            if stored and data.get(name) == stored.replace(second=0, microsecond=0):
+                data[name] = stored
         opens, deadline, results = data.get("opens_at"), data.get("deadline"), data.get("results_at")
         if opens and deadline and deadline < opens:
             self.add_error("deadline", "The deadline must come after the opening.")
@@ -43,11 +57,39 @@ class YearForm(forms.ModelForm):
         return data
 
 
+class YearEditForm(YearForm):
+    # The reason sits right under the deadline it explains.
+    field_order = [*YEAR_FIELDS[:YEAR_FIELDS.index("deadline") + 1], "deadline_reason"]
+    deadline_reason = forms.CharField(
+        max_length=500, required=False, label="Reason for the deadline change",
+        help_text="Only when you change the deadline: teams see it in the deadline history, and a drafted "
+                  "announcement tells them.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        reason = self.fields["deadline_reason"]
+        reason.show_when_changed = self["deadline"].auto_id
+        reason.unchanged_value = self.fields["deadline"].widget.format_value(self.initial.get("deadline")) or ""
+
+    def deadline_changed(self) -> bool:
+        return self.cleaned_data.get("deadline") != self.initial.get("deadline")
+
+    def clean(self):
+        data = super().clean()
+        if not self.deadline_changed():
+            data["deadline_reason"] = ""  # nothing moved: a reason left in the field means nothing
+        elif not data.get("deadline_reason", "").strip() and "deadline" not in self.errors:
+            self.add_error("deadline_reason", "Say why the deadline changes; teams see the reason.")
+        return data
+
+
 class TaskForm(forms.ModelForm):
     class Meta:
         model = Task
         fields = TASK_FIELDS
         widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+        field_classes = {"description": TextareaField}
 
     def __init__(self, *args, year: ChallengeYear, **kwargs):
         super().__init__(*args, **kwargs)
@@ -62,17 +104,37 @@ class TaskForm(forms.ModelForm):
 
 
 class SplitForm(forms.ModelForm):
+    """One split of a task. Fields that do not apply are not asked (labels of a test split are
+    never public) or are ignored (the subset fraction unless the split shows a public subset)."""
+
     class Meta:
         model = Split
         fields = SPLIT_FIELDS
         labels = {"quota_per_window": "Submissions per window", "quota_window_days": "Window (days)",
                   "quota_total": "Total submissions", "max_final_entries": "Final entries a team may select"}
 
+    def __init__(self, *args, split_name: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        if split_name != Split.Name.VAL:
+            del self.fields["labels_public"]  # test labels stay hidden: the model's False stands
+        fraction = self.fields["public_subset_fraction"]
+        fraction.required = False
+        fraction.help_text = ("Only for a live public subset: the share of the images scored live; "
+                              "the rest decides the final ranking.")
+        fraction.show_when = f"{self['visibility'].auto_id}={Split.Visibility.PUBLIC_SUBSET}"
+
     def clean(self):
         data = super().clean()
-        fraction = data.get("public_subset_fraction")
-        if fraction is not None and not 0 < fraction < 1:
-            self.add_error("public_subset_fraction", "Between 0 and 1, exclusive.")
+        if data.get("visibility") == Split.Visibility.PUBLIC_SUBSET:
+            fraction = data.get("public_subset_fraction")
+            if fraction is None and "public_subset_fraction" not in self.errors:
+                self.add_error("public_subset_fraction", "A public subset needs its fraction, between 0 and 1.")
+            elif fraction is not None and not 0 < fraction < 1:
+                self.add_error("public_subset_fraction", "Between 0 and 1, exclusive.")
+        else:
+            # Does not apply: the stored fraction (or the default) stays, whatever was sent.
+            data.pop("public_subset_fraction", None)
+            self.errors.pop("public_subset_fraction", None)
         if data.get("quota_window_days") == 0:
             self.add_error("quota_window_days", "At least one day.")
         return data
@@ -137,3 +199,19 @@ class QuotaAdjustmentForm(forms.Form):
     def __init__(self, *args, year: ChallengeYear, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["split"].queryset = Split.objects.filter(task__year=year).select_related("task")
+
+
+class AnnouncementForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    body = TextareaField(widget=forms.Textarea(attrs={"rows": 10}), max_length=20000,
+                           help_text="Markdown; raw HTML is removed when shown.")
+
+
+class AuditFilterForm(forms.Form):
+    """The audit log's filters, by slug and username so that links read well (?year=demo&person=olivia)."""
+
+    year = forms.ModelChoiceField(queryset=ChallengeYear.objects.order_by("-slug"), to_field_name="slug",
+                                  required=False, empty_label="Every year")
+    kind = forms.ChoiceField(choices=[("", "Every kind"), *KINDS.items()], required=False)
+    person = forms.ModelChoiceField(queryset=audit_people(), to_field_name="username", required=False,
+                                    empty_label="Everyone")

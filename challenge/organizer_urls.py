@@ -1,6 +1,6 @@
 from django.urls import path
 
-from challenge.organizer import data, years
+from challenge.organizer import announcements, data, years
 
 app_name = "organize"
 
@@ -16,4 +16,9 @@ urlpatterns = [
          name="split-new-subset"),
     path("years/<slug:slug>/files/", data.data_files, name="data-files"),
     path("years/<slug:slug>/files/<int:pk>/remove/", data.data_file_remove, name="data-file-remove"),
+    path("years/<slug:slug>/announcements/", announcements.announcement_list, name="announcements"),
+    path("years/<slug:slug>/announcements/new/", announcements.announcement_edit, name="announcement-create"),
+    path("years/<slug:slug>/announcements/<int:pk>/edit/", announcements.announcement_edit, name="announcement-edit"),
+    path("years/<slug:slug>/announcements/<int:pk>/delete/", announcements.announcement_delete,
+         name="announcement-delete"),
 ]

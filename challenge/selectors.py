@@ -56,9 +56,12 @@ def splits_with_ground_truth(*, year: ChallengeYear) -> list[Split]:
     return splits
 
 
-def audit_entries(*, year: ChallengeYear | None = None):
+def audit_entries(*, year: ChallengeYear | None = None, kind: str = "", person=None):
+    """Audit records, newest first; `kind` is the part of the action before the dot ("year", "entry")."""
     entries = AuditEntry.objects.select_related("actor", "year")
-    return entries.filter(year=year) if year else entries
+    entries = entries.filter(year=year) if year else entries
+    entries = entries.filter(action__startswith=f"{kind}.") if kind else entries
+    return entries.filter(actor=person) if person else entries
 
 
 def test_commitments(*, year: ChallengeYear) -> list[GroundTruth]:

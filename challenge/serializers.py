@@ -2,9 +2,11 @@
 output; rules live in services, and what the public may see of scores in the leaderboards'
 selectors."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from challenge.models import ChallengeYear, Split, Task, Team
+from challenge.markup import render_markdown
+from challenge.models import Announcement, ChallengeYear, Split, Task, Team
 from challenge.team_services import display_name, team_members
 from submissions.leaderboards.selectors import scores_are_visible
 
@@ -44,11 +46,27 @@ class YearSerializer(serializers.ModelSerializer):
         return year.is_open()
 
 
+class AnnouncementSerializer(serializers.ModelSerializer):
+    body_html = serializers.SerializerMethodField(help_text="The Markdown body as sanitized HTML.")
+
+    class Meta:
+        model = Announcement
+        fields = ["id", "title", "body_html", "posted_at"]
+
+    def get_body_html(self, announcement) -> str:
+        return render_markdown(announcement.body)
+
+
 class YearDetailSerializer(YearSerializer):
     tasks = TaskSerializer(many=True, read_only=True)
+    announcements = serializers.SerializerMethodField(help_text="Posted announcements, newest first.")
 
     class Meta(YearSerializer.Meta):
-        fields = YearSerializer.Meta.fields + ["tasks"]
+        fields = YearSerializer.Meta.fields + ["tasks", "announcements"]
+
+    @extend_schema_field(AnnouncementSerializer(many=True))
+    def get_announcements(self, year) -> list[dict]:
+        return AnnouncementSerializer(year.announcements.posted(), many=True).data
 
 
 class TokenRequestSerializer(serializers.Serializer):

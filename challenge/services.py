@@ -1,16 +1,15 @@
 """Writes that set up challenge years: class sets, ground truth, files in private storage."""
 
-import csv
 import hashlib
 import uuid
 from pathlib import Path
 
-import numpy as np
-
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.utils import timezone
 
+from challenge.devkit import read_class_set_folder, read_synsets_tsv
 from challenge.models import (
     AuditEntry,
     ChallengeYear,
@@ -25,6 +24,7 @@ from challenge.models import (
     Team,
     TermsAcceptance,
 )
+from challenge.audit import audit_changes
 from challenge.models.years import new_subset_seed
 from submissions.leaderboards.services import rebuild_leaderboards
 
@@ -46,36 +46,6 @@ def read_private_file(key: str) -> bytes:
         return handle.read()
 
 
-def import_class_set_from_tsv(
-    *, slug: str, name: str, synsets_tsv: Path, edges_tsv: Path, n_classes: int | None = 1000, source: str = ""
-) -> ClassSet:
-    """Create or refresh a class set from the shipped TSV files (synsets and is-a edges).
-
-    Idempotent: importing the same files twice leaves one class set with the same rows.
-    Raises ValueError when a row is malformed or an edge names an unknown synset.
-    """
-    with open(synsets_tsv, newline="", encoding="utf-8") as handle:
-        rows = [_synset_row(r) for r in csv.DictReader(handle, delimiter="\t")]
-    with open(edges_tsv, newline="", encoding="utf-8") as handle:
-        edges = [(int(r["parent_id"]), int(r["child_id"])) for r in csv.DictReader(handle, delimiter="\t")]
-    return store_class_set(slug=slug, name=name, rows=rows, edges=edges, n_classes=n_classes, source=source)
-
-
-def _synset_row(row: dict) -> dict:
-    try:
-        return dict(
-            ilsvrc_id=int(row["ilsvrc2012_id"]),
-            wnid=row["wnid"].strip(),
-            words=row["words"],
-            gloss=row["gloss"],
-            is_leaf=int(row["num_children"]) == 0,
-            wordnet_height=int(row["wordnet_height"]),
-            num_train_images=int(row["num_train_images"]),
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ValueError(f"malformed synset row {row!r}: {exc}") from exc
-
-
 @transaction.atomic
 def store_class_set(
     *, slug: str, name: str, rows: list[dict], edges: list[tuple[int, int]], n_classes: int | None = None,
@@ -93,7 +63,8 @@ def store_class_set(
     if leaves != list(range(1, len(leaves) + 1)):
         raise ValueError("leaf classes must carry the ids 1..n")
     class_set, _ = ClassSet.objects.update_or_create(
-        slug=slug, defaults={"name": name, "n_classes": n_classes or len(leaves), "source": source}
+        slug=slug, defaults={"name": name, "n_classes": n_classes or len(leaves), "source": source,
+                             "imported_at": timezone.now()}
     )
     existing = {s.ilsvrc_id: s for s in class_set.synsets.all()}
     to_create, to_update = [], []
@@ -102,12 +73,16 @@ def store_class_set(
         ilsvrc_id = values.pop("ilsvrc_id")
         if ilsvrc_id in existing:
             synset = existing[ilsvrc_id]
-            for field, value in values.items():
-                setattr(synset, field, value)
-            to_update.append(synset)
+            # Only rows that changed: an update of every row of a 30,000-synset set takes minutes.
+            if any(getattr(synset, field) != value for field, value in values.items()):
+                for field, value in values.items():
+                    setattr(synset, field, value)
+                to_update.append(synset)
         else:
             to_create.append(Synset(class_set=class_set, ilsvrc_id=ilsvrc_id, **values))
-    class_set.synsets.exclude(ilsvrc_id__in=ids).delete()
+    wanted = set(ids)
+    for chunk in _chunks([s.pk for i, s in existing.items() if i not in wanted]):
+        Synset.objects.filter(pk__in=chunk).delete()
     Synset.objects.bulk_create(to_create, batch_size=1000)
     fields = ["wnid", "words", "gloss", "is_leaf", "wordnet_height", "num_train_images"]
     Synset.objects.bulk_update(to_update, fields, batch_size=1000)
@@ -120,7 +95,8 @@ def store_class_set(
     # By id list, not through a join: right after a TRUNCATE (every transactional test ends
     # with one) PostgreSQL's statistics say these tables are empty, and the join's plan turns
     # into nested loops over millions of pairs that run for many minutes.
-    Edge.objects.filter(from_synset_id__in=list(pk_by_id.values())).delete()
+    for chunk in _chunks(list(pk_by_id.values())):
+        Edge.objects.filter(from_synset_id__in=chunk).delete()
     Edge.objects.bulk_create(
         [Edge(from_synset_id=pk_by_id[child], to_synset_id=pk_by_id[parent]) for parent, child in edges],
         batch_size=2000,
@@ -128,67 +104,40 @@ def store_class_set(
     return class_set
 
 
-def read_devkit_meta_mat(path: Path) -> tuple[list[dict], list[tuple[int, int]]]:
-    """Synset rows and (parent, child) edges from an ILSVRC devkit's meta.mat.
-
-    Raises ValueError when the file is not a devkit meta.mat.
-    """
-    import scipy.io  # only the devkit importer needs it
-
-    try:
-        synsets = scipy.io.loadmat(str(path), squeeze_me=True, struct_as_record=False)["synsets"]
-    except (KeyError, ValueError, OSError, NotImplementedError, TypeError, scipy.io.matlab.MatReadError) as exc:
-        raise ValueError(f"{path} is not a devkit meta.mat with a 'synsets' array: {exc}") from exc
-    rows, edges = [], []
-    for synset in np.atleast_1d(synsets):
-        try:
-            ilsvrc_id = int(synset.ILSVRC2012_ID)
-        except AttributeError as exc:
-            raise ValueError(f"{path}: synsets lack the devkit fields: {exc}") from exc
-        rows.append(dict(
-            ilsvrc_id=ilsvrc_id,
-            wnid=str(synset.WNID).strip(),
-            words=str(synset.words),
-            gloss=str(synset.gloss),
-            is_leaf=int(synset.num_children) == 0,
-            wordnet_height=int(synset.wordnet_height),
-            num_train_images=int(synset.num_train_images),
-        ))
-        edges.extend((ilsvrc_id, int(child)) for child in np.atleast_1d(synset.children))
-    return rows, edges
+def _chunks(values: list, size: int = 900) -> list[list]:
+    # A class set of ImageNet's size has ~30,000 synsets: one IN list that long passes SQLite's
+    # limit on query parameters.
+    return [values[i:i + size] for i in range(0, len(values), size)]
 
 
 def import_devkit(*, path: Path, slug: str, name: str) -> ClassSet:
-    """Import a class set from a devkit folder: data/meta.mat, meta.mat, or the shipped TSV pair.
+    """Import a class set from a devkit folder (see challenge.devkit.read_class_set_folder for
+    what it may hold: a meta.mat, or a synsets TSV with its is-a edges). Idempotent.
 
     Raises ValueError when the folder holds none of them or they are malformed.
     """
-    path = Path(path)
-    for candidate in (path / "data" / "meta.mat", path / "meta.mat", path if path.suffix == ".mat" else None):
-        if candidate and candidate.is_file():
-            rows, edges = read_devkit_meta_mat(candidate)
-            return store_class_set(slug=slug, name=name, rows=rows, edges=edges, source=str(candidate.name))
-    synsets_tsv, edges_tsv = path / "synsets_1860.tsv", path / "is_a_edges.tsv"
-    if synsets_tsv.is_file() and edges_tsv.is_file():
-        return import_class_set_from_tsv(
-            slug=slug, name=name, synsets_tsv=synsets_tsv, edges_tsv=edges_tsv, n_classes=None,
-            source="synsets_1860.tsv + is_a_edges.tsv",
-        )
-    raise ValueError(f"{path} holds neither data/meta.mat, meta.mat nor synsets_1860.tsv + is_a_edges.tsv")
+    files = read_class_set_folder(path)
+    return store_class_set(slug=slug, name=name, rows=files.rows, edges=files.edges, source=files.source)
 
 
 def import_ilsvrc2012() -> ClassSet:
-    return import_class_set_from_tsv(
-        slug="ilsvrc2012",
-        name="ILSVRC2012 (1000 classes)",
-        synsets_tsv=SHIPPED_ILSVRC2012 / "synsets_1860.tsv",
-        edges_tsv=SHIPPED_ILSVRC2012 / "is_a_edges.tsv",
+    # The shipped TSVs (derived from the shipped meta.mat) read faster than the .mat itself.
+    rows, edges = read_synsets_tsv((SHIPPED_ILSVRC2012 / "synsets_1860.tsv").read_bytes(),
+                                   (SHIPPED_ILSVRC2012 / "is_a_edges.tsv").read_bytes(), name="synsets_1860.tsv")
+    return store_class_set(
+        slug="ilsvrc2012", name="ILSVRC2012 (1000 classes)", rows=rows, edges=edges,
         source="ILSVRC2012_devkit_t12.tar.gz data/meta.mat (MD5 fa75699e90414af021442c21a62c3abf)",
     )
 
 
-def record_audit(*, actor, action: str, target: str = "", year=None, **details) -> AuditEntry:
-    return AuditEntry.objects.create(actor=actor, action=action, target=target[:300], year=year, details=details)
+def record_audit(*, actor, action: str, target: str = "", year=None, obj=None, **details) -> AuditEntry:
+    """One audit record; `obj` is the object acted on (the log links to it). Changes are
+    recorded as `changes={field: [old, new]}` (see audit_changes)."""
+    return AuditEntry.objects.create(
+        actor=actor, action=action, target=(target or (str(obj) if obj is not None else ""))[:300], year=year,
+        target_type=obj._meta.model_name if obj is not None else "", target_id=obj.pk if obj is not None else None,
+        details=details,
+    )
 
 
 # ---- Organizer actions on years, tasks, teams and hosted data. Each one is audited. ----
@@ -210,7 +159,7 @@ def create_year(*, user, data: dict) -> ChallengeYear:
     year = ChallengeYear.objects.create(**{f: data[f] for f in YEAR_FIELDS if f in data})
     if year.deadline:
         DeadlineChange.objects.create(year=year, new_deadline=year.deadline, reason="Initial deadline", changed_by=user)
-    record_audit(actor=user, action="year.create", target=year.slug, year=year, status=year.status)
+    record_audit(actor=user, action="year.create", target=year.slug, year=year, obj=year, status=year.status)
     return year
 
 
@@ -220,6 +169,7 @@ def update_year(*, user, year: ChallengeYear, data: dict, deadline_reason: str =
     year = ChallengeYear.objects.select_for_update().get(pk=year.pk)
     old_deadline = year.deadline
     changed = [f for f in YEAR_FIELDS if f in data and getattr(year, f) != data[f]]
+    changes = audit_changes(before={f: getattr(year, f) for f in changed}, after={f: data[f] for f in changed})
     for field in changed:
         setattr(year, field, data[field])
     year.save()
@@ -227,8 +177,8 @@ def update_year(*, user, year: ChallengeYear, data: dict, deadline_reason: str =
         DeadlineChange.objects.create(
             year=year, old_deadline=old_deadline, new_deadline=year.deadline, reason=deadline_reason, changed_by=user
         )
-    record_audit(actor=user, action="year.update", target=year.slug, year=year, fields=changed,
-                 deadline_reason=deadline_reason if "deadline" in changed else "")
+    record_audit(actor=user, action="year.update", target=year.slug, year=year, obj=year, fields=changed,
+                 changes=changes, deadline_reason=deadline_reason if "deadline" in changed else "")
     if set(changed) & RANKING_YEAR_FIELDS:
         _announce_ranking_change(list(Split.objects.filter(task__year=year)))
     return year
@@ -253,6 +203,8 @@ def save_task(*, user, year: ChallengeYear, task: Task | None = None, task_data:
     deleted here: their submissions and scores must stay.
     """
     values = {f: task_data[f] for f in TASK_FIELDS if f in task_data}
+    before = {f: getattr(task, f) for f in TASK_FIELDS} if task else {}
+    stored_splits = {s.name: s for s in task.splits.all()} if task else {}
     if task is None:
         task = Task.objects.create(year=year, **values)
         action = "task.create"
@@ -260,10 +212,14 @@ def save_task(*, user, year: ChallengeYear, task: Task | None = None, task_data:
         Task.objects.filter(pk=task.pk).update(**values)
         task.refresh_from_db()
         action = "task.update"
+    changes = audit_changes(before=before, after=values)
     for name, data in split_data.items():
-        Split.objects.update_or_create(task=task, name=name, defaults={f: data[f] for f in SPLIT_FIELDS if f in data})
-    record_audit(actor=user, action=action, target=str(task), year=year, kind=task.kind,
-                 splits={name: {f: str(d.get(f)) for f in SPLIT_FIELDS if f in d} for name, d in split_data.items()})
+        split_values = {f: data[f] for f in SPLIT_FIELDS if f in data}
+        stored = stored_splits.get(name)
+        changes |= audit_changes(before={f: getattr(stored, f) for f in SPLIT_FIELDS} if stored else {},
+                                 after=split_values, prefix=f"{name}.")
+        Split.objects.update_or_create(task=task, name=name, defaults=split_values)
+    record_audit(actor=user, action=action, target=str(task), year=year, obj=task, kind=task.kind, changes=changes)
     if action == "task.update":
         _announce_ranking_change(list(task.splits.all()))
     return task
@@ -352,7 +308,7 @@ def _record_data_file(*, user, year, key, size, sha256, title, description, file
         year=year, title=title, description=description, filename=filename, storage_key=key, size=size,
         sha256=sha256, position=position, created_by=user,
     )
-    record_audit(actor=user, action=action, target=filename, year=year, size=size, sha256=sha256)
+    record_audit(actor=user, action=action, target=filename, year=year, obj=data_file, size=size, sha256=sha256)
     return data_file
 
 
@@ -361,7 +317,7 @@ def remove_data_file(*, user, data_file: DataFile) -> None:
     if data_file.storage_key.startswith(f"{DATA_PREFIX}uploads/"):
         default_storage.delete(data_file.storage_key)
     record_audit(actor=user, action="datafile.remove", target=data_file.filename, year=data_file.year,
-                 sha256=data_file.sha256)
+                 obj=data_file, sha256=data_file.sha256)
     data_file.delete()
 
 
@@ -372,7 +328,7 @@ def set_team_ban(*, user, team: Team, banned_until, reason: str) -> Team:
     team.ban_reason = reason if banned_until else ""
     team.save(update_fields=["banned_until", "ban_reason"])
     record_audit(actor=user, action="team.ban" if banned_until else "team.unban", target=team.name,
-                 year=team.year, banned_until=banned_until.isoformat() if banned_until else None, reason=reason)
+                 year=team.year, obj=team, banned_until=banned_until.isoformat() if banned_until else None, reason=reason)
     return team
 
 
@@ -384,6 +340,6 @@ def set_quota_adjustment(*, user, team: Team, split: Split, extra_per_window: in
         team=team, split=split,
         defaults=dict(extra_per_window=extra_per_window, extra_total=extra_total, reason=reason, created_by=user),
     )
-    record_audit(actor=user, action="team.quota", target=f"{team.name} on {split}", year=team.year,
+    record_audit(actor=user, action="team.quota", target=f"{team.name} on {split}", year=team.year, obj=team,
                  extra_per_window=extra_per_window, extra_total=extra_total, reason=reason)
     return adjustment

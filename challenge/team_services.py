@@ -4,10 +4,15 @@ A person is in at most one team per year and a team's name is unique within its 
 both are database constraints, so two simultaneous requests cannot break them either.
 """
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from challenge.models import ChallengeYear, Membership, Team
+from challenge.mail import Mail, queue_emails, site_url
+from challenge.models import ChallengeYear, EmailKind, Membership, OutgoingEmail, Team
 from challenge.models.teams import new_invite_token
 from challenge.team_selectors import is_member, team_by_invite
 
@@ -94,6 +99,28 @@ def rotate_invite_token(*, team: Team, user) -> str:
     team.invite_token = new_invite_token()
     team.save(update_fields=["invite_token"])
     return team.invite_token
+
+
+def invite_by_email(*, team: Team, user, address: str) -> None:
+    """E-mail the team's invitation link to an address (once per address and link). Members only.
+
+    Raises TeamError for a non-member, a team of a year that takes no teams, an address already
+    invited with the current link, or more than INVITATIONS_PER_TEAM_PER_DAY invitations a day.
+    """
+    if not is_member(team=team, user=user):
+        raise TeamError("Only members can invite people to this team.")
+    _check_year_takes_teams(team.year)
+    address = address.strip().lower()
+    sent_today = OutgoingEmail.objects.filter(kind=EmailKind.INVITATION, once_key__startswith=f"invitation:{team.pk}:",
+                                              created_at__gte=timezone.now() - timedelta(days=1)).count()
+    if sent_today >= settings.INVITATIONS_PER_TEAM_PER_DAY:
+        raise TeamError(f"Your team sent {sent_today} invitations in the last 24 hours; try again tomorrow.")
+    context = {"team": team, "year": team.year, "inviter": display_name(user),
+               "join_url": site_url(reverse("teams:join", args=[team.invite_token]))}
+    queued = queue_emails([Mail(kind=EmailKind.INVITATION, to=address, template="invitation", context=context,
+                                once_key=f"invitation:{team.pk}:{team.invite_token[:16]}:{address}"[:200])])
+    if not queued:
+        raise TeamError(f"{address} was already invited with this link.")
 
 
 def team_members(*, team: Team) -> list:

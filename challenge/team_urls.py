@@ -10,5 +10,6 @@ urlpatterns = [
     path("teams/<int:pk>/", views.detail, name="detail"),
     path("teams/<int:pk>/leave/", views.leave, name="leave"),
     path("teams/<int:pk>/invite/", views.rotate_invite, name="rotate-invite"),
+    path("teams/<int:pk>/invite/email/", views.invite_by_email, name="invite-email"),
     path("teams/join/<str:token>/", views.join, name="join"),
 ]

@@ -14,6 +14,10 @@ from challenge.models import Team
 from submissions.leaderboards.selectors import public_entries_of_team
 
 
+class InviteForm(forms.Form):
+    email = forms.EmailField(label="Their e-mail address")
+
+
 class TeamForm(forms.Form):
     name = forms.CharField(max_length=100, label="Team name")
     affiliation = forms.CharField(max_length=200, required=False, help_text="University, lab or company.")
@@ -90,6 +94,23 @@ def rotate_invite(request, pk):
     team = _own_team(pk, request.user)
     team_services.rotate_invite_token(team=team, user=request.user)
     messages.success(request, "A new invitation link was made; the old one no longer works.")
+    return redirect("teams:detail", pk=team.pk)
+
+
+@login_required
+@require_POST
+def invite_by_email(request, pk):
+    team = _own_team(pk, request.user)
+    form = InviteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give a valid e-mail address to invite.")
+        return redirect("teams:detail", pk=team.pk)
+    try:
+        team_services.invite_by_email(team=team, user=request.user, address=form.cleaned_data["email"])
+    except team_services.TeamError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"The invitation goes to {form.cleaned_data['email']} within a minute.")
     return redirect("teams:detail", pk=team.pk)
 
 

@@ -4,7 +4,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
-from challenge import classes, downloads, selectors, services
+from challenge import announcements, classes, downloads, selectors, services
 from challenge.forms import ClassSearchForm, TermsForm
 
 
@@ -22,6 +22,7 @@ def year_detail(request, slug):
         "commitments": selectors.test_commitments(year=year),
         "data_files": selectors.data_files_of(year=year),
         "deadline_changes": year.deadline_changes.exclude(old_deadline=None),
+        "announcements": announcements.posted_announcements(year=year),
     }
     return render(request, "challenge/year_detail.html", context)
 

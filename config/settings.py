@@ -237,7 +237,7 @@ CACHES = {
     # Each process's own memory: stored leaderboard pages and anonymous responses.
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     # Shared by every worker and host, for throttle counts (config.throttles); the table is
-    # made by a migration (challenge 0003).
+    # made by a migration (challenge 0005).
     "throttle": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "throttle_cache",
                  "OPTIONS": {"MAX_ENTRIES": 10000}},
 }
@@ -285,3 +285,7 @@ SIGNIN_MAX_ADDRESS_FAILURES = envint("SIGNIN_MAX_ADDRESS_FAILURES", 30)
 SIGNIN_LOCKOUT_SECONDS = envint("SIGNIN_LOCKOUT_SECONDS", 900)
 # A submission claimed for scoring longer ago than this is taken to be a dead worker's.
 SCORING_STALE_CLAIM_SECONDS = envint("SCORING_STALE_CLAIM_SECONDS", 600)
+# E-mail to teams (see challenge/mail.py): links in mails start with this address, as teams reach the site.
+SITE_URL = os.getenv("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Invitations a team may e-mail per day, so that the invitation form cannot be used to spam.
+INVITATIONS_PER_TEAM_PER_DAY = envint("INVITATIONS_PER_TEAM_PER_DAY", 20)

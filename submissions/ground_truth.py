@@ -17,7 +17,7 @@ from django.db import transaction
 from challenge.classes import Hierarchy, hierarchy_of
 from challenge.ground_truth import replace_ground_truth
 from challenge.models import ClassSet, GroundTruth, Split
-from challenge.services import read_private_file, record_audit
+from challenge.services import read_private_file, record_audit, sha256_of
 from submissions import scoring
 from submissions.ledger import append_record, ground_truth_payload
 from submissions.models import LedgerRecord
@@ -27,16 +27,34 @@ _truths: dict[str, scoring.GroundTruth] = {}
 
 
 def scoring_class_set(class_set: ClassSet) -> scoring.ClassSet:
-    """The scoring core's view of a class set (leaf WNIDs in id order, parents and heights),
-    kept with the class set's one cached hierarchy."""
+    """The scoring core's view of a stored class set (leaf WNIDs in id order, parents, heights,
+    and the internal synsets' WNIDs and words for messages), kept with its one cached hierarchy.
+
+    Raises ValueError when the stored hierarchy cannot be scored with (a cycle, a height out of range).
+    """
     return hierarchy_of(class_set).derived("scoring", _scoring_view)
 
 
 def _scoring_view(hierarchy: Hierarchy) -> scoring.ClassSet:
+    rows = [dict(ilsvrc_id=i, wnid=s.wnid, words=s.words, is_leaf=s.is_leaf, wordnet_height=s.wordnet_height)
+            for i, s in hierarchy.synsets.items()]
+    edges = [(parent, child) for child, parents in hierarchy.parents.items() for parent in parents]
+    return scoring_class_set_from_rows(rows, edges)
+
+
+def scoring_class_set_from_rows(rows: list[dict], edges: list[tuple[int, int]]) -> scoring.ClassSet:
+    """The scoring core's ClassSet from synset rows and (parent, child) edges, as
+    challenge.devkit reads them from files or the database holds them. Raises ValueError."""
+    by_id = {row["ilsvrc_id"]: row for row in rows}
+    parents: dict[int, list[int]] = {}
+    for parent, child in edges:
+        parents.setdefault(child, []).append(parent)
     return scoring.ClassSet(
-        wnids=[hierarchy.synsets[i].wnid for i in hierarchy.leaf_ids],
-        parents=hierarchy.parents,
-        heights={i: s.wordnet_height for i, s in hierarchy.synsets.items()},
+        wnids=[by_id[i]["wnid"] for i in sorted(i for i, row in by_id.items() if row["is_leaf"])],
+        parents=parents,
+        heights={i: row["wordnet_height"] for i, row in by_id.items()},
+        synset_wnids={i: row["wnid"] for i, row in by_id.items()},
+        words={i: row["words"] for i, row in by_id.items()},
     )
 
 
@@ -74,7 +92,10 @@ def validate_ground_truth(*, split: Split, labels: bytes, boxes: bytes = b"", bl
     Localization needs boxes; other tasks take none. Raises GroundTruthRefused listing
     line-numbered problems per file.
     """
-    class_set = scoring_class_set(split.task.year.class_set)
+    try:
+        class_set = scoring_class_set(split.task.year.class_set)
+    except ValueError as exc:
+        raise GroundTruthRefused([("labels", None, f"The year's class set cannot be scored with: {exc}")]) from exc
     localization = split.task.kind == split.task.Kind.LOCALIZATION
     errors: list[tuple[str, int | None, str]] = []
     if localization and not boxes:
@@ -109,22 +130,35 @@ def validate_ground_truth(*, split: Split, labels: bytes, boxes: bytes = b"", bl
 
 
 def upload_ground_truth(*, user, split: Split, labels: bytes, boxes: bytes = b"", blacklist: bytes = b"") -> GroundTruth:
-    """Validate, store as the split's current ground truth, audit, and queue a rescoring of its entries.
+    """Validate, store as the split's current ground truth, audit, and queue a rescoring of its
+    scored entries (none are queued when there are none, as on a first upload).
 
-    Raises GroundTruthRefused (nothing stored) for bad files.
+    Raises GroundTruthRefused (nothing stored) for bad files, and for files identical to the
+    current version: a replacement that changes nothing must not rescore every entry.
     """
     # Rescoring scores through services, which loads ground truth from here: import at call time.
     from submissions.rescoring import start_rescoring
 
     validate_ground_truth(split=split, labels=labels, boxes=boxes, blacklist=blacklist)
     with transaction.atomic():
+        Split.objects.select_for_update().filter(pk=split.pk).first()  # one upload per split at a time
         replaced = split.current_ground_truth
+        if replaced and _same_files(replaced, labels=labels, boxes=boxes, blacklist=blacklist):
+            raise GroundTruthRefused([("labels", None, (
+                f"These files are identical to the current ground truth (SHA-256 {replaced.commitment}); "
+                "nothing was stored and nothing rescored. To rescore after a change to the scorer, use "
+                "\u201cRescore this split\u201d on the rescoring page."))])
         ground_truth = replace_ground_truth(split=split, labels=labels, boxes=boxes, blacklist=blacklist, user=user)
-        job = start_rescoring(user=user, split=split, ground_truth=ground_truth)
+        job = start_rescoring(user=user, split=split, ground_truth=ground_truth, reason="Ground truth replaced")
         record_audit(
             actor=user, action="ground_truth.replace" if replaced else "ground_truth.upload", target=str(split),
-            year=split.task.year, sha256=ground_truth.commitment,
-            previous_sha256=replaced.commitment if replaced else "", rescoring=job.total,
+            year=split.task.year, obj=split, sha256=ground_truth.commitment,
+            previous_sha256=replaced.commitment if replaced else "", rescoring=job.total if job else 0,
         )
         append_record(kind=LedgerRecord.Kind.GROUND_TRUTH_REPLACED, payload=ground_truth_payload(ground_truth))
     return ground_truth
+
+
+def _same_files(version: GroundTruth, *, labels: bytes, boxes: bytes, blacklist: bytes) -> bool:
+    sent = (sha256_of(labels), sha256_of(boxes) if boxes else "", sha256_of(blacklist) if blacklist else "")
+    return sent == (version.labels_sha256, version.boxes_sha256, version.blacklist_sha256)

@@ -3,6 +3,7 @@
 from django.db import transaction
 
 from challenge.models import Split, Team
+from challenge.audit import audit_changes
 from challenge.services import record_audit, set_quota_adjustment, set_team_ban
 from submissions.leaderboards import services as boards
 from submissions.ledger import append_record, moderation_payload
@@ -20,17 +21,62 @@ def moderate_submission(*, user, submission: Submission, disqualified: bool, dis
     if not_comparable and not not_comparable_reason.strip():
         raise ValueError("Say why the entry is not directly comparable.")
     with transaction.atomic():
-        Submission.objects.filter(pk=submission.pk).update(
-            disqualified=disqualified, disqualified_reason=disqualified_reason if disqualified else "",
-            not_comparable=not_comparable, not_comparable_reason=not_comparable_reason if not_comparable else "",
-        )
-        submission.refresh_from_db()
-        record_audit(actor=user, action="entry.moderate", target=str(submission), year=submission.split.task.year,
-                     disqualified=disqualified, disqualified_reason=disqualified_reason,
-                     not_comparable=not_comparable, not_comparable_reason=not_comparable_reason)
-        append_record(kind=LedgerRecord.Kind.SUBMISSION_MODERATED, payload=moderation_payload(submission, user))
+        _moderate(user, submission, disqualified=disqualified, disqualified_reason=disqualified_reason,
+                  not_comparable=not_comparable, not_comparable_reason=not_comparable_reason)
     boards.rebuild_leaderboard(split=submission.split)
     return submission
+
+
+def _moderate(user, submission: Submission, **marks) -> None:
+    marks["disqualified_reason"] = marks["disqualified_reason"] if marks["disqualified"] else ""
+    marks["not_comparable_reason"] = marks["not_comparable_reason"] if marks["not_comparable"] else ""
+    before = {name: getattr(submission, name) for name in MARKS}
+    Submission.objects.filter(pk=submission.pk).update(**marks)
+    submission.refresh_from_db()
+    record_audit(actor=user, action="entry.moderate", target=str(submission), year=submission.split.task.year,
+                 obj=submission, changes=audit_changes(before=before, after=marks), **marks)
+    append_record(kind=LedgerRecord.Kind.SUBMISSION_MODERATED, payload=moderation_payload(submission, user))
+
+
+MARKS = ("disqualified", "disqualified_reason", "not_comparable", "not_comparable_reason")
+
+
+class BulkAction:
+    DISQUALIFY = "disqualify"
+    NOT_COMPARABLE = "not_comparable"
+    RESTORE = "restore"
+    CHOICES = [(DISQUALIFY, "Disqualify"), (NOT_COMPARABLE, "Mark not directly comparable"),
+               (RESTORE, "Restore (clear both marks)")]
+
+
+def moderate_entries(*, user, submissions: list[Submission], action: str, reason: str) -> int:
+    """Apply one action with one reason to several entries: disqualify or mark them not directly
+    comparable (their other mark is kept), or restore them (both marks cleared). Each entry is
+    audited and recorded in the ledger; each touched board is rebuilt once. Returns how many changed.
+
+    Raises ValueError for an unknown action, or a mark without a reason.
+    """
+    if action not in (BulkAction.DISQUALIFY, BulkAction.NOT_COMPARABLE, BulkAction.RESTORE):
+        raise ValueError(f"Unknown action: {action}")
+    if action != BulkAction.RESTORE and not reason.strip():
+        raise ValueError("Give the public reason for this mark.")
+    changed, splits = 0, {}
+    with transaction.atomic():
+        for submission in submissions:
+            marks = {name: getattr(submission, name) for name in MARKS}
+            if action == BulkAction.RESTORE:
+                marks.update(disqualified=False, not_comparable=False)
+            else:
+                mark = "disqualified" if action == BulkAction.DISQUALIFY else "not_comparable"
+                marks.update({mark: True, f"{mark}_reason": reason.strip()})
+            if marks == {name: getattr(submission, name) for name in MARKS}:
+                continue
+            _moderate(user, submission, **marks)
+            changed += 1
+            splits[submission.split_id] = submission.split
+    for split in splits.values():
+        boards.rebuild_leaderboard(split=split)
+    return changed
 
 
 def ban_team(*, user, team: Team, banned_until, reason: str) -> Team:

@@ -3,17 +3,29 @@
 from django import forms
 from django.conf import settings
 
+from challenge.models import Split, Team
+from submissions.models import Submission
+from submissions.moderation import BulkAction
+
 
 class GroundTruthForm(forms.Form):
+    """A split's hidden labels, with the boxes file when (and only when) the task is localization."""
+
     labels = forms.FileField(label="Labels", help_text="One class id (or WNID) per line, in image order.")
-    boxes = forms.FileField(required=False, label="Boxes (localization only)",
+    # Required for localization; the service says so in its own words (see validate_ground_truth).
+    boxes = forms.FileField(required=False, label="Boxes",
                             help_text="CSV rows ImageId,PredictionString of label xmin ymin xmax ymax.")
     blacklist = forms.FileField(required=False, label="Blacklist (optional)",
                                 help_text="1-based indices of images left out of scoring, one per line.")
 
+    def __init__(self, *args, localization: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not localization:
+            del self.fields["boxes"]
+
     def clean(self):
         data = super().clean()
-        for name in ("labels", "boxes", "blacklist"):
+        for name in self.fields:
             upload = data.get(name)
             if upload and upload.size > settings.MAX_UPLOAD_BYTES:
                 self.add_error(name, f"The file is larger than {settings.MAX_UPLOAD_BYTES:,} bytes.")
@@ -25,3 +37,42 @@ class ModerationForm(forms.Form):
     disqualified_reason = forms.CharField(max_length=500, required=False, label="Public reason for the disqualification")
     not_comparable = forms.BooleanField(required=False, label="Not directly comparable")
     not_comparable_reason = forms.CharField(max_length=500, required=False, label="Why it is not comparable")
+
+
+class RescoreForm(forms.Form):
+    split = forms.ModelChoiceField(queryset=Split.objects.none(), empty_label=None, label="Split")
+    reason = forms.CharField(max_length=500, label="Why (for the audit log)",
+                             help_text="For example: the scorer changed in release 1.4 (top-5 ties).")
+
+    def __init__(self, *args, year, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["split"].queryset = (Split.objects.filter(task__year=year, ground_truths__is_current=True)
+                                         .select_related("task").order_by("task__position", "task__slug", "-name"))
+
+
+class EntryFilterForm(forms.Form):
+    """The entries page's filters; every one is optional."""
+
+    MODERATION = [("", "Any"), ("disqualified", "Disqualified"), ("not_comparable", "Not directly comparable"),
+                  ("clean", "Neither")]
+
+    split = forms.ModelChoiceField(queryset=Split.objects.none(), required=False, empty_label="Any")
+    team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False, empty_label="Any")
+    status = forms.ChoiceField(choices=[("", "Any"), *Submission.Status.choices], required=False)
+    moderation = forms.ChoiceField(choices=MODERATION, required=False)
+
+    def __init__(self, *args, year, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["split"].queryset = Split.objects.filter(task__year=year).select_related("task")
+        self.fields["team"].queryset = Team.objects.filter(year=year)
+
+
+class BulkModerationForm(forms.Form):
+    entries = forms.ModelMultipleChoiceField(queryset=Submission.objects.none(),
+                                             error_messages={"required": "Tick the entries to change."})
+    action = forms.ChoiceField(choices=BulkAction.CHOICES)
+    reason = forms.CharField(max_length=500, required=False, help_text="Public; one reason for every ticked entry.")
+
+    def __init__(self, *args, year, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["entries"].queryset = Submission.objects.filter(split__task__year=year).select_related("split")

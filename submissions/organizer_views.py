@@ -1,8 +1,11 @@
-"""Organizer pages of submissions: hidden ground truth, rescoring progress, moderation of entries and teams."""
+"""Organizer pages of submissions: hidden ground truth, rescoring and its progress, moderation of entries
+and teams, and the statistics of a year."""
 
 from django.contrib import messages
-from django.db.models import Prefetch
+from django.core.paginator import Paginator
+from django.http import HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from challenge import selectors as challenge_selectors
@@ -10,25 +13,32 @@ from challenge.forms import QuotaAdjustmentForm, TeamBanForm
 from challenge.models import Team
 from challenge.organizer.access import organizer_required
 from submissions import models, moderation, rescoring, selectors
+from submissions import statistics as stats
 from submissions.ground_truth import GroundTruthRefused, upload_ground_truth
-from submissions.organizer_forms import GroundTruthForm, ModerationForm
+from submissions.moderation import BulkAction
+from submissions.organizer_forms import (
+    BulkModerationForm, EntryFilterForm, GroundTruthForm, ModerationForm, RescoreForm,
+)
 
 
 @organizer_required
 def ground_truth(request, slug, task_slug, split_name):
     year = challenge_selectors.year_for_organizer(slug=slug)
     split = challenge_selectors.split_of(year=year, task_slug=task_slug, split_name=split_name)
-    form = GroundTruthForm(request.POST or None, request.FILES or None)
+    form = GroundTruthForm(request.POST or None, request.FILES or None,
+                           localization=split.task.kind == split.task.Kind.LOCALIZATION)
     errors = []
     if request.method == "POST" and form.is_valid():
-        files = {name: (form.cleaned_data[name].read() if form.cleaned_data[name] else b"")
-                 for name in ("labels", "boxes", "blacklist")}
+        files = {name: upload.read() for name, upload in form.cleaned_data.items() if upload}
         try:
             version = upload_ground_truth(user=request.user, split=split, **files)
         except GroundTruthRefused as refused:
             errors = refused.errors
         else:
-            messages.success(request, f"Ground truth stored (SHA-256 {version.commitment}); rescoring queued.")
+            job = version.rescoring_jobs.first()
+            queued = f"{job.total} scored entr{'y' if job.total == 1 else 'ies'} queued for rescoring" if job \
+                else "no scored entries to rescore"
+            messages.success(request, f"Ground truth stored (SHA-256 {version.commitment}); {queued}.")
             return redirect("organize_submissions:rescoring", slug=year.slug)
     context = {"year": year, "split": split, "form": form, "file_errors": errors,
                "versions": split.ground_truths.select_related("uploaded_by")}
@@ -40,21 +50,71 @@ def ground_truth(request, slug, task_slug, split_name):
 @organizer_required
 def rescoring_jobs(request, slug):
     year = challenge_selectors.year_for_organizer(slug=slug)
-    return render(request, "organize/rescoring.html", {"year": year, "jobs": rescoring.jobs_of(year=year)})
+    context = {"year": year, "jobs": rescoring.jobs_of(year=year), "form": RescoreForm(year=year)}
+    return render(request, "organize/rescoring.html", context)
+
+
+@require_POST
+@organizer_required
+def rescore_split(request, slug):
+    year = challenge_selectors.year_for_organizer(slug=slug)
+    form = RescoreForm(request.POST, year=year)
+    if form.is_valid():
+        try:
+            job = rescoring.rescore_split(user=request.user, **form.cleaned_data)
+        except rescoring.RescoringRefused as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(request, f"Rescoring of {job.split} queued: {job.total} entries.")
+            return redirect("organize_submissions:rescoring", slug=year.slug)
+    context = {"year": year, "jobs": rescoring.jobs_of(year=year), "form": form}
+    return render(request, "organize/rescoring.html", context, status=400)
+
+
+@require_GET
+@organizer_required
+def rescoring_status(request, slug):
+    """The progress of the year's rescoring jobs, for the rescoring page to update itself."""
+    year = challenge_selectors.year_for_organizer(slug=slug)
+    jobs = [{"id": job.pk, "status": job.status, "status_display": job.get_status_display(), "done": job.done,
+             "failed": job.failed, "total": job.total, "percent": job.percent,
+             "finished_at": job.finished_at.strftime("%Y-%m-%d %H:%M:%S") if job.finished_at else None}
+            for job in rescoring.jobs_of(year=year)[:50]]
+    return JsonResponse({"jobs": jobs}, headers={"Cache-Control": "no-store"})
 
 
 @require_GET
 @organizer_required
 def entries(request, slug):
     year = challenge_selectors.year_for_organizer(slug=slug)
-    # The per-image bit arrays are not shown here: leave them in the database.
-    scores = models.Score.objects.filter(is_current=True).defer(
-        "top1_bits", "top5_bits", "localization_bits", "hierarchical_costs", "top1_labels")
-    rows = (models.Submission.objects.filter(split__task__year=year)
-            .select_related("team", "split__task", "submitted_by")
-            .prefetch_related(Prefetch("scores", queryset=scores, to_attr="current")))
-    flags = selectors.integrity_flags(year=year)
-    return render(request, "organize/entries.html", {"year": year, "entries": rows, "flags": flags})
+    filters = EntryFilterForm(request.GET or None, year=year)
+    chosen = filters.cleaned_data if filters.is_valid() else {}
+    rows = selectors.organizer_entries(year=year, **{k: v for k, v in chosen.items() if v})
+    page = Paginator(rows, 100).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"year": year, "page": page, "filters": filters, "query": query.urlencode(),
+               "flags": selectors.integrity_flags(year=year), "bulk_actions": BulkAction.CHOICES}
+    return render(request, "organize/entries.html", context)
+
+
+@require_POST
+@organizer_required
+def entries_bulk(request, slug):
+    year = challenge_selectors.year_for_organizer(slug=slug)
+    form = BulkModerationForm(request.POST, year=year)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    else:
+        try:
+            changed = moderation.moderate_entries(user=request.user, submissions=list(form.cleaned_data["entries"]),
+                                                  action=form.cleaned_data["action"], reason=form.cleaned_data["reason"])
+            messages.success(request, f"{changed} entr{'y' if changed == 1 else 'ies'} changed.")
+        except ValueError as refused:
+            messages.error(request, str(refused))
+    # Back to the same filtered list; the query is parsed and re-encoded, never echoed as sent.
+    query = QueryDict(request.POST.get("query", "")).urlencode()
+    return redirect(reverse("organize_submissions:entries", args=[year.slug]) + (f"?{query}" if query else ""))
 
 
 @require_POST
@@ -107,3 +167,21 @@ def team_quota(request, slug, pk):
     else:
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
     return redirect("organize_submissions:teams", slug=year.slug)
+
+
+@require_GET
+@organizer_required
+def statistics(request, slug):
+    year = challenge_selectors.year_for_organizer(slug=slug)
+    figures = stats.year_figures(year=year)
+    charts = {"per_day": stats.submissions_chart(figures), "best": stats.best_score_chart(figures)}
+    return render(request, "organize/statistics.html", {"year": year, "figures": figures, "charts": charts})
+
+
+@require_GET
+@organizer_required
+def statistics_csv(request, slug):
+    year = challenge_selectors.year_for_organizer(slug=slug)
+    response = HttpResponse(stats.figures_csv(stats.year_figures(year=year)), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{year.slug}-statistics.csv"'
+    return response

@@ -13,6 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from challenge.models import GroundTruth, Split
+from challenge.services import record_audit
 from submissions.leaderboards import services as boards
 from submissions.models import RescoringItem, RescoringJob, Submission
 from submissions.services import evaluate_stored_file, record_score
@@ -20,13 +21,46 @@ from submissions.services import evaluate_stored_file, record_score
 logger = logging.getLogger(__name__)
 
 
-def start_rescoring(*, user, split: Split, ground_truth: GroundTruth) -> RescoringJob:
-    """Queue every scored entry of the split for rescoring against this ground truth."""
+def start_rescoring(*, user, split: Split, ground_truth: GroundTruth, reason: str) -> RescoringJob | None:
+    """Queue every scored entry of the split for rescoring against this ground truth.
+
+    Returns None, and records no job, when the split has no scored entry (a "0 of 0" job
+    would only be noise on the rescoring page).
+    """
     entries = list(Submission.objects.filter(split=split, status=Submission.Status.SCORED).values_list("pk", flat=True))
+    if not entries:
+        return None
     job = RescoringJob.objects.create(split=split, ground_truth=ground_truth, total=len(entries), created_by=user,
-                                      status=RescoringJob.Status.QUEUED if entries else RescoringJob.Status.DONE,
-                                      finished_at=None if entries else timezone.now())
+                                      reason=reason)
     RescoringItem.objects.bulk_create([RescoringItem(job=job, submission_id=pk) for pk in entries], batch_size=1000)
+    return job
+
+
+class RescoringRefused(Exception):
+    """A manual rescoring cannot start; the message says why."""
+
+
+def rescore_split(*, user, split: Split, reason: str) -> RescoringJob:
+    """Rescore every scored entry of a split against its current ground truth (after a change
+    to the scorer, say), with the organizer's reason in the audit log.
+
+    Raises RescoringRefused without a reason, without ground truth, while a rescoring of the
+    split is still running, or when the split has no scored entry.
+    """
+    if not reason.strip():
+        raise RescoringRefused("Say why the split is rescored; the reason goes to the audit log.")
+    with transaction.atomic():
+        Split.objects.select_for_update().filter(pk=split.pk).first()  # one start per split at a time
+        ground_truth = split.current_ground_truth
+        if ground_truth is None:
+            raise RescoringRefused(f"{split} has no ground truth yet.")
+        if RescoringJob.objects.filter(split=split).exclude(status=RescoringJob.Status.DONE).exists():
+            raise RescoringRefused(f"A rescoring of {split} is still running; wait for it to finish.")
+        job = start_rescoring(user=user, split=split, ground_truth=ground_truth, reason=reason.strip())
+        if job is None:
+            raise RescoringRefused(f"{split} has no scored entries to rescore.")
+        record_audit(actor=user, action="rescoring.start", target=str(split), year=split.task.year, obj=job,
+                     split=str(split), entries=job.total, reason=job.reason)
     return job
 
 

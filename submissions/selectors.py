@@ -1,6 +1,6 @@
 """Reads that build the submission pages."""
 
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -143,3 +143,21 @@ def submissions_of_user_teams(*, user, year_slug: str | None = None):
     if year_slug:
         rows = rows.filter(split__task__year__slug=year_slug)
     return rows
+
+
+MODERATION_FILTERS = {"disqualified": {"disqualified": True}, "not_comparable": {"not_comparable": True},
+                      "clean": {"disqualified": False, "not_comparable": False}}
+
+
+def organizer_entries(*, year, split=None, team=None, status: str = "", moderation: str = ""):
+    """Every entry of a year for its organizers, newest first, with its current score as
+    `current` (a list of at most one) and without the per-image bit arrays; optionally filtered."""
+    scores = Score.objects.filter(is_current=True).defer(
+        "top1_bits", "top5_bits", "localization_bits", "hierarchical_costs", "top1_labels")
+    rows = (Submission.objects.filter(split__task__year=year)
+            .select_related("team", "split__task", "submitted_by")
+            .prefetch_related(Prefetch("scores", queryset=scores, to_attr="current")))
+    rows = rows.filter(split=split) if split else rows
+    rows = rows.filter(team=team) if team else rows
+    rows = rows.filter(status=status) if status else rows
+    return rows.filter(**MODERATION_FILTERS[moderation]) if moderation else rows

@@ -11,6 +11,8 @@ from django.utils import timezone
 from challenge.models import Membership, Split, Team
 from challenge.services import read_private_file, store_private_file
 from submissions import integrity, quotas, scoring
+from submissions.notices import notify_scoring_failed
+from submissions.refusals import recorded as count_refusals
 from submissions.leaderboards import services as boards
 from submissions.ledger import append_record, score_recorded_payload, submission_received_payload
 from submissions.models import LedgerRecord, Score, Submission
@@ -61,6 +63,7 @@ def check_may_submit(*, team: Team | None, split: Split, user) -> None:
         raise SubmissionNotAllowed("This challenge is not accepting submissions now.")
 
 
+@count_refusals
 def create_submission(
     *,
     team: Team | None,
@@ -161,6 +164,7 @@ def _fail(submission_id: int, reason: str) -> None:
     Submission.objects.filter(pk=submission_id).update(
         status=Submission.Status.FAILED, failure_reason=reason, refunded=True
     )
+    notify_scoring_failed(submission_id=submission_id)
 
 
 def display_filename(name: str) -> str:

@@ -60,6 +60,25 @@ class RefClassSet:
             parents.setdefault(int(c), []).append(int(p))
         return cls([wnid_of[i] for i in range(1, 1001)], parents, heights)
 
+    @classmethod
+    def from_tsv(cls, synsets_path: Path, edges_path: Path) -> RefClassSet:
+        """Any class set in the TSV layout: ids in the first column, ``wnid`` and ``wordnet_height`` by name."""
+        rows = synsets_path.read_text(encoding="utf-8").splitlines()
+        header = rows[0].split("\t")
+        wnid_col, height_col = header.index("wnid"), header.index("wordnet_height")
+        wnid_of, heights = {}, {}
+        for row in rows[1:]:
+            f = row.split("\t")
+            wnid_of[int(f[0])] = f[wnid_col]
+            heights[int(f[0])] = int(f[height_col])
+        parents: dict[int, list[int]] = {}
+        for row in edges_path.read_text(encoding="utf-8").splitlines()[1:]:
+            p, c = row.split("\t")[:2]
+            parents.setdefault(int(c), []).append(int(p))
+        has_child = {p for ps in parents.values() for p in ps}
+        n = sum(1 for i in wnid_of if i not in has_child)
+        return cls([wnid_of[i] for i in range(1, n + 1)], parents, heights)
+
     def ancestors(self, node: int) -> set[int]:
         if node not in self._anc:
             result = {node}

@@ -36,6 +36,8 @@ EXPECTED = {
     "accounts:signup": (200, 302, 302, 302, 302),
     "accounts:profile": SIGNED_IN,
     "accounts:rotate-token": POST_ONLY_SIGNED_IN,
+    "accounts:email-preference": POST_ONLY_SIGNED_IN,
+    "accounts:email-opt-out": (400, 400, 400, 400, 400),  # a token we did not sign; see test_email
     "api:schema": PUBLIC,
     "api:docs": PUBLIC,
     "api:redoc": PUBLIC,
@@ -57,8 +59,17 @@ EXPECTED = {
     "organize:split-new-subset": POST_ONLY,
     "organize:data-files": ORGANIZERS,
     "organize:data-file-remove": POST_ONLY,
+    "organize:announcements": ORGANIZERS,
+    "organize:announcement-create": ORGANIZERS,
+    "organize:announcement-edit": ORGANIZERS,
+    "organize:announcement-delete": POST_ONLY,
     "organize_submissions:ground-truth": ORGANIZERS,
     "organize_submissions:rescoring": ORGANIZERS,
+    "organize_submissions:rescore-split": POST_ONLY,
+    "organize_submissions:rescoring-status": ORGANIZERS,
+    "organize_submissions:entries-bulk": POST_ONLY,
+    "organize_submissions:statistics": ORGANIZERS,
+    "organize_submissions:statistics-csv": ORGANIZERS,
     "organize_submissions:entries": ORGANIZERS,
     "organize_submissions:entry-moderate": POST_ONLY,
     "organize_submissions:teams": ORGANIZERS,
@@ -69,6 +80,7 @@ EXPECTED = {
     "teams:detail": PUBLIC,
     "teams:leave": POST_ONLY_SIGNED_IN,
     "teams:rotate-invite": POST_ONLY_SIGNED_IN,
+    "teams:invite-email": POST_ONLY_SIGNED_IN,
     "teams:join": SIGNED_IN,  # the invitation page; joining is a POST
     "leaderboards:leaderboard": PUBLIC,
     "leaderboards:archive": (404, 404, 404, 404, 404),  # nothing frozen yet
@@ -100,6 +112,11 @@ POST_REFUSED = {
     # charlie on team Alpha's things: 404 (he may not know it exists) or 403.
     ("charlie", "teams:leave"): (403, 404),
     ("charlie", "teams:rotate-invite"): (403, 404),
+    ("charlie", "teams:invite-email"): (403, 404),
+    ("alice", "organize:announcement-create"): (403,),
+    ("alice", "organize:announcement-delete"): (403,),
+    ("alice", "organize_submissions:rescore-split"): (403,),
+    ("alice", "organize_submissions:entries-bulk"): (403,),
     ("alice", "organize:data-file-remove"): (403,),
     ("alice", "organize_submissions:entry-moderate"): (403,),
     ("alice", "organize_submissions:team-ban"): (403,),
@@ -115,6 +132,8 @@ POST_REFUSED = {
 }
 CSRF_EXEMPT = {
     "api:token",  # trades a password for a token; uses no session, so there is nothing to forge
+    # The signed link is the credential (no session); mail programs POST to it in one click (RFC 8058).
+    "accounts:email-opt-out",
 }
 
 

@@ -44,10 +44,11 @@ def test_it_refuses_bad_ground_truth_with_line_numbered_errors(organizer, world,
 
 
 @pytest.mark.django_db
-def test_it_refuses_boxes_for_a_classification_task_and_a_bad_blacklist(organizer, world):
+def test_it_ignores_boxes_for_a_classification_task_and_refuses_a_bad_blacklist(organizer, world):
+    # The form of a classification task has no boxes field: a boxes file sent anyway is not stored.
     response = post_truth(organizer, world.test, labels_file(NEW_TEST_LABELS), boxes=b"ImageId,PredictionString\n")
-    assert b"Only a localization task takes boxes" in response.content
-    response = post_truth(organizer, world.test, labels_file(NEW_TEST_LABELS), blacklist=b"3\n11\n")
+    assert response.status_code == 302 and world.test.current_ground_truth.boxes_key == ""
+    response = post_truth(organizer, world.test, labels_file(TEST_LABELS), blacklist=b"3\n11\n")
     assert response.status_code == 400 and b"blacklist file, line 2" in response.content
 
 

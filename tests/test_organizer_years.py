@@ -114,7 +114,7 @@ def test_it_creates_and_edits_a_task_with_its_two_splits(organizer, world):
 def test_it_refuses_a_duplicate_task_slug_and_a_bad_subset_fraction(organizer, world):
     url = reverse("organize:task-create", args=[world.year.slug])
     data = {"slug": "classification", "title": "Again", "kind": "classification", "position": "0",
-            **split_form("val"), **split_form("test", public_subset_fraction="1.5")}
+            **split_form("val"), **split_form("test", visibility="public_subset", public_subset_fraction="1.5")}
     response = organizer.post(url, data)
     assert response.status_code == 200
     assert b"already has a task with this slug" in response.content
@@ -127,8 +127,8 @@ def test_it_shows_the_audit_log_to_organizers(organizer, world):
     organizer.post(reverse("organize:year-create"), year_form())
     page = organizer.get(reverse("organize:audit"))
     assert page.status_code == 200
-    assert b"year.create" in page.content and b"olivia" in page.content
-    assert b"year.create" in organizer.get(reverse("organize:dashboard")).content
+    assert b"created the year" in page.content and b"olivia" in page.content
+    assert b"created the year" in organizer.get(reverse("organize:dashboard")).content
 
 
 @pytest.mark.django_db

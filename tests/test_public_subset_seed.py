@@ -86,7 +86,7 @@ def test_zero_seeds_are_replaced_and_the_next_scoring_pass_rebuilds_their_boards
     submit(test, world.alpha, world.alice, wrong=3, entry="scored on the seed-0 subset")
     assert LeaderboardEntry.objects.get().stats_key.endswith(":0")
 
-    migration = importlib.import_module("challenge.migrations.0002_secret_subset_seeds")
+    migration = importlib.import_module("challenge.migrations.0004_secret_subset_seeds")
     migration.replace_zero_seeds(apps, None)
     test.refresh_from_db()
     assert test.public_subset_seed != 0

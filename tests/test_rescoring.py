@@ -137,3 +137,51 @@ def test_it_counts_an_entry_it_cannot_rescore_and_keeps_its_score(client, world,
     assert entries[1].current_score.ground_truth == world.val.current_ground_truth
     assert "1 failed" in client.get(reverse("organize_submissions:rescoring", args=[world.year.slug])).content.decode()
     assert "FileNotFoundError" in caplog.text and entries[0].file_key not in caplog.text
+
+
+def rescore(client, world, split, reason):
+    client.login(username="olivia", password=PASSWORD)
+    return client.post(reverse("organize_submissions:rescore-split", args=[world.year.slug]),
+                       {"split": split.pk, "reason": reason})
+
+
+@pytest.mark.django_db
+def test_an_organizer_rescores_a_split_with_a_reason_for_the_audit_log(client, world, entries):
+    from challenge.models import AuditEntry
+
+    truth = world.val.current_ground_truth
+    assert rescore(client, world, world.val, "Scorer 1.4 counts duplicate labels once").status_code == 302
+    job = RescoringJob.objects.get()
+    assert (job.total, job.ground_truth, job.reason) == (3, truth, "Scorer 1.4 counts duplicate labels once")
+    audit = AuditEntry.objects.get(action="rescoring.start")
+    assert audit.actor == world.olivia and audit.details["reason"] == "Scorer 1.4 counts duplicate labels once"
+    page = client.get(reverse("organize_submissions:rescoring", args=[world.year.slug])).content.decode()
+    assert "Scorer 1.4 counts duplicate labels once" in page and "0 of 3 rescored" in page
+
+    status = client.get(reverse("organize_submissions:rescoring-status", args=[world.year.slug])).json()
+    assert status["jobs"] == [{"id": job.pk, "status": "queued", "status_display": "Queued", "done": 0,
+                               "failed": 0, "total": 3, "percent": 0, "finished_at": None}]
+    command = Command()
+    while command.rescore_one():
+        pass
+    status = client.get(reverse("organize_submissions:rescoring-status", args=[world.year.slug])).json()
+    assert (status["jobs"][0]["status"], status["jobs"][0]["done"], status["jobs"][0]["percent"]) == ("done", 3, 100)
+    assert all(e.current_score.ground_truth == truth for e in entries)
+    assert Score.objects.filter(submission__in=entries).count() == 6  # the earlier scores are kept
+
+
+@pytest.mark.django_db
+def test_a_rescoring_needs_a_reason_and_waits_for_the_one_running(client, world, entries):
+    response = rescore(client, world, world.val, "")
+    assert response.status_code == 400 and not RescoringJob.objects.exists()
+    rescore(client, world, world.val, "first")
+    again = rescore(client, world, world.val, "second")
+    assert again.status_code == 400 and b"still running" in again.content
+    assert RescoringJob.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_split_without_scored_entries_has_nothing_to_rescore(client, world):
+    response = rescore(client, world, world.test, "nothing there")
+    assert response.status_code == 400 and b"no scored entries" in response.content
+    assert not RescoringJob.objects.exists()

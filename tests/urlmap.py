@@ -13,7 +13,7 @@ from django.core.cache import cache
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from challenge.models import DataFile
+from challenge.models import Announcement, DataFile
 from challenge.services import store_private_file
 from submissions.services import create_submission, score_submission
 from tests.base import PASSWORD, TEST_LABELS, VAL_LABELS, make_world, predictions_file
@@ -59,6 +59,7 @@ class MatrixWorld:
     val_submission: object
     test_submission: object
     data_file: DataFile
+    announcement: Announcement
 
     def default_kwargs(self, route: Route) -> dict:
         w = self.world
@@ -79,6 +80,8 @@ class MatrixWorld:
             return self.world.alpha.pk
         if "data-file" in name or name == "challenge:download":
             return self.data_file.pk
+        if "announcement" in name:
+            return self.announcement.pk
         return self.val_submission.pk
 
     def url(self, route: Route, **overrides) -> str:
@@ -94,7 +97,9 @@ def make_matrix_world() -> MatrixWorld:
     key, sha256 = store_private_file(prefix="data-files", data=b"devkit bytes\n")
     data_file = DataFile.objects.create(year=world.year, title="Development kit", filename="devkit.txt",
                                         storage_key=key, size=13, sha256=sha256)
-    return MatrixWorld(world, admin, val_submission, test_submission, data_file)
+    announcement = Announcement.objects.create(year=world.year, title="Welcome", body="Hello **teams**.",
+                                               posted_at=timezone.now())
+    return MatrixWorld(world, admin, val_submission, test_submission, data_file, announcement)
 
 
 def _scored(world, split, labels, entry_name):

@@ -7,17 +7,22 @@ from challenge.models.teams import (
     Team,
     TermsAcceptance,
 )
+from challenge.models.notices import Announcement, EmailKind, EmailOptOut, OutgoingEmail
 from challenge.models.signin import SignInFailure
 from challenge.models.years import ChallengeYear, DeadlineChange, GroundTruth, Split, Task
 
 __all__ = [
+    "Announcement",
     "AuditEntry",
     "ChallengeYear",
     "ClassSet",
     "DataFile",
     "DeadlineChange",
+    "EmailKind",
+    "EmailOptOut",
     "GroundTruth",
     "Membership",
+    "OutgoingEmail",
     "QuotaAdjustment",
     "SignInFailure",
     "Split",

@@ -1,6 +1,7 @@
 """Class sets: the synsets a year's labels come from, and their WordNet is-a hierarchy."""
 
 from django.db import models
+from django.utils import timezone
 
 
 class ClassSet(models.Model):
@@ -13,6 +14,8 @@ class ClassSet(models.Model):
     n_classes = models.PositiveIntegerField(default=1000)
     source = models.CharField(max_length=300, blank=True, help_text="Where the class set was imported from.")
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set by every import: the per-process hierarchy caches compare it to know they are current.
+    imported_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["slug"]
@@ -27,7 +30,7 @@ class SynsetQuerySet(models.QuerySet):
 
 
 class Synset(models.Model):
-    """One WordNet synset of a class set: a leaf class (ILSVRC id 1..1000) or an ancestor."""
+    """One WordNet synset of a class set: a leaf class (id 1..n_classes) or an ancestor."""
 
     class_set = models.ForeignKey(ClassSet, on_delete=models.CASCADE, related_name="synsets")
     ilsvrc_id = models.PositiveIntegerField()

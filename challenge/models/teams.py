@@ -112,6 +112,10 @@ class AuditEntry(models.Model):
         "challenge.ChallengeYear", on_delete=models.SET_NULL, null=True, blank=True, related_name="audit_entries"
     )
     target = models.CharField(max_length=300, blank=True)
+    # The object acted on (its model name and id), so that the log can link to it; empty for
+    # records written before these fields, and for objects with no page.
+    target_type = models.CharField(max_length=40, blank=True)
+    target_id = models.PositiveBigIntegerField(null=True, blank=True)
     details = models.JSONField(default=dict, blank=True)
     at = models.DateTimeField(default=timezone.now, db_index=True)
 

@@ -2,11 +2,13 @@
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from challenge import selectors, services
-from challenge.forms import DataFileRegisterForm, DataFileUploadForm
+from challenge.audit import readable
+from challenge.forms import AuditFilterForm, DataFileRegisterForm, DataFileUploadForm
 from challenge.organizer.access import organizer_required
 
 
@@ -53,6 +55,14 @@ def data_file_remove(request, slug, pk):
 @require_GET
 @organizer_required
 def audit_log(request):
-    year = selectors.year_for_organizer(slug=request.GET["year"]) if request.GET.get("year") else None
-    page = Paginator(selectors.audit_entries(year=year), 100).get_page(request.GET.get("page"))
-    return render(request, "organize/audit.html", {"page": page, "year": year})
+    filters = AuditFilterForm(request.GET or None)
+    if filters.is_bound and not filters.is_valid():
+        raise Http404("No such year or person.")
+    chosen = filters.cleaned_data if filters.is_bound else {}
+    entries = selectors.audit_entries(year=chosen.get("year"), kind=chosen.get("kind", ""), person=chosen.get("person"))
+    page = Paginator(entries, 100).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"page": page, "records": readable(page.object_list), "year": chosen.get("year"), "filters": filters,
+               "query": query.urlencode()}
+    return render(request, "organize/audit.html", context)

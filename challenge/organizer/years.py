@@ -4,8 +4,9 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from challenge import selectors, services
-from challenge.forms import SplitForm, TaskForm, YearForm
+from challenge import announcements, selectors, services
+from challenge.audit import readable
+from challenge.forms import SplitForm, TaskForm, YearEditForm, YearForm
 from challenge.models import Split
 from challenge.organizer.access import organizer_required
 
@@ -13,7 +14,7 @@ from challenge.organizer.access import organizer_required
 @require_GET
 @organizer_required
 def dashboard(request):
-    context = {"years": selectors.organizer_years(), "recent": selectors.audit_entries()[:10]}
+    context = {"years": selectors.organizer_years(), "recent": readable(selectors.audit_entries()[:10])}
     return render(request, "organize/dashboard.html", context)
 
 
@@ -32,12 +33,17 @@ def year_edit(request, slug):
     year = selectors.year_for_organizer(slug=slug)
     # The form gets its own copy: validation writes into its instance, and the service compares
     # the stored year with the new values to record a deadline change.
-    form = YearForm(request.POST or None, instance=selectors.year_for_organizer(slug=slug))
+    form = YearEditForm(request.POST or None, instance=selectors.year_for_organizer(slug=slug))
     if request.method == "POST" and form.is_valid():
-        year = services.update_year(user=request.user, year=year, data=form.cleaned_data,
-                                    deadline_reason=form.cleaned_data["deadline_reason"])
-        messages.success(request, "Year saved.")
-        return redirect("organize:year", slug=year.slug)
+        old_deadline, reason = year.deadline, form.cleaned_data["deadline_reason"]
+        year = services.update_year(user=request.user, year=year, data=form.cleaned_data, deadline_reason=reason)
+        if not form.deadline_changed():
+            messages.success(request, "Year saved.")
+            return redirect("organize:year", slug=year.slug)
+        draft = announcements.draft_deadline_announcement(user=request.user, year=year, old_deadline=old_deadline,
+                                                          new_deadline=year.deadline, reason=reason)
+        messages.success(request, "Year saved. Tell the teams: review this drafted announcement, then post it.")
+        return redirect("organize:announcement-edit", slug=year.slug, pk=draft.pk)
     return render(request, "organize/year_form.html", {"form": form, "year": year})
 
 
@@ -61,7 +67,8 @@ def task_edit(request, slug, task_slug=None):
     splits = {s.name: s for s in task.splits.all()} if task else {}
     form = TaskForm(request.POST or None, instance=task, year=year)
     split_forms = {
-        name: SplitForm(request.POST or None, prefix=name, instance=splits.get(name), initial=_split_defaults(name))
+        name: SplitForm(request.POST or None, prefix=name, instance=splits.get(name), initial=_split_defaults(name),
+                        split_name=name)
         for name in (Split.Name.VAL, Split.Name.TEST)
     }
     if request.method == "POST" and form.is_valid() and all(f.is_valid() for f in split_forms.values()):

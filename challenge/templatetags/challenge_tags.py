@@ -25,3 +25,9 @@ def p_value(value):
     if value is None:
         return "—"
     return "p < 0.00001" if value < 0.000005 else f"p = {value:.5f}"
+
+
+@register.filter
+def percent(value):
+    """A fraction as a percentage with one decimal: 0.1234 → 12.3%."""
+    return "—" if value is None else f"{value * 100:.1f}%"

@@ -37,7 +37,7 @@ def leaves_of(class_set: ClassSet) -> _Leaves:
 def _leaves_view(hierarchy: Hierarchy) -> _Leaves:
     return _Leaves(
         names={i: (s.wnid, s.words.split(",")[0]) for i, s in hierarchy.synsets.items()},
-        leaves={i: np.array([leaf.ilsvrc_id for leaf in hierarchy.leaves_under(s)], dtype=np.int64)
+        leaves={i: np.array(sorted(hierarchy.leaf_sets.get(i, ())), dtype=np.int64)
                 for i, s in hierarchy.synsets.items() if not s.is_leaf},
         n_classes=hierarchy.n_classes,
     )

@@ -3,3 +3,4 @@ from submissions.models.core import *  # noqa: F401,F403
 from submissions.models.integrity import *  # noqa: F401,F403
 from submissions.models.rescoring import *  # noqa: F401,F403
 from submissions.models.ledger import *  # noqa: F401,F403
+from submissions.models.refusals import *  # noqa: F401,F403

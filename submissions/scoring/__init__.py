@@ -8,6 +8,8 @@ Pure Python + numpy; no Django import anywhere in this package. Typical use::
     result = scoring.evaluate_bytes("classification", upload_bytes, truth, class_set=cs)
     result.metrics["top5_error"], result.to_bits()
 
+Uploads may be gzip: ``decompress_upload(data, limit=max_decompressed_bytes(task, n_images))``.
+
 See docs/scoring.md for the accepted formats and the exact rules.
 """
 
@@ -37,6 +39,7 @@ from .detection_truth import (
     read_detection_boxes_xml_dir,
     read_image_list,
 )
+from .compression import GZIP_MAGIC, decompress_upload, is_gzip, max_decompressed_bytes
 from .errors import MAX_REPORTED_ERRORS, GroundTruthError, InputFileError, LineError, PredictionFileError
 from .groundtruth import (
     Boxes,
@@ -47,7 +50,8 @@ from .groundtruth import (
     read_boxes_xml_dir,
     read_labels,
 )
-from .hierarchy import ILSVRC2012_DATA_DIR, ClassSet
+from .hierarchy import ILSVRC2012_DATA_DIR, MAX_CLASSES, ClassSet
+from .lca import LcaIndex
 from .metrics import Result, evaluate_bytes, score
 from .parsing import (
     MAX_GUESSES,
@@ -59,8 +63,11 @@ from .parsing import (
     parse_localization,
     parse_predictions,
 )
+from .synthetic import SynsetRow, SyntheticClassSet, synthetic_class_set, write_class_set_tsv
 
 __all__ = [
+    "GZIP_MAGIC",
+    "MAX_CLASSES",
     "MAX_GUESSES",
     "MAX_REPORTED_ERRORS",
     "TASKS",
@@ -70,13 +77,19 @@ __all__ = [
     "GroundTruth",
     "GroundTruthError",
     "InputFileError",
+    "LcaIndex",
     "LineError",
     "PredictionFileError",
     "Predictions",
     "Result",
+    "SynsetRow",
+    "SyntheticClassSet",
     "check_upload_size",
+    "decompress_upload",
     "evaluate_bytes",
+    "is_gzip",
     "load_ground_truth",
+    "max_decompressed_bytes",
     "max_upload_bytes",
     "parse_classification",
     "parse_localization",
@@ -114,4 +127,6 @@ __all__ = [
     "subset_weights",
     "synthetic_detection",
     "weighted_map",
+    "synthetic_class_set",
+    "write_class_set_tsv",
 ]

@@ -42,12 +42,25 @@ _KEEP64 = np.array(
 )
 
 
-def _digits8(x: np.ndarray, ends: np.ndarray, lens: np.ndarray) -> np.ndarray:
-    """Values of the last min(len, 8) digits of tokens ending at ``ends`` in ``x``."""
+def _last8(x: np.ndarray, ends: np.ndarray, lens: np.ndarray) -> np.ndarray:
+    """The last min(len, 8) bytes of tokens ending at ``ends``, as little-endian words of digit values.
+
+    Each byte is ``byte ^ 0x30`` (0..9 for a digit); bytes before the token are zeroed.
+    """
     view = np.ndarray((len(x) - 7,), dtype="<u8", buffer=x, strides=(1,))
     w = view[ends - 8]
     w ^= _Z64
     w &= _KEEP64[np.minimum(lens, 8)]
+    return w
+
+
+def _digits8(x: np.ndarray, ends: np.ndarray, lens: np.ndarray) -> np.ndarray:
+    """Values of the last min(len, 8) digits of tokens ending at ``ends`` in ``x``."""
+    return _combine8(_last8(x, ends, lens))
+
+
+def _combine8(w: np.ndarray) -> np.ndarray:
+    """Integer values of words from :func:`_last8` (digits only), by three multiply-shift steps."""
     w = w * np.uint64(10) + (w >> np.uint64(8))
     w = ((w & _M64) * _MUL64A + ((w >> np.uint64(16)) & _M64) * _MUL64B) >> np.uint64(32)
     return w
@@ -63,9 +76,10 @@ def fast_parse(
 ) -> tuple[np.ndarray, np.ndarray | None] | None:
     """Parse a file body (BOM and trailing whitespace already removed) or return None.
 
-    Returns ``(labels, boxes)``: ``labels`` is ``(lines, max_guesses)`` int16 with 0 for
-    "no guess"; ``boxes`` is ``(lines, max_guesses, 4)`` int32 or None. Returns None
-    whenever the file is not plainly valid; never raises for any input bytes.
+    Returns ``(labels, boxes)``: ``labels`` is ``(lines, max_guesses)`` with 0 for "no guess"
+    (``class_set.label_dtype``: int16, int32 above 32767 classes); ``boxes`` is
+    ``(lines, max_guesses, 4)`` int32 or None. Returns None whenever the file is not plainly
+    valid; never raises for any input bytes.
     """
     buf = np.frombuffer(body, dtype=np.uint8)
     size = len(buf)
@@ -84,7 +98,7 @@ def fast_parse(
     del nl
     if int((line_ends - line_starts).max()) > MAX_LINE_BYTES:
         return None
-    labels = np.zeros((n_lines, max_guesses), dtype=np.int16)
+    labels = np.zeros((n_lines, max_guesses), dtype=class_set.label_dtype)
     coords = np.zeros((n_lines, max_guesses, 4), dtype=np.int32) if boxes else None
     # Chunks of whole lines, about _CHUNK_BYTES each.
     cuts = np.searchsorted(line_starts, np.arange(_CHUNK_BYTES, size, _CHUNK_BYTES), side="right")
@@ -275,10 +289,8 @@ def _wnids_to_ids(
         if bool((is_wnid & ~label_mask).any()):
             return False  # a WNID where a coordinate belongs
     if bool(is_wnid.any()):
-        wn_vals = vals[is_wnid].astype(np.int64)
-        p, table, number_of = class_set.wnid_hash
-        ids = table[wn_vals % p]
-        if bool((number_of[ids] != wn_vals).any()):
+        ids = class_set.wnid_table.ids(vals[is_wnid])
+        if not bool(ids.all()):
             return False
         vals[is_wnid] = ids
     return True

@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from .errors import MAX_REPORTED_ERRORS, ErrorList, GroundTruthError, LineError
-from .hierarchy import ClassSet
+from .fastboxes import fast_read_boxes
+from .hierarchy import MAX_CLASSES, ClassSet, label_dtype_for
 from .parsing import _coordinates, _label, _show, parse_lines, prepare_body
 
 __all__ = [
@@ -44,7 +45,8 @@ class Boxes:
     """Ground-truth boxes: row ``k`` is a box of class ``label[k]`` in image ``image[k]``.
 
     ``image`` is the 0-based image index (int32, ascending), ``label`` the class id
-    (int16), ``coords`` is ``(m, 4)`` int32 ``xmin ymin xmax ymax`` (inclusive pixels).
+    (int16, int32 above 32767 classes), ``coords`` is ``(m, 4)`` int32 ``xmin ymin xmax ymax``
+    (inclusive pixels).
     """
 
     image: np.ndarray
@@ -69,11 +71,17 @@ class GroundTruth:
     blacklist: np.ndarray | None = None
 
     def __post_init__(self) -> None:
-        labels = np.ascontiguousarray(np.asarray(self.labels).reshape(-1), dtype=np.int16)
-        object.__setattr__(self, "labels", labels)
-        n = len(labels)
+        raw = np.asarray(self.labels).reshape(-1)
+        n = len(raw)
         if n == 0:
             raise ValueError("ground truth needs at least one image")
+        if raw.dtype.kind not in "iu":
+            raise ValueError(f"labels must be integers, got {raw.dtype}")
+        low, high = int(raw.min()), int(raw.max())
+        if low < 0 or high > MAX_CLASSES:
+            raise ValueError(f"labels outside 0..{MAX_CLASSES:,}")
+        labels = np.ascontiguousarray(raw, dtype=label_dtype_for(high))
+        object.__setattr__(self, "labels", labels)
         if self.blacklist is not None:
             mask = np.asarray(self.blacklist, dtype=bool).reshape(-1)
             if len(mask) != n:
@@ -122,7 +130,7 @@ class GroundTruth:
 def read_labels(data: bytes, *, class_set: ClassSet, n_images: int | None = None) -> np.ndarray:
     """Read a ground-truth label file: one class id (or WNID) per line, in image order.
 
-    Returns ``(n,)`` int16 ids. Raises :class:`GroundTruthError` with line numbers for a
+    Returns ``(n,)`` ids (``class_set.label_dtype``). Raises :class:`GroundTruthError` with line numbers for a
     bad token, an id outside ``1..n_classes`` (with the 0-based-indices hint for a 0), an
     empty line, more than one id on a line, non-text, or (when ``n_images`` is given) a
     wrong number of lines.
@@ -225,7 +233,7 @@ class _BoxCollector:
         order = np.argsort(np.asarray(self.image, dtype=np.int32), kind="stable")
         return Boxes(
             image=np.asarray(self.image, dtype=np.int32)[order],
-            label=np.asarray(self.label, dtype=np.int16)[order],
+            label=np.asarray(self.label, dtype=self.class_set.label_dtype)[order],
             coords=np.asarray(self.coords, dtype=np.int32).reshape(-1, 4)[order],
             n_images=self.n_images,
         )
@@ -239,8 +247,23 @@ def read_boxes_csv(data: bytes, *, class_set: ClassSet, n_images: int) -> Boxes:
     ``label xmin ymin xmax ymax`` with a WNID or class id as label. A header line starting
     with ``ImageId`` is skipped. Every image ``1..n_images`` must appear exactly once.
     Raises :class:`GroundTruthError` with line numbers otherwise.
+
+    Plain files are read without a Python loop per row (:func:`.fastboxes.fast_read_boxes`);
+    anything else, including every file with an error, is read line by line.
     """
     body = prepare_body(data, GroundTruthError)
+    try:
+        fast = fast_read_boxes(body, class_set=class_set, n_images=n_images)
+    except Exception:  # pragma: no cover - defensive: the precise reader has the last word
+        fast = None
+    if fast is not None:
+        image, label, coords = fast
+        return Boxes(image=image, label=label, coords=coords, n_images=n_images)
+    return _read_boxes_csv_lines(body, class_set=class_set, n_images=n_images)
+
+
+def _read_boxes_csv_lines(body: bytes, *, class_set: ClassSet, n_images: int) -> Boxes:
+    """The precise reader of :func:`read_boxes_csv`: one row at a time, every problem named by line."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -4,7 +4,10 @@ ILSVRC ids: leaf classes are ``1..n_classes`` (1000 for ILSVRC2010-2017); intern
 have larger ids (1001..1860 in ILSVRC2012, 1001 = ``entity``, the root). The hierarchical
 error of ILSVRC2010/2011 uses ``d(pred, truth)`` = 0 when equal, else the smallest
 ``wordnet_height`` among the common ancestors-or-self of the two classes
-(:attr:`ClassSet.lca_cost_matrix`).
+(:meth:`ClassSet.lca_costs`, computed by :class:`.lca.LcaIndex`).
+
+Class ids are stored as int16 while the class count allows (<= 32767 classes, as in every
+ILSVRC year) and as int32 above (:attr:`ClassSet.label_dtype`).
 """
 
 from __future__ import annotations
@@ -18,7 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["ClassSet", "ILSVRC2012_DATA_DIR", "WNID_RE"]
+from .lca import LcaIndex
+from .wnids import WnidTable
+
+__all__ = ["ClassSet", "ILSVRC2012_DATA_DIR", "MAX_CLASSES", "WNID_RE", "label_dtype_for"]
 
 #: Where the project ships its copy of the ILSVRC2012 devkit data.
 ILSVRC2012_DATA_DIR = Path(__file__).resolve().parents[2] / "challenge" / "data" / "ilsvrc2012"
@@ -26,7 +32,14 @@ ILSVRC2012_DATA_DIR = Path(__file__).resolve().parents[2] / "challenge" / "data"
 #: A WordNet noun id as used by ImageNet: ``n`` followed by 8 digits.
 WNID_RE = re.compile(r"n[0-9]{8}")
 
-_MAX_CLASSES = 32767  # labels are stored as int16
+#: The most leaf classes a class set may have: ids are written with at most 8 digits.
+MAX_CLASSES = 99_999_999
+_INT16_CLASSES = 32767
+
+
+def label_dtype_for(n_classes: int) -> type[np.signedinteger]:
+    """The dtype that holds class ids ``0..n_classes``: int16 up to 32767 classes, else int32."""
+    return np.int16 if n_classes <= _INT16_CLASSES else np.int32
 
 
 class ClassSet:
@@ -39,8 +52,8 @@ class ClassSet:
     errors ("this is an internal synset"); ``words`` (optional) gives readable names.
 
     Raises ``ValueError`` when the WNIDs are not unique or not of the form ``n`` + 8
-    digits, when there are no classes or more than 32767, when a height is missing or
-    outside 0..254, or when the hierarchy has a cycle.
+    digits, when there are no classes or more than :data:`MAX_CLASSES`, when a height is
+    missing or outside 0..254, or when the hierarchy has a cycle.
     """
 
     def __init__(
@@ -54,8 +67,8 @@ class ClassSet:
     ) -> None:
         wnids = tuple(str(w) for w in wnids)
         n = len(wnids)
-        if not 1 <= n <= _MAX_CLASSES:
-            raise ValueError(f"a class set needs 1..{_MAX_CLASSES} classes, got {n}")
+        if not 1 <= n <= MAX_CLASSES:
+            raise ValueError(f"a class set needs 1..{MAX_CLASSES:,} classes, got {n:,}")
         for w in wnids:
             if not WNID_RE.fullmatch(w):
                 raise ValueError(f"not a WNID (n + 8 digits): {w!r}")
@@ -63,6 +76,8 @@ class ClassSet:
             raise ValueError("the leaf WNIDs are not unique")
         self.wnids: tuple[str, ...] = wnids
         self.n_classes: int = n
+        #: dtype of class-id arrays (labels, boxes, top-1 labels): int16, or int32 above 32767 classes
+        self.label_dtype: type[np.signedinteger] = label_dtype_for(n)
         self.wnid_to_id: dict[str, int] = {w: i + 1 for i, w in enumerate(wnids)}
         self._parents: dict[int, tuple[int, ...]] = {int(k): tuple(int(p) for p in v) for k, v in parents.items()}
         self._heights: dict[int, int] = {int(k): int(v) for k, v in heights.items()}
@@ -73,26 +88,31 @@ class ClassSet:
         }
         # Sorted-WNID order (torchvision / Caffe / Keras class index): position k -> id.
         order = sorted(range(n), key=lambda i: wnids[i])
-        self.sorted_index_to_id: np.ndarray = np.asarray(order, dtype=np.int16) + 1
-        self.id_to_sorted_index: np.ndarray = np.zeros(n + 1, dtype=np.int16)
-        self.id_to_sorted_index[self.sorted_index_to_id] = np.arange(n, dtype=np.int16)
-        self._ancestors = self._compute_ancestors()
-        self.max_height: int = max(self._heights[a] for anc in self._ancestors for a in anc)
+        self.sorted_index_to_id: np.ndarray = np.asarray(order, dtype=self.label_dtype) + 1
+        self.id_to_sorted_index: np.ndarray = np.zeros(n + 1, dtype=self.label_dtype)
+        self.id_to_sorted_index[self.sorted_index_to_id] = np.arange(n, dtype=self.label_dtype)
+        self._ancestors, self._parents_first = self._compute_ancestors()
+        self.max_height: int = max(self._heights[a] for a in self._parents_first)
 
     # ------------------------------------------------------------------ construction
     @classmethod
     def from_tsv(cls, synsets_tsv_path: str | PathLike[str], edges_tsv_path: str | PathLike[str]) -> ClassSet:
         """Build a class set from ``synsets_1860.tsv`` and ``is_a_edges.tsv`` (devkit-derived).
 
-        The synsets file needs the columns ``ilsvrc2012_id``, ``wnid``, ``wordnet_height``
-        (``words`` is used when present); the edges file ``parent_id`` and ``child_id``.
+        The synsets file needs the columns ``wnid`` and ``wordnet_height`` and the synset id
+        in the column ``ilsvrc2012_id``, or else in its first column whatever its name
+        (``words`` is used when present); the edges file needs ``parent_id`` and ``child_id``.
         Leaves are the synsets that are nobody's parent; they must be ids ``1..n``.
         Raises ``ValueError`` on a malformed file, ``OSError`` when a file cannot be read.
         """
-        synsets = _read_tsv(Path(synsets_tsv_path), ("ilsvrc2012_id", "wnid", "wordnet_height"))
-        edges = _read_tsv(Path(edges_tsv_path), ("parent_id", "child_id"))
+        synsets_path = Path(synsets_tsv_path)
+        header, synsets = _read_tsv(synsets_path, ("wnid", "wordnet_height"))
+        _, edges = _read_tsv(Path(edges_tsv_path), ("parent_id", "child_id"))
+        id_column = "ilsvrc2012_id" if "ilsvrc2012_id" in header else header[0]
+        if id_column in ("wnid", "wordnet_height", "words"):
+            raise ValueError(f"{synsets_path.name}: the first column must hold the synset ids, not {id_column}")
         try:
-            ids = [int(r["ilsvrc2012_id"]) for r in synsets]
+            ids = [int(r[id_column]) for r in synsets]
             wnid_of = dict(zip(ids, (r["wnid"] for r in synsets)))
             heights = dict(zip(ids, (int(r["wordnet_height"]) for r in synsets)))
             words = {i: r.get("words", "") for i, r in zip(ids, synsets)}
@@ -124,8 +144,11 @@ class ClassSet:
         return cls.from_tsv(ILSVRC2012_DATA_DIR / "synsets_1860.tsv", ILSVRC2012_DATA_DIR / "is_a_edges.tsv")
 
     # ------------------------------------------------------------------ hierarchy
-    def _compute_ancestors(self) -> list[frozenset[int]]:
-        """Ancestors-or-self of every leaf; raises ValueError on a cycle or a missing height."""
+    def _compute_ancestors(self) -> tuple[list[frozenset[int]], list[int]]:
+        """Ancestors-or-self of every leaf, and every such synset in an order that puts parents first.
+
+        Raises ValueError on a cycle or a missing height.
+        """
         memo: dict[int, frozenset[int]] = {}
 
         def walk(node: int) -> frozenset[int]:
@@ -156,14 +179,13 @@ class ClassSet:
             return memo[node]
 
         result = [walk(i) for i in range(1, self.n_classes + 1)]
-        for anc in result:
-            for a in anc:
-                h = self._heights.get(a)
-                if h is None:
-                    raise ValueError(f"no wordnet_height for synset {a}")
-                if not 0 <= h <= 254:
-                    raise ValueError(f"wordnet_height of synset {a} is {h}, outside 0..254")
-        return result
+        for a in memo:  # a synset is memoized after its parents, and every ancestor is memoized
+            h = self._heights.get(a)
+            if h is None:
+                raise ValueError(f"no wordnet_height for synset {a}")
+            if not 0 <= h <= 254:
+                raise ValueError(f"wordnet_height of synset {a} is {h}, outside 0..254")
+        return result, list(memo)
 
     def ancestors(self, class_id: int) -> frozenset[int]:
         """Ids of the ancestors-or-self of leaf class ``class_id`` (1-based). Raises IndexError."""
@@ -188,51 +210,41 @@ class ClassSet:
         return min((self._heights[a] for a in common), default=self.max_height)
 
     @cached_property
+    def lca_index(self) -> LcaIndex:
+        """The structure behind :meth:`lca_costs` (a few MB at 21,841 classes; built once)."""
+        return LcaIndex(self.n_classes, self._parents, self._heights, self.max_height, order=self._parents_first)
+
+    def lca_costs(self, pred: np.ndarray, truth: np.ndarray) -> np.ndarray:
+        """:meth:`distance` for arrays of ids, vectorized: uint8, ``[i]`` = d(pred[i], truth[i]).
+
+        A ``pred`` of 0 (no guess) costs 255. Raises IndexError for ids outside ``0..n_classes``
+        (``1..n_classes`` for ``truth``), ValueError when the lengths differ.
+        """
+        pred = np.asarray(pred)
+        if len(pred) and (int(pred.min()) < 0 or int(pred.max()) > self.n_classes):
+            raise IndexError(f"predicted ids outside 0..{self.n_classes}")
+        truth = np.asarray(truth)
+        if len(truth) and int(truth.max()) > self.n_classes:
+            raise IndexError(f"true ids outside 1..{self.n_classes}")
+        return self.lca_index.costs(pred, truth)
+
+    @cached_property
     def lca_cost_matrix(self) -> np.ndarray:
-        """``(n, n)`` uint8 matrix, ``[pred - 1, truth - 1]`` = :meth:`distance` (computed once)."""
+        """``(n, n)`` uint8 matrix, ``[pred - 1, truth - 1]`` = :meth:`distance` (computed once).
+
+        Takes ``n**2`` bytes: for small class sets and tests; scoring uses :meth:`lca_costs`.
+        """
         n = self.n_classes
-        members: dict[int, list[int]] = {}
-        for leaf, anc in enumerate(self._ancestors):
-            for a in anc:
-                members.setdefault(a, []).append(leaf)
-        cost = np.full((n, n), self.max_height, dtype=np.uint8)
-        # Highest first, so the lowest common ancestor's height is written last.
-        for a in sorted(members, key=lambda s: -self._heights[s]):
-            idx = np.asarray(members[a], dtype=np.intp)
-            if len(idx) == 1:
-                continue
-            cost[np.ix_(idx, idx)] = self._heights[a]
-        np.fill_diagonal(cost, 0)
+        ids = np.arange(1, n + 1)
+        cost = self.lca_index.costs(np.repeat(ids, n), np.tile(ids, n)).reshape(n, n)
         cost.flags.writeable = False
         return cost
 
-    @cached_property
-    def lca_cost_padded(self) -> np.ndarray:
-        """:attr:`lca_cost_matrix` with an extra first row of 255 for "no guess" (label 0)."""
-        n = self.n_classes
-        padded = np.empty((n + 1, n), dtype=np.uint8)
-        padded[0] = 255
-        padded[1:] = self.lca_cost_matrix
-        padded.flags.writeable = False
-        return padded
-
     # ------------------------------------------------------------------ helpers
     @cached_property
-    def wnid_hash(self) -> tuple[int, np.ndarray, np.ndarray]:
-        """A collision-free hash of the leaf WNID numbers for vectorized lookup.
-
-        Returns ``(p, table, number_of)``: for a WNID number ``v`` (its 8 digits),
-        ``i = table[v % p]`` is the only class id it can be (0: none), and it is that
-        class exactly when ``number_of[i] == v`` (``number_of[0] = -1``).
-        """
-        numbers = np.array([int(w[1:]) for w in self.wnids], dtype=np.int64)
-        p = max(2 * self.n_classes, self.n_classes * self.n_classes // 2)
-        while len(np.unique(numbers % p)) != self.n_classes:
-            p += 1
-        table = np.zeros(p, dtype=np.int16)
-        table[numbers % p] = np.arange(1, self.n_classes + 1)
-        number_of = np.concatenate(([-1], numbers))
-        return p, table, number_of
+    def wnid_table(self) -> WnidTable:
+        """Vectorized lookup of leaf WNID numbers (their 8 digits) to class ids (built once)."""
+        return WnidTable([int(w[1:]) for w in self.wnids])
 
     @cached_property
     def token_ids(self) -> dict[bytes, int]:
@@ -255,7 +267,7 @@ class ClassSet:
         return f"<ClassSet {self.n_classes} classes, max height {self.max_height}>"
 
 
-def _read_tsv(path: Path, required: Sequence[str]) -> list[dict[str, str]]:
+def _read_tsv(path: Path, required: Sequence[str]) -> tuple[list[str], list[dict[str, str]]]:
     text = path.read_text(encoding="utf-8")
     lines = [ln for ln in text.splitlines() if ln.strip()]
     if not lines:
@@ -270,4 +282,4 @@ def _read_tsv(path: Path, required: Sequence[str]) -> list[dict[str, str]]:
         if len(fields) != len(header):
             raise ValueError(f"{path.name} line {number}: {len(fields)} fields, expected {len(header)}")
         rows.append(dict(zip(header, fields)))
-    return rows
+    return header, rows

@@ -32,7 +32,7 @@ class Result:
     ``metrics`` holds ``top1_error`` and ``top5_error`` (the error with ``guesses``
     guesses), plus ``localization_error`` or ``hierarchical_error`` and
     ``hierarchical_error_normalized`` for those tasks. Per image: ``top1_correct``,
-    ``top5_correct`` (bool), ``top1_labels`` (int16), ``loc_correct`` (bool,
+    ``top5_correct`` (bool), ``top1_labels`` (the class set's ``label_dtype``), ``loc_correct`` (bool,
     localization), ``hier_cost`` (uint8, hierarchical), ``blacklist`` (bool, images left
     out of the localization error). ``warnings`` are hints for the submitter, with the errors
     that back them; ``advice`` holds the same hints in the same order without any figure
@@ -56,14 +56,15 @@ class Result:
     def to_bits(self) -> dict[str, bytes]:
         """Compact per-image outcome: bool arrays as ``np.packbits`` bytes.
 
-        Keys: ``top1_correct``, ``top5_correct``, ``top1_labels`` (int16 little-endian),
-        and where they apply ``loc_correct``, ``blacklist`` (packed bits), ``hier_cost``
-        (one byte per image). 100,000 images take 12.5 kB per bit array.
+        Keys: ``top1_correct``, ``top5_correct``, ``top1_labels`` (little-endian, 2 bytes
+        per image while the labels are int16, i.e. up to 32767 classes, else 4 bytes), and
+        where they apply ``loc_correct``, ``blacklist`` (packed bits), ``hier_cost`` (one
+        byte per image). 100,000 images take 12.5 kB per bit array.
         """
         bits = {
             "top1_correct": np.packbits(self.top1_correct).tobytes(),
             "top5_correct": np.packbits(self.top5_correct).tobytes(),
-            "top1_labels": self.top1_labels.astype("<i2").tobytes(),
+            "top1_labels": self.top1_labels.astype(_label_wire_dtype(self.top1_labels)).tobytes(),
         }
         if self.loc_correct is not None:
             bits["loc_correct"] = np.packbits(self.loc_correct).tobytes()
@@ -86,8 +87,9 @@ class Result:
     ) -> Result:
         """Rebuild a Result (and recompute its metrics) from :meth:`to_bits` output.
 
-        ``max_height`` is needed for ``hierarchical_error_normalized``. Raises
-        ``ValueError`` when a required key is missing or a length does not match ``images``.
+        ``max_height`` is needed for ``hierarchical_error_normalized``. ``top1_labels`` may
+        hold 2 or 4 bytes per image. Raises ``ValueError`` when a required key is missing or
+        a length does not match ``images``.
         """
         if task not in TASKS:
             raise ValueError(f"unknown task {task!r}")
@@ -107,12 +109,12 @@ class Result:
         top5 = unpack("top5_correct", True)
         assert top1 is not None and top5 is not None
         raw_labels = bits.get("top1_labels")
-        labels = (
-            np.frombuffer(raw_labels, dtype="<i2").astype(np.int16)
-            if raw_labels is not None
-            else np.zeros(images, dtype=np.int16)
-        )
-        if len(labels) != images:
+        if raw_labels is None:
+            labels = np.zeros(images, dtype=np.int16)
+        elif len(raw_labels) in (2 * images, 4 * images):
+            wire = "<i2" if len(raw_labels) == 2 * images else "<i4"
+            labels = np.frombuffer(raw_labels, dtype=wire).astype(np.int16 if wire == "<i2" else np.int32)
+        else:
             raise ValueError("top1_labels length does not match images")
         loc = unpack("loc_correct", task == "localization")
         blacklist = unpack("blacklist", False)
@@ -124,6 +126,15 @@ class Result:
             hier = np.frombuffer(raw, dtype=np.uint8).copy()
         metrics = _metrics(task, top1, top5, loc, blacklist, hier, max_height)
         return cls(task, images, guesses, metrics, top1, top5, labels, loc, hier, blacklist, max_height, list(warnings))
+
+
+def _label_wire_dtype(labels: np.ndarray) -> str:
+    """``"<i2"`` for labels stored in 2 bytes or fewer (up to 32767 classes), else ``"<i4"``."""
+    if labels.dtype.itemsize <= 2:
+        return "<i2"
+    if len(labels) and int(np.abs(labels).max()) > np.iinfo(np.int32).max:
+        raise ValueError("top1_labels do not fit in 4 bytes")
+    return "<i4"
 
 
 def _metrics(
@@ -180,6 +191,24 @@ def _localization_correct(pred_labels: np.ndarray, pred_boxes: np.ndarray, truth
     return correct
 
 
+def _hierarchical_costs(labels: np.ndarray, truth: np.ndarray, hit: np.ndarray, class_set: ClassSet) -> np.ndarray:
+    """Per image, the lowest LCA height over its guesses (uint8); 0 where a guess is the label.
+
+    Only the images without an exact hit are looked up: d(t, t) = 0 is already the least cost.
+    """
+    cost = np.zeros(len(truth), dtype=np.uint8)
+    missed = np.flatnonzero(~hit)
+    if not len(missed):
+        return cost
+    k = labels.shape[1]
+    per_guess = class_set.lca_costs(labels[missed].reshape(-1), np.repeat(truth[missed], k)).reshape(-1, k)
+    best = per_guess[:, 0].copy()
+    for j in range(1, k):  # column by column: faster than a reduction over a short axis
+        np.minimum(best, per_guess[:, j], out=best)
+    cost[missed] = best
+    return cost
+
+
 def _any_column_equal(labels: np.ndarray, target: np.ndarray) -> np.ndarray:
     """``(labels == target[:, None]).any(axis=1)``, column by column (much faster for 5 columns)."""
     out = labels[:, 0] == target
@@ -196,8 +225,8 @@ def _order_warning(labels: np.ndarray, truth: np.ndarray, error: float, class_se
         return None
     n = class_set.n_classes
     s2i = class_set.sorted_index_to_id
-    one_based = np.concatenate(([0], s2i)).astype(np.int16)  # v -> id of the v-th sorted WNID
-    zero_based = np.concatenate(([0], s2i[1:], [0])).astype(np.int16)  # v -> id of sorted index v
+    one_based = np.concatenate(([0], s2i)).astype(class_set.label_dtype)  # v -> id of the v-th sorted WNID
+    zero_based = np.concatenate(([0], s2i[1:], [0])).astype(class_set.label_dtype)  # v -> id of sorted index v
     best = None
     for table, how in (
         (one_based, "1-based positions in sorted-WNID order"),
@@ -260,8 +289,7 @@ def score(
         loc = _localization_correct(labels, predictions.boxes[:, :k], truth)
         blacklist = truth.blacklist
     elif task == "hierarchical":
-        costs = class_set.lca_cost_padded[labels, (t.astype(np.intp) - 1)[:, None]]
-        hier = costs.min(axis=1)
+        hier = _hierarchical_costs(labels, t, top5, class_set)
         max_height = class_set.max_height
     metrics = _metrics(task, top1, top5, loc, blacklist, hier, max_height)
     hints = [hint for hint in (_order_warning(labels, t, metrics["top5_error"], class_set, k),) if hint]
@@ -272,7 +300,7 @@ def score(
         metrics=metrics,
         top1_correct=top1,
         top5_correct=top5,
-        top1_labels=np.ascontiguousarray(labels[:, 0], dtype=np.int16),
+        top1_labels=np.ascontiguousarray(labels[:, 0], dtype=class_set.label_dtype),
         loc_correct=loc,
         hier_cost=hier,
         blacklist=blacklist,

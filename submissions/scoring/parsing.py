@@ -60,9 +60,9 @@ _WNID = re.compile(rb"n[0-9]{8}")
 class Predictions:
     """A parsed prediction file.
 
-    ``labels``: ``(n_images, max_guesses)`` int16 class ids, most confident first, 0 where a
-    line has fewer guesses. ``boxes``: ``(n_images, max_guesses, 4)`` int32
-    ``xmin ymin xmax ymax`` for localization files, else None. ``format`` is
+    ``labels``: ``(n_images, max_guesses)`` class ids, most confident first, 0 where a
+    line has fewer guesses (int16, or int32 for class sets above 32767 classes). ``boxes``:
+    ``(n_images, max_guesses, 4)`` int32 ``xmin ymin xmax ymax`` for localization files, else None. ``format`` is
     ``"classification"`` or ``"localization"``.
     """
 
@@ -291,7 +291,7 @@ def precise_parse(
         file_errors.append(
             LineError(None, f"expected {n_images:,} lines (one per image, in image order), found {len(lines):,}")
         )
-    labels = np.zeros((len(lines), max_guesses), dtype=np.int16)
+    labels = np.zeros((len(lines), max_guesses), dtype=class_set.label_dtype)
     coords = np.zeros((len(lines), max_guesses, 4), dtype=np.int32) if boxes else None
     bad_lines = ErrorList()
     zero_seen = False

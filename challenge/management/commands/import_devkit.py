@@ -8,8 +8,8 @@ from challenge.services import import_devkit
 
 
 class Command(BaseCommand):
-    help = ("Import a class set from a devkit folder: its data/meta.mat, a meta.mat, "
-            "or the shipped synsets_1860.tsv + is_a_edges.tsv. Safe to run again.")
+    help = ("Import a class set from a devkit folder: its data/meta.mat, a meta.mat, or a synsets TSV "
+            "(synsets.tsv or synsets_1860.tsv; first column the id) with is_a_edges.tsv. Safe to run again.")
 
     def add_arguments(self, parser):
         parser.add_argument("path", type=Path, help="The devkit folder (or a meta.mat file).")

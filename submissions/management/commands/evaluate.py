@@ -2,10 +2,12 @@
 
     python manage.py evaluate --task classification \\
         --ground-truth challenge/data/ilsvrc2012/ILSVRC2012_validation_ground_truth.txt \\
-        --predictions preds.txt [--boxes FILE_OR_DIR] [--blacklist FILE] [--guesses K] [--json]
+        --predictions preds.txt [--boxes FILE_OR_DIR] [--blacklist FILE] [--guesses K] \\
+        [--class-set PATH] [--json]
 
-Class set and hierarchy: the shipped ILSVRC2012 files. A bad file exits with status 2 and
-the line-numbered errors on stderr.
+Class set and hierarchy: the shipped ILSVRC2012 files, or with --class-set anything
+`import_devkit` accepts (a devkit folder with meta.mat, or synsets.tsv + is_a_edges.tsv).
+A bad file exits with status 2 and the line-numbered errors on stderr.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from challenge.devkit import read_class_set_folder
 from submissions import scoring
+from submissions.ground_truth import scoring_class_set_from_rows
 
 _ORDER = (
     "top1_error",
@@ -35,19 +39,30 @@ def run_evaluation(
     boxes: str | None = None,
     blacklist: str | None = None,
     guesses: int = scoring.MAX_GUESSES,
+    class_set_path: str | None = None,
 ) -> scoring.Result:
     """The command's core: read the files, score, return the Result.
 
     Raises :class:`scoring.InputFileError` (prediction or ground-truth problems),
-    ``OSError`` (unreadable file) or ``ValueError`` (bad arguments).
+    ``OSError`` (unreadable file) or ``ValueError`` (bad arguments or class set).
     """
     if task == "localization" and boxes is None:
         raise ValueError("--task localization needs --boxes (a CSV file or a directory of XML files)")
-    class_set = scoring.ClassSet.ilsvrc2012()
+    class_set = load_class_set(class_set_path)
     truth = scoring.load_ground_truth(ground_truth, class_set=class_set, boxes_path=boxes, blacklist_path=blacklist)
     path = Path(predictions)
     scoring.check_upload_size(path.stat().st_size, task, truth.n_images)  # before reading it
-    return scoring.evaluate_bytes(task, path.read_bytes(), truth, class_set=class_set, guesses=guesses)
+    with path.open("rb") as handle:  # gzip or plain, found by the magic bytes
+        data = scoring.decompress_upload(handle, limit=scoring.max_decompressed_bytes(task, truth.n_images))
+    return scoring.evaluate_bytes(task, data, truth, class_set=class_set, guesses=guesses)
+
+
+def load_class_set(path: str | None) -> scoring.ClassSet:
+    """The shipped ILSVRC2012 class set, or the one in `path` (what import_devkit accepts)."""
+    if path is None:
+        return scoring.ClassSet.ilsvrc2012()
+    files = read_class_set_folder(Path(path))
+    return scoring_class_set_from_rows(files.rows, files.edges)
 
 
 def result_as_dict(result: scoring.Result) -> dict[str, Any]:
@@ -74,6 +89,9 @@ class Command(BaseCommand):
         parser.add_argument("--boxes", help="Ground-truth boxes: a CSV (ImageId,PredictionString) or a VOC XML dir.")
         parser.add_argument("--blacklist", help="1-based image indices left out of the localization error.")
         parser.add_argument("--guesses", type=int, default=scoring.MAX_GUESSES, help="Use the first K guesses (1..5).")
+        parser.add_argument("--class-set", dest="class_set", metavar="PATH",
+                            help="A devkit folder (meta.mat, or synsets.tsv + is_a_edges.tsv); "
+                                 "default: the shipped ILSVRC2012 set.")
         parser.add_argument("--json", action="store_true", help="Print one JSON object.")
 
     def handle(self, *args, **options):
@@ -88,6 +106,7 @@ class Command(BaseCommand):
                 boxes=options.get("boxes"),
                 blacklist=options.get("blacklist"),
                 guesses=guesses,
+                class_set_path=options.get("class_set"),
             )
         except scoring.PredictionFileError as exc:
             raise CommandError(f"{options['predictions']}: not scored\n{exc}", returncode=2) from exc

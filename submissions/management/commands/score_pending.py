@@ -6,6 +6,7 @@ conditional UPDATE inside score_submission, so several workers on several hosts 
 score the same row twice.
 """
 
+import logging
 import signal
 import time
 
@@ -14,7 +15,10 @@ from django.db import DatabaseError, close_old_connections
 
 from submissions.leaderboards.archives import freeze_due_results
 from submissions.leaderboards.services import rebuild_boards_of_changed_subsets
+from submissions.notices import send_notifications
 from submissions.services import claimable_submission_ids, score_submission
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -38,6 +42,7 @@ class Command(BaseCommand):
                     pass
                 self.freeze_due_results()
                 rebuild_boards_of_changed_subsets()
+                self.send_notifications()
             except DatabaseError as exc:
                 # PostgreSQL restarting: wait and try again rather than dying.
                 self.stderr.write(f"database unavailable: {exc}")
@@ -54,6 +59,16 @@ class Command(BaseCommand):
     def freeze_due_results(self) -> int:
         """Publish and freeze the final leaderboards of years whose results date has passed."""
         return freeze_due_results()
+
+    def send_notifications(self) -> None:
+        """Queue due reminders and results e-mail, and send queued e-mail (see send_notifications)."""
+        try:
+            send_notifications()
+        except DatabaseError:
+            raise
+        except Exception:
+            # A broken template or mail setting must not stop scoring; the mail waits in the outbox.
+            logger.exception("sending e-mail failed")
 
     def rescore_one(self) -> bool:
         """Rescore one entry queued after a ground-truth replacement; False when none is queued.

@@ -14,7 +14,7 @@ def create_cache_tables(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('challenge', '0002_secret_subset_seeds'),
+        ('challenge', '0004_secret_subset_seeds'),
     ]
 
     operations = [

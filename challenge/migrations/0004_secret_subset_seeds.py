@@ -19,7 +19,7 @@ def replace_zero_seeds(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('challenge', '0001_initial'),
+        ('challenge', '0003_classset_imported_at'),
     ]
 
     operations = [

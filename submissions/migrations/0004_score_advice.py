@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('submissions', '0002_move_leaderboards_out'),
+        ('submissions', '0003_console_rescoring_reason_refused_uploads'),
     ]
 
     operations = [

@@ -1,0 +1,102 @@
+"""E-mail about submissions and results: a submission failed to score; the deadline is 48
+hours away and a team has chosen no final entry; a year's results are published.
+
+Each is queued at most once per person (see challenge.mail). `send_notifications` queues what
+is due and sends what waits; `manage.py send_notifications` runs it once, and the
+`score_pending --loop` worker on every pass.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from challenge.mail import Mail, queue_emails, send_queued_emails, site_url
+from challenge.models import ChallengeYear, EmailKind, Membership, Team
+from submissions.models import Submission
+
+logger = logging.getLogger(__name__)
+
+REMINDER_BEFORE = timedelta(hours=48)
+# Results published longer ago than this are not announced: a year whose date passed before
+# this feature existed (or a worker that was off for weeks) must not mail everyone at once.
+RESULTS_MAIL_WITHIN = timedelta(days=7)
+
+
+def notify_scoring_failed(*, submission_id: int) -> int:
+    """Queue the "failed to score" mail to the person who uploaded the submission (once).
+
+    Never raises: the submission is already marked failed, and a mail that cannot be queued
+    must not turn the upload's answer into an error. The problem is logged.
+    """
+    try:
+        # A savepoint, so that a failure here leaves a caller's transaction usable.
+        with transaction.atomic():
+            submission = Submission.objects.select_related("submitted_by", "split__task__year").get(pk=submission_id)
+            person = submission.submitted_by
+            context = {"submission": submission, "year": submission.split.task.year,
+                       "submission_url": site_url(reverse("submissions:detail", args=[submission.pk]))}
+            return queue_emails([Mail(kind=EmailKind.SCORING_FAILED, to=person.email, user=person,
+                                      template="scoring_failed", context=context,
+                                      once_key=f"scoring_failed:{submission.pk}")])
+    except Exception:
+        logger.exception("could not queue the failure mail of submission %s", submission_id)
+        return 0
+
+
+def _open_years_with_deadline_between(start: datetime, end: datetime):
+    return ChallengeYear.objects.published().filter(is_historical=False, deadline__gt=start, deadline__lte=end)
+
+
+def queue_deadline_reminders(*, at: datetime | None = None) -> int:
+    """Queue, for each year whose deadline is at most 48 hours away, a reminder to every member
+    of every team that has chosen no final entry. Once per person and deadline: a moved
+    deadline reminds again when it comes near."""
+    at = at or timezone.now()
+    mails = []
+    for year in _open_years_with_deadline_between(at, at + REMINDER_BEFORE):
+        chose = Submission.objects.filter(split__task__year=year, is_final=True).values("team_id")
+        teams = Team.objects.filter(year=year).exclude(pk__in=chose)
+        context = {"year": year, "submissions_url": site_url(reverse("submissions:list", args=[year.slug]))}
+        for membership in _members(teams):
+            person = membership.user
+            mails.append(Mail(kind=EmailKind.DEADLINE_REMINDER, to=person.email, user=person,
+                              template="deadline_reminder", context={**context, "team": membership.team},
+                              once_key=f"deadline:{year.pk}:{year.deadline:%Y%m%dT%H%M%S}:{person.pk}"))
+    return queue_emails(mails)
+
+
+def queue_results_emails(*, at: datetime | None = None) -> int:
+    """Queue, for each year whose results date passed within the last week, a "results are
+    published" mail to every member of every team of the year (once per person and year)."""
+    at = at or timezone.now()
+    years = ChallengeYear.objects.published().filter(is_historical=False, results_at__lte=at,
+                                                     results_at__gt=at - RESULTS_MAIL_WITHIN)
+    mails = []
+    for year in years:
+        context = {"year": year, "year_url": site_url(reverse("challenge:year-detail", args=[year.slug]))}
+        for membership in _members(Team.objects.filter(year=year)):
+            person = membership.user
+            mails.append(Mail(kind=EmailKind.RESULTS_PUBLISHED, to=person.email, user=person,
+                              template="results_published", context={**context, "team": membership.team},
+                              once_key=f"results:{year.pk}:{person.pk}"))
+    return queue_emails(mails)
+
+
+def _members(teams):
+    active = get_user_model().objects.filter(is_active=True).exclude(email="")
+    return Membership.objects.filter(team__in=teams, user__in=active).select_related("user", "team")
+
+
+def send_notifications(*, at: datetime | None = None, limit: int = 500) -> dict[str, int]:
+    """Queue the reminders and results mail that are due, then send up to `limit` waiting mails."""
+    queued = queue_deadline_reminders(at=at) + queue_results_emails(at=at)
+    handled = 0
+    while handled < limit and (batch := send_queued_emails()):
+        handled += batch
+    return {"queued": queued, "handled": handled}
