@@ -15,6 +15,7 @@ from django.test import Client
 from django.urls import reverse
 
 from challenge import forms as challenge_forms
+from submissions import organizer_forms
 from tests.urlmap import fresh_throttles, make_matrix_world, site_routes  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.usefixtures("fresh_throttles")
@@ -37,7 +38,8 @@ QUERY_PARAMETERS = {
     "leaderboard_api:leaderboard": ["split", "track", "page"],
     "leaderboards:leaderboard": ["track", "page"],
     "challenge:classes": ["q"],
-    "organize:audit": ["year", "page"],
+    "organize:audit": ["year", "kind", "person", "page"],
+    "organize_submissions:entries": ["split", "team", "status", "moderation", "page"],
 }
 EXTRA_KWARGS = {
     "leaderboards:archive": {"public_id": "00000000-0000-4000-8000-000000000000"},
@@ -46,7 +48,10 @@ EXTRA_KWARGS = {
 # A line of our code that reads the query string, with the parameter's name when it names one.
 READS_ONE = re.compile(r"""(?:\.GET|\.query_params)(?:\.get|\.getlist)?[(\[]\s*["']([^"']+)["']""")
 READS_FORM = re.compile(r"(\w+Form)\(\s*request\.GET")
+# Copies the query string to carry a form's filters into page links: reads what the form reads.
+COPIES = re.compile(r"request\.GET\.copy\(\)")
 READS_ALL = {"config/middleware.py"}  # looks at every value for NUL characters; names none
+FORM_MODULES = (challenge_forms, organizer_forms)
 
 
 def _code_reads() -> tuple[set[str], list[str]]:
@@ -59,10 +64,11 @@ def _code_reads() -> tuple[set[str], list[str]]:
                 continue
             found = READS_ONE.findall(line)
             for form in READS_FORM.findall(line):
-                found += list(getattr(challenge_forms, form).base_fields)
+                module = next(module for module in FORM_MODULES if hasattr(module, form))
+                found += list(getattr(module, form).base_fields)
             if found:
                 names.update(found)
-            elif relative not in READS_ALL:
+            elif relative not in READS_ALL and not COPIES.search(line):
                 unknown.append(f"{relative}:{number}: {line.strip()}")
     return names, unknown
 
