@@ -1,33 +1,33 @@
-"""Sign-up and the profile page with its API token; Django's auth views do the rest."""
+"""Sign-up, the profile page with its API token, and Django's password views with what follows a
+new password; Django's other auth views do the rest."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import UserCreationForm
 from django.core import signing
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from rest_framework.authtoken.models import Token
 
-from challenge import mail, team_selectors
+from challenge import account_services, mail, team_selectors
 from challenge.models import EmailKind
 
 
 class SignUpForm(UserCreationForm):
+    # No check that the address is unused: the answer would tell anyone whose address is registered.
     email = forms.EmailField(help_text="For password resets only; never shown to others.")
 
     class Meta(UserCreationForm.Meta):
         model = get_user_model()
         fields = ("username", "email")
-
-    def clean_email(self):
-        email = self.cleaned_data["email"]
-        if get_user_model().objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError("An account with this email exists; reset its password instead.")
-        return email
 
 
 def signup(request):
@@ -36,7 +36,10 @@ def signup(request):
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        account_services.tell_owners_of_the_address(
+            new_user=user, sign_in_url=request.build_absolute_uri(reverse("login")),
+            reset_url=request.build_absolute_uri(reverse("password_reset")))
+        login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
         messages.success(request, f"Welcome, {user.get_username()}.")
         return redirect(request.GET["next"] if _safe_next(request) else "challenge:home")
     return render(request, "accounts/signup.html", {"form": form})
@@ -47,6 +50,7 @@ def _safe_next(request) -> bool:
     return bool(target) and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
 
 
+@never_cache  # it shows the API token
 @login_required
 def profile(request):
     token = Token.objects.filter(user=request.user).first()
@@ -91,6 +95,7 @@ def _masked(address: str) -> str:
     return f"{name[:2]}{'•' * max(len(name) - 2, 1)}@{domain}"
 
 
+@never_cache
 @login_required
 @require_POST
 def rotate_token(request):
@@ -99,3 +104,21 @@ def rotate_token(request):
     Token.objects.create(user=request.user)
     messages.success(request, "A new API token was made; the old one no longer works.")
     return redirect("accounts:profile")
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's, and then the account's follow-up (a new API token) in one service."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        account_services.password_changed(user=form.user)
+        return response
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's, and then the same follow-up as a password change."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        account_services.password_changed(user=form.user)
+        return response

@@ -6,10 +6,9 @@ from rest_framework import generics, status
 from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from challenge import selectors, team_services
+from challenge import selectors, signin, team_services
 from challenge.models import ChallengeYear, Team
 from challenge.serializers import (
     TeamCreateSerializer,
@@ -20,6 +19,7 @@ from challenge.serializers import (
     YearSerializer,
 )
 from config.api_errors import ErrorsSerializer, error_body
+from config.throttles import TokenThrottle
 
 
 class YearListApi(generics.ListAPIView):
@@ -42,18 +42,22 @@ class YearDetailApi(generics.RetrieveAPIView):
 
 
 class TokenCreateApi(APIView):
-    """Exchange a username and password for the account's API token (created if missing)."""
+    """Exchange a username and password for the account's API token (created if missing).
+    Braked like every sign-in: 429 with Retry-After after repeated failures."""
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "token"
+    throttle_classes = [TokenThrottle]
 
-    @extend_schema(request=TokenRequestSerializer, responses={200: TokenSerializer, 400: ErrorsSerializer})
+    @extend_schema(request=TokenRequestSerializer,
+                   responses={200: TokenSerializer, 400: ErrorsSerializer, 429: ErrorsSerializer})
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = authenticate(request, **serializer.validated_data)
+        if user is None and (refusal := signin.refusal_of(request)) is not None:
+            return Response(error_body([(None, refusal.message)]), status=status.HTTP_429_TOO_MANY_REQUESTS,
+                            headers={"Retry-After": str(refusal.retry_after)})
         if user is None or not user.is_active:
             return Response(error_body([(None, "Unable to log in with these credentials.")]),
                             status=status.HTTP_400_BAD_REQUEST)

@@ -112,6 +112,7 @@ def search_synsets(*, class_set: ClassSet, query: str, limit: int = 200):
     """Synsets whose words contain the query, or whose WNID or id is the query."""
     query = query.strip()
     match = Q(words__icontains=query) | Q(wnid__iexact=query)
-    if query.isdigit():
+    # isdigit() alone also accepts superscripts and circled digits, which int() refuses.
+    if query.isascii() and query.isdigit():
         match |= Q(ilsvrc_id=int(query))
     return class_set.synsets.filter(match).order_by("-is_leaf", "ilsvrc_id")[:limit]

@@ -13,6 +13,8 @@ urlpatterns = [
     path("years/<slug:slug>/edit/", years.year_edit, name="year-edit"),
     path("years/<slug:slug>/tasks/new/", years.task_edit, name="task-create"),
     path("years/<slug:slug>/tasks/<slug:task_slug>/edit/", years.task_edit, name="task-edit"),
+    path("years/<slug:slug>/tasks/<slug:task_slug>/<str:split_name>/new-subset/", years.split_new_subset,
+         name="split-new-subset"),
     path("years/<slug:slug>/files/", data.data_files, name="data-files"),
     path("years/<slug:slug>/files/<int:pk>/remove/", data.data_file_remove, name="data-file-remove"),
     path("years/<slug:slug>/announcements/", announcements.announcement_list, name="announcements"),

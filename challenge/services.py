@@ -26,6 +26,7 @@ from challenge.models import (
     TermsAcceptance,
 )
 from challenge.audit import audit_changes
+from challenge.models.years import new_subset_seed
 from submissions.leaderboards.services import rebuild_leaderboards
 
 SHIPPED_ILSVRC2012 = Path(__file__).resolve().parent / "data" / "ilsvrc2012"
@@ -244,6 +245,18 @@ def save_task(*, user, year: ChallengeYear, task: Task | None = None, task_data:
     return task
 
 
+@transaction.atomic
+def draw_public_subset(*, user, split: Split) -> Split:
+    """Give the split a new secret public subset (a new seed from `secrets`), audited without the
+    seed, and rebuild its boards after the commit. For when the subset may have leaked."""
+    split.public_subset_seed = new_subset_seed()
+    split.save(update_fields=["public_subset_seed"])
+    record_audit(actor=user, action="split.new_subset", target=str(split), year=split.task.year,
+                 fraction=split.public_subset_fraction)
+    _announce_ranking_change([split])
+    return split
+
+
 def accept_terms(*, user, year: ChallengeYear) -> TermsAcceptance:
     """Record that a user accepted a year's terms of access (the first time counts)."""
     acceptance, _ = TermsAcceptance.objects.get_or_create(user=user, year=year)
@@ -283,16 +296,22 @@ def register_data_file(*, user, year: ChallengeYear, storage_key: str, title: st
 
     Only keys under DATA_PREFIX may be registered, so that ground truth and submission files
     can never be published this way. Size and SHA-256 are computed by reading the file.
-    Raises ValueError for a key outside DATA_PREFIX, a missing object or a duplicate name.
+    Raises ValueError for a key outside DATA_PREFIX, a missing object, a folder or a duplicate name.
     """
     key = storage_key.strip().lstrip("/")
     if not key.startswith(DATA_PREFIX) or ".." in key.split("/") or "\\" in key:
         raise ValueError(f"Only storage keys under {DATA_PREFIX} can be registered.")
+    folder = ValueError("That storage key names a folder; register each file in it by its own key.")
+    if key.endswith("/"):
+        raise folder
     if not default_storage.exists(key):
         raise ValueError("No file with that storage key exists.")
     filename = (filename or Path(key).name)[:255]
     _check_filename_free(year, filename)
-    size, sha256 = _hash_stored(key)
+    try:
+        size, sha256 = _hash_stored(key)
+    except IsADirectoryError:  # local disk; an OSError that is the organizer's, not the storage's
+        raise folder from None
     return _record_data_file(user=user, year=year, key=key, size=size, sha256=sha256, title=title,
                              description=description, filename=filename, action="datafile.register")
 

@@ -8,6 +8,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from challenge import selectors, team_selectors, team_services
@@ -54,6 +55,7 @@ def create(request, slug):
     return render(request, "teams/create.html", {"year": year, "form": form})
 
 
+@never_cache  # members see the invitation link
 def detail(request, pk):
     team = _team(pk)
     is_member = team_selectors.is_member(team=team, user=request.user)

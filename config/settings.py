@@ -137,6 +137,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Every sign-in (the page, the admin, the API's token endpoint) passes the brake in this backend.
+AUTHENTICATION_BACKENDS = ["challenge.signin.BrakedModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "challenge:home"
 LOGOUT_REDIRECT_URL = "challenge:home"
@@ -200,6 +202,10 @@ EMAIL_HOST_PASSWORD = os.getenv("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "False")
 DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "challenge@localhost")
 
+# How many reverse proxies of ours stand in front of gunicorn (see config.network.client_address):
+# 0 trusts no X-Forwarded-For entry, since any client can write that header.
+TRUSTED_PROXIES = envint("TRUSTED_PROXIES", 0)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
@@ -214,6 +220,8 @@ REST_FRAMEWORK = {
         "token": os.getenv("THROTTLE_TOKEN", "10/min"),
         "submission": os.getenv("THROTTLE_SUBMISSION", "30/min"),
     },
+    # Our throttles (config.throttles) ask config.network.client_address; DRF's own would read this.
+    "NUM_PROXIES": TRUSTED_PROXIES,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "ILSVRC Challenge Server API",
@@ -227,7 +235,14 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = {
+    # Each process's own memory: stored leaderboard pages and anonymous responses.
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Shared by every worker and host, for throttle counts (config.throttles); the table is
+    # made by a migration (challenge 0005).
+    "throttle": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "throttle_cache",
+                 "OPTIONS": {"MAX_ENTRIES": 10000}},
+}
 # Seconds a process keeps the lookup of a leaderboard page (see leaderboards.selectors.stored_pages).
 LEADERBOARD_CACHE_SECONDS = envint("LEADERBOARD_CACHE_SECONDS", 1)
 
@@ -265,8 +280,10 @@ ORGANIZER_GROUP = "Organizers"
 
 # A data-file download link on S3 stays valid this long.
 DATA_FILE_URL_SECONDS = envint("DATA_FILE_URL_SECONDS", 60)
-# Sign-in brake: this many failures for one username from one address lock it for the window.
+# Sign-in brake (challenge.signin): this many failures for one username (from any address), or
+# from one client address (for any username), lock it for the window.
 SIGNIN_MAX_FAILURES = envint("SIGNIN_MAX_FAILURES", 5)
+SIGNIN_MAX_ADDRESS_FAILURES = envint("SIGNIN_MAX_ADDRESS_FAILURES", 30)
 SIGNIN_LOCKOUT_SECONDS = envint("SIGNIN_LOCKOUT_SECONDS", 900)
 # A submission claimed for scoring longer ago than this is taken to be a dead worker's.
 SCORING_STALE_CLAIM_SECONDS = envint("SCORING_STALE_CLAIM_SECONDS", 600)

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from challenge import account_views
 from challenge.signin import ThrottledLoginView
 from config import views
 from submissions.leaderboards.urls import api_urlpatterns as leaderboard_api
@@ -10,8 +11,12 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("admin/", admin.site.urls),
-    # Before Django's auth URLs, so that sign-in goes through the failure throttle.
+    # Before Django's auth URLs, so that sign-in goes through the failure throttle and a new
+    # password replaces the API token.
     path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
+    path("accounts/password_change/", account_views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/reset/<uidb64>/<token>/", account_views.PasswordResetConfirmView.as_view(),
+         name="password_reset_confirm"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("accounts/", include("challenge.account_urls")),
     path("api/", include("config.api_urls")),

@@ -10,11 +10,11 @@ from rest_framework import status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from challenge import selectors as challenge_selectors
 from config.api_errors import ErrorsSerializer, error_body
+from config.throttles import UploadThrottle
 from submissions import quotas, selectors, services
 from submissions.serializers import SubmissionCreateSerializer, SubmissionSerializer
 
@@ -24,11 +24,11 @@ class SubmissionListCreateApi(APIView):
 
     permission_classes = [IsAuthenticated]
     parser_classes = [MultiPartParser, FormParser]
-    throttle_scope = "submission"
 
     def get_throttles(self):
-        # Only uploads are throttled: a client waiting for its score lists freely.
-        return [ScopedRateThrottle()] if self.request.method == "POST" else []
+        # Only uploads are throttled (the HTML submit page shares the budget): a client waiting
+        # for its score lists freely.
+        return [UploadThrottle()] if self.request.method == "POST" else []
 
     @extend_schema(parameters=[OpenApiParameter("year", str, description="Only this year's submissions.")],
                    responses=SubmissionSerializer(many=True))

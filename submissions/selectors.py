@@ -9,7 +9,7 @@ from challenge.models import Membership, Split, Team
 from config.formats import moment
 from submissions import quotas
 from submissions.leaderboards import selectors as boards
-from submissions.leaderboards.ranking import METRIC_LABELS
+from submissions.leaderboards.ranking import METRIC_LABELS, METRICS_BY_KIND
 from submissions.models import IntegrityFlag, Score, Submission
 
 
@@ -39,11 +39,18 @@ def visible_scores(*, submission: Submission, user) -> dict | None:
     What may be seen is decided by the leaderboard's one visibility selector (organizers: all;
     others: the split's rule, so a public-subset split shows subset scores and a Ladder split
     the team's shown best). Returns {"basis", "ladder_accepted", "<metric>": value, ...,
-    "intervals": {"<metric>": [low, high]}}.
+    "intervals": {"<metric>": [low, high]}, "warnings": [...]}.
     """
     if submission.status != Submission.Status.SCORED:
         return None
     return boards.flat_scores(boards.visible_scores(submission=submission, user=user))
+
+
+def score_rows(*, split: Split, shown: dict | None) -> list[dict]:
+    """The metrics of the split's task in the boards' order, labelled, each with the value this
+    viewer may see (None while hidden or not scored yet)."""
+    return [{"metric": metric, "label": METRIC_LABELS[metric], "value": shown.get(metric) if shown else None}
+            for metric in METRICS_BY_KIND[split.task.kind]]
 
 
 def submission_status(*, submission: Submission, user) -> dict:

@@ -33,6 +33,9 @@ class ScoresSerializer(serializers.Serializer):
     hierarchical_error = serializers.FloatField(required=False)
     intervals = serializers.DictField(child=serializers.ListField(child=serializers.FloatField()),
                                       help_text="95% bootstrap confidence interval per metric.")
+    warnings = serializers.ListField(child=serializers.CharField(), help_text=(
+        "Hints from the scoring engine (e.g. labels that look like sorted-WNID indices); without figures "
+        "while scores on all images are not public."))
 
 
 class SubmissionSerializer(serializers.ModelSerializer):

@@ -236,6 +236,7 @@ def record_score(*, submission: Submission, result: "scoring.Result", ground_tru
         hierarchical_costs=bits.get("hier_cost"),
         top1_labels=bits.get("top1_labels"),
         warnings=list(result.warnings),
+        advice=list(result.advice),
     )
     boards.record_entry(submission=submission, score=score)
     # Last: the ledger's head row is one lock for the whole site, so it is taken after the

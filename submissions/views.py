@@ -1,16 +1,20 @@
 """Team-facing submission pages: submit, a submission and its live status, the team's list."""
 
+import io
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from challenge import selectors as challenge_selectors
 from challenge.models import Split
 from challenge.services import read_private_file
 from config.api_errors import error_body
+from config.throttles import upload_wait
 from submissions import entries, quotas, scoring, selectors, services
 from submissions.forms import EntryForm, FinalEntriesForm, SubmissionForm
 
@@ -35,7 +39,9 @@ def submit(request, slug):
     unavailable = {row["split"].pk: row["unavailable"] for row in quota_rows if row["unavailable"]}
     form = SubmissionForm(request.POST or None, request.FILES or None, year=year, unavailable=unavailable)
     errors, status = [], 400 if request.method == "POST" else 200
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and (wait := upload_wait(request)) is not None:
+        errors, status = [(None, f"Too many uploads in a short time; try again in {wait} s.")], 429
+    elif request.method == "POST" and form.is_valid():
         try:
             submission = services.submit_upload(team=team, user=request.user, **form.cleaned_data)
         except services.SubmissionRefused as refused:
@@ -70,7 +76,9 @@ def sample_file(request, slug, task, split):
 @login_required
 def submission_detail(request, pk):
     submission = selectors.submission_for_viewer(pk=pk, user=request.user)
-    context = {"submission": submission, "shown": selectors.visible_scores(submission=submission, user=request.user),
+    shown = selectors.visible_scores(submission=submission, user=request.user)
+    context = {"submission": submission, "shown": shown,
+               "score_rows": selectors.score_rows(split=submission.split, shown=shown),
                "may_change": selectors.may_change_entry(submission=submission, user=request.user),
                "entry_form": EntryForm(initial={"entry_name": submission.entry_name,
                                                 "description": submission.description})}
@@ -114,12 +122,14 @@ def submission_status(request, pk):
     return JsonResponse(selectors.submission_status(submission=submission, user=request.user))
 
 
+@never_cache  # the team's own predictions
 @login_required
 def submission_file(request, pk):
     submission = selectors.submission_for_viewer(pk=pk, user=request.user)
     data = read_private_file(submission.file_key)
     name = f"submission-{submission.pk}.txt"
-    return FileResponse(iter([data]), as_attachment=True, filename=name, content_type="text/plain")
+    # A file object, not an iterator: FileResponse sets Content-Disposition only for those.
+    return FileResponse(io.BytesIO(data), as_attachment=True, filename=name, content_type="text/plain")
 
 
 @login_required

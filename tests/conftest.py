@@ -36,6 +36,21 @@ def fresh_process_caches():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def fresh_throttle_counts(request, django_db_blocker):
+    """Throttle counts live in a database cache table (CACHES["throttle"]): rolled back with a
+    test's transaction, but left behind by a transactional test (and its live server), whose
+    flush empties model tables only."""
+    yield
+    marker = request.node.get_closest_marker("django_db")
+    transactional = marker is not None and (marker.kwargs.get("transaction") or marker.args[:1] == (True,))
+    if transactional or {"transactional_db", "live_server"} & set(request.fixturenames):
+        from django.core.cache import caches
+
+        with django_db_blocker.unblock():
+            caches["throttle"].clear()
+
+
 @pytest.fixture
 def world(db):
     return make_world()

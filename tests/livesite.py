@@ -32,7 +32,7 @@ def site_env(*, database_name: str, media_root: Path, static_root: Path, **extra
         DATABASE_URL=f"postgres://postgres@127.0.0.1:{os.environ.get('TEST_PG_PORT', '5432')}/{database_name}",
         SECRET_KEY="fault-test-" + uuid.uuid4().hex, DEBUG="False", SECURE_SSL_REDIRECT="False",
         SECURE_COOKIES="False", MEDIA_ROOT=str(media_root), STATIC_ROOT=str(static_root),
-        THROTTLE_SUBMISSION="100000/min", THROTTLE_TOKEN="100000/min", THROTTLE_LOGIN="100000/min",
+        THROTTLE_SUBMISSION="100000/min", THROTTLE_TOKEN="100000/min",
         DB_CONNECT_TIMEOUT="2", LOG_LEVEL="WARNING",
     )
     env.update({k: str(v) for k, v in extra.items()})
@@ -50,15 +50,17 @@ def manage(env: dict, *args: str, timeout: float = 120) -> subprocess.CompletedP
 
 
 class Gunicorn:
-    def __init__(self, env: dict, *, workers: int = 2, log_path: Path):
+    def __init__(self, env: dict, *, workers: int = 2, log_path: Path, args: tuple[str, ...] = ()):
         self.env, self.workers, self.port, self.log_path = env, workers, free_port(), log_path
+        self.args = args  # more gunicorn options, e.g. ("-c", "config/gunicorn.conf.py")
         self.process = None
 
     def start(self) -> "Gunicorn":
         self.log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
             [str(VENV_BIN / "gunicorn"), "config.wsgi:application", "-b", f"127.0.0.1:{self.port}",
-             "-w", str(self.workers), "--no-control-socket", "--timeout", "60", "--graceful-timeout", "2"],
+             "-w", str(self.workers), "--no-control-socket", "--timeout", "60", "--graceful-timeout", "2",
+             *self.args],
             cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
         )
         self.wait_until(lambda: request(self.port, "GET", "/healthz")[0] == 200, timeout=30)

@@ -115,10 +115,9 @@ def test_no_response_carries_ground_truth_or_storage_keys(world):
         assert secret not in body
 
 
-def test_uploads_are_throttled(world, monkeypatch):
-    from rest_framework.throttling import ScopedRateThrottle
-
-    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"submission": "2/min", "token": "10/min"})
+def test_uploads_are_throttled(world, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"submission": "2/min",
+                                                                                     "token": "10/min"}}
     client = api_as(world.alice)
     codes = [upload(client, world).status_code for _ in range(3)]
     assert codes == [201, 201, 429]

@@ -9,12 +9,15 @@ from collections import deque
 from html.parser import HTMLParser
 from urllib.parse import unquote, urljoin, urlsplit
 
+import numpy as np
 import pytest
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
 
 from challenge.models import Split, Task
 from challenge.ground_truth import replace_ground_truth
+from submissions import scoring
+from submissions.leaderboards.ranking import public_subset_mask
 from submissions.services import create_submission, score_submission
 from tests.base import labels_file, predictions_file
 from tests.urlmap import fresh_throttles, make_matrix_world, site_routes  # noqa: F401  (a fixture)
@@ -32,7 +35,8 @@ PER_IMAGE = re.compile(r"\b1,\s*1,\s*1,\s*1,\s*0,\s*0,\s*0\b|[Tt]rue,\s*[Tt]rue,
 # Ground-truth boxes of the localization task, with coordinates no page has reason to show.
 BOX_ROWS = b"".join(b"%d,%d 4711 4712 4813 4914\n" % (i, label) for i, label in enumerate(HIDDEN_LABELS, 1))
 HIDDEN_BOX = re.compile(r"\b4711\D{1,20}4712\b|\b4813\D{1,20}4914\b")
-MAX_PAGES = 400
+MAX_PAGES = 500
+CLASS_SET = scoring.ClassSet.ilsvrc2012()
 # A thousand class pages look alike; the seeds visit one of them. The API docs' vendored assets hold
 # nothing of ours, and their CSS is full of numbers like 71.42% (a 7:5 aspect ratio, Alice's top-1 error).
 NOT_FOLLOWED = re.compile(r"^/years/[^/]+/classes/n\d+/|^/accounts/logout|^/admin/|^/static/drf_spectacular_sidecar/")
@@ -52,6 +56,63 @@ class _Links(HTMLParser):
             self.links.append(attrs["action"])
 
 
+# A public-subset split and a Ladder split, each scored so that its hidden figures are distinctive:
+# the hint of an entry read in sorted-WNID order (its figure is computed on every image), an honest
+# entry's error on the private part and on all images, and a refused Ladder entry's own error.
+# The two splits have 29 and 31 images, so that no figure of one is an interval bound of the other.
+N_LIVE, N_LADDER, SUBSET_SEED = 29, 31, 4242
+
+
+def _live_labels(n: int) -> list[int]:
+    """Labels whose sorted-WNID position differs from the label, so a file of positions reads wrong."""
+    rng, labels = np.random.default_rng(11), []
+    while len(labels) < n:
+        label = int(rng.integers(2, 1001))
+        if int(CLASS_SET.id_to_sorted_index[label]) + 1 != label:
+            labels.append(label)
+    return labels
+
+
+def _live_splits(mw) -> tuple[list, dict[str, re.Pattern]]:
+    """The public-subset and Ladder splits with alice's entries; what each may never show."""
+    w, labels, ladder_labels = mw.world, _live_labels(N_LIVE), _live_labels(N_LADDER)
+    public = public_subset_mask(N_LIVE, seed=SUBSET_SEED, fraction=0.3)
+    subset_task = Task.objects.create(year=w.year, slug="crawl-subset", title="Crawl subset", kind=Task.Kind.CLASSIFICATION)
+    subset = Split.objects.create(task=subset_task, name=Split.Name.TEST, n_images=N_LIVE, quota_per_window=9,
+                                  visibility=Split.Visibility.PUBLIC_SUBSET, public_subset_seed=SUBSET_SEED)
+    ladder_task = Task.objects.create(year=w.year, slug="crawl-ladder", title="Crawl ladder", kind=Task.Kind.CLASSIFICATION)
+    ladder = Split.objects.create(task=ladder_task, name=Split.Name.TEST, n_images=N_LADDER, quota_per_window=9,
+                                  visibility=Split.Visibility.LADDER)
+    replace_ground_truth(split=subset, labels=labels_file(labels))
+    replace_ground_truth(split=ladder, labels=labels_file(ladder_labels))
+    sorted_order = [[int(CLASS_SET.id_to_sorted_index[label]) + 1] if not shown else [1]
+                    for label, shown in zip(labels, public)]
+    private = [i for i in range(N_LIVE) if not public[i]]
+    honest = [[1] if i in private[:7] else [label] for i, label in enumerate(labels)]
+    entries = [(subset, "sorted order", sorted_order), (subset, "honest", honest),
+               (ladder, "first", [[1] if i < 12 else [label] for i, label in enumerate(ladder_labels)]),
+               (ladder, "not significantly better", [[1] if i < 11 else [label] for i, label in enumerate(ladder_labels)])]
+    submissions = []
+    for split, name, rows in entries:
+        submission = create_submission(team=w.alpha, split=split, user=w.alice, entry_name=name,
+                                       data=predictions_file(rows))
+        submissions.append(score_submission(submission_id=submission.pk))
+    assert "would give" in submissions[0].current_score.warnings[0]
+    assert submissions[3].leaderboard_entry.ladder_accepted is False
+
+    def figure(value: float) -> str:  # as pages (5 decimals), hints (4) or JSON (rounded to 5) print it
+        forms = {f"{value:.5f}", f"{value:.4f}", repr(round(value, 5))}
+        return r"(?<![\d.:])(?:" + "|".join(re.escape(form) for form in sorted(forms)) + r")(?!\d)"
+
+    hidden = {
+        "a hint's figure computed on hidden images": figure(public.sum() / N_LIVE),
+        "a private-part score": figure(7 / len(private)),
+        "an all-image score of a public-subset entry": figure(7 / N_LIVE),
+        "a refused Ladder entry's own score": figure(11 / N_LADDER),
+    }
+    return submissions, {what: re.compile(pattern) for what, pattern in hidden.items()}
+
+
 def _secret_world():
     mw = make_matrix_world()
     year = mw.world.year
@@ -67,16 +128,18 @@ def _secret_world():
                                    data=predictions_file(ALICE_ROWS), entry_name="alpha hidden entry")
     submission = score_submission(submission_id=submission.pk)
     assert submission.status == submission.Status.SCORED
+    mw.live_submissions, mw.live_secrets = _live_splits(mw)
     return mw, [test, loc_test], submission
 
 
 def _seed_urls(mw, splits, submission) -> list[str]:
     w = mw.world
     choices = {
-        "slug": [w.year.slug], "task": [w.task.slug, "crawl", "crawl-loc"], "task_slug": [w.task.slug, "crawl"],
+        "slug": [w.year.slug], "task": [w.task.slug, "crawl", "crawl-loc", "crawl-subset", "crawl-ladder"],
+        "task_slug": [w.task.slug, "crawl"],
         "split": ["val", "test"], "split_name": ["val", "test"], "split_pk": [w.val.pk, w.test.pk, splits[0].pk],
         "pk": sorted({mw.val_submission.pk, mw.test_submission.pk, submission.pk, w.alpha.pk, w.charlies_team.pk,
-                      mw.data_file.pk}),
+                      mw.data_file.pk, *(s.pk for s in mw.live_submissions)}),
         "wnid": ["n01440764"], "token": [w.alpha.invite_token], "uidb64": ["MQ"], "filename": [mw.data_file.filename],
         "public_id": ["00000000-0000-4000-8000-000000000000"], "fmt": ["json", "csv"],
     }
@@ -89,7 +152,7 @@ def _seed_urls(mw, splits, submission) -> list[str]:
                 urls.append(reverse(route.name, kwargs=dict(zip(route.kwargs, values))))
             except NoReverseMatch:
                 pass
-    for task in (w.task.slug, "crawl", "crawl-loc"):
+    for task in (w.task.slug, "crawl", "crawl-loc", "crawl-subset", "crawl-ladder"):
         for split in ("val", "test"):
             for track in ("", "&track=open", "&track=closed"):
                 urls.append(f"/api/years/{w.year.slug}/tasks/{task}/leaderboard/?split={split}{track}")
@@ -151,6 +214,7 @@ def test_no_page_shows_ground_truth_hidden_scores_or_per_image_results(persona):
         "hidden labels": HIDDEN_SEQUENCE, "hidden boxes": HIDDEN_BOX, "a hidden score": HIDDEN_SCORE,
         "per-image results": PER_IMAGE,
         "a ground-truth storage key": re.compile("|".join(re.escape(key.rsplit("/", 1)[-1].split(".")[0]) for key in keys)),
+        **mw.live_secrets,
     }
     client = Client(raise_request_exception=False)
     if persona != "anonymous":
@@ -179,8 +243,11 @@ def test_the_crawler_finds_the_hidden_score_where_it_may_be_shown():
     mw, splits, submission = _secret_world()
     client = Client(raise_request_exception=False)
     client.force_login(mw.world.olivia)
-    _, problems = _crawl(client, _seed_urls(mw, splits, submission), {"a hidden score": HIDDEN_SCORE})
-    assert any("a hidden score" in problem for problem in problems)
+    _, problems = _crawl(client, _seed_urls(mw, splits, submission), {"a hidden score": HIDDEN_SCORE,
+                                                                       **mw.live_secrets})
+    # Organizers see every score on all images (a private part alone is shown after the results only).
+    for what in ("a hidden score", *(w for w in mw.live_secrets if w != "a private-part score")):
+        assert any(what in problem for problem in problems), what
 
 
 @pytest.mark.django_db
@@ -199,6 +266,7 @@ def test_after_the_results_scores_show_but_answers_and_per_image_results_never_d
     client.force_login(mw.world.charlie)
     _, problems = _crawl(client, _seed_urls(mw, splits, submission) + _storage_probe_urls(keys), secrets)
     assert problems == []
-    # The score itself is public now: the crawl reaches it, so the checks above were not blind.
-    _, shown = _crawl(client, _seed_urls(mw, splits, submission), {"the score": HIDDEN_SCORE})
-    assert shown
+    # The scores themselves are public now: the crawl reaches them, so the checks above were not blind.
+    final = {"the score": HIDDEN_SCORE, "the private part": mw.live_secrets["a private-part score"]}
+    _, shown = _crawl(client, _seed_urls(mw, splits, submission), final)
+    assert all(any(what in problem for problem in shown) for what in final), shown

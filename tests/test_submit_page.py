@@ -134,3 +134,13 @@ def test_the_pages_load_their_scripts_from_static_files(client, world):
     page = client.get(reverse("submissions:submit", args=[world.year.slug])).content.decode()
     assert "js/submit.js" in page and "<script>" not in page
     assert Split.objects.filter(task=world.task).count() == 2
+
+
+def test_the_sent_file_downloads_as_a_private_attachment(client, world):
+    _as(client, "alice")
+    _post(client, world, GOOD_VAL)
+    submission = Submission.objects.get()
+    response = client.get(reverse("submissions:file", args=[submission.pk]))
+    assert response["Content-Disposition"] == f'attachment; filename="submission-{submission.pk}.txt"'
+    assert "no-store" in response.get("Cache-Control", "")
+    assert b"".join(response.streaming_content) == GOOD_VAL

@@ -116,8 +116,9 @@ def hide_results(world) -> None:
 
 @pytest.fixture
 def fresh_throttles():
-    """DRF's throttles count in the process-wide cache: earlier tests' requests (and fuzzing)
-    must not turn this test's answers into 429s."""
+    """Earlier tests' requests (and fuzzing) must not turn this test's answers into 429s: the
+    process cache starts empty, and throttle counts (a database cache table) roll back with each
+    test or are cleared after a transactional one (tests/conftest.py)."""
     cache.clear()
     yield
     cache.clear()

@@ -1,9 +1,16 @@
 """Challenge years, their tasks and the two splits of each task."""
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+
+
+def new_subset_seed() -> int:
+    """A secret seed for a split's public subset: 63 random bits from the OS, never zero."""
+    return secrets.randbelow(2**63 - 1) + 1
 
 
 class ChallengeYearQuerySet(models.QuerySet):
@@ -157,9 +164,10 @@ class Split(models.Model):
     quota_window_days = models.PositiveIntegerField(default=1)
     quota_total = models.PositiveIntegerField(null=True, blank=True, help_text="Empty: no total limit.")
     visibility = models.CharField(max_length=16, choices=Visibility.choices, default=Visibility.IMMEDIATE)
-    # The public subset is secret: a seeded sample of this fraction of the images.
+    # The public subset is secret: a sample of this fraction of the images, drawn with a seed from
+    # `secrets` (a guessable seed would let anyone compute the public images' answers' positions).
     public_subset_fraction = models.FloatField(default=0.3)
-    public_subset_seed = models.PositiveBigIntegerField(default=0)
+    public_subset_seed = models.PositiveBigIntegerField(default=new_subset_seed)
     max_final_entries = models.PositiveSmallIntegerField(default=2)
 
     class Meta:

@@ -4,12 +4,14 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.views.decorators.cache import never_cache
 
 from challenge.roles import is_organizer
 
 
 def organizer_required(view):
-    """Anonymous visitors go to the login page; signed-in non-organizers get 403."""
+    """Anonymous visitors go to the login page; signed-in non-organizers get 403. No answer is
+    kept by a cache: organizer pages show hidden scores, subset seeds and the audit log."""
 
     @wraps(view)
     def guarded(request, *args, **kwargs):
@@ -19,4 +21,4 @@ def organizer_required(view):
             raise PermissionDenied("Organizers only.")
         return view(request, *args, **kwargs)
 
-    return guarded
+    return never_cache(guarded)

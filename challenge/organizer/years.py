@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from challenge import announcements, selectors, services
 from challenge.audit import readable
@@ -85,3 +85,14 @@ def _split_defaults(name: str) -> dict:
     if name == Split.Name.TEST:
         return {"quota_per_window": 2, "quota_window_days": 7, "visibility": Split.Visibility.HIDDEN}
     return {"labels_public": True, "quota_per_window": 20, "quota_window_days": 1}
+
+
+@require_POST
+@organizer_required
+def split_new_subset(request, slug, task_slug, split_name):
+    year = selectors.year_for_organizer(slug=slug)
+    split = selectors.split_of(year=year, task_slug=task_slug, split_name=split_name)
+    services.draw_public_subset(user=request.user, split=split)
+    messages.success(request, f"{split.task.title} ({split.get_name_display()}) has a new secret public subset; "
+                              "its boards are rebuilt on it.")
+    return redirect("organize:year", slug=year.slug)

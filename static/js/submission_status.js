@@ -15,12 +15,22 @@
     document.getElementById("failure-reason").textContent = data.failure_reason || "";
     var table = document.getElementById("scores");
     if (data.scores) {
-      document.getElementById("top5").textContent = fmt(data.scores.top5_error);
-      document.getElementById("top1").textContent = fmt(data.scores.top1_error);
+      var cells = table.querySelectorAll("td[data-metric]");
+      for (var i = 0; i < cells.length; i++) cells[i].textContent = fmt(data.scores[cells[i].getAttribute("data-metric")]);
       table.hidden = false;
       var caption = document.getElementById("basis-note");
       if (data.scores.basis === "public") caption.textContent = "On the public subset of the test images; the final ranking uses the rest.";
-      if (data.scores.basis === "ladder") caption.textContent = "Ladder: your shown score changes only on a significant improvement.";
+      if (data.scores.basis === "ladder") caption.textContent = data.scores.ladder_accepted
+        ? "Ladder: your shown score."
+        : "Ladder: your shown score stays at your previous best, as this entry was not significantly better.";
+      var warnings = document.getElementById("score-warnings");
+      warnings.textContent = "";
+      (data.scores.warnings || []).forEach(function (text) {
+        var p = document.createElement("p");
+        p.className = "warning";
+        p.textContent = text;
+        warnings.appendChild(p);
+      });
     }
     document.getElementById("hidden-note").hidden = !(data.status === "scored" && !data.scores);
     var note = document.getElementById("status-note");

@@ -7,7 +7,7 @@ from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
@@ -86,9 +86,12 @@ class LeaderboardApi(APIView):
             track = selectors.track_from(request.GET.get("track"))
         except ValueError as exc:
             raise ValidationError({"track": str(exc)}) from exc
-        view = selectors.leaderboard_for_viewer(
-            slug=slug, task_slug=task, split_name=request.GET.get("split", "val"), track=track, user=request.user,
-            page=selectors.page_from(request.GET.get("page")), body="json")
+        try:
+            view = selectors.leaderboard_for_viewer(
+                slug=slug, task_slug=task, split_name=request.GET.get("split", "val"), track=track,
+                user=request.user, page=selectors.page_from(request.GET.get("page")), body="json")
+        except selectors.PageOutOfRange as exc:
+            raise NotFound(str(exc)) from exc
         cached = cached_for_anonymous(request, version=selectors.view_version(view), content_type="application/json",
                                       build=lambda: _json_bytes(selectors.board_document(view)))
         return cached or HttpResponse(_json_bytes(selectors.board_document(view)), content_type="application/json")

@@ -1,6 +1,6 @@
 """Responses kept per process for anonymous viewers (everyone, on results day).
 
-The key names the stored content a response shows (see selectors.view_version) plus the full
+The key names the stored content a response shows (see selectors.view_version) plus the
 path, so nothing goes stale: a rebuilt board has new page ids. The gzipped body is kept beside
 the plain one, so browsers (which all accept gzip) get a sixth of the bytes without the server
 compressing per request. Anonymous pages hold no secrets (no CSRF token), so compression is safe.
@@ -23,7 +23,9 @@ def cached_for_anonymous(request: HttpRequest, *, version: str, content_type: st
     if request.user.is_authenticated:
         return None
     wants_gzip = "gzip" in request.headers.get("Accept-Encoding", "")
-    key = f"anonymous:{version}:{request.get_full_path()}"
+    # The path, not the query string: the version already names what the query chose (track,
+    # page), and junk parameters must not each get their own copy of the page.
+    key = f"anonymous:{version}:{request.path}"
     body = cache.get(f"{key}:gzip" if wants_gzip else key)
     if body is None:
         plain = build()

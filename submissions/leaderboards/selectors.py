@@ -26,6 +26,7 @@ from submissions.leaderboards.models import (
 )
 from submissions.leaderboards.ranking import METRIC_LABELS, METRICS_BY_KIND, rounded, stats_basis
 from submissions.leaderboards.rendering import board_csv, board_payload, metrics_of
+from submissions.models import Score
 
 # ---------------------------------------------------------------- the visibility rule
 
@@ -74,30 +75,38 @@ def scores_are_visible(*, split: Split, user=None, at: datetime | None = None) -
 
 def visible_scores(*, submission, user, at: datetime | None = None) -> dict | None:
     """The scores of one submission that this viewer may see (for the submission page and API):
-    {"basis", "scores": {metric: [value, low, high]}, "ladder_accepted"}, or None while hidden."""
+    {"basis", "scores": {metric: [value, low, high]}, "ladder_accepted", "warnings"}, or None
+    while hidden. The scoring engine's hints keep their figures (computed on all images) only
+    where scores on all images are shown; on a public subset or the Ladder they give the advice
+    alone."""
     split = submission.split
     basis, _ = viewer_basis(split=split, user=user, at=at)
     if basis == Basis.FINAL:
         basis = final_basis(split)
-    entry = LeaderboardEntry.objects.filter(submission=submission).first()
-    if basis is None or entry is None:
+    own = LeaderboardEntry.objects.filter(submission=submission).first()
+    if basis is None or own is None:
         return None
-    if basis == Basis.LADDER and not entry.ladder_accepted:
+    shown = own
+    if basis == Basis.LADDER and not own.ladder_accepted:
         # The Ladder shows the team's previous best again; the new score itself stays hidden.
-        entry = (LeaderboardEntry.objects.filter(split=split, team_id=entry.team_id, ladder_accepted=True,
-                                                 submitted_at__lte=entry.submitted_at)
-                 .order_by("-submitted_at", "-pk").first()) or entry
-    values = entry.stats.get(stats_basis(basis), {})
-    return {"basis": basis, "ladder_accepted": entry.ladder_accepted if basis == Basis.LADDER else None,
-            "scores": {m: [rounded(v) for v in triple] for m, triple in values.items()}}
+        shown = (LeaderboardEntry.objects.filter(split=split, team_id=own.team_id, ladder_accepted=True,
+                                                 submitted_at__lte=own.submitted_at)
+                 .order_by("-submitted_at", "-pk").first())
+    values = shown.stats.get(stats_basis(basis), {}) if shown is not None else {}
+    hints = Score.objects.filter(pk=own.score_id).values_list(
+        "warnings" if basis in (Basis.ALL, Basis.PRIVATE) else "advice", flat=True).first()
+    return {"basis": basis, "ladder_accepted": own.ladder_accepted if basis == Basis.LADDER else None,
+            "scores": {m: [rounded(v) for v in triple] for m, triple in values.items()},
+            "warnings": list(hints or [])}
 
 
 def flat_scores(shown: dict | None) -> dict | None:
     """visible_scores flattened for pages and JSON: {"basis", "ladder_accepted", "<metric>": value,
-    ..., "intervals": {"<metric>": [low, high]}}; None while hidden."""
+    ..., "intervals": {"<metric>": [low, high]}, "warnings"}; None while hidden."""
     if shown is None:
         return None
-    flat = {"basis": shown["basis"], "ladder_accepted": shown["ladder_accepted"], "intervals": {}}
+    flat = {"basis": shown["basis"], "ladder_accepted": shown["ladder_accepted"], "intervals": {},
+            "warnings": shown["warnings"]}
     for metric, (value, low, high) in shown["scores"].items():
         flat[metric] = value
         flat["intervals"][metric] = [low, high]
@@ -149,6 +158,8 @@ def leaderboard_for_viewer(*, slug: str, task_slug: str, split_name: str, track:
     pages of every board of this split, track and page number, joined with split, task and
     year (a split has one to four boards); the page's body then comes from the process cache.
     Raises Http404 for an unknown or unpublished leaderboard."""
+    if split_name not in Split.Name.values:  # before it becomes part of a cache key
+        raise Http404("No such leaderboard.")
     candidates = stored_pages(slug=slug, task_slug=task_slug, split_name=split_name, track=track, page=page)
     if candidates:
         split = _published_for(candidates[0].board.split, user)
@@ -225,7 +236,19 @@ def board_for_viewer(*, split: Split, track: str, user, page: int = 1, at: datet
     by_basis = {p.board.basis: p for p in candidates}
     view.page = next((by_basis[b] for b in wanted if b in by_basis), None)
     view.basis = view.page.board.basis if view.page is not None else wanted[-1]
+    if view.page is None and page > 1:
+        boards = dict(LeaderboardBoard.objects.filter(split=split, basis__in=wanted, track=track)
+                      .values_list("basis", "n_pages"))
+        raise PageOutOfRange(page=page, pages=next((boards[b] for b in wanted if b in boards), 0))
     return view
+
+
+class PageOutOfRange(Http404):
+    """A page number past the last page of the board the viewer may see."""
+
+    def __init__(self, *, page: int, pages: int):
+        self.page, self.pages = page, pages
+        super().__init__(f"This board has no page {page}: it has {pages} page{'s' if pages != 1 else ''}.")
 
 
 def split_for_viewer(*, slug: str, task_slug: str, split_name: str, user) -> Split:
@@ -249,9 +272,14 @@ def track_from(value: str | None) -> str:
     return track
 
 
+# Far beyond any board, and inside PostgreSQL's integer (a larger number there is a 500, not a 404).
+LAST_PAGE_NUMBER = 2**31 - 1
+
+
 def page_from(value: str | None) -> int:
+    """The page number asked for: the first for none, nonsense or less than one."""
     try:
-        return max(int(value or 1), 1)
+        return min(max(int(value or 1), 1), LAST_PAGE_NUMBER)
     except ValueError:
         return 1
 

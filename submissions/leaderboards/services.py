@@ -52,8 +52,12 @@ def stats_key(*, score: Score, split: Split) -> str:
     """What an entry's stats are computed from; a rebuild recomputes them when it changes."""
     key = f"score={score.pk};bases={','.join(bases_of(split))}"
     if split.visibility == Split.Visibility.PUBLIC_SUBSET:
-        key += f";subset={split.public_subset_fraction!r}:{split.public_subset_seed}"
+        key += _subset_key(split)
     return key
+
+
+def _subset_key(split: Split) -> str:
+    return f";subset={split.public_subset_fraction!r}:{split.public_subset_seed}"
 
 
 def entry_stats(*, score: Score, split: Split) -> dict:
@@ -136,6 +140,18 @@ def rebuild_leaderboard(*, split: Split) -> None:
             changed, ["score", "team", "submitted_at", "stats", "stats_key", "updated_at"], batch_size=1000)
         _replay_ladder(split=split, scores=current)
         build_boards(split=split)
+
+
+def rebuild_boards_of_changed_subsets() -> int:
+    """Rebuild every public-subset split with entries computed on another subset than its own
+    (after a migration drew new secret seeds, or a change made outside the organizer pages).
+    Run by each score_pending pass; costs one query per public-subset split. Returns how many."""
+    rebuilt = 0
+    for split in Split.objects.filter(visibility=Split.Visibility.PUBLIC_SUBSET):
+        if LeaderboardEntry.objects.filter(split=split).exclude(stats_key__endswith=_subset_key(split)).exists():
+            rebuild_leaderboard(split=split)
+            rebuilt += 1
+    return rebuilt
 
 
 def rebuild_leaderboards(*, splits) -> None:

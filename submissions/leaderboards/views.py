@@ -13,14 +13,15 @@ from submissions.leaderboards.rendering import mark_team_rows, ranking_rule
 
 @require_GET
 def leaderboard_page(request, slug, task, split):
-    try:
-        track = selectors.track_from(request.GET.get("track"))
-    except ValueError as exc:
-        raise Http404(str(exc)) from exc
     page = selectors.page_from(request.GET.get("page"))
     try:
+        track = selectors.track_from(request.GET.get("track"))
         view = selectors.leaderboard_for_viewer(slug=slug, task_slug=task, split_name=split, track=track,
                                                   user=request.user, page=page)
+    except (ValueError, selectors.PageOutOfRange) as exc:
+        # Say what exists (the tracks, the first page) rather than a bare "not found".
+        return render(request, "leaderboards/not_on_board.html", {"message": str(exc), "tracks": Track.choices},
+                      status=404)
     except Http404:
         if history.is_historical(slug=slug):  # the old challenge pages' results live under /history/
             return redirect("leaderboards:history-year", slug=slug)

@@ -104,7 +104,10 @@ class Score(models.Model):
     localization_bits = models.BinaryField(null=True, blank=True)
     hierarchical_costs = models.BinaryField(null=True, blank=True)
     top1_labels = models.BinaryField(null=True, blank=True)
+    # The engine's hints with their figures (computed on all images), and the same advice without
+    # them: the leaderboards' selectors show the second while the scores themselves are not public.
     warnings = models.JSONField(default=list, blank=True)
+    advice = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -34,7 +34,9 @@ class Result:
     ``hierarchical_error_normalized`` for those tasks. Per image: ``top1_correct``,
     ``top5_correct`` (bool), ``top1_labels`` (the class set's ``label_dtype``), ``loc_correct`` (bool,
     localization), ``hier_cost`` (uint8, hierarchical), ``blacklist`` (bool, images left
-    out of the localization error). ``warnings`` are hints for the submitter.
+    out of the localization error). ``warnings`` are hints for the submitter, with the errors
+    that back them; ``advice`` holds the same hints in the same order without any figure
+    computed on the images, for a submitter who may not see scores on all of them yet.
     """
 
     task: str
@@ -49,6 +51,7 @@ class Result:
     blacklist: np.ndarray | None = None
     max_height: int | None = None
     warnings: list[str] = field(default_factory=list)
+    advice: list[str] = field(default_factory=list)
 
     def to_bits(self) -> dict[str, bytes]:
         """Compact per-image outcome: bool arrays as ``np.packbits`` bytes.
@@ -214,8 +217,10 @@ def _any_column_equal(labels: np.ndarray, target: np.ndarray) -> np.ndarray:
     return out
 
 
-def _order_warning(labels: np.ndarray, truth: np.ndarray, error: float, class_set: ClassSet, k: int) -> str | None:
-    """A hint when the labels look like sorted-WNID class indices (torchvision/Caffe/Keras)."""
+def _order_warning(labels: np.ndarray, truth: np.ndarray, error: float, class_set: ClassSet,
+                   k: int) -> tuple[str, str] | None:
+    """A hint when the labels look like sorted-WNID class indices (torchvision/Caffe/Keras):
+    (the hint with its errors, the same advice without them)."""
     if error < 0.5:
         return None
     n = class_set.n_classes
@@ -235,10 +240,13 @@ def _order_warning(labels: np.ndarray, truth: np.ndarray, error: float, class_se
     alt, how = best
     if alt > error / 2:
         return None
-    return (
-        f"Top-{k} error is {error:.4f}, but reading your labels as {how} would give {alt:.4f}. "
+    remedy = (
         f"ILSVRC ids 1..{n} follow the devkit's order (meta.mat), not sorted WNIDs: map class index k to the "
         "id of the k-th WNID in sorted order (synset_words_sorted_wnid.txt, classes.tsv), or submit WNIDs."
+    )
+    return (
+        f"Top-{k} error is {error:.4f}, but reading your labels as {how} would give {alt:.4f}. {remedy}",
+        f"Your labels look like {how}: read that way, they would have a much lower top-{k} error. {remedy}",
     )
 
 
@@ -284,10 +292,7 @@ def score(
         hier = _hierarchical_costs(labels, t, top5, class_set)
         max_height = class_set.max_height
     metrics = _metrics(task, top1, top5, loc, blacklist, hier, max_height)
-    warnings = []
-    hint = _order_warning(labels, t, metrics["top5_error"], class_set, k)
-    if hint:
-        warnings.append(hint)
+    hints = [hint for hint in (_order_warning(labels, t, metrics["top5_error"], class_set, k),) if hint]
     return Result(
         task=task,
         images=n,
@@ -300,7 +305,8 @@ def score(
         hier_cost=hier,
         blacklist=blacklist,
         max_height=max_height,
-        warnings=warnings,
+        warnings=[full for full, _ in hints],
+        advice=[advice for _, advice in hints],
     )
 
 

@@ -82,8 +82,7 @@ class Command(BaseCommand):
         Split.objects.get_or_create(
             task=task, name=Split.Name.TEST,
             defaults=dict(n_images=DEMO_TEST_IMAGES, quota_per_window=2, quota_window_days=7, quota_total=20,
-                          visibility=Split.Visibility.HIDDEN, max_final_entries=2,
-                          public_subset_seed=DEMO_TEST_SEED),
+                          visibility=Split.Visibility.HIDDEN, max_final_entries=2),
         )
         return year
 

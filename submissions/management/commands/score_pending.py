@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand
 from django.db import DatabaseError, close_old_connections
 
 from submissions.leaderboards.archives import freeze_due_results
+from submissions.leaderboards.services import rebuild_boards_of_changed_subsets
 from submissions.notices import send_notifications
 from submissions.services import claimable_submission_ids, score_submission
 
@@ -40,6 +41,7 @@ class Command(BaseCommand):
                 while not self.shutdown and self.rescore_one():
                     pass
                 self.freeze_due_results()
+                rebuild_boards_of_changed_subsets()
                 self.send_notifications()
             except DatabaseError as exc:
                 # PostgreSQL restarting: wait and try again rather than dying.
