@@ -9,6 +9,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import UserCreationForm
 from django.core import signing
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -32,7 +33,7 @@ class SignUpForm(UserCreationForm):
 
 def signup(request):
     if request.user.is_authenticated:
-        return redirect(request.GET["next"] if _safe_next(request) else "accounts:profile")
+        return _back(request, default="accounts:profile")
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
@@ -41,13 +42,17 @@ def signup(request):
             reset_url=request.build_absolute_uri(reverse("password_reset")))
         login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
         messages.success(request, f"Welcome, {user.get_username()}.")
-        return redirect(request.GET["next"] if _safe_next(request) else "challenge:home")
+        return _back(request, default="challenge:home")
     return render(request, "accounts/signup.html", {"form": form})
 
 
-def _safe_next(request) -> bool:
+def _back(request, *, default: str):
+    """Back to ?next= when it is an address on this site, else to the named page. The address
+    is used as it is: redirect() would first try it as a view name ("2147483648" fails there)."""
     target = request.GET.get("next", "")
-    return bool(target) and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return HttpResponseRedirect(target)
+    return redirect(default)
 
 
 @never_cache  # it shows the API token

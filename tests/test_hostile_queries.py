@@ -37,6 +37,7 @@ QUERY_PARAMETERS = {
     "api:submissions": ["year"],
     "leaderboard_api:leaderboard": ["split", "track", "page"],
     "leaderboards:leaderboard": ["track", "page"],
+    "leaderboards:export": ["track"],
     "challenge:classes": ["q"],
     "organize:audit": ["year", "kind", "person", "page"],
     "organize_submissions:entries": ["split", "team", "status", "moderation", "page"],
@@ -44,6 +45,7 @@ QUERY_PARAMETERS = {
 EXTRA_KWARGS = {
     "leaderboards:archive": {"public_id": "00000000-0000-4000-8000-000000000000"},
     "leaderboards:archive-export": {"public_id": "00000000-0000-4000-8000-000000000000", "fmt": "json"},
+    "leaderboards:export": {"fmt": "csv"},
 }
 # A line of our code that reads the query string, with the parameter's name when it names one.
 READS_ONE = re.compile(r"""(?:\.GET|\.query_params)(?:\.get|\.getlist)?[(\[]\s*["']([^"']+)["']""")

@@ -248,7 +248,7 @@ class PageOutOfRange(Http404):
 
     def __init__(self, *, page: int, pages: int):
         self.page, self.pages = page, pages
-        super().__init__(f"This board has no page {page}: it has {pages} page{'s' if pages != 1 else ''}.")
+        super().__init__(f"This board has no page {page}. It has {pages} page{'s' if pages != 1 else ''}.")
 
 
 def split_for_viewer(*, slug: str, task_slug: str, split_name: str, user) -> Split:
