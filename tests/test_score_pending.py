@@ -108,7 +108,9 @@ def test_the_worker_loop_scores_and_stops_cleanly_on_sigterm(private_storage):
            "MEDIA_ROOT": str(private_storage), "AWS_STORAGE_BUCKET_NAME": ""}
     worker = subprocess.Popen([sys.executable, "manage.py", "score_pending", "--loop", "--interval", "0.2"],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
-    time.sleep(2)
+    deadline = time.monotonic() + 60  # a loaded machine may take seconds to start Django
+    while Submission.objects.get().status != "scored" and time.monotonic() < deadline:
+        time.sleep(0.1)
     worker.send_signal(signal.SIGTERM)
     out, err = worker.communicate(timeout=20)
     assert worker.returncode == 0, err
@@ -163,3 +165,57 @@ def test_a_team_uploading_while_its_last_upload_is_scored_neither_deadlocks_nor_
     assert "upload" not in outcome, outcome
     waiting.refresh_from_db()
     assert waiting.status == Submission.Status.SCORED, waiting.failure_reason
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_error_while_scoring_puts_the_submission_back_in_the_queue_rather_than_failing_it():
+    """A restart, a lost connection or a lock timeout is the site's trouble, not the file's: the
+    row goes back to `received` (not failed, not refunded) and the next pass scores it."""
+    from django.db import DatabaseError
+
+    from submissions.leaderboards.models import BoardBuild
+
+    world = make_world()
+    waiting = _received(world)
+    name = connection.settings_dict["NAME"]
+    held, release, outcome = threading.Event(), threading.Event(), {}
+
+    def hold_the_boards():  # a rebuild that lasts longer than the scorer's lock_timeout
+        try:
+            with transaction.atomic():
+                BoardBuild.objects.bulk_create([BoardBuild(split=world.val)], ignore_conflicts=True)
+                BoardBuild.objects.select_for_update().get(split=world.val)
+                held.set()
+                release.wait(20)
+        finally:
+            connections.close_all()
+
+    def score():
+        try:
+            services.score_submission(submission_id=waiting.pk)
+        except DatabaseError as exc:
+            outcome["error"] = exc
+        finally:
+            connections.close_all()
+
+    with connection.cursor() as cursor:  # for the connections opened from now on
+        cursor.execute(f"ALTER DATABASE \"{name}\" SET lock_timeout = '300ms'")
+    holder = threading.Thread(target=hold_the_boards)
+    holder.start()
+    try:
+        held.wait(20)
+        scorer = threading.Thread(target=score)
+        scorer.start()
+        scorer.join(timeout=30)
+    finally:
+        release.set()
+        holder.join(timeout=30)
+        with connection.cursor() as cursor:
+            cursor.execute(f'ALTER DATABASE "{name}" RESET lock_timeout')
+    assert "lock timeout" in str(outcome.get("error"))
+    waiting.refresh_from_db()
+    assert (waiting.status, waiting.refunded, waiting.failure_reason, waiting.attempts) == ("received", False, "", 1)
+    assert not waiting.scores.exists()
+    call_command("score_pending", stdout=StringIO())
+    waiting.refresh_from_db()
+    assert waiting.status == "scored" and waiting.attempts == 2

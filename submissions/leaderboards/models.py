@@ -93,6 +93,24 @@ class LeaderboardPage(models.Model):
         constraints = [models.UniqueConstraint(fields=["board", "number"], name="leaderboard_page_unique")]
 
 
+class BoardBuild(models.Model):
+    """How far a split's stored boards lag behind its scores: the queue of board rebuilds.
+
+    Each recorded score adds one to `changes` in its own transaction. A rebuild holds this row
+    locked (a worker claims it with SKIP LOCKED) from before it reads the scores until it
+    commits, then sets `built_changes` to the count it saw and `built_at` to when it started;
+    a score recorded meanwhile waits for the lock and leaves the split stale for the next one.
+    """
+
+    split = models.OneToOneField("challenge.Split", on_delete=models.CASCADE, primary_key=True, related_name="+")
+    changes = models.PositiveBigIntegerField(default=0)
+    built_changes = models.PositiveBigIntegerField(default=0)
+    built_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"boards of split {self.split_id}: {self.changes - self.built_changes} change(s) to rebuild"
+
+
 class LeaderboardArchive(models.Model):
     """The final ranking of a split and track as published at the results date.
 
