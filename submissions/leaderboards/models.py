@@ -81,11 +81,11 @@ class LeaderboardBoard(models.Model):
 
 
 class LeaderboardPage(models.Model):
-    """One page of a board, pre-rendered as an HTML table body and as JSON bytes."""
+    """One page of a board, stored as the API's JSON body. Its HTML table is rendered from that
+    JSON by each process on its first read (selectors.page_body), not by every rebuild."""
 
     board = models.ForeignKey(LeaderboardBoard, on_delete=models.CASCADE, related_name="pages")
     number = models.PositiveIntegerField()
-    html = models.TextField()
     json = models.TextField()
 
     class Meta:

@@ -6,9 +6,10 @@ The path: record_score's transaction first counts a change to the split's boards
 (`count_change`, on its `BoardBuild` row), then `record_entry` materializes the score (one
 entry per scored submission, its intervals computed once, its Ladder decision taken). A
 score_pending worker then calls `rebuild_due_boards`, which re-ranks the split once for all
-the changes of a LEADERBOARD_REBUILD_SECONDS window and stores every board pre-rendered (HTML
-rows and JSON, in pages) in one transaction: readers keep the previous board until it commits.
-Pages and the API only read one stored page. `archives` publishes the final ranking once.
+the changes of a LEADERBOARD_REBUILD_SECONDS window and stores every board (JSON, in pages of
+100 rows) in one transaction: readers keep the previous board until it commits. The API
+serves one stored page; the page renders its HTML from it once per process (selectors).
+`archives` publishes the final ranking once.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from challenge.models import Split
 from submissions.leaderboards import ranking
 from submissions.leaderboards.models import (Basis, BoardBuild, LeaderboardBoard, LeaderboardEntry, LeaderboardPage,
                                               Track)
-from submissions.leaderboards.rendering import PAGE_SIZE, board_payload, metrics_of, render_rows, with_team_urls
+from submissions.leaderboards.rendering import PAGE_SIZE, board_payload, metrics_of, with_team_urls
 from submissions.leaderboards.selectors import bases_of, boards_changed
 from submissions.models import Score, Submission
 from submissions.packed import unpack_bits, unpack_values
@@ -315,7 +316,7 @@ def rank_rows(*, split: Split, basis: str, track: str, at: datetime | None = Non
 # ---------------------------------------------------------------- storage
 
 def build_boards(*, split: Split) -> None:
-    """Rank and store every board of a split (each basis it shows, each track), pre-rendered."""
+    """Rank and store every board of a split (each basis it shows, each track), as JSON pages."""
     split = Split.objects.select_related("task__year").get(pk=split.pk)
     # The frozen final board is written once by freeze_results and never rebuilt.
     LeaderboardBoard.objects.filter(split=split).exclude(basis__in=[*bases_of(split), Basis.FINAL]).delete()
@@ -327,7 +328,6 @@ def build_boards(*, split: Split) -> None:
 
 
 def store_board(*, split: Split, basis: str, track: str, rows: list[dict]) -> LeaderboardBoard:
-    metrics = metrics_of(split)
     chunks = [rows[i:i + PAGE_SIZE] for i in range(0, len(rows), PAGE_SIZE)] or [[]]
     board, _ = LeaderboardBoard.objects.update_or_create(
         split=split, basis=basis, track=track,
@@ -336,7 +336,7 @@ def store_board(*, split: Split, basis: str, track: str, rows: list[dict]) -> Le
     # Pages are replaced, never updated: a page id then names immutable content (see selectors.page_body).
     board.pages.all().delete()
     LeaderboardPage.objects.bulk_create(
-        LeaderboardPage(board=board, number=number, html=render_rows(chunk, metrics),
+        LeaderboardPage(board=board, number=number,
                         json=json.dumps(board_payload(split, basis=basis, track=track, rows=chunk, count=len(rows),
                                                       page=number, pages=len(chunks)), separators=(",", ":")))
         for number, chunk in enumerate(chunks, start=1)
