@@ -267,6 +267,16 @@ def view_version(view: BoardView) -> str:
     return f"{view.split.pk}:{view.track}:{view.basis}:{page}:{archive}:{digest}"
 
 
+def view_modified_at(view: BoardView) -> datetime | None:
+    """When what a rendered leaderboard shows last changed, for Last-Modified: the stored page's
+    build, the archive's freeze, and the results date (which switches boards without a build)."""
+    year = view.split.task.year
+    stamps = [view.page.board.built_at] if view.page else []
+    stamps += [view.archive.frozen_at] if view.archive else []
+    stamps += [year.results_at] if year.results_are_out() else []
+    return max(stamps, default=None)
+
+
 def board_document(view: BoardView) -> dict:
     """The API body for a BoardView: what this viewer is told, then the stored page's payload."""
     stored = view.content()

@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from submissions.leaderboards import history, per_class as per_class_report, selectors
-from submissions.leaderboards.http_cache import cached_for_anonymous
+from submissions.leaderboards.http_cache import cached_for_anonymous, not_modified, with_validators
 from submissions.leaderboards.models import LeaderboardArchive, Track
 from submissions.leaderboards.rendering import ranking_rule
 
@@ -21,9 +21,13 @@ def leaderboard_page(request, slug, task, split):
                                               user=request.user, page=page)
     context = {"year": view.split.task.year, "split": view.split, "view": view, "tracks": Track.choices,
                "rule": ranking_rule(view.split), "page_number": page}
-    cached = cached_for_anonymous(request, version=selectors.view_version(view), content_type="text/html; charset=utf-8",
-                                  build=lambda: render(request, "leaderboards/leaderboard.html", context).content)
-    return cached or render(request, "leaderboards/leaderboard.html", context)
+    if request.user.is_authenticated:  # their page shows their name and a CSRF token: no validators
+        return render(request, "leaderboards/leaderboard.html", context)
+    version, modified_at = selectors.view_version(view), selectors.view_modified_at(view)
+    response = not_modified(request, version=version, modified_at=modified_at) or cached_for_anonymous(
+        request, version=version, content_type="text/html; charset=utf-8",
+        build=lambda: render(request, "leaderboards/leaderboard.html", context).content)
+    return with_validators(response, request=request, version=version, modified_at=modified_at)
 
 
 @require_GET
