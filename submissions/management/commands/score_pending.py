@@ -18,11 +18,15 @@ from submissions.leaderboards.archives import freeze_due_results
 from submissions.leaderboards.services import rebuild_due_boards
 from submissions.services import claimable_submission_ids, release_claim, score_submission
 
+# How often a worker looks for years whose results date has passed (freeze_due_results).
+FREEZE_CHECK_SECONDS = 10
+
 
 class Command(BaseCommand):
     help = "Score and rank pending submissions once, or keep doing so with --loop."
     shutdown = False  # set by SIGTERM or SIGINT: finish the current unit of work, then stop
     holding = None  # the submission being scored, to give back if the database goes away meanwhile
+    next_freeze_check = 0.0
 
     def add_arguments(self, parser):
         parser.add_argument("--loop", action="store_true", help="Keep running as a worker.")
@@ -42,7 +46,9 @@ class Command(BaseCommand):
                 if not loop:  # run once (cron, a restore): leave no board behind its scores
                     while not self.shutdown and self.rebuild_one(coalesce=False):
                         pass
-                self.freeze_due_results()
+                if time.monotonic() >= self.next_freeze_check:  # the results date needs no sub-second care
+                    self.next_freeze_check = time.monotonic() + FREEZE_CHECK_SECONDS
+                    self.freeze_due_results()
             except (DatabaseError, InterfaceError) as exc:
                 # PostgreSQL restarting: wait and try again rather than dying.
                 self.stderr.write(f"database unavailable: {exc}")
