@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 from django.db import IntegrityError, transaction
-from django.db.models import F, Window
+from django.db.models import F, Q, Window
 from django.db.models.functions import RowNumber
 
 from submissions.models import IntegrityFlag, Score, Submission
@@ -39,7 +39,7 @@ def check_submission(*, submission: Submission, score: Score) -> list[IntegrityF
         flags.append(_flag(submission, other, IntegrityFlag.Kind.IDENTICAL, 1.0))
     mine = _top1_labels(score)
     if mine is not None:
-        for other_score in _latest_scores_of_other_teams(submission):
+        for other_score in _latest_scores_of_other_teams(submission, score):
             if other_score.submission_id in matched:
                 continue
             theirs = _top1_labels(other_score)
@@ -51,7 +51,12 @@ def check_submission(*, submission: Submission, score: Score) -> list[IntegrityF
     return [flag for flag in flags if flag is not None]
 
 
-def _latest_scores_of_other_teams(submission: Submission):
+def _latest_scores_of_other_teams(submission: Submission, score: Score):
+    """The current scores of the latest few submissions of every other team that could be near
+    copies of `score`. Top-1 labels that agree on a fraction a of the images give top-1 errors
+    (against one ground truth) at most 1 - a apart, so only scores that close are read: at a
+    thousand teams their labels are megabytes per check. Scores against another ground-truth
+    version (a rescoring under way) cannot be compared that way and are all read."""
     latest = (
         Submission.objects.scored()
         .filter(split=submission.split_id)
@@ -61,8 +66,12 @@ def _latest_scores_of_other_teams(submission: Submission):
         .filter(recency__lte=LATEST_PER_TEAM)
         .values_list("pk", flat=True)
     )
+    margin = 1 - NEAR_IDENTICAL_AGREEMENT + 1e-9  # the bound is exact; the slack absorbs float rounding
+    close = Q(ground_truth=score.ground_truth_id, top1_error__gte=score.top1_error - margin,
+              top1_error__lte=score.top1_error + margin)
     return (
-        Score.objects.filter(submission__in=list(latest), is_current=True)
+        Score.objects.filter(close | ~Q(ground_truth=score.ground_truth_id), submission__in=list(latest),
+                             is_current=True)
         .select_related("submission")
         .defer("top1_bits", "top5_bits", "localization_bits", "hierarchical_costs")
     )

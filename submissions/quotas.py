@@ -1,7 +1,7 @@
 """Submission quotas: N per rolling window of D days and a total, per team and per person.
 
 A quota is taken inside the transaction that inserts the submission, after locking the
-team's and the person's rows (PostgreSQL `SELECT ... FOR UPDATE`; on SQLite the settings
+team's and the person's rows (PostgreSQL `SELECT ... FOR NO KEY UPDATE`; on SQLite the settings
 make every atomic() block begin with `BEGIN IMMEDIATE`, which serializes writers). So two
 uploads of one team (or of one person in two teams) count one after the other and can
 never both take the last slot.
@@ -133,6 +133,9 @@ def lock_and_check(*, team: Team, user, split: Split) -> Quota:
 
 
 def _locked(rows: QuerySet) -> None:
-    # Evaluating the queryset issues SELECT ... FOR UPDATE (a no-op on SQLite, whose
-    # IMMEDIATE transactions already hold the database's write lock).
-    list(rows.select_for_update().values_list("pk", flat=True))
+    # Evaluating the queryset issues SELECT ... FOR NO KEY UPDATE (a no-op on SQLite, whose
+    # IMMEDIATE transactions already hold the database's write lock). NO KEY: two uploads
+    # still take turns, but a scoring worker's commit, which checks that its entry's team
+    # exists (FOR KEY SHARE), does not wait for an upload that in turn waits for the ledger
+    # that worker holds: that was a deadlock. No ordering, so no join locks the year's row too.
+    list(rows.order_by().select_for_update(no_key=True).values_list("pk", flat=True))

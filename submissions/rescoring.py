@@ -70,6 +70,8 @@ def rescore_next() -> bool:
     A failure to score one entry (a file gone from storage) is counted on the job and logged
     without the file's content; the entry keeps its previous score.
     """
+    if not RescoringItem.objects.filter(status=RescoringItem.Status.PENDING).exists():
+        return False  # an idle worker asks this several times a second: no transaction for it
     with transaction.atomic():
         item = (RescoringItem.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(status=RescoringItem.Status.PENDING)

@@ -4,7 +4,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, InterfaceError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -83,7 +83,7 @@ def create_submission(
     Raises SubmissionNotAllowed (not a member, banned team, year closed), SubmissionRefused
     (a bad file: nothing stored, nothing counted) or quotas.QuotaExceeded. The quota is
     taken under row locks in the transaction that inserts the row, so concurrent uploads
-    cannot pass it. The caller scores the submission after the commit (score_submission).
+    cannot pass it. A score_pending worker scores it after the commit (score_submission).
     """
     check_may_submit(team=team, split=split, user=user)
     validate_prediction_file(split=split, data=data)
@@ -110,16 +110,16 @@ def submit_upload(
     *, team: Team | None, user, split: Split, file, entry_name: str, description: str = "",
     external_data: bool = False,
 ) -> Submission:
-    """The browser's and the API's upload: create_submission, then score it at once.
+    """The browser's and the API's upload: create_submission, and nothing more.
 
-    Raises what create_submission raises. Scoring runs after the commit; if it crashes the
-    row stays claimable and a score_pending worker finishes it.
+    Raises what create_submission raises. The answer goes out as soon as the file is
+    validated, stored and counted; a score_pending worker scores the `received` row and
+    ranks it (a web worker never waits for scoring or ranking).
     """
-    submission = create_submission(
+    return create_submission(
         team=team, split=split, user=user, data=file.read(), filename=file.name or "",
         entry_name=entry_name, description=description, external_data=external_data,
     )
-    return score_submission(submission_id=submission.pk)
 
 
 def score_submission(*, submission_id: int) -> Submission:
@@ -128,7 +128,8 @@ def score_submission(*, submission_id: int) -> Submission:
     The row is claimed with a conditional UPDATE (received, or a crashed worker's stale
     claim), so two workers never score it at once, and a scored row is never scored again.
     A failure marks it failed and refunded (the file had validated: the fault is the site's)
-    before it is logged, so nothing is left stuck in `scoring`.
+    before it is logged, so nothing is left stuck in `scoring`; a DatabaseError instead puts
+    the row back in the queue and is raised (MAX_ATTEMPTS claims bound the retries).
     """
     now = timezone.now()
     claimed = Submission.objects.filter(_claimable(now), pk=submission_id).update(
@@ -149,6 +150,12 @@ def score_submission(*, submission_id: int) -> Submission:
             Submission.objects.filter(pk=submission_id).update(
                 status=Submission.Status.SCORED, scored_at=timezone.now()
             )
+    except (DatabaseError, InterfaceError):
+        # The database failed (a restart, a lost connection): not the file's fault, so the row
+        # goes back to the queue rather than failing. If the database is still away this fails
+        # too, and the worker gives the row back once it is up again (release_claim).
+        release_claim(submission_id=submission_id)
+        raise
     except Exception as exc:
         logger.exception("scoring submission %s failed", submission_id)
         _fail(submission_id, _public_reason(exc))
@@ -161,6 +168,12 @@ def score_submission(*, submission_id: int) -> Submission:
         # A failed check must not undo a score; organizers can rerun it.
         logger.exception("integrity check of submission %s failed", submission_id)
     return submission
+
+
+def release_claim(*, submission_id: int) -> None:
+    """Put a submission this worker claimed but could not score back in the queue."""
+    Submission.objects.filter(pk=submission_id, status=Submission.Status.SCORING).update(
+        status=Submission.Status.RECEIVED)
 
 
 def _fail(submission_id: int, reason: str) -> None:
@@ -217,7 +230,9 @@ def _public_reason(exc: Exception) -> str:
 
 
 def record_score(*, submission: Submission, result: "scoring.Result", ground_truth) -> Score:
-    """Store a result as the submission's current score (keeping earlier ones)."""
+    """Store a result as the submission's current score (keeping earlier ones), materialize it
+    for the leaderboards and ask for a rebuild of its split's boards. Call inside a transaction."""
+    boards.count_change(split_id=submission.split_id)
     bits = result.to_bits()
     metrics = result.metrics
     submission.scores.filter(is_current=True).update(is_current=False)
@@ -239,8 +254,8 @@ def record_score(*, submission: Submission, result: "scoring.Result", ground_tru
         advice=list(result.advice),
     )
     boards.record_entry(submission=submission, score=score)
-    # Last: the ledger's head row is one lock for the whole site, so it is taken after the
-    # re-ranking and held only until the commit.
+    # Last: the ledger's head row is one lock for the whole site, so it is held only from here
+    # to the commit.
     append_record(kind=LedgerRecord.Kind.SCORE_RECORDED, payload=score_recorded_payload(score))
     return score
 

@@ -1,4 +1,8 @@
 import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -54,6 +58,22 @@ def fresh_throttle_counts(request, django_db_blocker):
 @pytest.fixture
 def world(db):
     return make_world()
+
+
+@pytest.fixture
+def scoring_worker(private_storage):
+    """A `score_pending --loop` worker against the test database, beside a live server, as the
+    run command starts one: uploads are scored there, never in the request."""
+    from django.db import connections
+
+    db = connections["default"].settings_dict
+    env = {**os.environ, "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+           "MEDIA_ROOT": str(private_storage), "AWS_STORAGE_BUCKET_NAME": ""}
+    worker = subprocess.Popen([sys.executable, "manage.py", "score_pending", "--loop", "--interval", "0.1"],
+                              cwd=Path(__file__).resolve().parent.parent, env=env, stdout=subprocess.DEVNULL)
+    yield worker
+    worker.send_signal(signal.SIGTERM)
+    worker.wait(timeout=30)
 
 
 @pytest.fixture(scope="session")

@@ -6,8 +6,8 @@ from django.utils import timezone
 
 from challenge.models import Split
 from submissions.models import Submission
-from submissions.services import create_submission, score_submission
-from tests.base import predictions_file
+from submissions.services import create_submission
+from tests.base import predictions_file, run_scoring_worker
 
 
 def open_quota(*splits: Split) -> None:
@@ -22,7 +22,8 @@ def truth_of(split: Split) -> list[int]:
 def submit(split: Split, team, user, *, wrong, entry: str = "entry", outside: bool = False,
            minutes_ago: int | None = None) -> Submission:
     """A submission whose top-5 guesses are wrong exactly on the given images (indexes, or the
-    first N images when an int), scored through create_submission and score_submission."""
+    first N images when an int), stored through create_submission and then scored and ranked
+    by the scoring worker, as an upload is."""
     truth = truth_of(split)
     wrong = set(range(wrong)) if isinstance(wrong, int) else set(wrong)
     rows = [[500 + i] if i in wrong else [label] for i, label in enumerate(truth)]
@@ -30,4 +31,5 @@ def submit(split: Split, team, user, *, wrong, entry: str = "entry", outside: bo
                                    entry_name=entry, external_data=outside)
     if minutes_ago is not None:
         Submission.objects.filter(pk=submission.pk).update(created_at=timezone.now() - timedelta(minutes=minutes_ago))
-    return score_submission(submission_id=submission.pk)
+    run_scoring_worker()
+    return Submission.objects.get(pk=submission.pk)

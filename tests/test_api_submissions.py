@@ -7,7 +7,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from submissions.models import Submission
-from tests.base import TEST_LABELS, VAL_LABELS, predictions_file
+from tests.base import TEST_LABELS, VAL_LABELS, predictions_file, run_scoring_worker
 
 pytestmark = pytest.mark.django_db
 
@@ -36,20 +36,24 @@ def upload(client, world, content=GOOD_VAL, split="val", **extra):
     return client.post("/api/submissions/", data, format="multipart")
 
 
-def test_it_accepts_a_file_and_returns_the_validation_score_at_once(world):
+def test_it_answers_as_soon_as_the_file_is_stored_and_shows_the_score_once_a_worker_scored_it(world):
     response = upload(api_as(world.alice), world)
     assert response.status_code == 201
     body = response.json()
-    assert body["status"] == "scored" and body["scores"]["top5_error"] == 0.0
+    assert body["status"] == "received" and body["scores"] is None
     submission = Submission.objects.get(pk=body["id"])
     assert submission.external_data and submission.entry_name == "api entry" and submission.submitted_by == world.alice
+    assert api_as(world.alice).get(f"/api/submissions/{body['id']}/").json()["status"] == "received"
+    run_scoring_worker()
+    again = api_as(world.alice).get(f"/api/submissions/{body['id']}/").json()
+    assert again["status"] == "scored" and again["scores"]["top5_error"] == 0.0
 
 
 def test_test_split_scores_are_null_while_hidden(world):
     body = upload(api_as(world.alice), world, GOOD_TEST, split="test").json()
-    assert body["status"] == "scored" and body["scores"] is None
+    run_scoring_worker()
     again = api_as(world.bob).get(f"/api/submissions/{body['id']}/").json()
-    assert again["scores"] is None
+    assert again["status"] == "scored" and again["scores"] is None
 
 
 def test_a_bad_file_gets_400_with_line_numbered_errors_and_costs_nothing(world):
@@ -129,6 +133,8 @@ def test_a_public_subset_split_shows_subset_scores_only(world):
 
     Split.objects.filter(pk=world.test.pk).update(visibility=Split.Visibility.PUBLIC_SUBSET)
     body = upload(api_as(world.alice), world, GOOD_TEST, split="test").json()
+    run_scoring_worker()
+    body = api_as(world.alice).get(f"/api/submissions/{body['id']}/").json()
     assert body["scores"]["basis"] == "public" and body["scores"]["top5_error"] == 0.0
     organizer_view = api_as(world.olivia).get(f"/api/submissions/{body['id']}/")
     assert organizer_view.status_code == 200 and organizer_view.json()["scores"]["basis"] == "all"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.base import PASSWORD, VAL_LABELS, make_world, predictions_file
+from tests.base import PASSWORD, VAL_LABELS, make_world, predictions_file, run_scoring_worker
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -22,6 +22,10 @@ def test_a_member_logs_in_uploads_and_sees_the_score(live_server, page, tmp_path
     page.get_by_role("button", name="Upload and score").click()
 
     page.wait_for_url("**/submissions/*/")
-    assert page.locator("#status").get_attribute("data-status") == "scored"
+    # The upload is answered once stored; a scoring worker scores it, and the page shows it by itself.
+    assert page.locator("#status").get_attribute("data-status") == "received"
+    assert "scored in the background" in page.locator("#status-note").inner_text()
+    run_scoring_worker()
+    page.locator('#status[data-status="scored"]').wait_for()
     assert page.locator("#top5").inner_text() == "0.10000"
     assert page.locator("#top1").inner_text() == "0.10000"

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from submissions import services
-from tests.base import PASSWORD, VAL_LABELS, make_world, predictions_file
+from tests.base import PASSWORD, VAL_LABELS, make_world, predictions_file, run_scoring_worker
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -46,7 +46,8 @@ def test_a_newcomer_signs_up_forms_a_team_uploads_and_sees_the_score(live_server
     page.get_by_role("button", name="Upload and score").click()
 
     page.wait_for_url("**/submissions/*/")
-    assert page.locator("#status").get_attribute("data-status") == "scored"
+    run_scoring_worker()
+    page.locator('#status[data-status="scored"]').wait_for()
     assert page.locator("#top5").inner_text() == "0.10000"
     seen = json.loads(page.evaluate("() => sessionStorage.getItem('seen')") or "[]")
     assert seen and seen[-1].startswith("100%"), seen

@@ -35,7 +35,7 @@ def test_it_is_downloadable_from_the_site(live_server):
         assert response.read() == CLIENT.read_bytes()
 
 
-def test_it_submits_and_prints_the_score(live_server, setup):
+def test_it_submits_and_prints_the_score(live_server, setup, scoring_worker):
     world, token, tmp = setup
     path = tmp / "val.txt"
     path.write_bytes(predictions_file([[label] for label in VAL_LABELS[:9]] + [[1000]]))
@@ -46,7 +46,7 @@ def test_it_submits_and_prints_the_score(live_server, setup):
     assert submission.entry_name == "cli entry" and submission.external_data and submission.status == "scored"
 
 
-def test_it_reports_line_errors_and_quota(live_server, setup):
+def test_it_reports_line_errors_and_quota(live_server, setup, scoring_worker):
     world, token, tmp = setup
     bad = tmp / "bad.txt"
     bad.write_bytes(b"1\n2\nnot-a-class\n" + b"4\n" * 7)

@@ -153,15 +153,15 @@ AFFILIATION = "<svg onload=alert('affiliation')>"
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_names_and_descriptions_with_markup_are_shown_as_text_in_a_real_browser(live_server, page):
-    from submissions.services import create_submission, score_submission
-    from tests.base import make_world
+    from submissions.services import create_submission
+    from tests.base import make_world, run_scoring_worker
 
     world = make_world()
     mallory = make_user("mallory")
     team = make_team(world.year, TEAM_NAME, mallory, affiliation=AFFILIATION)
     submission = create_submission(team=team, split=world.val, user=mallory, entry_name=ENTRY_NAME,
                                    description=DESCRIPTION, data=predictions_file([[label] for label in VAL_LABELS]))
-    score_submission(submission_id=submission.pk)
+    run_scoring_worker()
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
 

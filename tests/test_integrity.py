@@ -78,3 +78,25 @@ def test_a_third_team_copying_is_flagged_against_both(world):
     third = make_team(world.year, "Third", make_user("tess"))
     _scored(world, third, third.memberships.get().user, rows)
     assert IntegrityFlag.objects.filter(team=third).count() == 2
+
+
+def test_a_copy_whose_few_changes_all_move_its_error_is_still_flagged(world):
+    """Only scores whose top-1 errors are close enough to agree on 98% of the images are read;
+    a copy changed on 1.5% of them, each change turning a right answer wrong, is that close."""
+    from challenge.models import Split
+    from tests.base import make_task
+
+    labels = [(i % 1000) + 1 for i in range(1000)]
+    split = make_task(world.year, "big", val_labels=labels).splits.get(name=Split.Name.VAL)
+    original = [[label] for label in labels]
+    copy = [[(label % 1000) + 1] if i < 15 else [label] for i, label in enumerate(labels)]
+    far = [[((label + 1) % 1000) + 1] if i < 30 else [label] for i, label in enumerate(labels)]
+    for team, user, rows in ((world.alpha, world.alice, original), (world.charlies_team, world.charlie, copy),
+                             (make_team(world.year, "Far", make_user("fay")), None, far)):
+        user = user or team.memberships.get().user
+        submission = services.create_submission(team=team, split=split, user=user, data=predictions_file(rows),
+                                                entry_name="e")
+        services.score_submission(submission_id=submission.pk)
+    flag = IntegrityFlag.objects.get()
+    assert flag.kind == IntegrityFlag.Kind.NEAR_IDENTICAL and flag.agreement == 0.985
+    assert {flag.team.name, flag.other_team.name} == {"Alpha", "Charlie's Angles"}

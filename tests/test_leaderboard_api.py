@@ -1,9 +1,11 @@
 """The leaderboard API and page: fields, statistics on the board, constant queries, schema."""
 
 import time
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from submissions.leaderboards.models import LeaderboardEntry
 from tests.base import make_team, make_user
@@ -169,3 +171,52 @@ def test_a_process_keeps_a_page_lookup_for_a_second_but_sees_its_own_new_boards_
     assert _api(client, world)["explanation"] != "Final results."  # the kept lookup holds the old date
     time.sleep(1.1)
     assert _api(client, world)["explanation"] == "Final results."
+
+
+def test_a_client_polling_the_board_gets_304_until_it_changes(client, world):
+    open_quota(world.val)
+    submit(world.val, world.alpha, world.alice, wrong=1, entry="first")
+    for url, query in ((_api_url(world), {"split": "val"}),
+                       (reverse("leaderboards:leaderboard", args=[world.year.slug, "classification", "val"]), {})):
+        first = client.get(url, query)
+        etag, modified = first["ETag"], first["Last-Modified"]
+        assert first.status_code == 200 and etag.startswith('W/"') and "no-cache" in first["Cache-Control"]
+        again = client.get(url, query, headers={"If-None-Match": etag})
+        assert again.status_code == 304 and again.content == b"" and again["ETag"] == etag
+        assert client.get(url, query, headers={"If-Modified-Since": modified}).status_code == 304
+        other_page = client.get(url, {**query, "page": 2}, headers={"If-None-Match": etag})
+        assert other_page.status_code == 200  # another page is another version
+    submit(world.val, world.charlies_team, world.charlie, wrong=0, entry="second")
+    changed = client.get(_api_url(world), {"split": "val"}, headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed["ETag"] != etag and changed.json()["count"] == 2
+
+
+def test_a_viewer_who_sees_more_gets_another_version_kept_privately(client, world):
+    open_quota(world.test)
+    submit(world.test, world.alpha, world.alice, wrong=1, entry="hidden")
+    url, query = _api_url(world), {"split": "test"}
+    public = client.get(url, query)
+    assert public.json()["visible"] is False and "private" not in public["Cache-Control"]
+    client.login(username="olivia", password="correct horse battery staple")
+    organizer = client.get(url, query, headers={"If-None-Match": public["ETag"]})
+    assert organizer.status_code == 200 and organizer.json()["entries"][0]["entry"] == "hidden"
+    assert organizer["ETag"] != public["ETag"] and "private" in organizer["Cache-Control"]
+    page = client.get(reverse("leaderboards:leaderboard", args=[world.year.slug, "classification", "test"]))
+    assert not page.has_header("ETag")  # a signed-in page holds their name and a CSRF token
+
+
+def test_last_modified_moves_to_the_results_date_when_the_results_switch_the_board(client, world):
+    from email.utils import parsedate_to_datetime
+
+    from challenge.models import ChallengeYear
+    from submissions.leaderboards.models import LeaderboardBoard
+
+    open_quota(world.val)
+    submit(world.val, world.alpha, world.alice, wrong=1)
+    LeaderboardBoard.objects.update(built_at=timezone.now() - timedelta(minutes=1))  # built, then read
+    before = client.get(_api_url(world), {"split": "val"})
+    results_at = timezone.now() - timedelta(seconds=5)  # then the results date passed
+    ChallengeYear.objects.filter(pk=world.year.pk).update(results_at=results_at)
+    after = client.get(_api_url(world), {"split": "val"}, headers={"If-Modified-Since": before["Last-Modified"]})
+    assert after.status_code == 200 and after.json()["basis"] == "all"
+    assert parsedate_to_datetime(after["Last-Modified"]) == results_at.replace(microsecond=0)

@@ -134,12 +134,12 @@ def test_it_shows_the_audit_log_to_organizers(organizer, world):
 @pytest.mark.django_db
 def test_it_rebuilds_the_boards_when_a_ranking_setting_changes(organizer, world, django_capture_on_commit_callbacks):
     from submissions.leaderboards.models import LeaderboardBoard
-    from submissions.services import create_submission, score_submission
-    from tests.base import VAL_LABELS, predictions_file
+    from submissions.services import create_submission
+    from tests.base import VAL_LABELS, predictions_file, run_scoring_worker
 
-    entry = create_submission(team=world.alpha, split=world.val, user=world.alice,
-                              data=predictions_file([[label] for label in VAL_LABELS]), entry_name="e")
-    score_submission(submission_id=entry.pk)
+    create_submission(team=world.alpha, split=world.val, user=world.alice,
+                      data=predictions_file([[label] for label in VAL_LABELS]), entry_name="e")
+    run_scoring_worker()
     before = {b.pk: b.built_at for b in LeaderboardBoard.objects.filter(split=world.val)}
     assert before
     data = year_form(slug=world.year.slug, title=world.year.title, status="published", leaderboard_rows="all",

@@ -11,12 +11,13 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import connections
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
-from submissions import services
+from submissions import quotas, services
+from submissions.ledger import append_record
 from submissions.management.commands.score_pending import Command
-from submissions.models import Score, Submission
+from submissions.models import LedgerRecord, Score, Submission
 from tests.base import VAL_LABELS, make_world, predictions_file
 
 GOOD_VAL = predictions_file([[label] for label in VAL_LABELS])
@@ -107,9 +108,114 @@ def test_the_worker_loop_scores_and_stops_cleanly_on_sigterm(private_storage):
            "MEDIA_ROOT": str(private_storage), "AWS_STORAGE_BUCKET_NAME": ""}
     worker = subprocess.Popen([sys.executable, "manage.py", "score_pending", "--loop", "--interval", "0.2"],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
-    time.sleep(2)
+    deadline = time.monotonic() + 60  # a loaded machine may take seconds to start Django
+    while Submission.objects.get().status != "scored" and time.monotonic() < deadline:
+        time.sleep(0.1)
     worker.send_signal(signal.SIGTERM)
     out, err = worker.communicate(timeout=20)
     assert worker.returncode == 0, err
     assert "scored 1 submission(s)" in out and "unavailable" not in err
     assert Submission.objects.get().status == "scored"
+
+
+def _someone_waits_for_a_lock() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                       "AND wait_event_type = 'Lock'")
+        return cursor.fetchone()[0] > 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_team_uploading_while_its_last_upload_is_scored_neither_deadlocks_nor_fails_the_score():
+    """An upload's transaction holds its team's row (the quota) and then wants the ledger; the
+    worker's scoring transaction holds the ledger and, at its commit, checks its entry's team
+    (a foreign key). The quota's lock must not stop that check, or the two deadlock."""
+    world = make_world()
+    waiting = _received(world)
+    quota_taken, go, outcome = threading.Event(), threading.Event(), {}
+
+    def upload():  # create_submission's transaction, paused between its quota and its ledger record
+        try:
+            with transaction.atomic():
+                quotas.lock_and_check(team=world.alpha, user=world.bob, split=world.val)
+                quota_taken.set()
+                go.wait(20)
+                append_record(kind=LedgerRecord.Kind.SUBMISSION_MODERATED, payload={"probe": True})
+        except Exception as exc:
+            outcome["upload"] = exc
+        finally:
+            connections.close_all()
+
+    def score():
+        try:
+            quota_taken.wait(20)
+            services.score_submission(submission_id=waiting.pk)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=upload), threading.Thread(target=score)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 20
+    while threads[1].is_alive() and not _someone_waits_for_a_lock() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    go.set()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert "upload" not in outcome, outcome
+    waiting.refresh_from_db()
+    assert waiting.status == Submission.Status.SCORED, waiting.failure_reason
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_error_while_scoring_puts_the_submission_back_in_the_queue_rather_than_failing_it():
+    """A restart, a lost connection or a lock timeout is the site's trouble, not the file's: the
+    row goes back to `received` (not failed, not refunded) and the next pass scores it."""
+    from django.db import DatabaseError
+
+    from submissions.leaderboards.models import BoardBuild
+
+    world = make_world()
+    waiting = _received(world)
+    name = connection.settings_dict["NAME"]
+    held, release, outcome = threading.Event(), threading.Event(), {}
+
+    def hold_the_boards():  # a rebuild that lasts longer than the scorer's lock_timeout
+        try:
+            with transaction.atomic():
+                BoardBuild.objects.bulk_create([BoardBuild(split=world.val)], ignore_conflicts=True)
+                BoardBuild.objects.select_for_update().get(split=world.val)
+                held.set()
+                release.wait(20)
+        finally:
+            connections.close_all()
+
+    def score():
+        try:
+            services.score_submission(submission_id=waiting.pk)
+        except DatabaseError as exc:
+            outcome["error"] = exc
+        finally:
+            connections.close_all()
+
+    with connection.cursor() as cursor:  # for the connections opened from now on
+        cursor.execute(f"ALTER DATABASE \"{name}\" SET lock_timeout = '300ms'")
+    holder = threading.Thread(target=hold_the_boards)
+    holder.start()
+    try:
+        held.wait(20)
+        scorer = threading.Thread(target=score)
+        scorer.start()
+        scorer.join(timeout=30)
+    finally:
+        release.set()
+        holder.join(timeout=30)
+        with connection.cursor() as cursor:
+            cursor.execute(f'ALTER DATABASE "{name}" RESET lock_timeout')
+    assert "lock timeout" in str(outcome.get("error"))
+    waiting.refresh_from_db()
+    assert (waiting.status, waiting.refunded, waiting.failure_reason, waiting.attempts) == ("received", False, "", 1)
+    assert not waiting.scores.exists()
+    call_command("score_pending", stdout=StringIO())
+    waiting.refresh_from_db()
+    assert waiting.status == "scored" and waiting.attempts == 2

@@ -5,7 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from submissions.models import Submission
-from tests.base import PASSWORD, VAL_LABELS, predictions_file
+from tests.base import PASSWORD, VAL_LABELS, predictions_file, run_scoring_worker
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +38,11 @@ def test_it_scores_an_upload_and_shows_it_on_the_leaderboard(client, world):
     response = _submit(client, world, predictions_file(rows))
     submission = Submission.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("submissions:detail", args=[submission.pk])
+    assert submission.status == Submission.Status.RECEIVED  # the answer does not wait for scoring
+    waiting = client.get(response["Location"]).content.decode()
+    assert "Received" in waiting and "scored in the background" in waiting and "0.10000" not in waiting
+    run_scoring_worker()
+    submission.refresh_from_db()
     assert submission.status == Submission.Status.SCORED
     score = submission.current_score
     assert (score.top1_error, score.top5_error, score.images) == (0.2, 0.1, 10)
@@ -63,6 +68,7 @@ def test_it_refuses_a_bad_line_and_names_it(client, world):
 def test_it_hides_test_scores_until_the_results_date(client, world):
     rows = [[label] for label in reversed(VAL_LABELS)]
     response = _submit(client, world, predictions_file(rows), split=world.test)
+    run_scoring_worker()
     submission = Submission.objects.get()
     assert submission.status == Submission.Status.SCORED
     detail = client.get(response["Location"]).content.decode()

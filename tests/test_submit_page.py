@@ -10,7 +10,7 @@ from django.urls import reverse
 from challenge.models import Split
 from submissions import services
 from submissions.models import Submission
-from tests.base import PASSWORD, TEST_LABELS, VAL_LABELS, predictions_file
+from tests.base import PASSWORD, TEST_LABELS, VAL_LABELS, predictions_file, run_scoring_worker
 
 pytestmark = pytest.mark.django_db
 
@@ -82,6 +82,9 @@ def test_the_status_poll_reveals_validation_scores_but_not_hidden_test_scores(cl
     _post(client, world, GOOD_VAL)
     _post(client, world, GOOD_TEST, split=world.test)
     val, test = Submission.objects.get(split=world.val), Submission.objects.get(split=world.test)
+    waiting = client.get(reverse("submissions:status", args=[val.pk])).json()
+    assert (waiting["status"], waiting["status_display"], waiting["scores"]) == ("received", "Received", None)
+    run_scoring_worker()
     shown = client.get(reverse("submissions:status", args=[val.pk])).json()
     assert shown["status"] == "scored" and shown["scores"]["top5_error"] == 0.0
     hidden = client.get(reverse("submissions:status", args=[test.pk]))
@@ -94,6 +97,7 @@ def test_the_status_poll_reveals_validation_scores_but_not_hidden_test_scores(cl
 def test_organizers_see_hidden_scores(client, world):
     submission = services.submit_upload(team=world.alpha, user=world.alice, split=world.test,
                                         file=SimpleUploadedFile("p.txt", GOOD_TEST), entry_name="e")
+    run_scoring_worker()
     _as(client, "olivia")
     assert client.get(reverse("submissions:status", args=[submission.pk])).json()["scores"]["top5_error"] == 0.0
 
@@ -114,6 +118,7 @@ def test_a_failed_scoring_is_shown_with_its_reason_and_refunded(client, world):
     _as(client, "alice")
     world.val.ground_truths.all().delete()  # the site's fault: no ground truth to score against
     _post(client, world, GOOD_VAL)
+    run_scoring_worker()
     submission = Submission.objects.get()
     assert submission.status == "failed" and submission.refunded
     status = client.get(reverse("submissions:status", args=[submission.pk])).json()

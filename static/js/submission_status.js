@@ -5,7 +5,9 @@
   var status = document.getElementById("status");
   if (!root || !status || !window.fetch) return;
   var url = root.getAttribute("data-status-url");
-  var delay = 1000;
+  // Scoring runs in the background; most files are scored within a second or two, so ask
+  // soon and often at first, then back off.
+  var delay = 250;
 
   function fmt(value) { return typeof value === "number" ? value.toFixed(5) : "—"; }
 
@@ -44,7 +46,7 @@
         if (!data) return;
         render(data);
         if (data.status === "received" || data.status === "scoring") {
-          delay = Math.min(delay * 1.5, 10000);
+          delay = Math.min(delay * 1.5, 5000);
           window.setTimeout(poll, delay);
         }
       })

@@ -1,4 +1,4 @@
-"""The leaderboard API: one read operation, served from the pre-rendered JSON of a board page."""
+"""The leaderboard API: one read operation, served from the stored JSON of a board page."""
 
 import json
 
@@ -12,7 +12,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
 from submissions.leaderboards import selectors
-from submissions.leaderboards.http_cache import cached_for_anonymous
+from submissions.leaderboards.http_cache import cached_for_anonymous, not_modified, with_validators
 from submissions.leaderboards.models import Track
 from submissions.leaderboards.rendering import PAGE_SIZE
 
@@ -92,9 +92,12 @@ class LeaderboardApi(APIView):
                 user=request.user, page=selectors.page_from(request.GET.get("page")), body="json")
         except selectors.PageOutOfRange as exc:
             raise NotFound(str(exc)) from exc
-        cached = cached_for_anonymous(request, version=selectors.view_version(view), content_type="application/json",
-                                      build=lambda: _json_bytes(selectors.board_document(view)))
-        return cached or HttpResponse(_json_bytes(selectors.board_document(view)), content_type="application/json")
+        version, modified_at = selectors.view_version(view), selectors.view_modified_at(view)
+        response = (not_modified(request, version=version, modified_at=modified_at)
+                    or cached_for_anonymous(request, version=version, content_type="application/json",
+                                            build=lambda: _json_bytes(selectors.board_document(view)))
+                    or HttpResponse(_json_bytes(selectors.board_document(view)), content_type="application/json"))
+        return with_validators(response, request=request, version=version, modified_at=modified_at)
 
 
 def _json_bytes(document: dict) -> bytes:

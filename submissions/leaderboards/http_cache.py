@@ -1,4 +1,5 @@
-"""Responses kept per process for anonymous viewers (everyone, on results day).
+"""Responses kept per process for anonymous viewers (everyone, on results day), and the
+validators (ETag, Last-Modified) that let a client poll a board for the price of a 304.
 
 The key names the stored content a response shows (see selectors.view_version) plus the
 path, so nothing goes stale: a rebuilt board has new page ids. The gzipped body is kept beside
@@ -7,13 +8,44 @@ compressing per request. Anonymous pages hold no secrets (no CSRF token), so com
 """
 
 import gzip
+import hashlib
 from collections.abc import Callable
+from datetime import datetime
 
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
-from django.utils.cache import patch_vary_headers
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.http import http_date
 
 TIMEOUT = 300
+
+
+def not_modified(request: HttpRequest, *, version: str, modified_at: datetime | None) -> HttpResponse | None:
+    """A 304 (with its validators) when the client's copy, named by If-None-Match or
+    If-Modified-Since, shows this version; None when the full answer must be sent."""
+    answer = get_conditional_response(request, etag=_etag(version),
+                                      last_modified=int(modified_at.timestamp()) if modified_at else None)
+    return with_validators(answer, request=request, version=version, modified_at=modified_at) if answer else None
+
+
+def with_validators(response: HttpResponse, *, request: HttpRequest, version: str,
+                    modified_at: datetime | None) -> HttpResponse:
+    """Mark a board response with its ETag (exact) and Last-Modified (to the second), and ask
+    caches to check back every time, as a board may change at any moment. A signed-in
+    viewer's copy may differ from the public's, so shared caches keep none of it."""
+    response["ETag"] = _etag(version)
+    if modified_at is not None:
+        response["Last-Modified"] = http_date(modified_at.timestamp())
+    if request.user.is_authenticated:
+        patch_cache_control(response, private=True, no_cache=True)
+    else:
+        patch_cache_control(response, no_cache=True)
+    return response
+
+
+def _etag(version: str) -> str:
+    # Weak: the gzipped and the plain body of one version are the same board.
+    return f'W/"{hashlib.sha256(version.encode()).hexdigest()[:32]}"'
 
 
 def cached_for_anonymous(request: HttpRequest, *, version: str, content_type: str,

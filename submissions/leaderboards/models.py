@@ -82,16 +82,34 @@ class LeaderboardBoard(models.Model):
 
 
 class LeaderboardPage(models.Model):
-    """One page of a board, pre-rendered as an HTML table body and as JSON bytes."""
+    """One page of a board, stored as the API's JSON body. Its HTML table is rendered from that
+    JSON by each process on its first read (selectors.page_body), not by every rebuild."""
 
     board = models.ForeignKey(LeaderboardBoard, on_delete=models.CASCADE, related_name="pages")
     number = models.PositiveIntegerField()
-    html = models.TextField()
     json = models.TextField()
 
     class Meta:
         db_table = "submissions_leaderboardpage"
         constraints = [models.UniqueConstraint(fields=["board", "number"], name="leaderboard_page_unique")]
+
+
+class BoardBuild(models.Model):
+    """How far a split's stored boards lag behind its scores: the queue of board rebuilds.
+
+    Each recorded score adds one to `changes` in its own transaction. A rebuild holds this row
+    locked (a worker claims it with SKIP LOCKED) from before it reads the scores until it
+    commits, then sets `built_changes` to the count it saw and `built_at` to when it started;
+    a score recorded meanwhile waits for the lock and leaves the split stale for the next one.
+    """
+
+    split = models.OneToOneField("challenge.Split", on_delete=models.CASCADE, primary_key=True, related_name="+")
+    changes = models.PositiveBigIntegerField(default=0)
+    built_changes = models.PositiveBigIntegerField(default=0)
+    built_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"boards of split {self.split_id}: {self.changes - self.built_changes} change(s) to rebuild"
 
 
 class LeaderboardArchive(models.Model):

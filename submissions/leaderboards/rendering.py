@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from functools import lru_cache
 
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -27,8 +28,14 @@ def ranking_rule(split: Split) -> str:
 def with_team_urls(rows: list[dict]) -> list[dict]:
     """Ranked rows with each team's public page (ranking itself knows no URLs)."""
     for row in rows:
-        row["team"]["url"] = reverse("teams:detail", args=[row["team"]["id"]])
+        row["team"]["url"] = team_url(row["team"]["id"])
     return rows
+
+
+@lru_cache(maxsize=100_000)
+def team_url(team_id: int) -> str:
+    # reverse() costs tens of microseconds; a rebuild asks for every team of the board again.
+    return reverse("teams:detail", args=[team_id])
 
 
 def render_rows(rows: list[dict], metrics: list[str]) -> str:

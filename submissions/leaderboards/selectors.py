@@ -25,7 +25,7 @@ from submissions.leaderboards.models import (
     Basis, HistoricalResult, LeaderboardArchive, LeaderboardBoard, LeaderboardEntry, LeaderboardPage, Track,
 )
 from submissions.leaderboards.ranking import METRIC_LABELS, METRICS_BY_KIND, rounded, stats_basis
-from submissions.leaderboards.rendering import board_csv, board_payload, metrics_of
+from submissions.leaderboards.rendering import board_csv, board_payload, metrics_of, render_rows
 from submissions.models import Score
 
 # ---------------------------------------------------------------- the visibility rule
@@ -148,8 +148,8 @@ class BoardView:
     archive: LeaderboardArchive | None = None
 
     def content(self) -> str:
-        """The stored page's body, read only when a response is actually rendered."""
-        return page_body(page=self.page, body=self.body_kind) if self.page is not None else ""
+        """The page's body, read (or rendered) only when a response is actually built."""
+        return page_body(page=self.page, body=self.body_kind, split=self.split) if self.page is not None else ""
 
 
 def leaderboard_for_viewer(*, slug: str, task_slug: str, split_name: str, track: str, user, page: int = 1,
@@ -190,7 +190,7 @@ def stored_pages(*, slug: str, task_slug: str, split_name: str, track: str, page
     if pages is None:
         # The pages' bodies and the board's full rows (megabytes at 1,000 teams) stay in the database.
         pages = list(
-            LeaderboardPage.objects.select_related("board__split__task__year").defer("html", "json", "board__rows")
+            LeaderboardPage.objects.select_related("board__split__task__year").defer("json", "board__rows")
             .filter(board__split__task__year__slug=slug, board__split__task__slug=task_slug,
                     board__split__name=split_name, board__track=track, number=page))
         cache.set(key, pages, timeout=settings.LEADERBOARD_CACHE_SECONDS)
@@ -202,13 +202,20 @@ def boards_changed() -> None:
     cache.set(BOARDS_GENERATION_KEY, time.monotonic_ns(), timeout=None)
 
 
-def page_body(*, page: LeaderboardPage, body: str) -> str:
-    """A stored page's HTML or JSON. Pages are replaced, never updated, when a board is rebuilt,
-    so a page id (with its board's build time) names immutable content: no invalidation needed."""
+def page_body(*, page: LeaderboardPage, body: str, split: Split) -> str:
+    """A stored page's JSON, or ("html") its table rendered from that JSON. Pages are replaced,
+    never updated, when a board is rebuilt, so a page id (with its board's build time) names
+    immutable content: no invalidation needed, and each process renders a page's HTML once.
+    Rendering on read rather than in every rebuild keeps the scoring workers' rebuilds short
+    on results day, when they come every few seconds and readers read the first pages only."""
     key = f"leaderboard-page:{page.pk}:{page.board.built_at.timestamp()}:{body}"
     stored = cache.get(key)
     if stored is None:
-        stored = LeaderboardPage.objects.filter(pk=page.pk).values_list(body, flat=True).first() or ""
+        text = LeaderboardPage.objects.filter(pk=page.pk).values_list("json", flat=True).first() or ""
+        if body == "json":
+            stored = text
+        else:
+            stored = render_rows(json.loads(text)["entries"] if text else [], metrics_of(split))
         cache.set(key, stored, timeout=None)
     return stored
 
@@ -291,6 +298,16 @@ def view_version(view: BoardView) -> str:
     archive = view.archive.pk if view.archive else "none"
     digest = hashlib.sha256(view.explanation.encode()).hexdigest()[:16]
     return f"{view.split.pk}:{view.track}:{view.basis}:{page}:{archive}:{digest}"
+
+
+def view_modified_at(view: BoardView) -> datetime | None:
+    """When what a rendered leaderboard shows last changed, for Last-Modified: the stored page's
+    build, the archive's freeze, and the results date (which switches boards without a build)."""
+    year = view.split.task.year
+    stamps = [view.page.board.built_at] if view.page else []
+    stamps += [view.archive.frozen_at] if view.archive else []
+    stamps += [year.results_at] if year.results_are_out() else []
+    return max(stamps, default=None)
 
 
 def board_document(view: BoardView) -> dict:

@@ -2,28 +2,38 @@
 moderation, final entries, organizer settings, the admin) goes through `record_entry` or
 `rebuild_leaderboard`; what a viewer may see is decided in `selectors`.
 
-The path: `record_entry` runs inside record_score's transaction (one entry per scored
-submission, its intervals computed once, its Ladder decision taken), then `build_boards`
-re-ranks the split and stores every board pre-rendered (HTML rows and JSON, in pages).
-Pages and the API only read one stored page. `archives` publishes the final ranking once.
+The path: record_score's transaction first counts a change to the split's boards
+(`count_change`, on its `BoardBuild` row), then `record_entry` materializes the score (one
+entry per scored submission, its intervals computed once, its Ladder decision taken). A
+score_pending worker then calls `rebuild_due_boards`, which re-ranks the split once for all
+the changes of a LEADERBOARD_REBUILD_SECONDS window and stores every board (JSON, in pages of
+100 rows) in one transaction: readers keep the previous board until it commits. The API
+serves one stored page; the page renders its HTML from it once per process (selectors).
+`archives` publishes the final ranking once.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
+import logging
+from datetime import datetime, timedelta
 
 import numpy as np
-from django.db import transaction
+from django.conf import settings
+from django.db import DatabaseError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from challenge.models import Split
 from submissions.leaderboards import ranking
-from submissions.leaderboards.models import Basis, LeaderboardBoard, LeaderboardEntry, LeaderboardPage, Track
-from submissions.leaderboards.rendering import PAGE_SIZE, board_payload, metrics_of, render_rows, with_team_urls
+from submissions.leaderboards.models import (Basis, BoardBuild, LeaderboardBoard, LeaderboardEntry, LeaderboardPage,
+                                              Track)
+from submissions.leaderboards.rendering import PAGE_SIZE, board_payload, metrics_of, with_team_urls
 from submissions.leaderboards.selectors import bases_of, boards_changed
 from submissions.models import Score, Submission
 from submissions.packed import unpack_bits, unpack_values
+
+logger = logging.getLogger(__name__)
 
 # The Score field holding each metric's per-image values: packed correctness bits, or LCA heights.
 LOSS_FIELDS = {
@@ -48,9 +58,9 @@ def subset_mask(split: Split, n: int) -> np.ndarray:
     return ranking.public_subset_mask(n, seed=split.public_subset_seed, fraction=split.public_subset_fraction)
 
 
-def stats_key(*, score: Score, split: Split) -> str:
+def stats_key(*, score_id: int, split: Split) -> str:
     """What an entry's stats are computed from; a rebuild recomputes them when it changes."""
-    key = f"score={score.pk};bases={','.join(bases_of(split))}"
+    key = f"score={score_id};bases={','.join(bases_of(split))}"
     if split.visibility == Split.Visibility.PUBLIC_SUBSET:
         key += _subset_key(split)
     return key
@@ -80,20 +90,76 @@ def entry_stats(*, score: Score, split: Split) -> dict:
 # ---------------------------------------------------------------- writes
 
 def record_entry(*, submission: Submission, score: Score) -> LeaderboardEntry:
-    """Materialize a newly recorded score and re-rank its split. Call inside the transaction
-    that records the score, so the boards never disagree with the scores."""
+    """Materialize a newly recorded score: its stats and its Ladder decision. Call inside the
+    transaction that records the score, after count_change: the entry commits with the score,
+    and the rebuild that count_change asks for sees both."""
     split = Split.objects.select_related("task__year").get(pk=submission.split_id)
     entry, created = LeaderboardEntry.objects.update_or_create(
         submission=submission,
         defaults=dict(split=split, score=score, team_id=submission.team_id, submitted_at=submission.created_at,
-                      stats=entry_stats(score=score, split=split), stats_key=stats_key(score=score, split=split),
+                      stats=entry_stats(score=score, split=split), stats_key=stats_key(score_id=score.pk, split=split),
                       updated_at=timezone.now()),
     )
     if created and split.visibility == Split.Visibility.LADDER:
         entry.ladder_accepted = _ladder_decision(entry=entry, split=split)
         entry.save(update_fields=["ladder_accepted"])
-    build_boards(split=split)
     return entry
+
+
+def count_change(*, split_id: int) -> None:
+    """Mark a split's boards as one score change behind: a worker rebuilds them soon.
+
+    Call first in the transaction that changes the split's scores. It takes the split's
+    BoardBuild row lock, which a rebuild holds while it runs: the transaction waits for a
+    running rebuild before it holds anything else (a team row that an upload locks for its
+    quota, the ledger's head), and its change counts for the next rebuild.
+    """
+    if not BoardBuild.objects.filter(split_id=split_id).update(changes=F("changes") + 1):
+        BoardBuild.objects.bulk_create([BoardBuild(split_id=split_id)], ignore_conflicts=True)
+        BoardBuild.objects.filter(split_id=split_id).update(changes=F("changes") + 1)
+
+
+def _lock_boards_of(split: Split) -> BoardBuild:
+    """Inside a transaction: the split's BoardBuild row, locked until the commit, so that two
+    rebuilds of one split take turns and no score of it commits while one runs."""
+    build = BoardBuild.objects.select_for_update().filter(split=split).first()
+    if build is None:
+        BoardBuild.objects.bulk_create([BoardBuild(split=split)], ignore_conflicts=True)
+        build = BoardBuild.objects.select_for_update().get(split=split)
+    return build
+
+
+def rebuild_due_boards(*, coalesce: bool = True) -> bool:
+    """The scoring worker's unit of ranking work: rebuild the boards of one split that has
+    changes they do not show yet; False when there is none.
+
+    With `coalesce`, a split whose boards were rebuilt within LEADERBOARD_REBUILD_SECONDS
+    waits, so that a burst of scores costs one rebuild per window, not one each. The split is
+    claimed with SELECT ... FOR UPDATE SKIP LOCKED and held until the rebuild commits: two
+    workers never rebuild one split at once, and a worker that dies lets go of it. A rebuild
+    that raises anything but a database error is logged and tried again a window later; the
+    split keeps its previous boards meanwhile, and the worker keeps scoring.
+    """
+    stale = BoardBuild.objects.filter(changes__gt=F("built_changes"))
+    if coalesce:
+        since = timezone.now() - timedelta(seconds=settings.LEADERBOARD_REBUILD_SECONDS)
+        stale = stale.filter(Q(built_at__isnull=True) | Q(built_at__lte=since))
+    if not stale.exists():  # the idle worker's question, asked without opening a transaction
+        return False
+    with transaction.atomic():
+        build = stale.select_for_update(skip_locked=True).order_by(F("built_at").asc(nulls_first=True)).first()
+        if build is None:
+            return False
+        try:
+            with transaction.atomic():
+                rebuild_leaderboard(split=build.split)
+        except DatabaseError:
+            raise
+        except Exception:
+            # Fail safe, not in a crash loop (a worker that died here would stop all scoring).
+            logger.exception("rebuilding the boards of split %s failed", build.split_id)
+            BoardBuild.objects.filter(pk=build.pk).update(built_at=timezone.now())
+    return True
 
 
 def _ladder_decision(*, entry: LeaderboardEntry, split: Split) -> bool:
@@ -113,33 +179,45 @@ def rebuild_leaderboard(*, split: Split) -> None:
 
     Entries follow each scored submission's current score; an entry whose stats were computed
     from anything else (another score, other bases, another public subset) is recomputed; the
-    Ladder is replayed in submission order, and every board is re-rendered. Idempotent;
-    archives are never touched.
+    Ladder is replayed in submission order, and every board is re-ranked and stored, all in
+    one transaction (readers see the previous boards until it commits) that holds the split's
+    BoardBuild row. Idempotent; archives are never touched.
     """
     split = Split.objects.select_related("task__year").get(pk=split.pk)
     with transaction.atomic():
-        current = {
-            score.submission_id: score
-            for score in Score.objects.filter(submission__split=split, is_current=True,
-                                              submission__status=Submission.Status.SCORED)
-            .select_related("submission")
-        }
-        LeaderboardEntry.objects.filter(split=split).exclude(submission_id__in=list(current)).delete()
-        entries = {e.submission_id: e for e in LeaderboardEntry.objects.filter(split=split).defer("stats")}
-        created, changed = [], []
-        for submission_id, score in current.items():
-            entry, key = entries.get(submission_id), stats_key(score=score, split=split)
-            if entry is not None and entry.stats_key == key and entry.team_id == score.submission.team_id:
-                continue
-            entry = entry or LeaderboardEntry(split=split, submission_id=submission_id)
-            entry.score, entry.team_id, entry.submitted_at = score, score.submission.team_id, score.submission.created_at
-            entry.stats, entry.stats_key, entry.updated_at = entry_stats(score=score, split=split), key, timezone.now()
-            (changed if entry.pk else created).append(entry)
-        LeaderboardEntry.objects.bulk_create(created, batch_size=1000)
-        LeaderboardEntry.objects.bulk_update(
-            changed, ["score", "team", "submitted_at", "stats", "stats_key", "updated_at"], batch_size=1000)
+        build = _lock_boards_of(split)
+        started = timezone.now()
+        current = _follow_current_scores(split)
         _replay_ladder(split=split, scores=current)
         build_boards(split=split)
+        BoardBuild.objects.filter(pk=build.pk).update(built_changes=build.changes, built_at=started)
+
+
+def _follow_current_scores(split: Split) -> dict[int, int]:
+    """Make the split's entries follow each scored submission's current score, recomputing the
+    stats of those whose key differs; returns {submission id: current score id}. Reads ids
+    only, and the per-image arrays of just the scores whose entries are recomputed."""
+    current = {submission_id: (score_id, team_id, created_at) for submission_id, score_id, team_id, created_at in
+               Score.objects.filter(submission__split=split, is_current=True, submission__status=Submission.Status.SCORED)
+               .values_list("submission_id", "pk", "submission__team_id", "submission__created_at")}
+    LeaderboardEntry.objects.filter(split=split).exclude(submission_id__in=list(current)).delete()
+    known = {submission_id: (pk, team_id, key) for pk, submission_id, team_id, key in
+             LeaderboardEntry.objects.filter(split=split).values_list("pk", "submission_id", "team_id", "stats_key")}
+    stale = []
+    for submission_id, (score_id, team_id, created_at) in current.items():
+        pk, known_team, known_key = known.get(submission_id, (None, None, None))
+        if (known_team, known_key) != (team_id, stats_key(score_id=score_id, split=split)):
+            stale.append(LeaderboardEntry(pk=pk, split=split, submission_id=submission_id, score_id=score_id,
+                                          team_id=team_id, submitted_at=created_at))
+    scores = Score.objects.in_bulk([entry.score_id for entry in stale])
+    for entry in stale:
+        entry.stats = entry_stats(score=scores[entry.score_id], split=split)
+        entry.stats_key, entry.updated_at = stats_key(score_id=entry.score_id, split=split), timezone.now()
+    LeaderboardEntry.objects.bulk_create([entry for entry in stale if entry.pk is None], batch_size=1000)
+    LeaderboardEntry.objects.bulk_update([entry for entry in stale if entry.pk is not None],
+                                         ["score", "team", "submitted_at", "stats", "stats_key", "updated_at"],
+                                         batch_size=1000)
+    return {submission_id: score_id for submission_id, (score_id, _, _) in current.items()}
 
 
 def rebuild_boards_of_changed_subsets() -> int:
@@ -160,10 +238,14 @@ def rebuild_leaderboards(*, splits) -> None:
         rebuild_leaderboard(split=split)
 
 
-def _replay_ladder(*, split: Split, scores: dict[int, Score]) -> None:
+def _replay_ladder(*, split: Split, scores: dict[int, int]) -> None:
+    """Decide again, in submission order, which entries moved their team's shown Ladder score
+    (`scores`: each submission's current score id)."""
     if split.visibility != Split.Visibility.LADDER:
         return
     metric = split.task.primary_metric
+    losses = {score.pk: losses_of(score, metric) for score in
+              Score.objects.filter(pk__in=list(scores.values())).only("pk", "images", LOSS_FIELDS[metric])}
     shown: dict[int, np.ndarray] = {}
     accepted = []
     rows = LeaderboardEntry.objects.filter(split=split).values_list(
@@ -171,9 +253,8 @@ def _replay_ladder(*, split: Split, scores: dict[int, Score]) -> None:
     for pk, team_id, submission_id, disqualified in rows:
         if disqualified:
             continue
-        losses = losses_of(scores[submission_id], metric)
-        if ranking.ladder_accepts(losses, shown.get(team_id)):
-            shown[team_id] = losses
+        if ranking.ladder_accepts(losses[scores[submission_id]], shown.get(team_id)):
+            shown[team_id] = losses[scores[submission_id]]
             accepted.append(pk)
     LeaderboardEntry.objects.filter(split=split).update(ladder_accepted=False)
     LeaderboardEntry.objects.filter(pk__in=accepted).update(ladder_accepted=True)
@@ -253,7 +334,7 @@ def rank_rows(*, split: Split, basis: str, track: str, at: datetime | None = Non
 # ---------------------------------------------------------------- storage
 
 def build_boards(*, split: Split) -> None:
-    """Rank and store every board of a split (each basis it shows, each track), pre-rendered."""
+    """Rank and store every board of a split (each basis it shows, each track), as JSON pages."""
     split = Split.objects.select_related("task__year").get(pk=split.pk)
     # The frozen final board is written once by freeze_results and never rebuilt.
     LeaderboardBoard.objects.filter(split=split).exclude(basis__in=[*bases_of(split), Basis.FINAL]).delete()
@@ -265,7 +346,6 @@ def build_boards(*, split: Split) -> None:
 
 
 def store_board(*, split: Split, basis: str, track: str, rows: list[dict]) -> LeaderboardBoard:
-    metrics = metrics_of(split)
     chunks = [rows[i:i + PAGE_SIZE] for i in range(0, len(rows), PAGE_SIZE)] or [[]]
     board, _ = LeaderboardBoard.objects.update_or_create(
         split=split, basis=basis, track=track,
@@ -275,7 +355,7 @@ def store_board(*, split: Split, basis: str, track: str, rows: list[dict]) -> Le
     # Pages are replaced, never updated: a page id then names immutable content (see selectors.page_body).
     board.pages.all().delete()
     LeaderboardPage.objects.bulk_create(
-        LeaderboardPage(board=board, number=number, html=render_rows(chunk, metrics),
+        LeaderboardPage(board=board, number=number,
                         json=json.dumps(board_payload(split, basis=basis, track=track, rows=chunk, count=len(rows),
                                                       page=number, pages=len(chunks)), separators=(",", ":")))
         for number, chunk in enumerate(chunks, start=1)

@@ -6,7 +6,7 @@ from django.views.decorators.http import require_GET
 
 from challenge.selectors import team_of
 from submissions.leaderboards import history, per_class as per_class_report, selectors
-from submissions.leaderboards.http_cache import cached_for_anonymous
+from submissions.leaderboards.http_cache import cached_for_anonymous, not_modified, with_validators
 from submissions.leaderboards.models import LeaderboardArchive, Track
 from submissions.leaderboards.rendering import mark_team_rows, ranking_rule
 
@@ -30,9 +30,13 @@ def leaderboard_page(request, slug, task, split):
     context = {"year": view.split.task.year, "split": view.split, "view": view, "tracks": Track.choices,
                "rule": ranking_rule(view.split), "page_number": page, "own_team": own,
                "board_html": lambda: mark_team_rows(view.content(), team_id=own.pk if own else None)}
-    cached = cached_for_anonymous(request, version=selectors.view_version(view), content_type="text/html; charset=utf-8",
-                                  build=lambda: render(request, "leaderboards/leaderboard.html", context).content)
-    return cached or render(request, "leaderboards/leaderboard.html", context)
+    if request.user.is_authenticated:  # their page shows their name, their team and a CSRF token: no validators
+        return render(request, "leaderboards/leaderboard.html", context)
+    version, modified_at = selectors.view_version(view), selectors.view_modified_at(view)
+    response = not_modified(request, version=version, modified_at=modified_at) or cached_for_anonymous(
+        request, version=version, content_type="text/html; charset=utf-8",
+        build=lambda: render(request, "leaderboards/leaderboard.html", context).content)
+    return with_validators(response, request=request, version=version, modified_at=modified_at)
 
 
 @require_GET

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from challenge.models import ChallengeYear, Membership, Split, Team
 from challenge.services import read_private_file
 from submissions import services
+from submissions.leaderboards.services import rebuild_leaderboard
 
 # (team, entry, probability that the label is among the guesses). The two 0.70 entries are
 # close enough that McNemar's test cannot separate them: the board shows them as tied.
@@ -53,6 +54,8 @@ class Command(BaseCommand):
                                                     description=description)
             services.score_submission(submission_id=submission.pk)
             added += 1
+        if added:  # a first visit should find them ranked, with or without a scoring worker running
+            rebuild_leaderboard(split=split)
         self.stdout.write(f"Demo entries: {added} added, {len(BASELINES) - added} already there.")
 
     def baseline_team(self, year: ChallengeYear, name: str, seed: int):
