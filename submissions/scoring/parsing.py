@@ -273,6 +273,11 @@ def _parse_line(
     return None, False
 
 
+def line_count_error(n_images: int, found: int) -> LineError:
+    """The file-level error of a file with ``found`` lines where ``n_images`` are expected."""
+    return LineError(None, f"expected {n_images:,} lines (one per image, in image order), found {found:,}")
+
+
 def precise_parse(
     body: bytes,
     *,
@@ -292,9 +297,7 @@ def precise_parse(
     lines = body.split(b"\n")
     file_errors: list[LineError] = []
     if n_images is not None and len(lines) != n_images:
-        file_errors.append(
-            LineError(None, f"expected {n_images:,} lines (one per image, in image order), found {len(lines):,}")
-        )
+        file_errors.append(line_count_error(n_images, len(lines)))
     labels = np.zeros((len(lines), max_guesses), dtype=class_set.label_dtype)
     coords = np.zeros((len(lines), max_guesses, 4), dtype=np.int32) if boxes else None
     bad_lines = ErrorList()
