@@ -36,7 +36,7 @@ from .parsing import (
 __all__ = ["WINDOW_BYTES", "check_prediction_stream"]
 
 #: About how many bytes of whole lines are parsed at a time (a window holds at least one line).
-WINDOW_BYTES = 1 << 22
+WINDOW_BYTES = 1 << 20
 
 
 def check_prediction_stream(
