@@ -11,7 +11,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from challenge.models import Membership, Split, Team
-from challenge.services import read_private_file, store_private_file
+from challenge.services import open_private_file, store_private_file
 from submissions import integrity, quotas, scoring, uploads
 from submissions.notices import notify_scoring_failed
 from submissions.refusals import recorded as count_refusals
@@ -229,12 +229,15 @@ def evaluate_stored_file(*, submission: Submission, ground_truth) -> "scoring.Re
     """Score the stored file of a submission against one ground-truth version.
 
     Scores what was stored (never the upload in memory), so a score always matches the
-    file its SHA-256 names. Raises the scoring core's errors and storage errors."""
+    file its SHA-256 names; read in pieces, so a worker holds the parsed arrays, never the
+    text (300 MB at 10M images). Raises the scoring core's errors and storage errors."""
     split = submission.split
     class_set = scoring_class_set(split.task.year.class_set)
     truth = scoring_ground_truth(ground_truth, class_set)
-    data = read_private_file(submission.file_key)
-    return scoring.evaluate_bytes(split.task.kind, data, truth, class_set=class_set)
+    limit = scoring.max_upload_bytes(split.task.kind, split.n_images)
+    with open_private_file(submission.file_key) as handle:
+        pieces = scoring.iter_decompressed(handle, limit=limit)
+        return scoring.evaluate_stream(split.task.kind, pieces, truth, class_set=class_set)
 
 
 def _public_reason(exc: Exception) -> str:

@@ -1,5 +1,6 @@
-"""Prediction files checked as a stream (check_prediction_stream): the same verdict and the same
-errors as the whole-file parser, whatever the pieces and windows; gzip read in pieces (no database)."""
+"""Prediction files read as a stream (check_prediction_stream, parse_prediction_stream): the same
+verdict, errors and arrays as the whole-file parser, whatever the pieces and windows; gzip read in
+pieces; the same scores (no database)."""
 
 import gzip
 import io
@@ -23,7 +24,8 @@ TOKENS = [b"1", b"17", b"1000", b"n01440764", b"0", b"1001", b"1,2", b"x", b"\x0
 
 def whole(task: str, data: bytes, n_images: int):
     try:
-        return "ok", scoring.parse_predictions(task, data, n_images=n_images, class_set=CS).n_images, 0
+        parsed = scoring.parse_predictions(task, data, n_images=n_images, class_set=CS)
+        return "ok", parsed.n_images, arrays(parsed)
     except scoring.PredictionFileError as exc:
         return "refused", exc.errors, exc.omitted
 
@@ -32,9 +34,18 @@ def streamed(task: str, pieces: list[bytes], n_images: int, window: int):
     try:
         lines = scoring.check_prediction_stream(task, iter(pieces), n_images=n_images, class_set=CS,
                                                 window_bytes=window)
-        return "ok", lines, 0
     except scoring.PredictionFileError as exc:
+        with pytest.raises(scoring.PredictionFileError) as again:
+            scoring.parse_prediction_stream(task, iter(pieces), n_images=n_images, class_set=CS, window_bytes=window)
+        assert (again.value.errors, again.value.omitted) == (exc.errors, exc.omitted)
         return "refused", exc.errors, exc.omitted
+    parsed = scoring.parse_prediction_stream(task, iter(pieces), n_images=n_images, class_set=CS, window_bytes=window)
+    return "ok", lines, arrays(parsed)
+
+
+def arrays(parsed: scoring.Predictions) -> tuple:
+    boxes = None if parsed.boxes is None else (parsed.boxes.dtype.str, parsed.boxes.tobytes())
+    return parsed.format, parsed.labels.shape, parsed.labels.dtype.str, parsed.labels.tobytes(), boxes
 
 
 def cut(data: bytes, points: list[int]) -> list[bytes]:
@@ -122,3 +133,16 @@ def test_a_gzip_bomb_stops_the_stream_with_the_decompression_error():
 def test_an_empty_or_blank_stream_is_the_empty_file_error():
     for pieces in ([], [b""], [b"\n", b" \t\r\n"], [b"\xef\xbb", b"\xbf\n"]):
         assert streamed("classification", pieces, 1, 4) == whole("classification", b"".join(pieces), 1)
+
+
+def test_a_streamed_file_scores_exactly_like_the_whole_file():
+    rng = np.random.default_rng(8)
+    truth = rng.integers(1, 1001, 30_000)
+    rows = rng.integers(1, 1001, (30_000, 5))
+    rows[::3, 1] = truth[::3]
+    data = ("\n".join(" ".join(map(str, row)) for row in rows.tolist()) + "\n").encode()
+    gt = scoring.GroundTruth(labels=truth)
+    for task in ("classification", "hierarchical"):
+        expected = scoring.evaluate_bytes(task, data, gt, class_set=CS)
+        got = scoring.evaluate_stream(task, cut(data, [5, 70_000, 300_001]), gt, class_set=CS)
+        assert got.metrics == expected.metrics and got.to_bits() == expected.to_bits()

@@ -10,7 +10,7 @@ Pure Python + numpy; no Django import anywhere in this package. Typical use::
 
 Uploads may be gzip: ``decompress_upload(data, limit=max_decompressed_bytes(task, n_images))``; a
 file of any size is read in pieces by ``iter_decompressed`` and validated window by window by
-``check_prediction_stream`` without holding it whole.
+``check_prediction_stream`` (or parsed and scored, ``evaluate_stream``) without holding it whole.
 
 See docs/scoring.md for the accepted formats and the exact rules.
 """
@@ -65,7 +65,7 @@ from .parsing import (
     parse_localization,
     parse_predictions,
 )
-from .streaming import check_prediction_stream
+from .streaming import check_prediction_stream, evaluate_stream, parse_prediction_stream
 from .synthetic import SynsetRow, SyntheticClassSet, synthetic_class_set, write_class_set_tsv
 from .samples import sample_file
 
@@ -92,6 +92,7 @@ __all__ = [
     "check_upload_size",
     "decompress_upload",
     "evaluate_bytes",
+    "evaluate_stream",
     "is_gzip",
     "iter_decompressed",
     "load_ground_truth",
@@ -99,6 +100,7 @@ __all__ = [
     "max_upload_bytes",
     "parse_classification",
     "parse_localization",
+    "parse_prediction_stream",
     "parse_predictions",
     "read_blacklist",
     "read_boxes_csv",

@@ -12,28 +12,36 @@ It accepts exactly the files that ``parse_predictions`` accepts and refuses the 
 same errors: the text checks first (the first NUL byte anywhere, else the first byte that is not
 UTF-8), else the line count, the file-level hints and the first bad lines, with how many more
 there were (``tests/test_scale_streaming.py`` compares the two on generated files).
+:func:`parse_prediction_stream` also returns the parsed file, the same arrays as
+``parse_predictions``, filled window by window: it holds the arrays (10 bytes an image for 5
+guesses), never the text; :func:`evaluate_stream` scores them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+import numpy as np
+
 from .errors import ErrorList, LineError, PredictionFileError
 from .fastparse import fast_parse
+from .groundtruth import GroundTruth
 from .hierarchy import ClassSet
+from .metrics import Result, score
 from .parsing import (
     _BOM,
     _TRAILING,
     COMMA_HINT,
     MAX_GUESSES,
     TASKS,
+    Predictions,
     _check_text,
     line_count_error,
     precise_parse,
     prepare_body,
 )
 
-__all__ = ["WINDOW_BYTES", "check_prediction_stream"]
+__all__ = ["WINDOW_BYTES", "check_prediction_stream", "evaluate_stream", "parse_prediction_stream"]
 
 #: About how many bytes of whole lines are parsed at a time (a window holds at least one line).
 WINDOW_BYTES = 1 << 20
@@ -50,32 +58,61 @@ def check_prediction_stream(
     the size, e.g. with ``iter_decompressed``), and whatever iterating ``pieces`` raises;
     ``ValueError`` for an unknown task.
     """
+    return _read(task, pieces, n_images=n_images, class_set=class_set, window_bytes=window_bytes, keep=False).lines
+
+
+def parse_prediction_stream(
+    task: str, pieces: Iterable[bytes], *, n_images: int, class_set: ClassSet, window_bytes: int = WINDOW_BYTES
+) -> Predictions:
+    """As :func:`check_prediction_stream`, and return what ``parse_predictions`` would return."""
+    found = _read(task, pieces, n_images=n_images, class_set=class_set, window_bytes=window_bytes, keep=True)
+    return Predictions("localization" if found.boxes else "classification", found.labels, found.coords)
+
+
+def evaluate_stream(
+    task: str, pieces: Iterable[bytes], truth: GroundTruth, *, class_set: ClassSet, guesses: int = MAX_GUESSES
+) -> Result:
+    """:func:`.metrics.evaluate_bytes` of a file given as pieces: the same result, without the whole text."""
+    predictions = parse_prediction_stream(task, pieces, n_images=truth.n_images, class_set=class_set)
+    return score(task, predictions, truth, class_set=class_set, guesses=guesses)
+
+
+def _read(task: str, pieces: Iterable[bytes], *, n_images: int, class_set: ClassSet, window_bytes: int,
+          keep: bool) -> _Findings:
     if task not in TASKS:
         raise ValueError(f"unknown task {task!r}; expected one of {', '.join(TASKS)}")
-    findings = _Findings(boxes=task == "localization", class_set=class_set)
+    findings = _Findings(boxes=task == "localization", class_set=class_set, keep_rows=n_images if keep else 0)
     for body in _windows(pieces, window_bytes):
         findings.check(body)
-    return findings.conclude(n_images)
+    findings.conclude(n_images)
+    return findings
 
 
 class _Findings:
     """What the windows read so far showed: lines, a text error, bad lines and hints."""
 
-    def __init__(self, *, boxes: bool, class_set: ClassSet) -> None:
+    def __init__(self, *, boxes: bool, class_set: ClassSet, keep_rows: int) -> None:
         self.boxes, self.class_set = boxes, class_set
         self.lines = 0
         self.nul: LineError | None = None  # the first NUL byte outranks any other problem
         self.not_utf8: LineError | None = None
         self.bad = ErrorList()
         self.hints: list[str] = []
+        # The parsed rows, filled as windows pass (only the first keep_rows: more lines are an error).
+        self.labels = np.zeros((keep_rows, MAX_GUESSES), dtype=class_set.label_dtype)
+        self.coords = np.zeros((keep_rows, MAX_GUESSES, 4), dtype=np.int32) if boxes else None
 
     def check(self, body: bytes) -> None:
         first_line = self.lines + 1
         self.lines += body.count(b"\n") + 1
         if self.nul is not None or (self.not_utf8 is not None and b"\x00" not in body):
             return  # the verdict is known; only a later NUL byte could still change it
-        if self.not_utf8 is None and self._fast(body):
-            return
+        if self.not_utf8 is None:
+            parsed = fast_parse(body, boxes=self.boxes, n_images=None, class_set=self.class_set,
+                                max_guesses=MAX_GUESSES)
+            if parsed is not None:
+                self._keep(first_line, *parsed)
+                return
         try:
             _check_text(body, PredictionFileError)
         except PredictionFileError as exc:
@@ -87,7 +124,7 @@ class _Findings:
                 self.not_utf8 = self.not_utf8 or shifted
             return
         try:
-            precise_parse(body, boxes=self.boxes, n_images=None, class_set=self.class_set)
+            self._keep(first_line, *precise_parse(body, boxes=self.boxes, n_images=None, class_set=self.class_set))
         except PredictionFileError as exc:
             for error in exc.errors:
                 if error.line is None:  # a file-level hint (commas, 0-based ids): said once
@@ -97,9 +134,11 @@ class _Findings:
                     self.bad.add(error.line + first_line - 1, error.message)
             self.bad.omitted += exc.omitted
 
-    def _fast(self, body: bytes) -> bool:
-        parsed = fast_parse(body, boxes=self.boxes, n_images=None, class_set=self.class_set, max_guesses=MAX_GUESSES)
-        return parsed is not None
+    def _keep(self, first_line: int, labels: np.ndarray, coords: np.ndarray | None) -> None:
+        rows = max(0, min(len(labels), len(self.labels) - first_line + 1))
+        self.labels[first_line - 1 : first_line - 1 + rows] = labels[:rows]
+        if self.coords is not None and coords is not None:
+            self.coords[first_line - 1 : first_line - 1 + rows] = coords[:rows]
 
     def conclude(self, n_images: int) -> int:
         text_error = self.nul or self.not_utf8
