@@ -1,7 +1,7 @@
 """ImageNet at its own scale: scoring-core time and peak memory at 1M/10M images, 1,000/21,841 classes,
 and a gzip upload through the site to its score.
 
-    .venv/bin/python bench/scale.py              # 1M and 10M images (~7 minutes, ~3 GB of temp files; as root)
+    .venv/bin/python bench/scale.py              # 1M and 10M images (~10 minutes, ~3 GB of temp files; as root)
     .venv/bin/python bench/scale.py --quick      # 1M images only (about a minute)
     .venv/bin/python bench/scale.py --no-site    # the scoring core only (no PostgreSQL, no root)
     .venv/bin/python bench/scale.py --site-only  # the path through the site only
