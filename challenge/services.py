@@ -30,6 +30,7 @@ from challenge.models.years import new_subset_seed
 from submissions.leaderboards.services import rebuild_leaderboards
 
 SHIPPED_ILSVRC2012 = Path(__file__).resolve().parent / "data" / "ilsvrc2012"
+SHIPPED_DET_CLASSES = Path(__file__).resolve().parent / "data" / "ilsvrc_det"
 
 
 def sha256_of(data: bytes) -> str:
