@@ -44,15 +44,20 @@ METRICS_BY_KIND = {
     "classification": ["top5_error", "top1_error"],
     "localization": ["localization_error", "top5_error"],
     "hierarchical": ["hierarchical_error", "top5_error"],
+    "detection": ["mean_average_precision"],
 }
 METRIC_LABELS = {
     "top5_error": "Top-5 error",
     "top1_error": "Top-1 error",
     "localization_error": "Localization error",
     "hierarchical_error": "Hierarchical error (mean LCA height)",
+    "mean_average_precision": "Mean average precision",
 }
 # Metrics whose per-image losses are costs rather than 0/1 errors: their paired test is the sign test.
 COST_METRICS = {"hierarchical_error"}
+# Scores, not errors: ranked highest first. Their intervals and paired tests resample images
+# (a bootstrap), as mean average precision is not a mean over images.
+HIGHER_IS_BETTER = {"mean_average_precision"}
 
 
 def rounded(value: float | None) -> float | None:
@@ -62,10 +67,15 @@ def rounded(value: float | None) -> float | None:
 
 def ranking_rule(primary: str) -> str:
     """The sentence every board prints under its title, naming the test that really runs."""
-    test = ("the sign test on per-image LCA heights" if primary in COST_METRICS
-            else "McNemar's paired test on per-image correctness")
+    if primary in HIGHER_IS_BETTER:
+        test = "a paired bootstrap over images"
+    elif primary in COST_METRICS:
+        test = "the sign test on per-image LCA heights"
+    else:
+        test = "McNemar's paired test on per-image correctness"
+    better = "higher" if primary in HIGHER_IS_BETTER else "lower"
     return (
-        f"Ranked by {METRIC_LABELS[primary].lower()}, lower is better, rounded to {DECIMALS} decimals. Entries "
+        f"Ranked by {METRIC_LABELS[primary].lower()}, {better} is better, rounded to {DECIMALS} decimals. Entries "
         "whose rounded scores are equal share a rank and the earlier submission is listed first. Brackets give "
         "the 95% bootstrap confidence interval over images. Each entry says whether it is significantly better "
         f"than the next ({test}, p < 0.05); entries that are not are grouped as statistically tied."
@@ -205,9 +215,10 @@ def key_value(candidate: Candidate, basis: str, primary: str) -> float:
 
 
 def order_key(basis: str, primary: str) -> Callable[[Candidate], tuple]:
-    """The board's order: rounded primary score, then the earlier submission, then the lower id
-    (entries submitted in the same instant keep the order they were received in)."""
-    return lambda c: (key_value(c, basis, primary), c.submitted_at, c.entry_id)
+    """The board's order: rounded primary score (best first), then the earlier submission, then
+    the lower id (entries submitted in the same instant keep the order they were received in)."""
+    sign = -1 if primary in HIGHER_IS_BETTER else 1
+    return lambda c: (sign * key_value(c, basis, primary), c.submitted_at, c.entry_id)
 
 
 def select(candidates: list[Candidate], *, basis: str, rows_mode: str, primary: str) -> list[Candidate]:
