@@ -27,7 +27,6 @@ from challenge.models import (
 )
 from challenge.audit import audit_changes
 from challenge.models.years import new_subset_seed
-from submissions.leaderboards.services import rebuild_leaderboards
 
 SHIPPED_ILSVRC2012 = Path(__file__).resolve().parent / "data" / "ilsvrc2012"
 SHIPPED_DET_CLASSES = Path(__file__).resolve().parent / "data" / "ilsvrc_det"
@@ -212,7 +211,15 @@ RANKING_YEAR_FIELDS = {"leaderboard_rows", "excluded_display", "results_at", "st
 def _announce_ranking_change(splits: list[Split]) -> None:
     # After the commit, so that the rebuild reads the new settings. challenge calls the
     # leaderboards' rebuild service, the one way into them that it may use (see README, Layout).
-    transaction.on_commit(lambda: rebuild_leaderboards(splits=splits))
+    transaction.on_commit(lambda: rebuild_boards(splits))
+
+
+def rebuild_boards(splits) -> None:
+    """The leaderboards' one rebuild service, for challenge's writers. Imported when called: the
+    leaderboards are built on challenge's models, so challenge must load without them."""
+    from submissions.leaderboards.services import rebuild_leaderboards
+
+    rebuild_leaderboards(splits=splits)
 
 
 @transaction.atomic

@@ -105,3 +105,12 @@ def test_a_score_where_higher_is_better_ranks_highest_first_and_ties_by_time():
     assert [(r["rank"], r["entry"]) for r in rows] == [(1, "e3"), (1, "e2"), (3, "e1")]
     assert "higher is better" in st.ranking_rule("mean_average_precision")
     assert "bootstrap" in st.ranking_rule("mean_average_precision")
+
+
+def test_categories_won_go_to_the_best_ap_and_ties_to_the_higher_ranked_entry():
+    # Class 1: B best. Class 2: A and B tie (A is ranked higher). Class 3: nobody detects it.
+    # Class 4: no positives (None everywhere).
+    aps = [[0.2, 0.5, 0.0, None], [0.9, 0.5, 0.0, None], [0.1, 0.4, 0.0, None]]
+    assert st.categories_won(aps) == [1, 1, 0]
+    assert st.categories_won([[0.3], None]) is None
+    assert st.categories_won([]) is None

@@ -276,9 +276,25 @@ def rank(candidates: list[Candidate], *, basis: str, track: str, rows_mode: str,
             place, previous = position, value
         tied = [members[group][0], members[group][-1]] if len(members[group]) > 1 else None
         rows.append(_row(c, basis, metrics, position=position, rank=place, test=test, group=group, tied_with=tied))
+    won = categories_won([c.stats.get("class_ap", {}).get(stats_basis(basis)) for c in ranked])
+    for row, count in zip(rows, won or []):
+        row["categories_won"] = count
     for c in excluded:
         rows.append(_row(c, basis, metrics, position=None, rank=None, test=None, group=None, tied_with=None))
     return rows
+
+
+def categories_won(class_aps: list[list[float | None] | None]) -> list[int] | None:
+    """For ranked entries (best first), how many classes each has the highest AP of, as ILSVRC's
+    detection results counted them; the higher-ranked entry takes a tie, and a class nobody
+    detects (AP 0 for all) is won by no one. None when the entries carry no per-class AP."""
+    if not class_aps or any(aps is None for aps in class_aps):
+        return None
+    table = np.array([[np.nan if ap is None else ap for ap in aps] for aps in class_aps], dtype=float)
+    table = np.where(np.isnan(table), -1.0, table)
+    winners = np.argmax(table, axis=0)  # the first (highest-ranked) maximum on a tie
+    won = winners[table[winners, np.arange(table.shape[1])] > 0]
+    return np.bincount(won, minlength=len(class_aps)).tolist()
 
 
 def _row(c: Candidate, basis: str, metrics: list[str], *, position, rank, test, group, tied_with) -> dict:
