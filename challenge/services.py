@@ -166,7 +166,7 @@ YEAR_FIELDS = [
     "slug", "title", "description", "rules", "terms_of_access", "class_set", "status", "is_historical",
     "opens_at", "deadline", "results_at", "leaderboard_rows", "excluded_display",
 ]
-TASK_FIELDS = ["slug", "title", "kind", "description", "position"]
+TASK_FIELDS = ["slug", "title", "kind", "class_set", "description", "position"]
 SPLIT_FIELDS = [
     "n_images", "labels_public", "quota_per_window", "quota_window_days", "quota_total", "visibility",
     "public_subset_fraction", "max_final_entries",
