@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('challenge', '0003_classset_imported_at'),
+        ('challenge', '0005_signin_brake'),
     ]
 
     operations = [

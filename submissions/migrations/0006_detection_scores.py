@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('submissions', '0004_submission_withdrawn'),
+        ('submissions', '0005_score_advice'),
     ]
 
     operations = [
