@@ -107,14 +107,11 @@ class Score(models.Model):
     localization_bits = models.BinaryField(null=True, blank=True)
     hierarchical_costs = models.BinaryField(null=True, blank=True)
     top1_labels = models.BinaryField(null=True, blank=True)
-<<<<<<< HEAD
-    # The engine's hints with their figures (computed on all images), and the same advice without
-    # them: the leaderboards' selectors show the second while the scores themselves are not public.
-=======
     mean_average_precision = models.FloatField(null=True, blank=True)
     average_precision = models.JSONField(null=True, blank=True)
     detection_trace = models.BinaryField(null=True, blank=True)
->>>>>>> 67708c4 (Detection in the models, ground truth and boards: a task kind with its own class set, mAP scores with their trace, intervals, paired tests, Ladder and categories won)
+    # The engine's hints with their figures (computed on all images), and the same advice without
+    # them: the leaderboards' selectors show the second while the scores themselves are not public.
     warnings = models.JSONField(default=list, blank=True)
     advice = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
