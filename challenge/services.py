@@ -150,6 +150,12 @@ def import_ilsvrc2012() -> ClassSet:
     )
 
 
+def import_ilsvrc_det() -> ClassSet:
+    """The 200 ILSVRC detection classes (shipped, see their PROVENANCE.md), imported once."""
+    return (ClassSet.objects.filter(slug="ilsvrc-det").first()
+            or import_devkit(path=SHIPPED_DET_CLASSES, slug="ilsvrc-det", name="ILSVRC detection (200 classes)"))
+
+
 def record_audit(*, actor, action: str, target: str = "", year=None, obj=None, **details) -> AuditEntry:
     """One audit record; `obj` is the object acted on (the log links to it). Changes are
     recorded as `changes={field: [old, new]}` (see audit_changes)."""

@@ -9,7 +9,7 @@ from django.db.models import Prefetch
 from django.http import Http404
 
 from challenge.models import ChallengeYear, ClassSet, Task
-from challenge.services import SHIPPED_DET_CLASSES, SHIPPED_ILSVRC2012, import_devkit, import_ilsvrc2012
+from challenge.services import SHIPPED_ILSVRC2012, import_ilsvrc2012, import_ilsvrc_det
 from submissions.leaderboards.charts import Point, Series, line_chart_svg
 from submissions.leaderboards.models import HistoricalResult
 from submissions.leaderboards.selectors import historical_detection_winners, historical_winners
@@ -25,10 +25,6 @@ TASKS = {
 POSITIONS = {"cls": 0, "clsloc": 1, "det": 2}
 
 
-def det_classes() -> ClassSet:
-    """The 200 ILSVRC detection classes (shipped), imported once."""
-    return (ClassSet.objects.filter(slug="ilsvrc-det").first()
-            or import_devkit(path=SHIPPED_DET_CLASSES, slug="ilsvrc-det", name="ILSVRC detection (200 classes)"))
 
 
 def _float(value: str) -> float | None:
@@ -75,7 +71,7 @@ def load_history(*, path: Path = HISTORICAL_CSV) -> int:
         slug, title, kind = TASKS[task_code]
         task, _ = Task.objects.update_or_create(
             year=year, slug=slug, defaults=dict(title=title, kind=kind, position=POSITIONS[task_code],
-                                                class_set=det_classes() if task_code == "det" else None))
+                                                class_set=import_ilsvrc_det() if task_code == "det" else None))
         task.historical_results.all().delete()
         HistoricalResult.objects.bulk_create(
             HistoricalResult(task=task, position=position, team_name=row["team"], entry=row["entry"],
