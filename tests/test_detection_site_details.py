@@ -9,13 +9,14 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from submissions import scoring
+from submissions.ground_truth import upload_ground_truth
 from submissions.ledger import verify_chain
 from submissions.models import Score, Submission
 from submissions.selectors import default_final_entries
 from submissions.services import create_submission, score_submission
 from submissions.statistics import year_figures
 from tests.base import PASSWORD
-from tests.detection_site import det_class_set, set_up_detection_task, thinned
+from tests.detection_site import det_class_set, expected_result, set_up_detection_task, thinned
 
 pytestmark = pytest.mark.django_db
 
@@ -84,3 +85,20 @@ def test_the_ledger_records_a_detection_score_with_its_trace_digest_and_catches_
     Score.objects.filter(pk=scored.current_score.pk).update(detection_trace=trace[:-1] + bytes([trace[-1] ^ 1]))
     broken = verify_chain()
     assert broken is not None and f"score {scored.current_score.pk} differs" in broken.reason
+
+
+def test_replacing_detection_ground_truth_rescores_the_entries_against_the_new_boxes(world, det):
+    val = det.split("val")
+    scored = _scored(world, val, det.files["val"].predictions, "strong")
+    before = scored.current_score
+    other = scoring.synthetic_detection(val.n_images, det_class_set().wnids, 99, prefix="DET_val_")
+    upload_ground_truth(user=world.olivia, split=val, labels=other.image_list, boxes=other.boxes_csv)
+    call_command("score_pending", stdout=StringIO())
+    scored.refresh_from_db()
+    after = scored.current_score
+    expected = expected_result(scoring.SyntheticDetection(other.image_list, other.boxes_csv, b"", b""),
+                               det.files["val"].predictions)
+    assert after.pk != before.pk and after.ground_truth == val.current_ground_truth
+    assert after.mean_average_precision == pytest.approx(expected.mean_average_precision, abs=1e-12)
+    assert after.mean_average_precision < before.mean_average_precision  # boxes it was not made for
+    assert verify_chain() is None
