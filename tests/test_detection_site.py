@@ -88,6 +88,15 @@ def test_a_detection_challenge_runs_from_the_organizer_pages_to_a_frozen_board(w
     assert [r["categories_won"] for r in rows] == _expected_categories(better.average_precision,
                                                                        worse.average_precision)
 
+    # The API gives the validation mAP with its interval; the test score stays null until the results.
+    api = APIClient()
+    api.force_authenticate(world.charlie)
+    body = api.get(f"/api/submissions/{theirs.pk}/").json()
+    assert body["scores"]["mean_average_precision"] == round(worse.mean_average_precision, 5)
+    assert body["scores"]["basis"] == "all" and len(body["scores"]["intervals"]["mean_average_precision"]) == 2
+    their_test = submissions[(world.charlies_team.pk, "test")]
+    assert api.get(f"/api/submissions/{their_test.pk}/").json()["scores"] is None
+
     # The team's submission page: the mAP row alone, and per-class AP on validation only.
     page = alice.get(reverse("submissions:detail", args=[mine.pk])).content.decode()
     assert "Mean average precision" in page and f"{better.mean_average_precision:.5f}" in page
@@ -116,6 +125,8 @@ def test_a_detection_challenge_runs_from_the_organizer_pages_to_a_frozen_board(w
     assert isinstance(final["entries"][0]["categories_won"], int)
     page = _board(Client(), world, "test")
     assert "permanent link" in page and f"{scored:.5f}" in page and "Categories won" in page
+    final_score = api.get(f"/api/submissions/{their_test.pk}/").json()["scores"]["mean_average_precision"]
+    assert final_score == round(their_test.current_score.mean_average_precision, 5)
 
 
 def test_a_bad_detection_file_is_refused_with_its_line_numbers_and_costs_no_quota(world):
