@@ -13,7 +13,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from challenge.devkit import read_class_set_folder
-from challenge.models import ChallengeYear, Split, Task
+from challenge.models import ChallengeYear, ClassSet, Split, Task
 from challenge.services import SHIPPED_DET_CLASSES
 from submissions import scoring
 from submissions.ground_truth import scoring_class_set_from_rows
@@ -69,8 +69,6 @@ def set_up_detection_task(world) -> DetectionSetup:
         "synsets": _upload("synsets.tsv", (SHIPPED_DET_CLASSES / "synsets.tsv").read_bytes()),
         "edges": _upload("is_a_edges.tsv", (SHIPPED_DET_CLASSES / "is_a_edges.tsv").read_bytes())})
     assert response.status_code == 302, response.content.decode()[-2000:]
-    from challenge.models import ClassSet
-
     det = ClassSet.objects.get(slug="ilsvrc-det")
     page = organizer.get(reverse("organize:task-create", args=[world.year.slug])).content.decode()
     assert "Object detection (mean average precision)" in page and f'value="{det.pk}"' in page
