@@ -119,3 +119,29 @@ def test_a_subset_of_images_is_scored_exactly_from_the_full_trace():
     assert low < got < high
     for w in scoring.image_resample_weights(truth.n_images, 5, 1, mask):
         assert not w[:, ~mask].any() and (w.sum(axis=1) == mask.sum()).all()
+
+
+def shuffled_confidences(predictions: bytes, seed: int) -> bytes:
+    """The same boxes with their confidences permuted: a weak entry whose true positives are
+    scattered through its ranking."""
+    rows = [line.split() for line in predictions.decode().splitlines()]
+    confidences = np.random.default_rng(seed).permutation([row[2] for row in rows])
+    return "".join(" ".join([*row[:2], c, *row[3:]]) + "\n" for row, c in zip(rows, confidences)).encode()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_the_interval_of_a_weak_entry_contains_its_own_map(seed):
+    # Resampled images clump their true positives, which lifts interpolated precision: the
+    # plain percentile interval of such an entry sat wholly above its mAP.
+    wnids = [f"n{k:08d}" for k in range(1, 201)]  # few boxes per class, as on the demo's 1,000 images
+    class_set = scoring.detection_class_set(wnids)
+    syn = scoring.synthetic_detection(1000, wnids, seed)
+    truth = scoring.read_detection_boxes_csv(syn.boxes_csv, images=scoring.read_image_list(syn.image_list),
+                                             class_set=class_set)
+    weak = scoring.evaluate_detection_bytes(shuffled_confidences(syn.predictions, seed), truth, class_set=class_set)
+    low, high = scoring.bootstrap_map_ci(weak.trace, weak.positives, resamples=100, seed=seed)
+    assert low <= weak.mean_average_precision <= high
+    mask = np.arange(truth.n_images) % 3 == 0
+    on_part = scoring.weighted_map(weak.trace, weak.positives, scoring.subset_weights(truth.n_images, mask))[0]
+    low, high = scoring.bootstrap_map_ci(weak.trace, weak.positives, resamples=100, seed=seed, subset=mask)
+    assert low <= on_part <= high
