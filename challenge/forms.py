@@ -94,6 +94,9 @@ class TaskForm(forms.ModelForm):
     def __init__(self, *args, year: ChallengeYear, **kwargs):
         super().__init__(*args, **kwargs)
         self.year = year
+        self.fields["class_set"].empty_label = f"The year's ({year.class_set})"
+        self.fields["class_set"].help_text = ("Detection is scored on its own classes (import the 200 ILSVRC DET "
+                                              "classes on the Class sets page); other tasks use the year's.")
 
     def clean_slug(self):
         slug = self.cleaned_data["slug"]

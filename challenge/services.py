@@ -28,9 +28,9 @@ from challenge.models import (
 )
 from challenge.audit import audit_changes
 from challenge.models.years import new_subset_seed
-from submissions.leaderboards.services import rebuild_leaderboards
 
 SHIPPED_ILSVRC2012 = Path(__file__).resolve().parent / "data" / "ilsvrc2012"
+SHIPPED_DET_CLASSES = Path(__file__).resolve().parent / "data" / "ilsvrc_det"
 
 
 def sha256_of(data: bytes) -> str:
@@ -162,6 +162,12 @@ def import_ilsvrc2012() -> ClassSet:
     )
 
 
+def import_ilsvrc_det() -> ClassSet:
+    """The 200 ILSVRC detection classes (shipped, see their PROVENANCE.md), imported once."""
+    return (ClassSet.objects.filter(slug="ilsvrc-det").first()
+            or import_devkit(path=SHIPPED_DET_CLASSES, slug="ilsvrc-det", name="ILSVRC detection (200 classes)"))
+
+
 def record_audit(*, actor, action: str, target: str = "", year=None, obj=None, **details) -> AuditEntry:
     """One audit record; `obj` is the object acted on (the log links to it). Changes are
     recorded as `changes={field: [old, new]}` (see audit_changes)."""
@@ -178,7 +184,7 @@ YEAR_FIELDS = [
     "slug", "title", "description", "rules", "terms_of_access", "class_set", "status", "is_historical",
     "opens_at", "deadline", "results_at", "leaderboard_rows", "excluded_display",
 ]
-TASK_FIELDS = ["slug", "title", "kind", "description", "position"]
+TASK_FIELDS = ["slug", "title", "kind", "class_set", "description", "position"]
 SPLIT_FIELDS = [
     "n_images", "labels_public", "quota_per_window", "quota_window_days", "quota_total", "visibility",
     "public_subset_fraction", "max_final_entries",
@@ -223,7 +229,15 @@ RANKING_YEAR_FIELDS = {"leaderboard_rows", "excluded_display", "results_at", "st
 def _announce_ranking_change(splits: list[Split]) -> None:
     # After the commit, so that the rebuild reads the new settings. challenge calls the
     # leaderboards' rebuild service, the one way into them that it may use (see README, Layout).
-    transaction.on_commit(lambda: rebuild_leaderboards(splits=splits))
+    transaction.on_commit(lambda: rebuild_boards(splits))
+
+
+def rebuild_boards(splits) -> None:
+    """The leaderboards' one rebuild service, for challenge's writers. Imported when called: the
+    leaderboards are built on challenge's models, so challenge must load without them."""
+    from submissions.leaderboards.services import rebuild_leaderboards
+
+    rebuild_leaderboards(splits=splits)
 
 
 @transaction.atomic

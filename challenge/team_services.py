@@ -16,8 +16,8 @@ from django.utils import timezone
 from challenge.mail import Mail, queue_emails, site_url
 from challenge.models import ChallengeYear, EmailKind, Membership, OutgoingEmail, Split, Team
 from challenge.models.teams import new_invite_token
+from challenge.services import rebuild_boards
 from challenge.team_selectors import captain_of, is_member, team_by_invite
-from submissions.leaderboards.services import rebuild_leaderboards
 
 
 class TeamError(Exception):
@@ -123,7 +123,7 @@ def rename_team(*, team: Team, user, name: str) -> Team:
     except IntegrityError as exc:
         raise TeamError("That name was just taken.") from exc
     team.refresh_from_db()
-    rebuild_leaderboards(splits=Split.objects.filter(task__year=team.year))
+    rebuild_boards(Split.objects.filter(task__year=team.year))
     return team
 
 

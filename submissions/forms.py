@@ -26,10 +26,10 @@ class SubmissionForm(forms.Form):
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000,
                                   label="Method description")
     external_data = forms.BooleanField(required=False, label="Uses outside training data")
-    # Its size is checked against the split's own limit by the service (the request's against
-    # the site's ceiling by config.limits, before it is read).
-    file = forms.FileField(label="Prediction file", help_text="Plain text, one line per image in image order; "
-                                                              "or the same compressed with gzip (.gz).")
+    # Plain text or gzip; its size is checked against the split's own limit by the service (the
+    # request's against the site's ceiling by config.limits, before it is read).
+    file = forms.FileField(label="Prediction file", help_text="Plain text in the task's format (above), or the "
+                                                              "same compressed with gzip (.gz).")
 
     def __init__(self, *args, year, unavailable: dict[int, str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -37,7 +37,8 @@ class SubmissionForm(forms.Form):
         field = self.fields["split"]
         field.queryset = Split.objects.filter(task__year=year).select_related("task").order_by("task__position", "-name")
         splits = list(field.queryset)
-        field.label_from_instance = lambda s: (f"{s.task.title}: {s.get_name_display()} ({s.n_images:,} lines)"
+        field.label_from_instance = lambda s: (f"{s.task.title}: {s.get_name_display()} ({s.n_images:,} "
+                                               + ("images" if s.task.kind == s.task.Kind.DETECTION else "lines") + ")"
                                                + (" — none left now" if s.pk in unavailable else ""))
         field.widget.unavailable = unavailable
         available = [s for s in splits if s.pk not in unavailable]

@@ -19,7 +19,7 @@ from django.db import transaction
 
 from challenge.classes import Hierarchy, hierarchy_of
 from challenge.ground_truth import replace_ground_truth
-from challenge.models import ClassSet, GroundTruth, Split
+from challenge.models import ClassSet, GroundTruth, Split, Task
 from challenge.services import read_private_file, record_audit, sha256_of
 from submissions import scoring, uploads
 from submissions.ledger import append_record, ground_truth_payload
@@ -61,11 +61,21 @@ def scoring_class_set_from_rows(rows: list[dict], edges: list[tuple[int, int]]) 
     )
 
 
-def scoring_ground_truth(ground_truth: GroundTruth, class_set: scoring.ClassSet) -> scoring.GroundTruth:
-    """Parse a stored ground-truth version (labels, and boxes and blacklist when present)."""
+def scoring_ground_truth(ground_truth: GroundTruth, class_set: scoring.ClassSet):
+    """Parse a stored ground-truth version (labels, and boxes and blacklist when present): a
+    scoring.GroundTruth, or for a detection task a scoring.DetectionTruth (the image list is
+    stored as its labels, the boxes CSV as its boxes, the (image, class) pairs as its blacklist)."""
     cache_key = f"{ground_truth.labels_sha256}:{ground_truth.boxes_sha256}:{ground_truth.blacklist_sha256}"
     if cache_key not in _truths:
         split = ground_truth.split
+        if split.task.kind == Task.Kind.DETECTION:
+            built = _detection_truth(labels=read_private_file(ground_truth.labels_key),
+                                     boxes=read_private_file(ground_truth.boxes_key),
+                                     blacklist=read_private_file(ground_truth.blacklist_key)
+                                     if ground_truth.blacklist_key else b"", class_set=class_set)
+            with _lock:
+                _truths[cache_key] = built
+            return built
         labels = scoring.read_labels(read_private_file(ground_truth.labels_key), class_set=class_set)
         boxes = None
         if ground_truth.boxes_key:
@@ -81,6 +91,17 @@ def scoring_ground_truth(ground_truth: GroundTruth, class_set: scoring.ClassSet)
     return _truths[cache_key]
 
 
+def _detection_truth(*, labels: bytes, boxes: bytes, blacklist: bytes, class_set: scoring.ClassSet):
+    """A DetectionTruth from the image list, the boxes CSV and the optional blacklist's bytes.
+    Raises scoring.GroundTruthError."""
+    images = scoring.read_image_list(labels)
+    truth = scoring.read_detection_boxes_csv(boxes, images=images, class_set=class_set)
+    if not blacklist:
+        return truth
+    pairs = scoring.read_detection_blacklist(blacklist, n_images=images.n_images, class_set=class_set)
+    return scoring.DetectionTruth(truth.n_images, truth.image, truth.label, truth.boxes, pairs, truth.names)
+
+
 class GroundTruthRefused(Exception):
     """The upload was refused; nothing was stored. `errors` are (file, line or None, message)."""
 
@@ -92,13 +113,15 @@ class GroundTruthRefused(Exception):
 def validate_ground_truth(*, split: Split, labels: bytes, boxes: bytes = b"", blacklist: bytes = b"") -> None:
     """Check the files against the split's class set and number of images.
 
-    Localization needs boxes; other tasks take none. Raises GroundTruthRefused listing
-    line-numbered problems per file.
+    Localization and detection need boxes; other tasks take none. Raises GroundTruthRefused
+    listing line-numbered problems per file.
     """
     try:
-        class_set = scoring_class_set(split.task.year.class_set)
+        class_set = scoring_class_set(split.task.classes)
     except ValueError as exc:
-        raise GroundTruthRefused([("labels", None, f"The year's class set cannot be scored with: {exc}")]) from exc
+        raise GroundTruthRefused([("labels", None, f"The task's class set cannot be scored with: {exc}")]) from exc
+    if split.task.kind == Task.Kind.DETECTION:
+        return _validate_detection(split=split, labels=labels, boxes=boxes, blacklist=blacklist, class_set=class_set)
     localization = split.task.kind == split.task.Kind.LOCALIZATION
     errors: list[tuple[str, int | None, str]] = []
     if localization and not boxes:
@@ -132,11 +155,43 @@ def validate_ground_truth(*, split: Split, labels: bytes, boxes: bytes = b"", bl
         raise GroundTruthRefused(errors)
 
 
+def _validate_detection(*, split: Split, labels: bytes, boxes: bytes, blacklist: bytes,
+                        class_set: scoring.ClassSet) -> None:
+    if not boxes:
+        raise GroundTruthRefused([("boxes", None, "A detection task needs the boxes file "
+                                                  "(ImageId,PredictionString CSV; an image with no object has none).")])
+    images = _read_step("labels", lambda: scoring.read_image_list(labels))
+    if images.n_images != split.n_images:
+        raise GroundTruthRefused([("labels", None, f"The image list names {images.n_images:,} images; "
+                                                   f"this split has {split.n_images:,}.")])
+    truth = _read_step("boxes", lambda: scoring.read_detection_boxes_csv(boxes, images=images, class_set=class_set))
+    if len(truth.label) == 0:
+        raise GroundTruthRefused([("boxes", None, "The boxes file holds no object: no class could be evaluated.")])
+    if blacklist:
+        _read_step("blacklist", lambda: scoring.read_detection_blacklist(blacklist, n_images=images.n_images,
+                                                                         class_set=class_set))
+
+
+def _read_step(name: str, read):
+    """What `read` returns; its GroundTruthError becomes GroundTruthRefused on the file `name`."""
+    try:
+        return read()
+    except scoring.GroundTruthError as exc:
+        errors = [(name, e.line, e.message) for e in exc.errors]
+        if exc.omitted:
+            errors.append((name, None, f"... and {exc.omitted} more problem(s) not shown."))
+        raise GroundTruthRefused(errors) from exc
+
+
 def ground_truth_limit(*, split: Split, name: str) -> int:
     """The most bytes a ground-truth file of `split` may have, as sent and decompressed: the
-    bound of a prediction file for its images (one label or index a line needs a tenth of it;
-    a boxes file gets the localization bound, about ten boxes per image on average)."""
-    return scoring.max_upload_bytes("localization" if name == "boxes" else split.task.kind, split.n_images)
+    bound of a prediction file of its task for its images (one label, image or index a line
+    needs a tenth of it); a localization task's boxes file gets the localization bound, about
+    ten boxes per image on average."""
+    kind = split.task.kind
+    if name == "boxes" and kind != Task.Kind.DETECTION:
+        kind = Task.Kind.LOCALIZATION
+    return scoring.max_upload_bytes(kind, split.n_images)
 
 
 def upload_ground_truth(*, user, split: Split, labels: bytes | File, boxes: bytes | File = b"",

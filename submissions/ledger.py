@@ -68,9 +68,17 @@ def score_recorded_payload(score: Score) -> dict:
         "ground_truth": score.ground_truth_id,
         "images": score.images,
         "metrics": _score_metrics(score),
-        "top5_bits_sha256": hashlib.sha256(bytes(score.top5_bits)).hexdigest(),
+        **_evidence_digest(score),
         "created_at": score.created_at.isoformat(),
     }
+
+
+def _evidence_digest(score: Score) -> dict:
+    # What the boards' intervals and tests are computed from: a detection score keeps its
+    # ranked trace instead of per-image bits (the error tasks' key is unchanged, for old records).
+    if score.top5_bits is None and score.detection_trace is not None:
+        return {"detection_trace_sha256": hashlib.sha256(bytes(score.detection_trace)).hexdigest()}
+    return {"top5_bits_sha256": hashlib.sha256(bytes(score.top5_bits)).hexdigest()}
 
 
 def ground_truth_payload(ground_truth) -> dict:
@@ -100,7 +108,8 @@ def moderation_payload(submission: Submission, user) -> dict:
 
 
 def _score_metrics(score: Score) -> dict:
-    names = ["top1_error", "top5_error", "localization_error", "hierarchical_error", "hierarchical_error_normalized"]
+    names = ["top1_error", "top5_error", "localization_error", "hierarchical_error", "hierarchical_error_normalized",
+             "mean_average_precision"]
     return {name: getattr(score, name) for name in names if getattr(score, name) is not None}
 
 

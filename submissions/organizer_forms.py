@@ -8,9 +8,9 @@ from submissions.moderation import BulkAction
 
 
 class GroundTruthForm(forms.Form):
-    """A split's hidden labels, with the boxes file when (and only when) the task is localization.
-
-    Each file may be gzip; its size is checked against the split's limit by the service."""
+    """A split's hidden labels, with the boxes file when (and only when) the task has boxes
+    (localization, detection). For detection the "labels" are the image list. Each file may be
+    gzip; its size is checked against the split's limit by the service."""
 
     labels = forms.FileField(label="Labels", help_text="One class id (or WNID) per line, in image order.")
     # Required for localization; the service says so in its own words (see validate_ground_truth).
@@ -19,9 +19,16 @@ class GroundTruthForm(forms.Form):
     blacklist = forms.FileField(required=False, label="Blacklist (optional)",
                                 help_text="1-based indices of images left out of scoring, one per line.")
 
-    def __init__(self, *args, localization: bool, **kwargs):
+    def __init__(self, *args, localization: bool, detection: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        if not localization:
+        if detection:
+            self.fields["labels"].label = "Image list"
+            self.fields["labels"].help_text = "One image a line: its name and its 1-based index (the devkit's val.txt)."
+            self.fields["boxes"].help_text = ("CSV rows ImageId,PredictionString of wnid xmin ymin xmax ymax; "
+                                              "an image with no object has an empty string.")
+            self.fields["blacklist"].help_text = ("(image, class) pairs whose detections and boxes are ignored: "
+                                                  "an image index and a class id or WNID a line.")
+        elif not localization:
             del self.fields["boxes"]
 
 

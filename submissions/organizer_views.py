@@ -26,7 +26,8 @@ def ground_truth(request, slug, task_slug, split_name):
     year = challenge_selectors.year_for_organizer(slug=slug)
     split = challenge_selectors.split_of(year=year, task_slug=task_slug, split_name=split_name)
     form = GroundTruthForm(request.POST or None, request.FILES or None,
-                           localization=split.task.kind == split.task.Kind.LOCALIZATION)
+                           localization=split.task.kind == split.task.Kind.LOCALIZATION,
+                           detection=split.task.kind == split.task.Kind.DETECTION)
     errors = []
     if request.method == "POST" and form.is_valid():
         files = {name: upload for name, upload in form.cleaned_data.items() if upload}  # read in pieces

@@ -75,7 +75,8 @@ def rescore_next() -> bool:
     with transaction.atomic():
         item = (RescoringItem.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(status=RescoringItem.Status.PENDING)
-                .select_related("job__ground_truth", "submission__split__task__year__class_set")
+                .select_related("job__ground_truth", "submission__split__task__year__class_set",
+                                "submission__split__task__class_set")
                 .order_by("id").first())
         if item is None:
             return False

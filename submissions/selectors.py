@@ -10,7 +10,7 @@ from challenge.models import Membership, Split, Team
 from config.formats import moment
 from submissions import quotas, scoring
 from submissions.leaderboards import selectors as boards
-from submissions.leaderboards.ranking import METRIC_LABELS, METRICS_BY_KIND
+from submissions.leaderboards.ranking import HIGHER_IS_BETTER, METRIC_LABELS, METRICS_BY_KIND
 from submissions.models import IntegrityFlag, Score, Submission
 
 
@@ -153,16 +153,18 @@ def final_entries_effect(split: Split) -> str:
 def default_final_entries(*, team: Team, split: Split) -> list[Submission]:
     """The entries that count when a team chose none: its best K on validation.
 
-    On the validation split that is the K lowest primary errors. On a test split, whose
+    On the validation split that is the K best primary scores (lowest errors, or highest mean
+    average precision). On a test split, whose
     scores the team may not see, entries are ranked by the best validation score of the
     same-named entry (entry names tie a method across splits, as in ILSVRC), newest first
     among those without one.
     """
     metric = split.task.primary_metric
+    sign = -1 if metric in HIGHER_IS_BETTER else 1  # rank on sign * value, lowest first
     own = list(Submission.objects.eligible_for_final().filter(team=team, split=split).order_by("-created_at"))
     if split.name == Split.Name.VAL:
         errors = dict(Score.objects.filter(submission__in=own, is_current=True).values_list("submission_id", metric))
-        ranked = sorted(own, key=lambda s: (errors.get(s.pk) is None, errors.get(s.pk) or 0.0, s.created_at))
+        ranked = sorted(own, key=lambda s: (errors.get(s.pk) is None, sign * (errors.get(s.pk) or 0.0), s.created_at))
         return ranked[: split.max_final_entries]
     val_errors: dict[str, float] = {}
     val_scores = Score.objects.filter(
@@ -170,8 +172,8 @@ def default_final_entries(*, team: Team, split: Split) -> list[Submission]:
         submission__split__name=Split.Name.VAL,
     ).values_list("submission__entry_name", metric)
     for name, error in val_scores:
-        if error is not None and (name not in val_errors or error < val_errors[name]):
-            val_errors[name] = error
+        if error is not None and (name not in val_errors or sign * error < val_errors[name]):
+            val_errors[name] = sign * error
     ranked = sorted(own, key=lambda s: (s.entry_name not in val_errors, val_errors.get(s.entry_name, 0.0)))
     return ranked[: split.max_final_entries]
 
@@ -201,7 +203,7 @@ def organizer_entries(*, year, split=None, team=None, status: str = "", moderati
     """Every entry of a year for its organizers, newest first, with its current score as
     `current` (a list of at most one) and without the per-image bit arrays; optionally filtered."""
     scores = Score.objects.filter(is_current=True).defer(
-        "top1_bits", "top5_bits", "localization_bits", "hierarchical_costs", "top1_labels")
+        "top1_bits", "top5_bits", "localization_bits", "hierarchical_costs", "top1_labels", "detection_trace")
     rows = (Submission.objects.filter(split__task__year=year)
             .select_related("team", "split__task", "submitted_by")
             .prefetch_related(Prefetch("scores", queryset=scores, to_attr="current")))

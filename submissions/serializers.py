@@ -28,6 +28,7 @@ class ScoresSerializer(serializers.Serializer):
     top5_error = serializers.FloatField(required=False)
     localization_error = serializers.FloatField(required=False)
     hierarchical_error = serializers.FloatField(required=False)
+    mean_average_precision = serializers.FloatField(required=False, help_text="Detection tasks (higher is better).")
     intervals = serializers.DictField(child=serializers.ListField(child=serializers.FloatField()),
                                       help_text="95% bootstrap confidence interval per metric.")
     warnings = serializers.ListField(child=serializers.CharField(), help_text=(

@@ -1,6 +1,7 @@
 """The path of a prediction file: validate, store, record, score."""
 
 import logging
+from collections.abc import Iterator
 from datetime import timedelta
 
 from django.conf import settings
@@ -10,7 +11,7 @@ from django.db import DatabaseError, InterfaceError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from challenge.models import Membership, Split, Team
+from challenge.models import Membership, Split, Task, Team
 from challenge.services import open_private_file, store_private_file
 from submissions import integrity, quotas, scoring, uploads
 from submissions.notices import notify_scoring_failed
@@ -53,18 +54,27 @@ def validate_prediction_file(*, split: Split, data: File) -> uploads.PlainText:
     limit = scoring.max_upload_bytes(task.kind, split.n_images)
     if data.size > limit:
         raise SubmissionRefused([(None, f"The file is {data.size:,} bytes; this task accepts at most {limit:,}.")])
-    class_set = scoring_class_set(task.year.class_set)
+    class_set = scoring_class_set(task.classes)
     try:
         return uploads.plain_text(
             data, limit=limit, error_cls=scoring.PredictionFileError,
-            check=lambda pieces: scoring.check_prediction_stream(
-                task.kind, pieces, n_images=split.n_images, class_set=class_set),
+            check=lambda pieces: _parse(task.kind, pieces, n_images=split.n_images, class_set=class_set),
         )
     except scoring.PredictionFileError as exc:
         errors = [(error.line, error.message) for error in exc.errors]
         if exc.omitted:  # the core lists the first bad lines; say that more were found, and how many
             errors.append((None, f"… and {exc.omitted:,} more line{'s' if exc.omitted != 1 else ''} like these."))
         raise SubmissionRefused(errors) from exc
+
+
+def _parse(kind: str, pieces: Iterator[bytes], *, n_images: int, class_set: "scoring.ClassSet") -> None:
+    """Parse the file's pieces with the scoring core's reader of this task's format: a detection
+    file (any number of lines) whole, the others (one line per image) a window of lines at a
+    time. Raises scoring.PredictionFileError."""
+    if kind == Task.Kind.DETECTION:
+        scoring.parse_detections(b"".join(pieces), n_images=n_images, class_set=class_set)
+    else:
+        scoring.check_prediction_stream(kind, pieces, n_images=n_images, class_set=class_set)
 
 
 def check_may_submit(*, team: Team | None, split: Split, user) -> None:
@@ -150,7 +160,8 @@ def score_submission(*, submission_id: int) -> Submission:
     claimed = Submission.objects.filter(_claimable(now), pk=submission_id).update(
         status=Submission.Status.SCORING, claimed_at=now, attempts=F("attempts") + 1
     )
-    submission = Submission.objects.select_related("split__task__year__class_set", "team").get(pk=submission_id)
+    submission = Submission.objects.select_related(
+        "split__task__year__class_set", "split__task__class_set", "team").get(pk=submission_id)
     if not claimed:
         return submission
     if submission.attempts > MAX_ATTEMPTS:
@@ -225,19 +236,46 @@ def _evaluate(submission: Submission):
     return evaluate_stored_file(submission=submission, ground_truth=ground_truth), ground_truth
 
 
-def evaluate_stored_file(*, submission: Submission, ground_truth) -> "scoring.Result":
-    """Score the stored file of a submission against one ground-truth version.
+def evaluate_stored_file(*, submission: Submission, ground_truth) -> "scoring.Result | scoring.DetectionResult":
+    """Score the stored file of a submission against one ground-truth version (a detection
+    task's: its image list, boxes and blacklist, on the task's own classes).
 
     Scores what was stored (never the upload in memory), so a score always matches the
     file its SHA-256 names; read in pieces, so a worker holds the parsed arrays, never the
     text (300 MB at 10M images). Raises the scoring core's errors and storage errors."""
     split = submission.split
-    class_set = scoring_class_set(split.task.year.class_set)
+    class_set = scoring_class_set(split.task.classes)
     truth = scoring_ground_truth(ground_truth, class_set)
     limit = scoring.max_upload_bytes(split.task.kind, split.n_images)
     with open_private_file(submission.file_key) as handle:
         pieces = scoring.iter_decompressed(handle, limit=limit)
+        if split.task.kind == Task.Kind.DETECTION:
+            return scoring.evaluate_detection_bytes(b"".join(pieces), truth, class_set=class_set)
         return scoring.evaluate_stream(split.task.kind, pieces, truth, class_set=class_set)
+
+
+def _score_fields(result: "scoring.Result | scoring.DetectionResult") -> dict:
+    """The Score fields of a result: the errors with their per-image evidence, or a detection's
+    mAP, AP per class (by WNID) and the ranked trace its intervals resample."""
+    if isinstance(result, scoring.DetectionResult):
+        return {"mean_average_precision": result.mean_average_precision,
+                "average_precision": result.average_precision, "detection_trace": result.trace.to_bytes()}
+    bits = result.to_bits()
+    metrics = result.metrics
+    return {
+        "top1_error": metrics["top1_error"],
+        "top5_error": metrics["top5_error"],
+        "localization_error": metrics.get("localization_error"),
+        "hierarchical_error": metrics.get("hierarchical_error"),
+        "hierarchical_error_normalized": metrics.get("hierarchical_error_normalized"),
+        "top1_bits": bits["top1_correct"],
+        "top5_bits": bits["top5_correct"],
+        "localization_bits": bits.get("loc_correct"),
+        "hierarchical_costs": bits.get("hier_cost"),
+        "top1_labels": bits.get("top1_labels"),
+        "warnings": list(result.warnings),
+        "advice": list(result.advice),
+    }
 
 
 def _public_reason(exc: Exception) -> str:
@@ -247,30 +285,13 @@ def _public_reason(exc: Exception) -> str:
     return "Scoring failed on the server. This submission does not count against your quota."
 
 
-def record_score(*, submission: Submission, result: "scoring.Result", ground_truth) -> Score:
+def record_score(*, submission: Submission, result: "scoring.Result | scoring.DetectionResult", ground_truth) -> Score:
     """Store a result as the submission's current score (keeping earlier ones), materialize it
     for the leaderboards and ask for a rebuild of its split's boards. Call inside a transaction."""
     boards.count_change(split_id=submission.split_id)
-    bits = result.to_bits()
-    metrics = result.metrics
     submission.scores.filter(is_current=True).update(is_current=False)
-    score = Score.objects.create(
-        submission=submission,
-        ground_truth=ground_truth,
-        images=result.images,
-        top1_error=metrics["top1_error"],
-        top5_error=metrics["top5_error"],
-        localization_error=metrics.get("localization_error"),
-        hierarchical_error=metrics.get("hierarchical_error"),
-        hierarchical_error_normalized=metrics.get("hierarchical_error_normalized"),
-        top1_bits=bits["top1_correct"],
-        top5_bits=bits["top5_correct"],
-        localization_bits=bits.get("loc_correct"),
-        hierarchical_costs=bits.get("hier_cost"),
-        top1_labels=bits.get("top1_labels"),
-        warnings=list(result.warnings),
-        advice=list(result.advice),
-    )
+    score = Score.objects.create(submission=submission, ground_truth=ground_truth, images=result.images,
+                                 **_score_fields(result))
     boards.record_entry(submission=submission, score=score)
     # Last: the ledger's head row is one lock for the whole site, so it is held only from here
     # to the commit.

@@ -18,6 +18,7 @@ from django.db.models.functions import TruncDate
 
 from challenge.models import ChallengeYear, Membership, Split, Team
 from submissions.leaderboards.charts import Point, Series, line_chart_svg
+from submissions.leaderboards.ranking import HIGHER_IS_BETTER
 from submissions.models import RefusedUpload, Score, Submission
 
 DASHES = ["", "6 4", "2 3", "10 3 2 3"]
@@ -30,7 +31,7 @@ class SplitFigures:
     accepted: int = 0
     per_day: dict[date, int] = field(default_factory=dict)
     refused: dict[str, int] = field(default_factory=dict)  # by RefusedUpload.Kind
-    best: list[tuple[date, float]] = field(default_factory=list)  # the lowest primary error so far, per day
+    best: list[tuple[date, float]] = field(default_factory=list)  # the best primary score so far (lowest error, highest mAP), per day
 
     @property
     def refused_total(self) -> int:
@@ -102,11 +103,12 @@ def _best_over_time(split: Split) -> list[tuple[date, float]]:
     rows = (Score.objects.filter(submission__split=split, is_current=True, submission__disqualified=False)
             .exclude(**{f"{metric}__isnull": True})
             .order_by("submission__created_at").values_list("submission__created_at", metric))
+    better = max if metric in HIGHER_IS_BETTER else min
     best: dict[date, float] = {}
-    lowest = None
-    for created_at, error in rows:
-        lowest = error if lowest is None else min(lowest, error)
-        best[created_at.date()] = lowest
+    leading = None
+    for created_at, value in rows:
+        leading = value if leading is None else better(leading, value)
+        best[created_at.date()] = leading
     return sorted(best.items())
 
 
@@ -151,7 +153,8 @@ def best_score_chart(figures: YearFigures):
     best = "; ".join(f"{f.label}: {f.best[-1][1] * 100:.2f}%" for f in figures.splits if f.best)
     return line_chart_svg(series=series, x_labels=labels, chart_id="best-score",
                           title="Best primary error so far, per split",
-                          description=f"Line chart of the lowest primary error reached by each day. Now: {best}."
+                          description=f"Line chart of the best primary score (the lowest error; for detection "
+                          f"the highest mean average precision) reached by each day. Now: {best}."
                           if labels else "No data.")
 
 

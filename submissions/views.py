@@ -55,6 +55,7 @@ def submit(request, slug):
     if _wants_json(request) and status != 200:
         return JsonResponse(error_body([*errors, *_form_errors(form)]), status=status)
     context = {"year": year, "team": team, "form": form, "file_errors": errors, "quotas": quota_rows,
+               "tasks": list(dict.fromkeys(row["split"].task for row in quota_rows)),
                "all_unavailable": bool(quota_rows) and len(unavailable) == len(quota_rows)}
     return render(request, "submissions/submit.html", context, status=status)
 
@@ -66,7 +67,7 @@ def sample_file(request, slug, task, split):
     split = challenge_selectors.split_of(year=year, task_slug=task, split_name=split)
     if split.name != Split.Name.VAL:
         raise Http404("Samples are offered for validation splits.")
-    data = scoring.sample_file(split.task.kind, n_images=split.n_images, n_classes=year.class_set.n_classes)
+    data = scoring.sample_file(split.task.kind, n_images=split.n_images, n_classes=split.task.classes.n_classes)
     response = HttpResponse(data, content_type="text/plain; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="sample-{year.slug}-{split.task.slug}-val.txt"'
     return response

@@ -16,9 +16,11 @@ def test_a_visitor_goes_from_history_to_a_year_to_a_leaderboard_to_a_team(live_s
 
     page.goto(f"{live_server.url}/history/")
     chart = page.locator("svg.chart")
-    assert "Winning top-5 classification error by year" in chart.locator("title").first.text_content()
+    assert ("Winning top-5 classification error and detection mAP by year"
+            in chart.locator("title").first.text_content())
     assert chart.get_attribute("role") == "img"
-    assert page.locator("table.chart-data tbody tr").count() == 8
+    assert page.locator("table.chart-data:not(.detection) tbody tr").count() == 8
+    assert page.locator("table.chart-data.detection tbody tr").count() == 5
 
     page.get_by_role("link", name="ILSVRC 2012").first.click()
     page.wait_for_url("**/history/ilsvrc2012/")

@@ -38,7 +38,7 @@ def test_the_chart_shows_each_years_winner_and_the_human_reference(client, histo
     page = client.get(reverse("leaderboards:history")).content.decode()
     svg = page[page.index("<svg"):page.index("</svg>")]
     assert "<title id=\"chart-title\">" in svg and "<desc id=\"chart-desc\">" in svg
-    assert len(re.findall(r"<circle ", svg)) == 8
+    assert len(re.findall(r"<circle ", svg)) == 8 + 5  # classification 2010-2017, detection 2013-2017
     assert "Human error ≈ 5.1%" in svg and 'class="reference"' in svg
     assert "28.2%" in svg and "2.3%" in svg and "<script" not in page
     # The 2011 winner's value is only partly confirmed: marked in the chart and the table.
@@ -64,9 +64,10 @@ def test_no_history_page_shows_working_notes_and_every_shown_row_links_its_sourc
         page = client.get(reverse("leaderboards:history-year", args=[year.slug])).content.decode()
         assert not [note for note in WORKING_NOTES if note in page.lower()], year.slug
     shown = HistoricalResult.objects.shown()
-    assert shown.count() == 27 and all(r.citation and r.url.startswith("http") for r in shown)
+    assert shown.count() == 27 + 26 and all(r.citation and r.url.startswith("http") for r in shown)
     assert all(r.note for r in shown.filter(verified="partial"))
-    assert not HistoricalResult.objects.filter(verified="yes", team_name="MSRA Visual Computing").exists()
+    assert not HistoricalResult.objects.filter(verified="yes", team_name="MSRA Visual Computing",
+                                            task__slug="classification").exists()
     page = client.get(reverse("leaderboards:history-year", args=["ilsvrc2014"])).content.decode()
     assert "Sources disagree on the error" in page
 
@@ -103,3 +104,19 @@ def test_a_year_page_reads_its_tasks_and_results_in_a_constant_number_of_queries
                                                                                    django_assert_max_num_queries):
     with django_assert_max_num_queries(3):  # year, tasks, their shown results (not one query per task)
         assert client.get(reverse("leaderboards:history-year", args=["ilsvrc2014"])).status_code == 200
+
+
+def test_detection_results_of_2013_to_2017_are_loaded_with_their_mean_ap_and_sources(client, history):
+    from submissions.leaderboards.history import history_context
+
+    winners = [(w.task.year.slug, w.team_name, w.mean_ap) for w in history_context()["detection_winners"]]
+    assert winners == [("ilsvrc2013", "UvA-Euvision", 0.22581), ("ilsvrc2014", "NUS", 0.37212),
+                       ("ilsvrc2015", "MSRA", 0.620741), ("ilsvrc2016", "CUImage", 0.662751),
+                       ("ilsvrc2017", "BDAT", 0.731392)]
+    detection = HistoricalResult.objects.shown().filter(task__slug="detection")
+    assert detection.count() == 26 and all(r.url.startswith("https://") and r.citation for r in detection)
+    assert {r.uses_outside_data for r in detection.filter(task__year__slug="ilsvrc2014")} == {True, False}
+    page = client.get(reverse("leaderboards:history-year", args=["ilsvrc2014"])).content.decode()
+    assert "Mean average precision" in page and "0.37212" in page and "GoogLeNet" in page
+    svg = client.get(reverse("leaderboards:history")).content.decode()
+    assert "Detection mAP, provided data (higher is better)" in svg and "73.1%" in svg and "22.6%" in svg

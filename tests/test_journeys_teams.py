@@ -14,7 +14,7 @@ from submissions import entries, scoring, selectors, services
 from submissions.ledger import verify_chain
 from submissions.leaderboards.models import LeaderboardBoard
 from submissions.models import Submission
-from tests.base import PASSWORD, TEST_LABELS, VAL_LABELS, make_user, predictions_file
+from tests.base import PASSWORD, TEST_LABELS, VAL_LABELS, make_user, predictions_file, run_scoring_worker
 from tests.leaderboard_helpers import submit
 
 pytestmark = pytest.mark.django_db
@@ -152,6 +152,7 @@ def test_commas_get_a_hint_and_tabs_are_accepted(client, world):
     assert any(e["line"] is None and "separated by spaces (or tabs), not commas" in e["message"] for e in errors)
     tabbed = "\n".join("\t".join([str(label), "7", "8"]) for label in VAL_LABELS) + "\n"
     assert _upload(client, world, tabbed.encode()).status_code == 302
+    run_scoring_worker()
     assert Submission.objects.get().status == Submission.Status.SCORED
 
 
@@ -169,6 +170,7 @@ def test_each_task_offers_a_validation_sample_that_scores(client, world):
     page = client.get(reverse("submissions:submit", args=[world.year.slug])).content.decode()
     assert url in page and "(10 lines)" in page and '<td class="num">10</td>' in page
     assert _upload(client, world, data).status_code == 302
+    run_scoring_worker()
     assert Submission.objects.get().status == Submission.Status.SCORED
 
 
@@ -186,6 +188,7 @@ def test_the_description_is_shown_on_the_entry_page_and_the_board_and_can_be_edi
     submission = services.score_submission(submission_id=services.create_submission(
         team=world.alpha, split=world.val, user=world.alice, data=predictions_file([[label] for label in VAL_LABELS]),
         entry_name="first name", description="ResNet-50 <b>with</b> mixup").pk)
+    run_scoring_worker()
     _as(client, "bob")
     page = client.get(reverse("submissions:detail", args=[submission.pk])).content.decode()
     assert "ResNet-50 &lt;b&gt;with&lt;/b&gt; mixup" in page and "Rename the entry" in page

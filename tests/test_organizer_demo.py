@@ -27,7 +27,7 @@ def test_it_loads_the_demo_with_data_terms_and_commitment_twice_without_duplicat
 
     assert is_organizer(get_user_model().objects.get(username="organizer"))
     page = client.get(reverse("challenge:year-detail", args=["demo"])).content.decode()
-    test_truth = year.tasks.get().splits.get(name="test").current_ground_truth
+    test_truth = year.tasks.get(slug="classification").splits.get(name="test").current_ground_truth
     assert test_truth.labels_sha256 in page
     data_page = client.get(reverse("challenge:data-files", args=["demo"])).content.decode()
     assert readme.sha256 in data_page and "non-commercial research" in data_page

@@ -129,5 +129,6 @@ def test_the_demo_years_test_split_allows_two_per_week(db):
     from challenge.models import Split
 
     call_command("load_demo", verbosity=0)
-    test = Split.objects.get(task__year__slug="demo", name="test")
-    assert (test.quota_per_window, test.quota_window_days) == (2, 7)
+    for task in ("classification", "detection"):
+        test = Split.objects.get(task__year__slug="demo", task__slug=task, name="test")
+        assert (test.quota_per_window, test.quota_window_days) == (2, 7)

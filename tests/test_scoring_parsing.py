@@ -266,8 +266,10 @@ def test_it_sizes_max_upload_bytes_generously():
     assert len(widest_loc) < scoring.max_upload_bytes("localization", n)
     loc(widest_loc, n)
     assert scoring.max_upload_bytes("hierarchical", n) == scoring.max_upload_bytes("classification", n)
+    # A detection file has no line count: it may hold 100 detections of 80 bytes per image.
+    assert scoring.max_upload_bytes("detection", n) == 8000 * n + 65536
     with pytest.raises(ValueError):
-        scoring.max_upload_bytes("detection", n)
+        scoring.max_upload_bytes("segmentation", n)
 
 
 def test_it_refuses_a_binary_file():

@@ -86,3 +86,31 @@ def test_the_public_subset_is_fixed_by_its_seed_and_sized_by_its_fraction():
     assert mask.tolist() == st.public_subset_mask(10, seed=7, fraction=0.3).tolist()
     assert len({tuple(st.public_subset_mask(10, seed=s, fraction=0.3)) for s in range(5)}) > 1
     assert st.public_subset_mask(2, seed=1, fraction=0.99).sum() == 1
+
+
+def _candidate(entry_id, value, minute):
+    from datetime import datetime, timezone
+
+    return st.Candidate(entry_id=entry_id, score_id=entry_id, team_id=entry_id, team_name=f"T{entry_id}",
+                        entry_name=f"e{entry_id}", submitted_at=datetime(2030, 1, 1, 0, minute, tzinfo=timezone.utc),
+                        external_data=False, is_final=False, ladder_accepted=False,
+                        stats={"all": {"mean_average_precision": [value, value, value]}}, excluded_reason="",
+                        disqualified=False, not_comparable_reason=None)
+
+
+def test_a_score_where_higher_is_better_ranks_highest_first_and_ties_by_time():
+    rows = st.rank([_candidate(1, 0.25, 3), _candidate(2, 0.6, 5), _candidate(3, 0.6, 4)], basis="all",
+                   track="combined", rows_mode="all", excluded_display="struck", primary="mean_average_precision",
+                   metrics=["mean_average_precision"], paired_tests=lambda ranked: [None] * len(ranked))
+    assert [(r["rank"], r["entry"]) for r in rows] == [(1, "e3"), (1, "e2"), (3, "e1")]
+    assert "higher is better" in st.ranking_rule("mean_average_precision")
+    assert "bootstrap" in st.ranking_rule("mean_average_precision")
+
+
+def test_categories_won_go_to_the_best_ap_and_ties_to_the_higher_ranked_entry():
+    # Class 1: B best. Class 2: A and B tie (A is ranked higher). Class 3: nobody detects it.
+    # Class 4: no positives (None everywhere).
+    aps = [[0.2, 0.5, 0.0, None], [0.9, 0.5, 0.0, None], [0.1, 0.4, 0.0, None]]
+    assert st.categories_won(aps) == [1, 1, 0]
+    assert st.categories_won([[0.3], None]) is None
+    assert st.categories_won([]) is None

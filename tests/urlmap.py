@@ -16,7 +16,7 @@ from django.utils import timezone
 from challenge.models import Announcement, DataFile
 from challenge.services import store_private_file
 from submissions.services import create_submission, score_submission
-from tests.base import PASSWORD, TEST_LABELS, VAL_LABELS, make_world, predictions_file
+from tests.base import PASSWORD, TEST_LABELS, VAL_LABELS, make_world, predictions_file, run_scoring_worker
 
 # Django's own admin is tested as one page (admin:index); its hundreds of routes are Django's.
 SKIPPED_NAMESPACES = ("admin",)
@@ -94,6 +94,7 @@ def make_matrix_world() -> MatrixWorld:
     admin = get_user_model().objects.create_superuser("root", "root@example.org", PASSWORD)
     val_submission = _scored(world, world.val, VAL_LABELS, "alpha on val")
     test_submission = _scored(world, world.test, TEST_LABELS, "alpha on test")
+    run_scoring_worker()  # the boards are built by the scoring workers' rebuild, as on the site
     key, sha256 = store_private_file(prefix="data-files", data=b"devkit bytes\n")
     data_file = DataFile.objects.create(year=world.year, title="Development kit", filename="devkit.txt",
                                         storage_key=key, size=13, sha256=sha256)

@@ -120,11 +120,15 @@ class Task(models.Model):
         CLASSIFICATION = "classification", "Classification (top-5 error)"
         HIERARCHICAL = "hierarchical", "Classification with hierarchical error"
         LOCALIZATION = "localization", "Classification with localization"
+        DETECTION = "detection", "Object detection (mean average precision)"
 
     year = models.ForeignKey(ChallengeYear, on_delete=models.CASCADE, related_name="tasks")
     slug = models.SlugField()
     title = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.CLASSIFICATION)
+    # Detection is scored on its own classes (ILSVRC's 200 DET categories), not the year's 1000.
+    class_set = models.ForeignKey("challenge.ClassSet", on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="tasks", help_text="Empty: the year's class set.")
     description = models.TextField(blank=True, help_text="Markdown.")
     position = models.PositiveSmallIntegerField(default=0)
 
@@ -136,11 +140,17 @@ class Task(models.Model):
         return f"{self.year.slug}/{self.slug}"
 
     @property
+    def classes(self):
+        """The class set this task's labels come from: its own, or else its year's."""
+        return self.class_set if self.class_set_id else self.year.class_set
+
+    @property
     def primary_metric(self) -> str:
         return {
             self.Kind.CLASSIFICATION: "top5_error",
             self.Kind.HIERARCHICAL: "hierarchical_error",
             self.Kind.LOCALIZATION: "localization_error",
+            self.Kind.DETECTION: "mean_average_precision",
         }[self.kind]
 
 

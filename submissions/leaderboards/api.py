@@ -39,7 +39,8 @@ class EntrySerializer(serializers.Serializer):
     outside_data = serializers.BooleanField()
     scores = serializers.DictField(child=ScoreSerializer(), help_text="By metric: top5_error, top1_error, ...")
     better_than_next = serializers.BooleanField(allow_null=True, help_text="Significantly better than the next entry "
-                                                "(McNemar's paired test, or the sign test for hierarchical costs; p < 0.05).")
+                                                "(McNemar's paired test, the sign test for hierarchical costs, or a "
+                                                "paired bootstrap over images for mean average precision; p < 0.05).")
     p_value_next = serializers.FloatField(allow_null=True)
     tie_group = serializers.IntegerField(allow_null=True, help_text="Entries in one group are statistically tied.")
     tied_with = serializers.ListField(
@@ -48,6 +49,9 @@ class EntrySerializer(serializers.Serializer):
                   "(its own included; groups are contiguous); null when it is tied with none.")
     not_comparable = serializers.CharField(allow_null=True, help_text="Why the entry is not directly comparable.")
     excluded = serializers.CharField(allow_null=True, help_text="Disqualification or ban, with its reason.")
+    categories_won = serializers.IntegerField(required=False, help_text=(
+        "Detection only: the classes where this entry has the highest average precision of the ranked entries "
+        "(the higher-ranked entry takes a tie; a class nobody detects is won by no one)."))
 
 
 class LeaderboardSerializer(serializers.Serializer):

@@ -9,10 +9,10 @@ from django.db.models import Prefetch
 from django.http import Http404
 
 from challenge.models import ChallengeYear, ClassSet, Task
-from challenge.services import SHIPPED_ILSVRC2012, import_ilsvrc2012
-from submissions.leaderboards.charts import Point, line_chart_svg
+from challenge.services import SHIPPED_ILSVRC2012, import_ilsvrc2012, import_ilsvrc_det
+from submissions.leaderboards.charts import Point, Series, line_chart_svg
 from submissions.leaderboards.models import HistoricalResult
-from submissions.leaderboards.selectors import historical_winners
+from submissions.leaderboards.selectors import historical_detection_winners, historical_winners
 
 HISTORICAL_CSV = SHIPPED_ILSVRC2012 / "historical_results.csv"
 HUMAN_TOP5_ERROR = 0.051
@@ -20,7 +20,11 @@ HUMAN_SOURCE = "Russakovsky et al. 2015, IJCV, Sec. 6.4 (one trained annotator, 
 TASKS = {
     "cls": ("classification", "Classification", Task.Kind.CLASSIFICATION),
     "clsloc": ("localization", "Classification with localization", Task.Kind.LOCALIZATION),
+    "det": ("detection", "Object detection", Task.Kind.DETECTION),
 }
+POSITIONS = {"cls": 0, "clsloc": 1, "det": 2}
+
+
 
 
 def _float(value: str) -> float | None:
@@ -66,12 +70,14 @@ def load_history(*, path: Path = HISTORICAL_CSV) -> int:
         )
         slug, title, kind = TASKS[task_code]
         task, _ = Task.objects.update_or_create(
-            year=year, slug=slug, defaults=dict(title=title, kind=kind, position=0 if task_code == "cls" else 1))
+            year=year, slug=slug, defaults=dict(title=title, kind=kind, position=POSITIONS[task_code],
+                                                class_set=import_ilsvrc_det() if task_code == "det" else None))
         task.historical_results.all().delete()
         HistoricalResult.objects.bulk_create(
             HistoricalResult(task=task, position=position, team_name=row["team"], entry=row["entry"],
                              extra_training_data=row["extra_training_data"],
                              top5_cls_error=_float(row["top5_cls_error"]), top5_loc_error=_float(row["top5_loc_error"]),
+                             mean_ap=_float(row.get("mean_ap", "")),
                              citation=row.get("citation", ""), url=row.get("url", ""), note=row.get("note", ""),
                              source=row["source"], verified=row["verified"])
             for position, row in enumerate(task_rows, start=1)
@@ -88,16 +94,25 @@ def history_context() -> dict:
     winners = winners_by_year()
     points = [Point(w.task.year.slug.removeprefix("ilsvrc"), w.top5_cls_error, w.team_name,
                     confirmed=w.verified == HistoricalResult.Verified.YES) for w in winners]
+    detection = historical_detection_winners()
+    det_points = [Point(w.task.year.slug.removeprefix("ilsvrc"), w.mean_ap, w.team_name,
+                        confirmed=w.verified == HistoricalResult.Verified.YES) for w in detection]
+    series = [Series("Top-5 classification error (lower is better)", points)]
+    if det_points:
+        series.append(Series("Detection mAP, provided data (higher is better)", det_points, dash="6 3"))
     chart = line_chart_svg(
-        points=points,
-        title="Winning top-5 classification error by year",
-        description="Line chart. " + "; ".join(f"{p.x_label}: {p.label}, {p.value * 100:.2f}%" for p in points)
+        series=series,
+        title="Winning top-5 classification error" + (" and detection mAP" if det_points else "") + " by year",
+        description="Line chart. Classification: " + "; ".join(f"{p.x_label}: {p.label}, {p.value * 100:.2f}%"
+                                                               for p in points)
+        + (". Detection (mean average precision): " + "; ".join(f"{p.x_label}: {p.label}, {p.value * 100:.2f}%"
+                                                                for p in det_points) if det_points else "")
         + f". Reference line: human top-5 error about {HUMAN_TOP5_ERROR * 100:.1f}% ({HUMAN_SOURCE}).",
         reference=(HUMAN_TOP5_ERROR, f"Human error ≈ {HUMAN_TOP5_ERROR * 100:.1f}% (Russakovsky et al. 2015)"),
-        y_max=0.30,
+        y_max=0.80 if det_points else 0.30,
     )
     years = ChallengeYear.objects.published().order_by("slug")
-    return {"chart": chart, "winners": winners, "historical_years": [y for y in years if y.is_historical],
+    return {"chart": chart, "winners": winners, "detection_winners": detection, "historical_years": [y for y in years if y.is_historical],
             "site_years": [y for y in years if not y.is_historical], "human_error": HUMAN_TOP5_ERROR,
             "human_source": HUMAN_SOURCE}
 
@@ -114,5 +129,6 @@ def year_context(*, slug: str) -> dict:
         Prefetch("historical_results", queryset=HistoricalResult.objects.shown()))]
     # Each task's table shows only the error columns its results have (a phone has no room for empty ones).
     columns = [{"cls": any(r.top5_cls_error is not None for r in results),
-                "loc": any(r.top5_loc_error is not None for r in results)} for _, results in tasks]
+                "loc": any(r.top5_loc_error is not None for r in results),
+                "map": any(r.mean_ap is not None for r in results)} for _, results in tasks]
     return {"year": year, "tasks": [(task, results, shown) for (task, results), shown in zip(tasks, columns)]}

@@ -159,6 +159,7 @@ class HistoricalResult(models.Model):
     extra_training_data = models.CharField(max_length=200, blank=True)
     top5_cls_error = models.FloatField(null=True, blank=True)
     top5_loc_error = models.FloatField(null=True, blank=True)
+    mean_ap = models.FloatField(null=True, blank=True, help_text="Object detection: mean average precision.")
     # What the page shows: a short citation linked to the paper or official page, and for a
     # partly verified row what is unconfirmed. `source` keeps the working notes (provenance only).
     citation = models.CharField(max_length=300, blank=True)

@@ -12,6 +12,7 @@ from django.http import Http404
 from challenge.classes import Hierarchy, hierarchy_of
 from challenge.models import ClassSet, Split
 from submissions.ground_truth import scoring_class_set, scoring_ground_truth
+from submissions.leaderboards.evidence import positives_of
 from submissions.models import Submission
 from submissions.packed import unpack_bits, unpack_values
 from submissions.selectors import submission_for_viewer
@@ -50,6 +51,7 @@ class PerClassReport:
     classes: list[dict]  # the worst classes first
     subtrees: list[dict]
     confusions: list[dict]
+    detection: bool = False  # then `classes` holds every evaluated class's average precision
 
 
 def report_for_viewer(*, pk: int, user) -> PerClassReport:
@@ -57,9 +59,13 @@ def report_for_viewer(*, pk: int, user) -> PerClassReport:
     submission = submission_for_viewer(pk=pk, user=user)
     split = submission.split
     score = submission.current_score
-    if split.name != Split.Name.VAL or not split.labels_public or score is None or not score.top1_labels:
+    if split.name != Split.Name.VAL or not split.labels_public or score is None:
+        raise Http404("Per-class results exist for scored validation submissions only.")
+    if split.task.kind == split.task.Kind.DETECTION:
+        return _detection_report(submission, score, split)
+    if not score.top1_labels:
         raise Http404("Per-class errors exist for scored validation submissions only.")
-    class_set = split.task.year.class_set
+    class_set = split.task.classes
     truth = scoring_ground_truth(score.ground_truth, scoring_class_set(class_set)).labels.astype(np.int64)
     hierarchy = leaves_of(class_set)
     wrong = ~unpack_bits(score.top5_bits, score.images)
@@ -69,6 +75,17 @@ def report_for_viewer(*, pk: int, user) -> PerClassReport:
     errors = np.bincount(truth, weights=wrong, minlength=size)
     return PerClassReport(submission, score.images, _classes(hierarchy, images, errors),
                           _subtrees(hierarchy, images, errors), _confusions(hierarchy, truth, predicted))
+
+
+def _detection_report(submission: Submission, score, split: Split) -> PerClassReport:
+    """Every evaluated class's AP, the lowest first, with its number of positive boxes."""
+    names = leaves_of(split.task.classes).names
+    positives = positives_of(score, split).per_class
+    by_wnid = {wnid: i for i, (wnid, _) in names.items()}
+    rows = [{"id": by_wnid[wnid], "wnid": wnid, "name": names[by_wnid[wnid]][1], "positives": int(positives[by_wnid[wnid]]),
+             "ap": round(float(ap), 5)} for wnid, ap in (score.average_precision or {}).items()]
+    rows.sort(key=lambda r: (r["ap"], r["id"]))
+    return PerClassReport(submission, score.images, rows, [], [], detection=True)
 
 
 def _classes(h: _Leaves, images: np.ndarray, errors: np.ndarray) -> list[dict]:

@@ -44,15 +44,20 @@ METRICS_BY_KIND = {
     "classification": ["top5_error", "top1_error"],
     "localization": ["localization_error", "top5_error"],
     "hierarchical": ["hierarchical_error", "top5_error"],
+    "detection": ["mean_average_precision"],
 }
 METRIC_LABELS = {
     "top5_error": "Top-5 error",
     "top1_error": "Top-1 error",
     "localization_error": "Localization error",
     "hierarchical_error": "Hierarchical error (mean LCA height)",
+    "mean_average_precision": "Mean average precision",
 }
 # Metrics whose per-image losses are costs rather than 0/1 errors: their paired test is the sign test.
 COST_METRICS = {"hierarchical_error"}
+# Scores, not errors: ranked highest first. Their intervals and paired tests resample images
+# (a bootstrap), as mean average precision is not a mean over images.
+HIGHER_IS_BETTER = {"mean_average_precision"}
 
 
 def rounded(value: float | None) -> float | None:
@@ -62,10 +67,15 @@ def rounded(value: float | None) -> float | None:
 
 def ranking_rule(primary: str) -> str:
     """The sentence every board prints under its title, naming the test that really runs."""
-    test = ("the sign test on per-image LCA heights" if primary in COST_METRICS
-            else "McNemar's paired test on per-image correctness")
+    if primary in HIGHER_IS_BETTER:
+        test = "a paired bootstrap over images"
+    elif primary in COST_METRICS:
+        test = "the sign test on per-image LCA heights"
+    else:
+        test = "McNemar's paired test on per-image correctness"
+    better = "higher" if primary in HIGHER_IS_BETTER else "lower"
     return (
-        f"Ranked by {METRIC_LABELS[primary].lower()}, lower is better, rounded to {DECIMALS} decimals. Entries "
+        f"Ranked by {METRIC_LABELS[primary].lower()}, {better} is better, rounded to {DECIMALS} decimals. Entries "
         "whose rounded scores are equal share a rank and the earlier submission is listed first. Brackets give "
         "the 95% bootstrap confidence interval over images. Each entry says whether it is significantly better "
         f"than the next ({test}, p < 0.05); entries that are not are grouped as statistically tied."
@@ -205,9 +215,10 @@ def key_value(candidate: Candidate, basis: str, primary: str) -> float:
 
 
 def order_key(basis: str, primary: str) -> Callable[[Candidate], tuple]:
-    """The board's order: rounded primary score, then the earlier submission, then the lower id
-    (entries submitted in the same instant keep the order they were received in)."""
-    return lambda c: (key_value(c, basis, primary), c.submitted_at, c.entry_id)
+    """The board's order: rounded primary score (best first), then the earlier submission, then
+    the lower id (entries submitted in the same instant keep the order they were received in)."""
+    sign = -1 if primary in HIGHER_IS_BETTER else 1
+    return lambda c: (sign * key_value(c, basis, primary), c.submitted_at, c.entry_id)
 
 
 def select(candidates: list[Candidate], *, basis: str, rows_mode: str, primary: str) -> list[Candidate]:
@@ -265,9 +276,25 @@ def rank(candidates: list[Candidate], *, basis: str, track: str, rows_mode: str,
             place, previous = position, value
         tied = [members[group][0], members[group][-1]] if len(members[group]) > 1 else None
         rows.append(_row(c, basis, metrics, position=position, rank=place, test=test, group=group, tied_with=tied))
+    won = categories_won([c.stats.get("class_ap", {}).get(stats_basis(basis)) for c in ranked])
+    for row, count in zip(rows, won or []):
+        row["categories_won"] = count
     for c in excluded:
         rows.append(_row(c, basis, metrics, position=None, rank=None, test=None, group=None, tied_with=None))
     return rows
+
+
+def categories_won(class_aps: list[list[float | None] | None]) -> list[int] | None:
+    """For ranked entries (best first), how many classes each has the highest AP of, as ILSVRC's
+    detection results counted them; the higher-ranked entry takes a tie, and a class nobody
+    detects (AP 0 for all) is won by no one. None when the entries carry no per-class AP."""
+    if not class_aps or any(aps is None for aps in class_aps):
+        return None
+    table = np.array([[np.nan if ap is None else ap for ap in aps] for aps in class_aps], dtype=float)
+    table = np.where(np.isnan(table), -1.0, table)
+    winners = np.argmax(table, axis=0)  # the first (highest-ranked) maximum on a tie
+    won = winners[table[winners, np.arange(table.shape[1])] > 0]
+    return np.bincount(won, minlength=len(class_aps)).tolist()
 
 
 def _row(c: Candidate, basis: str, metrics: list[str], *, position, rank, test, group, tied_with) -> dict:

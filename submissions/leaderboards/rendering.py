@@ -40,8 +40,9 @@ def team_url(team_id: int) -> str:
 
 def render_rows(rows: list[dict], metrics: list[str]) -> str:
     shaped = [{**row, "cells": [row["scores"].get(m) for m in metrics]} for row in rows]
-    return render_to_string("leaderboards/_rows.html",
-                            {"rows": shaped, "labels": [ranking.METRIC_LABELS[m] for m in metrics]})
+    categories = any("categories_won" in row for row in rows)
+    return render_to_string("leaderboards/_rows.html", {"rows": shaped, "categories": categories,
+                                                        "labels": [ranking.METRIC_LABELS[m] for m in metrics]})
 
 
 def mark_team_rows(html: str, *, team_id: int | None) -> str:

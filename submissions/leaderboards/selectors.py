@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import Http404
 
-from challenge.models import ChallengeYear, Split
+from challenge.models import ChallengeYear, Split, Task
 from challenge.roles import is_organizer
 from submissions.leaderboards.models import (
     Basis, HistoricalResult, LeaderboardArchive, LeaderboardBoard, LeaderboardEntry, LeaderboardPage, Track,
@@ -341,6 +341,18 @@ def historical_winners() -> list[HistoricalResult]:
     for result in shown:
         best.setdefault(result.task.year.slug, result)
     return list(best.values())
+
+
+def historical_detection_winners() -> list[HistoricalResult]:
+    """The winner of each historical year's object detection (the first shown row of its table,
+    the provided-data track's winner as the official pages list it), oldest first."""
+    first: dict[str, HistoricalResult] = {}
+    shown = (HistoricalResult.objects.shown().filter(task__kind=Task.Kind.DETECTION, mean_ap__isnull=False,
+                                                     task__year__status=ChallengeYear.Status.PUBLISHED)
+             .select_related("task__year").order_by("task__year__slug", "position"))
+    for result in shown:
+        first.setdefault(result.task.year.slug, result)
+    return list(first.values())
 
 
 def year_winners(*, years) -> dict[int, dict]:

@@ -18,44 +18,20 @@ import json
 import logging
 from datetime import datetime, timedelta
 
-import numpy as np
 from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from challenge.models import Split
-from submissions.leaderboards import ranking
+from submissions.leaderboards import evidence, ranking
 from submissions.leaderboards.models import (Basis, BoardBuild, LeaderboardBoard, LeaderboardEntry, LeaderboardPage,
                                               Track)
 from submissions.leaderboards.rendering import PAGE_SIZE, board_payload, metrics_of, with_team_urls
 from submissions.leaderboards.selectors import bases_of, boards_changed
 from submissions.models import Score, Submission
-from submissions.packed import unpack_bits, unpack_values
 
 logger = logging.getLogger(__name__)
-
-# The Score field holding each metric's per-image values: packed correctness bits, or LCA heights.
-LOSS_FIELDS = {
-    "top5_error": "top5_bits",
-    "top1_error": "top1_bits",
-    "localization_error": "localization_bits",
-    "hierarchical_error": "hierarchical_costs",
-}
-
-
-def losses_of(score: Score, metric: str) -> np.ndarray:
-    """Per-image losses of one metric (0/1 errors, or LCA heights), from the packed arrays."""
-    if metric not in LOSS_FIELDS:
-        raise ValueError(f"unknown metric {metric}")
-    packed = getattr(score, LOSS_FIELDS[metric])
-    if metric in ranking.COST_METRICS:
-        return unpack_values(packed, score.images)
-    return (~unpack_bits(packed, score.images)).astype(np.int64)
-
-
-def subset_mask(split: Split, n: int) -> np.ndarray:
-    return ranking.public_subset_mask(n, seed=split.public_subset_seed, fraction=split.public_subset_fraction)
 
 
 def stats_key(*, score_id: int, split: Split) -> str:
@@ -70,23 +46,6 @@ def _subset_key(split: Split) -> str:
     return f";subset={split.public_subset_fraction!r}:{split.public_subset_seed}"
 
 
-def entry_stats(*, score: Score, split: Split) -> dict:
-    """{basis: {metric: [value, ci_low, ci_high]}} for the image sets this split shows."""
-    stats: dict[str, dict] = {Basis.ALL: {}}
-    mask = subset_mask(split, score.images) if split.visibility == Split.Visibility.PUBLIC_SUBSET else None
-    if mask is not None:
-        stats[Basis.PUBLIC], stats[Basis.PRIVATE] = {}, {}
-    for metric in metrics_of(split):
-        if getattr(score, metric) is None:
-            continue
-        losses = losses_of(score, metric)
-        stats[Basis.ALL][metric] = [getattr(score, metric), *ranking.bootstrap_ci(losses)]
-        if mask is not None:
-            for basis, part in ((Basis.PUBLIC, losses[mask]), (Basis.PRIVATE, losses[~mask])):
-                stats[basis][metric] = [float(part.mean()), *ranking.bootstrap_ci(part)]
-    return stats
-
-
 # ---------------------------------------------------------------- writes
 
 def record_entry(*, submission: Submission, score: Score) -> LeaderboardEntry:
@@ -97,7 +56,8 @@ def record_entry(*, submission: Submission, score: Score) -> LeaderboardEntry:
     entry, created = LeaderboardEntry.objects.update_or_create(
         submission=submission,
         defaults=dict(split=split, score=score, team_id=submission.team_id, submitted_at=submission.created_at,
-                      stats=entry_stats(score=score, split=split), stats_key=stats_key(score_id=score.pk, split=split),
+                      stats=evidence.entry_stats(score=score, split=split),
+                      stats_key=stats_key(score_id=score.pk, split=split),
                       updated_at=timezone.now()),
     )
     if created and split.visibility == Split.Visibility.LADDER:
@@ -168,9 +128,7 @@ def _ladder_decision(*, entry: LeaderboardEntry, split: Split) -> bool:
                                         submission__disqualified=False)
         .exclude(pk=entry.pk).select_related("score").order_by("-submitted_at", "-pk").first()
     )
-    metric = split.task.primary_metric
-    shown_losses = losses_of(shown.score, metric) if shown else None
-    return ranking.ladder_accepts(losses_of(entry.score, metric), shown_losses)
+    return evidence.improves(entry.score, shown.score if shown else None, split=split)
 
 
 def rebuild_leaderboard(*, split: Split) -> None:
@@ -211,7 +169,7 @@ def _follow_current_scores(split: Split) -> dict[int, int]:
                                           team_id=team_id, submitted_at=created_at))
     scores = Score.objects.in_bulk([entry.score_id for entry in stale])
     for entry in stale:
-        entry.stats = entry_stats(score=scores[entry.score_id], split=split)
+        entry.stats = evidence.entry_stats(score=scores[entry.score_id], split=split)
         entry.stats_key, entry.updated_at = stats_key(score_id=entry.score_id, split=split), timezone.now()
     LeaderboardEntry.objects.bulk_create([entry for entry in stale if entry.pk is None], batch_size=1000)
     LeaderboardEntry.objects.bulk_update([entry for entry in stale if entry.pk is not None],
@@ -244,17 +202,18 @@ def _replay_ladder(*, split: Split, scores: dict[int, int]) -> None:
     if split.visibility != Split.Visibility.LADDER:
         return
     metric = split.task.primary_metric
-    losses = {score.pk: losses_of(score, metric) for score in
-              Score.objects.filter(pk__in=list(scores.values())).only("pk", "images", LOSS_FIELDS[metric])}
-    shown: dict[int, np.ndarray] = {}
+    fields = ["pk", "images", "ground_truth_id", evidence.EVIDENCE_FIELDS[metric]]
+    evidence_of = Score.objects.only(*fields).in_bulk(list(scores.values()))
+    shown: dict[int, Score] = {}
     accepted = []
     rows = LeaderboardEntry.objects.filter(split=split).values_list(
         "pk", "team_id", "submission_id", "submission__disqualified").order_by("submitted_at", "pk")
     for pk, team_id, submission_id, disqualified in rows:
         if disqualified:
             continue
-        if ranking.ladder_accepts(losses[scores[submission_id]], shown.get(team_id)):
-            shown[team_id] = losses[scores[submission_id]]
+        new = evidence_of[scores[submission_id]]
+        if evidence.improves(new, shown.get(team_id), split=split):
+            shown[team_id] = new
             accepted.append(pk)
     LeaderboardEntry.objects.filter(split=split).update(ladder_accepted=False)
     LeaderboardEntry.objects.filter(pk__in=accepted).update(ladder_accepted=True)
@@ -284,7 +243,7 @@ def candidates_of(split: Split, at: datetime) -> list[ranking.Candidate]:
     return out
 
 
-_pair_memo: dict[tuple, ranking.PairedResult] = {}
+_pair_memo: dict[tuple, object] = {}  # ranking.PairedResult or scoring.PairedMapResult
 # A worker lives for months; past this many pairs the memo starts over rather than grow.
 _PAIR_MEMO_LIMIT = 200_000
 
@@ -301,18 +260,12 @@ def _paired_tests(split: Split, basis: str, primary: str):
             _pair_memo.clear()
         missing = {sid for a, b, *_ in pairs if (a, b, basis, primary, subset) not in _pair_memo for sid in (a, b)}
         if missing:
-            scores = Score.objects.filter(pk__in=missing).only("pk", "images", LOSS_FIELDS[primary])
-            losses = {s.pk: losses_of(s, primary) for s in scores}
-            mask = None
+            scores = {s.pk: s for s in Score.objects.filter(pk__in=missing).only(
+                "pk", "images", "ground_truth", evidence.EVIDENCE_FIELDS[primary])}
             for pair in pairs:
-                if pair in _pair_memo:
-                    continue
-                la, lb = losses[pair[0]], losses[pair[1]]
-                if subset is not None:
-                    mask = subset_mask(split, la.size) if mask is None or mask.size != la.size else mask
-                    part = mask if basis == Basis.PUBLIC else ~mask
-                    la, lb = la[part], lb[part]
-                _pair_memo[pair] = ranking.paired_test(la, lb)
+                if pair not in _pair_memo:
+                    _pair_memo[pair] = evidence.paired(scores[pair[0]], scores[pair[1]], split=split, basis=basis,
+                                                       metric=primary)
         return [_pair_memo[p] for p in pairs] + [None]
 
     return tests

@@ -87,23 +87,29 @@ class Score(models.Model):
 
     Per-image outcomes are kept as packed bit arrays (12.5 KB per 100,000 images) so that
     per-class errors, confidence intervals, paired tests and the Ladder never re-read files.
-    Rescoring after a ground-truth change adds a new current Score and keeps the old one.
+    A detection score keeps its mAP, the AP of each class (by WNID) and the compact trace of
+    its ranked detections (scoring.DetectionTrace: ~2 bytes a detection) instead: its
+    intervals and paired tests resample images. Rescoring after a ground-truth change adds a
+    new current Score and keeps the old one.
     """
 
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="scores")
     ground_truth = models.ForeignKey("challenge.GroundTruth", on_delete=models.PROTECT, related_name="scores")
     is_current = models.BooleanField(default=True)
     images = models.PositiveIntegerField()
-    top1_error = models.FloatField()
-    top5_error = models.FloatField()
+    top1_error = models.FloatField(null=True, blank=True)
+    top5_error = models.FloatField(null=True, blank=True)
     localization_error = models.FloatField(null=True, blank=True)
     hierarchical_error = models.FloatField(null=True, blank=True)
     hierarchical_error_normalized = models.FloatField(null=True, blank=True)
-    top1_bits = models.BinaryField()
-    top5_bits = models.BinaryField()
+    top1_bits = models.BinaryField(null=True, blank=True)
+    top5_bits = models.BinaryField(null=True, blank=True)
     localization_bits = models.BinaryField(null=True, blank=True)
     hierarchical_costs = models.BinaryField(null=True, blank=True)
     top1_labels = models.BinaryField(null=True, blank=True)
+    mean_average_precision = models.FloatField(null=True, blank=True)
+    average_precision = models.JSONField(null=True, blank=True)
+    detection_trace = models.BinaryField(null=True, blank=True)
     # The engine's hints with their figures (computed on all images), and the same advice without
     # them: the leaderboards' selectors show the second while the scores themselves are not public.
     warnings = models.JSONField(default=list, blank=True)

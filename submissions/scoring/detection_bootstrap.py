@@ -287,21 +287,31 @@ def bootstrap_map_ci(
     confidence: float = 0.95,
     subset: np.ndarray | None = None,
 ) -> tuple[float, float]:
-    """The percentile bootstrap interval of mAP, resampling images (see the module docstring).
+    """The bootstrap interval of mAP, resampling images (see the module docstring): the
+    percentile interval moved by the bootstrap's median bias, so it is centred as the
+    resamples are around the observed mAP and always contains it.
+
+    Why the correction: a resample repeats some images, which clumps their true positives in
+    each class's ranking, and the all-points interpolated precision (a running maximum) rises
+    with clumping. With few boxes per class (200 classes on 1,000 images) the resampled mAPs
+    sat 0.02-0.05 above the observed one, and a weak entry's plain percentile interval lay
+    wholly above its own score. The width (the spread of the resamples) is kept as it is.
 
     ``subset`` (a bool mask) restricts the score and the resampling to those images.
     Resamples where no class keeps a positive are left out; ``(nan, nan)`` if all are.
     Raises ``ValueError`` when the trace and the positives disagree.
     """
     _check(trace, positives)
+    observed = weighted_map(trace, positives, subset_weights(trace.n_images, subset))[0]
     blocks = image_resample_weights(trace.n_images, resamples, seed, subset)
     maps = np.concatenate([weighted_map(trace, positives, w) for w in blocks])
     maps = maps[~np.isnan(maps)]
-    if not len(maps):
+    if not len(maps) or math.isnan(observed):
         return (math.nan, math.nan)
     tail = (1 - confidence) / 2
-    low, high = np.quantile(maps, [tail, 1 - tail], method="inverted_cdf")
-    return (float(low), float(high))
+    low, median, high = np.quantile(maps, [tail, 0.5, 1 - tail], method="inverted_cdf")
+    bias = median - observed
+    return (float(max(low - bias, 0.0)), float(min(high - bias, 1.0)))
 
 
 @dataclass(frozen=True)

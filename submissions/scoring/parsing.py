@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import ErrorList, InputFileError, LineError, PredictionFileError
+from .errors import ErrorList, InputFileError, LineError, PredictionFileError, line_count_error
 from .fastparse import MAX_DIGITS, MAX_LINE_BYTES, fast_parse
 from .hierarchy import ClassSet
 
@@ -85,17 +85,24 @@ class Predictions:
         return np.count_nonzero(self.labels, axis=1).astype(np.uint8)
 
 
+DETECTION_BYTES_PER_IMAGE = 100 * 80
+
+
 def max_upload_bytes(task: str, n_images: int) -> int:
     """The largest prediction file accepted for ``task`` and ``n_images`` images.
 
     Twice the size of a file with 5 guesses of maximal length per line (9-byte WNIDs,
-    8-digit coordinates, one separator each), plus 64 KiB. Raises ``ValueError`` for an
-    unknown task or a negative ``n_images``.
+    8-digit coordinates, one separator each), plus 64 KiB. A detection file has no fixed
+    number of lines: it may hold DETECTION_BYTES_PER_IMAGE per image (100 detections of
+    80 bytes), which bounds the scorer's memory. Raises ``ValueError`` for an unknown task
+    or a negative ``n_images``.
     """
-    if task not in TASKS:
-        raise ValueError(f"unknown task {task!r}; expected one of {', '.join(TASKS)}")
+    if task not in (*TASKS, "detection"):
+        raise ValueError(f"unknown task {task!r}; expected one of {', '.join(TASKS)} or detection")
     if n_images < 0:
         raise ValueError("n_images must be >= 0")
+    if task == "detection":
+        return DETECTION_BYTES_PER_IMAGE * n_images + 65536
     if task == "localization":
         per_line = MAX_GUESSES * (10 + 4 * (MAX_DIGITS + 1)) + 2
     else:
@@ -271,11 +278,6 @@ def _parse_line(
             return f"guess {g + 1}: empty box, {axis}; expected xmin <= xmax and ymin <= ymax", False
         coords_row[g] = values
     return None, False
-
-
-def line_count_error(n_images: int, found: int) -> LineError:
-    """The file-level error of a file with ``found`` lines where ``n_images`` are expected."""
-    return LineError(None, f"expected {n_images:,} lines (one per image, in image order), found {found:,}")
 
 
 def precise_parse(

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 
 import numpy as np
 
-from .errors import ErrorList, LineError, PredictionFileError
+from .errors import ErrorList, LineError, PredictionFileError, line_count_error
 from .fastparse import fast_parse
 from .groundtruth import GroundTruth
 from .hierarchy import ClassSet
@@ -36,7 +36,6 @@ from .parsing import (
     TASKS,
     Predictions,
     _check_text,
-    line_count_error,
     precise_parse,
     prepare_body,
 )

@@ -1,5 +1,9 @@
 """Load the demo: ILSVRC2012 classes and hierarchy, the `demo` year, and an organizer.
 
+The year's `classification` task is complete here. Its `detection` task (on the 200 ILSVRC DET
+classes) gets its splits here and its synthetic boxes from `load_demo_entries`, which holds the
+scoring core's generator (this app does not import submissions).
+
 Safe to run twice: every step looks for what is already there.
 """
 
@@ -17,10 +21,12 @@ from django.utils import timezone
 from challenge.ground_truth import replace_ground_truth
 from challenge.models import ChallengeYear, Split, Task
 from challenge.roles import organizer_group
-from challenge.services import SHIPPED_ILSVRC2012, add_data_file, import_ilsvrc2012
+from challenge.services import SHIPPED_ILSVRC2012, add_data_file, import_ilsvrc2012, import_ilsvrc_det
 
 DEMO_TEST_SEED = 20120
 DEMO_TEST_IMAGES = 100_000
+# Small enough that a first `./scripts/run` scores the detection baselines in a second or two.
+DEMO_DETECTION_IMAGES = {Split.Name.VAL: 1_000, Split.Name.TEST: 2_000}
 
 
 def synthetic_test_labels(n_images: int = DEMO_TEST_IMAGES, seed: int = DEMO_TEST_SEED) -> bytes:
@@ -39,7 +45,8 @@ class Command(BaseCommand):
             self.demo_ground_truth(year)
         organizer = self.organizer()
         self.demo_data_files(year, organizer)
-        self.stdout.write(self.style.SUCCESS("Demo loaded: year 'demo' with task 'classification'."))
+        self.stdout.write(self.style.SUCCESS("Demo loaded: year 'demo' with tasks 'classification' and 'detection' "
+                                             "(run load_demo_entries for the detection boxes and the baselines)."))
 
     def demo_year(self, class_set) -> ChallengeYear:
         now = timezone.now()
@@ -55,7 +62,8 @@ class Command(BaseCommand):
                 description=(
                     "A demonstration year on the real ILSVRC2012 classes. The validation split "
                     "uses the real 50,000 validation labels; the test split's 100,000 labels are "
-                    "synthetic and hidden."
+                    "synthetic and hidden. The object detection task is on the 200 ILSVRC detection "
+                    "classes, with synthetic boxes."
                 ),
                 rules=(
                     "* One team per person.\n"
@@ -84,7 +92,32 @@ class Command(BaseCommand):
             defaults=dict(n_images=DEMO_TEST_IMAGES, quota_per_window=2, quota_window_days=7, quota_total=20,
                           visibility=Split.Visibility.HIDDEN, max_final_entries=2),
         )
+        self.demo_detection_task(year)
         return year
+
+    def demo_detection_task(self, year: ChallengeYear) -> Task:
+        """ILSVRC's DET task on its 200 classes: validation boxes public, test boxes hidden."""
+        task, _ = Task.objects.get_or_create(
+            year=year, slug="detection",
+            defaults=dict(title="Object detection", kind=Task.Kind.DETECTION, class_set=import_ilsvrc_det(),
+                          position=1, description=(
+                              "The 200 ILSVRC detection classes, scored by mean average precision as the DET "
+                              "devkit does. The images and boxes are synthetic (seeded): "
+                              f"{DEMO_DETECTION_IMAGES[Split.Name.VAL]:,} validation images whose boxes are "
+                              f"public, {DEMO_DETECTION_IMAGES[Split.Name.TEST]:,} test images whose boxes are "
+                              "hidden.")),
+        )
+        Split.objects.get_or_create(
+            task=task, name=Split.Name.VAL,
+            defaults=dict(n_images=DEMO_DETECTION_IMAGES[Split.Name.VAL], labels_public=True, quota_per_window=20,
+                          quota_window_days=1, visibility=Split.Visibility.IMMEDIATE, max_final_entries=2),
+        )
+        Split.objects.get_or_create(
+            task=task, name=Split.Name.TEST,
+            defaults=dict(n_images=DEMO_DETECTION_IMAGES[Split.Name.TEST], quota_per_window=2, quota_window_days=7,
+                          quota_total=20, visibility=Split.Visibility.HIDDEN, max_final_entries=2),
+        )
+        return task
 
     def demo_ground_truth(self, year: ChallengeYear) -> None:
         task = year.tasks.get(slug="classification")

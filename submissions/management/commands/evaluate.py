@@ -5,9 +5,12 @@
         --predictions preds.txt [--boxes FILE_OR_DIR] [--blacklist FILE] [--guesses K] \\
         [--class-set PATH] [--json]
 
-Class set and hierarchy: the shipped ILSVRC2012 files, or with --class-set anything
-`import_devkit` accepts (a devkit folder with meta.mat, or synsets.tsv + is_a_edges.tsv).
-A bad file exits with status 2 and the line-numbered errors on stderr.
+    python manage.py evaluate --task detection --ground-truth val.txt --boxes boxes.csv_or_xml_dir \\
+        --predictions dets.txt [--blacklist pairs.txt] [--class-set PATH] [--json]
+
+Class set and hierarchy: the shipped ILSVRC2012 files (the 200 DET classes for detection), or
+with --class-set anything `import_devkit` accepts (a devkit folder with meta.mat, or synsets.tsv
++ is_a_edges.tsv). A bad file exits with status 2 and the line-numbered errors on stderr.
 """
 
 from __future__ import annotations
@@ -19,9 +22,11 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from challenge.devkit import read_class_set_folder
+from challenge.services import SHIPPED_DET_CLASSES
 from submissions import scoring
 from submissions.ground_truth import scoring_class_set_from_rows
 
+DETECTION = "detection"
 _ORDER = (
     "top1_error",
     "top5_error",
@@ -48,7 +53,7 @@ def run_evaluation(
     """
     if task == "localization" and boxes is None:
         raise ValueError("--task localization needs --boxes (a CSV file or a directory of XML files)")
-    class_set = load_class_set(class_set_path)
+    class_set = load_class_set(class_set_path, task=task)
     truth = scoring.load_ground_truth(ground_truth, class_set=class_set, boxes_path=boxes, blacklist_path=blacklist)
     path = Path(predictions)
     scoring.check_upload_size(path.stat().st_size, task, truth.n_images)  # before reading it
@@ -57,12 +62,34 @@ def run_evaluation(
     return scoring.evaluate_bytes(task, data, truth, class_set=class_set, guesses=guesses)
 
 
-def load_class_set(path: str | None) -> scoring.ClassSet:
-    """The shipped ILSVRC2012 class set, or the one in `path` (what import_devkit accepts)."""
-    if path is None:
+def load_class_set(path: str | None, *, task: str = "classification") -> scoring.ClassSet:
+    """The shipped ILSVRC2012 class set (the 200 DET classes for detection), or the one in
+    `path` (what import_devkit accepts)."""
+    if path is None and task != DETECTION:
         return scoring.ClassSet.ilsvrc2012()
-    files = read_class_set_folder(Path(path))
+    files = read_class_set_folder(Path(path) if path else SHIPPED_DET_CLASSES)
     return scoring_class_set_from_rows(files.rows, files.edges)
+
+
+def run_detection(*, ground_truth: str, boxes: str | None, predictions: str, blacklist: str | None = None,
+                  class_set_path: str | None = None) -> scoring.DetectionResult:
+    """Score a detection file: the image list (`<name> <index>` a line), the boxes (a CSV or a
+    folder of devkit XML files) and an optional (image, class) blacklist. Raises like run_evaluation."""
+    if boxes is None:
+        raise ValueError("--task detection needs --boxes (a CSV file or a directory of XML files)")
+    class_set = load_class_set(class_set_path, task=DETECTION)
+    truth = scoring.load_detection_truth(ground_truth, boxes, class_set=class_set, blacklist_path=blacklist)
+    path = Path(predictions)
+    scoring.check_upload_size(path.stat().st_size, DETECTION, truth.n_images)  # before reading it
+    with path.open("rb") as handle:
+        data = scoring.decompress_upload(handle, limit=scoring.max_decompressed_bytes(DETECTION, truth.n_images))
+    return scoring.evaluate_detection_bytes(data, truth, class_set=class_set)
+
+
+def detection_as_dict(result: scoring.DetectionResult) -> dict[str, Any]:
+    """The JSON object printed by ``--json`` for detection."""
+    return {"images": result.images, "mean_average_precision": result.mean_average_precision,
+            "average_precision": result.average_precision, "classes_evaluated": result.classes_evaluated}
 
 
 def result_as_dict(result: scoring.Result) -> dict[str, Any]:
@@ -83,7 +110,7 @@ class Command(BaseCommand):
     requires_migrations_checks = False
 
     def add_arguments(self, parser):
-        parser.add_argument("--task", required=True, choices=scoring.TASKS)
+        parser.add_argument("--task", required=True, choices=[*scoring.TASKS, DETECTION])
         parser.add_argument("--ground-truth", required=True, help="One class id (or WNID) per line.")
         parser.add_argument("--predictions", required=True, help="The prediction file.")
         parser.add_argument("--boxes", help="Ground-truth boxes: a CSV (ImageId,PredictionString) or a VOC XML dir.")
@@ -98,6 +125,8 @@ class Command(BaseCommand):
         guesses = options["guesses"]
         if not 1 <= guesses <= scoring.MAX_GUESSES:
             raise CommandError(f"--guesses must be 1..{scoring.MAX_GUESSES}", returncode=2)
+        if options["task"] == DETECTION:
+            return self.handle_detection(options)
         try:
             result = run_evaluation(
                 task=options["task"],
@@ -137,3 +166,24 @@ class Command(BaseCommand):
             self.stdout.write(f"{label:<{width}}  {text}")
         for warning in result.warnings:
             self.stderr.write(f"warning: {warning}")
+
+    def handle_detection(self, options) -> None:
+        try:
+            result = run_detection(ground_truth=options["ground_truth"], boxes=options.get("boxes"),
+                                   predictions=options["predictions"], blacklist=options.get("blacklist"),
+                                   class_set_path=options.get("class_set"))
+        except scoring.PredictionFileError as exc:
+            raise CommandError(f"{options['predictions']}: not scored\n{exc}", returncode=2) from exc
+        except scoring.GroundTruthError as exc:
+            raise CommandError(f"ground truth: not usable\n{exc}", returncode=2) from exc
+        except (OSError, ValueError) as exc:
+            raise CommandError(str(exc), returncode=2) from exc
+        data = detection_as_dict(result)
+        if options["json"]:
+            self.stdout.write(json.dumps(data))
+            return
+        self.stdout.write(f"images                  {data['images']:,}")
+        self.stdout.write(f"mean average precision  {data['mean_average_precision']:.4f}")
+        self.stdout.write(f"classes evaluated       {data['classes_evaluated']:,}")
+        for wnid, ap in data["average_precision"].items():
+            self.stdout.write(f"  {wnid}  {ap:.4f}")

@@ -1,17 +1,25 @@
-"""Give the demo year's validation leaderboard a few baseline entries, so that a newcomer sees
+"""Give the demo year's validation leaderboards a few baseline entries, so that a newcomer sees
 ranks, confidence intervals and a statistically tied group on the first visit. Idempotent.
 
-The entries are synthetic: each image's true label is among the five guesses with a fixed
-probability, at a random position; otherwise the guesses are random classes.
+Classification: each image's true label is among the five guesses with a fixed probability, at
+a random position; otherwise the guesses are random classes.
+
+Detection: first the task's seeded synthetic ground truth (`scoring.synthetic_detection`: image
+list, boxes, blacklist; the validation boxes also hosted as data files, being public), then two
+entries on its validation board: the generator's noisy detector, and the same detector keeping
+a random half of its detections.
 """
 
 import numpy as np
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 
+from challenge.ground_truth import replace_ground_truth
 from challenge.models import ChallengeYear, Membership, Split, Team
-from challenge.services import read_private_file
-from submissions import services
+from challenge.services import add_data_file, read_private_file
+from submissions import scoring, services
+from submissions.ground_truth import scoring_class_set, validate_ground_truth
 from submissions.leaderboards.services import rebuild_leaderboard
 
 # (team, entry, probability that the label is among the guesses). The two 0.70 entries are
@@ -22,6 +30,32 @@ BASELINES = [
     ("Demo: twin baseline", "label among the guesses 70.2% of the time", 0.702),
     ("Demo: chance", "five random classes per image", 0.0),
 ]
+
+
+# Seeds of the detection task's synthetic ground truth, per split; every install has the same boxes.
+DETECTION_SEEDS = {Split.Name.VAL: 2013, Split.Name.TEST: 2017}
+# (team, description, share of the detector's lines kept); seeds 5 and 6 follow the classification baselines.
+DETECTION_BASELINES = [
+    ("Demo: detector", "a noisy detector: finds about 75% of the objects, with jittered boxes, repeats and "
+                       "false alarms", 1.0),
+    ("Demo: half detector", "the same detector keeping a random half of its detections", 0.5),
+]
+VAL_BOX_FILES = [
+    ("Detection validation images", "det_val_images.txt", "image_list",
+     "The detection task's validation image list (`<name> <index>` a line)."),
+    ("Detection validation boxes", "det_val_boxes.csv", "boxes_csv",
+     "Its boxes (ImageId,PredictionString with `wnid xmin ymin xmax ymax` groups); public, as ILSVRC's were."),
+    ("Detection validation blacklist", "det_val_blacklist.txt", "blacklist",
+     "Its (image, class) pairs left out of the scoring."),
+]
+
+
+def thinned(predictions: bytes, *, keep: float, seed: int) -> bytes:
+    """A random share `keep` of the detection lines (seeded), in their order: a detector that
+    misses more objects but ranks what it finds as well."""
+    lines = predictions.splitlines(keepends=True)
+    kept = np.random.default_rng(seed).random(len(lines)) < keep
+    return b"".join(line for line, k in zip(lines, kept.tolist()) if k)
 
 
 def baseline_predictions(labels: np.ndarray, *, hit_rate: float, seed: int) -> bytes:
@@ -36,7 +70,7 @@ def baseline_predictions(labels: np.ndarray, *, hit_rate: float, seed: int) -> b
 
 
 class Command(BaseCommand):
-    help = "Add baseline entries to the demo year's validation leaderboard (idempotent)."
+    help = "Add baseline entries to the demo year's validation leaderboards, and its detection boxes (idempotent)."
 
     def handle(self, *args, **options):
         split = Split.objects.filter(task__year__slug="demo", task__slug="classification", name="val").first()
@@ -57,6 +91,46 @@ class Command(BaseCommand):
         if added:  # a first visit should find them ranked, with or without a scoring worker running
             rebuild_leaderboard(split=split)
         self.stdout.write(f"Demo entries: {added} added, {len(BASELINES) - added} already there.")
+        task = split.task.year.tasks.filter(slug="detection").first()
+        if task is not None:
+            self.detection(task)
+
+    def detection(self, task) -> None:
+        """The detection task's synthetic ground truth (where missing) and its validation baselines."""
+        wnids = scoring_class_set(task.classes).wnids
+        files = {}
+        for split in task.splits.all():
+            files[split.name] = scoring.synthetic_detection(split.n_images, wnids, DETECTION_SEEDS[split.name],
+                                                            prefix=f"SYNTH_DET_{split.name}_")
+            if split.current_ground_truth is None:
+                synthetic = files[split.name]
+                truth = dict(labels=synthetic.image_list, boxes=synthetic.boxes_csv, blacklist=synthetic.blacklist)
+                validate_ground_truth(split=split, **truth)
+                replace_ground_truth(split=split, **truth)
+        self.host_val_boxes(task.year, files[Split.Name.VAL])
+        split = task.splits.get(name=Split.Name.VAL)
+        added = 0
+        for seed, (team_name, description, keep) in enumerate(DETECTION_BASELINES, start=len(BASELINES) + 1):
+            team, user = self.baseline_team(task.year, team_name, seed)
+            if team.submissions.filter(split=split).exists():
+                continue
+            data = thinned(files[Split.Name.VAL].predictions, keep=keep, seed=seed)
+            submission = services.create_submission(team=team, split=split, user=user, data=data,
+                                                    filename="detections.txt", entry_name="baseline",
+                                                    description=description)
+            services.score_submission(submission_id=submission.pk)
+            added += 1
+        if added:
+            rebuild_leaderboard(split=split)
+        self.stdout.write(f"Demo detection entries: {added} added, {len(DETECTION_BASELINES) - added} already there.")
+
+    def host_val_boxes(self, year: ChallengeYear, synthetic: scoring.SyntheticDetection) -> None:
+        """The public validation boxes as data files, beside the classification labels."""
+        organizer = get_user_model().objects.filter(username="organizer").first()
+        for title, filename, field, description in VAL_BOX_FILES:
+            if not year.data_files.filter(filename=filename).exists():
+                upload = ContentFile(getattr(synthetic, field), name=filename)
+                add_data_file(user=organizer, year=year, upload=upload, title=title, description=description)
 
     def baseline_team(self, year: ChallengeYear, name: str, seed: int):
         user, created = get_user_model().objects.get_or_create(username=f"demo-baseline-{seed}")
