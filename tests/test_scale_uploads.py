@@ -20,6 +20,7 @@ from submissions import scoring
 from submissions.ground_truth import scoring_class_set
 from submissions.models import Submission
 from tests.base import PASSWORD, labels_file, make_task, predictions_file, run_scoring_worker
+from tests.detection_site import expected_result, set_up_detection_task, submit_by_api
 from tests.test_downloads import s3_storage  # noqa: F401  (a fixture: private storage on moto's S3)
 
 pytestmark = pytest.mark.django_db
@@ -247,3 +248,15 @@ def test_a_ground_truth_file_above_its_limit_is_refused_before_it_is_read(client
     response = organizer_upload(client, world, big, labels=b"\x1f\x8b" + b"0" * limit)
     assert response.status_code == 400
     assert f"The file is {limit + 2:,} bytes; at most {limit:,} are accepted" in response.content.decode()
+
+
+def test_a_gzip_detection_file_is_checked_whole_and_scores_like_the_plain_file(world):
+    det = set_up_detection_task(world)
+    predictions = det.files["val"].predictions
+    response = submit_by_api(world.alice, world, "val", gzip.compress(predictions), "gzip detections")
+    assert response.status_code == 201, response.json()
+    stored = Submission.objects.get()
+    assert stored.file_sha256 == hashlib.sha256(predictions).hexdigest()
+    run_scoring_worker()
+    expected = expected_result(det.files["val"], predictions).mean_average_precision
+    assert Submission.objects.get().current_score.mean_average_precision == pytest.approx(expected, abs=1e-12)
