@@ -1,7 +1,10 @@
-"""ImageNet at its own scale: scoring-core time and peak memory at 1M/10M images, 1,000/21,841 classes.
+"""ImageNet at its own scale: scoring-core time and peak memory at 1M/10M images, 1,000/21,841 classes,
+and a gzip upload through the site to its score.
 
-    .venv/bin/python bench/scale.py            # 1M and 10M images (~3 minutes, ~3 GB of temp files)
-    .venv/bin/python bench/scale.py --quick    # 1M images only (about 20 seconds)
+    .venv/bin/python bench/scale.py              # 1M and 10M images (~10 minutes, ~3 GB of temp files; as root)
+    .venv/bin/python bench/scale.py --quick      # 1M images only (about a minute)
+    .venv/bin/python bench/scale.py --no-site    # the scoring core only (no PostgreSQL, no root)
+    .venv/bin/python bench/scale.py --site-only  # the path through the site only
 
 Every measurement runs in a fresh Python process that loads the class set, the ground truth
 and the file, then times ``scoring.evaluate_bytes`` twice: *cold* (the first call in the
@@ -13,10 +16,12 @@ for 75% of the images (as bench/scoring.py). Targets (printed MET / NOT MET):
 * hierarchical, 21,841 classes, 1M images: peak < 400 MB, and time <= 2.5x the flat top-5
   (classification) evaluation of the same file in the same run (cold, and warm);
 * ground-truth boxes (read_boxes_csv), 1M images / 2M boxes: < 2 s and < 400 MB peak;
-* classification, 21,841 classes, 10M images: scoring-core peak <= 1.5 GB, parsing included.
-
-The path through the site (gzip upload, worker) is not measured here: see
-:func:`upload_to_score_through_site`.
+* classification, 21,841 classes, 10M images: scoring-core peak <= 1.5 GB, parsing included;
+* through the site (bench/scale_site.py): the 10M-image gzip file of ``make_scale_year`` is
+  accepted by the API (and scored) and by the submit form, and the ``score_pending`` worker that
+  scores it peaks under 1.5 GB. It starts a throwaway PostgreSQL (as root, like the rush bench),
+  gunicorn with ``-c config/gunicorn.conf.py``, and one worker per upload; it prints each upload's
+  answer time, the time from its start to its score on the status endpoint, and the peaks.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench import scale_site  # noqa: E402
 from submissions import scoring  # noqa: E402
 
 CLASS_COUNTS = (1000, 21841)
@@ -209,12 +215,6 @@ def in_fresh_process(kind: str, spec: dict) -> dict:
 # --- the run ---------------------------------------------------------------------------------------
 
 
-def upload_to_score_through_site() -> None:
-    """The site's part: a gzip upload through the site, and a 10M-image file scored by a worker
-    under 1.5 GB peak. To be measured here once the site accepts gzip uploads."""
-    print("site: upload_to_score_through_site(): not measured in this run")
-
-
 def run_evaluations(sizes: list[int], tmp: Path) -> dict:
     results: dict = {}
     for n_images in sizes:
@@ -285,6 +285,8 @@ def check_targets(results: dict, reads: dict, gt_images: int) -> list[tuple[str,
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="1M images only (no 10M run, no old-reader baseline)")
+    parser.add_argument("--no-site", action="store_true", help="skip the upload through the site")
+    parser.add_argument("--site-only", action="store_true", help="only the upload through the site")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -293,16 +295,21 @@ def main() -> int:
         print(json.dumps(runner(json.loads(spec))))
         return 0
     sizes = [1_000_000] if args.quick else [1_000_000, 10_000_000]
+    checks: list[tuple[str, bool | None, str]] = []
     with tempfile.TemporaryDirectory(prefix="bench_scale_") as tmp:
-        results = run_evaluations(sizes, Path(tmp))
-        reads = run_box_reads(1_000_000, Path(tmp), line_by_line=not args.quick)
-    print_tables(results, reads, 1_000_000)
+        if not args.site_only:
+            results = run_evaluations(sizes, Path(tmp))
+            reads = run_box_reads(1_000_000, Path(tmp), line_by_line=not args.quick)
+            print_tables(results, reads, 1_000_000)
+            checks += check_targets(results, reads, 1_000_000)
+        if not args.no_site:
+            site = scale_site.upload_to_score_through_site([(n, c) for n in sizes for c in CLASS_COUNTS])
+            scale_site.print_site(site)
+            checks += scale_site.site_checks(site)
     print()
-    checks = check_targets(results, reads, 1_000_000)
     for name, ok, value in checks:
         status = "n/a" if ok is None else ("MET" if ok else "NOT MET")
         print(f"[{status}] {name}: {value}")
-    upload_to_score_through_site()
     return 0 if all(ok is not False for _, ok, _ in checks) else 1
 
 

@@ -5,6 +5,7 @@ scoring core, queueing the rescoring and loading a version for scoring live in
 `submissions.ground_truth`; the file readers themselves in `submissions.scoring.groundtruth`.
 """
 
+from django.core.files import File
 from django.db import transaction
 
 from challenge.models import GroundTruth, Split
@@ -12,11 +13,13 @@ from challenge.services import store_private_file
 
 
 @transaction.atomic
-def replace_ground_truth(*, split: Split, labels: bytes, boxes: bytes = b"", blacklist: bytes = b"", user=None) -> GroundTruth:
+def replace_ground_truth(*, split: Split, labels: bytes | File, boxes: bytes | File = b"",
+                         blacklist: bytes | File = b"", user=None) -> GroundTruth:
     """Store a new ground-truth version for a split and make it the current one.
 
     The caller validates the content first (see submissions' scoring core); this only stores
-    it privately and records the SHA-256 commitments. Old versions stay for their scores.
+    it privately (a file in chunks) and records the SHA-256 commitments. Old versions stay for
+    their scores.
     """
     prefix = f"ground-truth/{split.pk}"
     labels_key, labels_sha = store_private_file(prefix=prefix, data=labels)

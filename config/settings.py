@@ -185,11 +185,13 @@ STORAGES = {
     },
 }
 
-# Uploads: Django refuses request bodies above this; scoring refuses files above the
-# task's own limit before parsing (see submissions.scoring.max_upload_bytes).
+# Uploads: Django refuses form fields above this and spools files above that to disk; each
+# split refuses a file above its own limit before reading it (submissions.scoring.max_upload_bytes
+# of its kind and images), and config.limits a request above the largest of them, or above
+# MAX_UPLOAD_BYTES when set (0: derived from the splits), before reading it.
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = envint("FILE_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
-MAX_UPLOAD_BYTES = envint("MAX_UPLOAD_BYTES", 64 * 1024 * 1024)
+MAX_UPLOAD_BYTES = envint("MAX_UPLOAD_BYTES", 0)
 DATA_FILE_MAX_UPLOAD_BYTES = envint("DATA_FILE_MAX_UPLOAD_BYTES", 256 * 1024 * 1024)
 # Each file of a class set imported on the organizer pages (ImageNet's 30,000 synsets take ~5 MB).
 CLASS_SET_MAX_UPLOAD_BYTES = envint("CLASS_SET_MAX_UPLOAD_BYTES", 64 * 1024 * 1024)

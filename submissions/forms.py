@@ -1,5 +1,4 @@
 from django import forms
-from django.conf import settings
 
 from challenge.models import Split
 from submissions.models import Submission
@@ -27,7 +26,10 @@ class SubmissionForm(forms.Form):
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000,
                                   label="Method description")
     external_data = forms.BooleanField(required=False, label="Uses outside training data")
-    file = forms.FileField(label="Prediction file", help_text="Plain text in the task's format (above).")
+    # Plain text or gzip; its size is checked against the split's own limit by the service (the
+    # request's against the site's ceiling by config.limits, before it is read).
+    file = forms.FileField(label="Prediction file", help_text="Plain text in the task's format (above), or the "
+                                                              "same compressed with gzip (.gz).")
 
     def __init__(self, *args, year, unavailable: dict[int, str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -44,12 +46,6 @@ class SubmissionForm(forms.Form):
             field.initial = available[0].pk
         field.help_text = " ".join(f"{s.task.title}, {s.get_name_display()}: {unavailable[s.pk]}."
                                    for s in splits if s.pk in unavailable)
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > settings.MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(f"The file is larger than {settings.MAX_UPLOAD_BYTES:,} bytes.")
-        return upload
 
 
 class EntryForm(forms.Form):

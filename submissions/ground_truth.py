@@ -10,15 +10,18 @@ organizer just uploaded, and are shown to that organizer only.
 from __future__ import annotations
 
 import threading
+from contextlib import ExitStack
 
 import numpy as np
+from django.core.files import File
+from django.core.files.base import ContentFile
 from django.db import transaction
 
 from challenge.classes import Hierarchy, hierarchy_of
 from challenge.ground_truth import replace_ground_truth
 from challenge.models import ClassSet, GroundTruth, Split, Task
 from challenge.services import read_private_file, record_audit, sha256_of
-from submissions import scoring
+from submissions import scoring, uploads
 from submissions.ledger import append_record, ground_truth_payload
 from submissions.models import LedgerRecord
 
@@ -180,36 +183,69 @@ def _read_step(name: str, read):
         raise GroundTruthRefused(errors) from exc
 
 
-def upload_ground_truth(*, user, split: Split, labels: bytes, boxes: bytes = b"", blacklist: bytes = b"") -> GroundTruth:
+def ground_truth_limit(*, split: Split, name: str) -> int:
+    """The most bytes a ground-truth file of `split` may have, as sent and decompressed: the
+    bound of a prediction file of its task for its images (one label, image or index a line
+    needs a tenth of it); a localization task's boxes file gets the localization bound, about
+    ten boxes per image on average."""
+    kind = split.task.kind
+    if name == "boxes" and kind != Task.Kind.DETECTION:
+        kind = Task.Kind.LOCALIZATION
+    return scoring.max_upload_bytes(kind, split.n_images)
+
+
+def upload_ground_truth(*, user, split: Split, labels: bytes | File, boxes: bytes | File = b"",
+                        blacklist: bytes | File = b"") -> GroundTruth:
     """Validate, store as the split's current ground truth, audit, and queue a rescoring of its
     scored entries (none are queued when there are none, as on a first upload).
 
-    Raises GroundTruthRefused (nothing stored) for bad files, and for files identical to the
-    current version: a replacement that changes nothing must not rescore every entry.
+    Each file is bytes or an upload, plain text or gzip; its plain text is what is validated,
+    stored and committed to (SHA-256). Raises GroundTruthRefused (nothing stored) for a file
+    above ground_truth_limit (before it is read, or once its decompressed text passes it),
+    bad files, and files identical to the current version: a replacement that changes nothing
+    must not rescore every entry.
     """
     # Rescoring scores through services, which loads ground truth from here: import at call time.
     from submissions.rescoring import start_rescoring
 
-    validate_ground_truth(split=split, labels=labels, boxes=boxes, blacklist=blacklist)
-    with transaction.atomic():
-        Split.objects.select_for_update().filter(pk=split.pk).first()  # one upload per split at a time
-        replaced = split.current_ground_truth
-        if replaced and _same_files(replaced, labels=labels, boxes=boxes, blacklist=blacklist):
-            raise GroundTruthRefused([("labels", None, (
-                f"These files are identical to the current ground truth (SHA-256 {replaced.commitment}); "
-                "nothing was stored and nothing rescored. To rescore after a change to the scorer, use "
-                "\u201cRescore this split\u201d on the rescoring page."))])
-        ground_truth = replace_ground_truth(split=split, labels=labels, boxes=boxes, blacklist=blacklist, user=user)
-        job = start_rescoring(user=user, split=split, ground_truth=ground_truth, reason="Ground truth replaced")
-        record_audit(
-            actor=user, action="ground_truth.replace" if replaced else "ground_truth.upload", target=str(split),
-            year=split.task.year, obj=split, sha256=ground_truth.commitment,
-            previous_sha256=replaced.commitment if replaced else "", rescoring=job.total if job else 0,
-        )
-        append_record(kind=LedgerRecord.Kind.GROUND_TRUTH_REPLACED, payload=ground_truth_payload(ground_truth))
+    given = {name: ContentFile(data, name=name) if isinstance(data, bytes) else data
+             for name, data in (("labels", labels), ("boxes", boxes), ("blacklist", blacklist)) if data}
+    with ExitStack() as stack:
+        texts = {name: stack.enter_context(_plain_ground_truth(split=split, name=name, upload=upload))
+                 for name, upload in given.items()}
+        # The readers parse whole texts; the files are then stored from their spooled copies.
+        contents = {name: text.file.read() for name, text in texts.items()}
+        validate_ground_truth(split=split, **contents)
+        with transaction.atomic():
+            Split.objects.select_for_update().filter(pk=split.pk).first()  # one upload per split at a time
+            replaced = split.current_ground_truth
+            if replaced and _same_files(replaced, **contents):
+                raise GroundTruthRefused([("labels", None, (
+                    f"These files are identical to the current ground truth (SHA-256 {replaced.commitment}); "
+                    "nothing was stored and nothing rescored. To rescore after a change to the scorer, use "
+                    "\u201cRescore this split\u201d on the rescoring page."))])
+            ground_truth = replace_ground_truth(split=split, user=user, **{n: t.file for n, t in texts.items()})
+            job = start_rescoring(user=user, split=split, ground_truth=ground_truth, reason="Ground truth replaced")
+            record_audit(
+                actor=user, action="ground_truth.replace" if replaced else "ground_truth.upload", target=str(split),
+                year=split.task.year, obj=split, sha256=ground_truth.commitment,
+                previous_sha256=replaced.commitment if replaced else "", rescoring=job.total if job else 0,
+            )
+            append_record(kind=LedgerRecord.Kind.GROUND_TRUTH_REPLACED, payload=ground_truth_payload(ground_truth))
     return ground_truth
 
 
-def _same_files(version: GroundTruth, *, labels: bytes, boxes: bytes, blacklist: bytes) -> bool:
+def _plain_ground_truth(*, split: Split, name: str, upload: File) -> uploads.PlainText:
+    limit = ground_truth_limit(split=split, name=name)
+    if upload.size > limit:
+        raise GroundTruthRefused([(name, None, f"The file is {upload.size:,} bytes; at most {limit:,} are accepted "
+                                               f"for {split.n_images:,} images.")])
+    try:
+        return uploads.plain_text(upload, limit=limit, error_cls=scoring.GroundTruthError)
+    except scoring.GroundTruthError as exc:
+        raise GroundTruthRefused([(name, e.line, e.message) for e in exc.errors]) from exc
+
+
+def _same_files(version: GroundTruth, *, labels: bytes, boxes: bytes = b"", blacklist: bytes = b"") -> bool:
     sent = (sha256_of(labels), sha256_of(boxes) if boxes else "", sha256_of(blacklist) if blacklist else "")
     return sent == (version.labels_sha256, version.boxes_sha256, version.blacklist_sha256)

@@ -1,7 +1,6 @@
 """Forms of the organizer pages of submissions. They only validate."""
 
 from django import forms
-from django.conf import settings
 
 from challenge.models import Split, Team
 from submissions.models import Submission
@@ -10,7 +9,8 @@ from submissions.moderation import BulkAction
 
 class GroundTruthForm(forms.Form):
     """A split's hidden labels, with the boxes file when (and only when) the task has boxes
-    (localization, detection). For detection the "labels" are the image list."""
+    (localization, detection). For detection the "labels" are the image list. Each file may be
+    gzip; its size is checked against the split's limit by the service."""
 
     labels = forms.FileField(label="Labels", help_text="One class id (or WNID) per line, in image order.")
     # Required for localization; the service says so in its own words (see validate_ground_truth).
@@ -30,14 +30,6 @@ class GroundTruthForm(forms.Form):
                                                   "an image index and a class id or WNID a line.")
         elif not localization:
             del self.fields["boxes"]
-
-    def clean(self):
-        data = super().clean()
-        for name in self.fields:
-            upload = data.get(name)
-            if upload and upload.size > settings.MAX_UPLOAD_BYTES:
-                self.add_error(name, f"The file is larger than {settings.MAX_UPLOAD_BYTES:,} bytes.")
-        return data
 
 
 class ModerationForm(forms.Form):

@@ -30,7 +30,7 @@ def ground_truth(request, slug, task_slug, split_name):
                            detection=split.task.kind == split.task.Kind.DETECTION)
     errors = []
     if request.method == "POST" and form.is_valid():
-        files = {name: upload.read() for name, upload in form.cleaned_data.items() if upload}
+        files = {name: upload for name, upload in form.cleaned_data.items() if upload}  # read in pieces
         try:
             version = upload_ground_truth(user=request.user, split=split, **files)
         except GroundTruthRefused as refused:

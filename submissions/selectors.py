@@ -1,13 +1,14 @@
 """Reads that build the submission pages."""
 
-from django.db.models import Prefetch, Q
+from django.conf import settings
+from django.db.models import Max, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from challenge import selectors as challenge_selectors
 from challenge.models import Membership, Split, Team
 from config.formats import moment
-from submissions import quotas
+from submissions import quotas, scoring
 from submissions.leaderboards import selectors as boards
 from submissions.leaderboards.ranking import HIGHER_IS_BETTER, METRIC_LABELS, METRICS_BY_KIND
 from submissions.models import IntegrityFlag, Score, Submission
@@ -210,3 +211,18 @@ def organizer_entries(*, year, split=None, team=None, status: str = "", moderati
     rows = rows.filter(team=team) if team else rows
     rows = rows.filter(status=status) if status else rows
     return rows.filter(**MODERATION_FILTERS[moderation]) if moderation else rows
+
+
+def upload_ceiling() -> int:
+    """The most bytes any upload of a prediction (or ground-truth) file may have: MAX_UPLOAD_BYTES
+    when it is set, else the largest limit of any split (the scoring core's bound for its kind
+    and number of images), so that a request no split could accept is refused unread."""
+    if settings.MAX_UPLOAD_BYTES:
+        return settings.MAX_UPLOAD_BYTES
+    limits = [0]
+    for row in Split.objects.values("task__kind").annotate(images=Max("n_images")):
+        try:
+            limits.append(scoring.max_upload_bytes(row["task__kind"], row["images"]))
+        except ValueError:  # a kind the scoring core does not size takes no upload either
+            continue
+    return max(limits)

@@ -1,6 +1,5 @@
 """API serializers: they validate input and shape output; the rules live in services."""
 
-from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -13,15 +12,13 @@ class SubmissionCreateSerializer(serializers.Serializer):
     year = serializers.SlugField()
     task = serializers.SlugField()
     split = serializers.ChoiceField(choices=Split.Name.values)
-    file = serializers.FileField()
+    # Plain text or gzip; its size is checked against the split's own limit by the service
+    # (the request's against the site's ceiling by config.limits, before it is read).
+    file = serializers.FileField(help_text="The prediction file: plain text, or gzip-compressed (found by its "
+                                           "first bytes, whatever its name).")
     entry = serializers.CharField(max_length=100)
     description = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
     external_data = serializers.BooleanField(required=False, default=False)
-
-    def validate_file(self, upload):
-        if upload.size > settings.MAX_UPLOAD_BYTES:
-            raise serializers.ValidationError(f"The file is larger than {settings.MAX_UPLOAD_BYTES:,} bytes.")
-        return upload
 
 
 class ScoresSerializer(serializers.Serializer):

@@ -1,16 +1,19 @@
 """The path of a prediction file: validate, store, record, score."""
 
 import logging
+from collections.abc import Iterator
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.files import File
+from django.core.files.base import ContentFile
 from django.db import DatabaseError, InterfaceError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from challenge.models import Membership, Split, Task, Team
-from challenge.services import read_private_file, store_private_file
-from submissions import integrity, quotas, scoring
+from challenge.services import open_private_file, store_private_file
+from submissions import integrity, quotas, scoring, uploads
 from submissions.notices import notify_scoring_failed
 from submissions.refusals import recorded as count_refusals
 from submissions.leaderboards import services as boards
@@ -39,15 +42,24 @@ class SubmissionRefused(Exception):
         super().__init__("; ".join(message for _, message in errors))
 
 
-def validate_prediction_file(*, split: Split, data: bytes) -> None:
-    """Parse the file with the scoring core; raise SubmissionRefused with line-numbered errors."""
+def validate_prediction_file(*, split: Split, data: File) -> uploads.PlainText:
+    """Check an upload (plain text or gzip) with the scoring core as it is read, in pieces, and
+    return its plain text, to be stored (use it in a `with` block).
+
+    Raises SubmissionRefused with line-numbered errors; a file above the split's limit (the
+    parser's own bound for its images) before anything is read, a gzip file whose text would
+    pass that limit once that much came out.
+    """
     task = split.task
     limit = scoring.max_upload_bytes(task.kind, split.n_images)
-    if len(data) > limit:
-        raise SubmissionRefused([(None, f"The file is {len(data):,} bytes; this task accepts at most {limit:,}.")])
+    if data.size > limit:
+        raise SubmissionRefused([(None, f"The file is {data.size:,} bytes; this task accepts at most {limit:,}.")])
     class_set = scoring_class_set(task.classes)
     try:
-        _parse(task.kind, data, n_images=split.n_images, class_set=class_set)
+        return uploads.plain_text(
+            data, limit=limit, error_cls=scoring.PredictionFileError,
+            check=lambda pieces: _parse(task.kind, pieces, n_images=split.n_images, class_set=class_set),
+        )
     except scoring.PredictionFileError as exc:
         errors = [(error.line, error.message) for error in exc.errors]
         if exc.omitted:  # the core lists the first bad lines; say that more were found, and how many
@@ -55,13 +67,14 @@ def validate_prediction_file(*, split: Split, data: bytes) -> None:
         raise SubmissionRefused(errors) from exc
 
 
-def _parse(kind: str, data: bytes, *, n_images: int, class_set: "scoring.ClassSet") -> None:
-    """Parse with the scoring core's reader of this task's format (a detection file has any
-    number of lines; the others one per image). Raises scoring.PredictionFileError."""
+def _parse(kind: str, pieces: Iterator[bytes], *, n_images: int, class_set: "scoring.ClassSet") -> None:
+    """Parse the file's pieces with the scoring core's reader of this task's format: a detection
+    file (any number of lines) whole, the others (one line per image) a window of lines at a
+    time. Raises scoring.PredictionFileError."""
     if kind == Task.Kind.DETECTION:
-        scoring.parse_detections(data, n_images=n_images, class_set=class_set)
+        scoring.parse_detections(b"".join(pieces), n_images=n_images, class_set=class_set)
     else:
-        scoring.parse_predictions(kind, data, n_images=n_images, class_set=class_set)
+        scoring.check_prediction_stream(kind, pieces, n_images=n_images, class_set=class_set)
 
 
 def check_may_submit(*, team: Team | None, split: Split, user) -> None:
@@ -81,7 +94,7 @@ def create_submission(
     team: Team | None,
     split: Split,
     user,
-    data: bytes,
+    data: bytes | File,
     filename: str = "",
     entry_name: str,
     description: str = "",
@@ -89,16 +102,18 @@ def create_submission(
 ) -> Submission:
     """Validate, take a quota slot, store the file with its SHA-256, record it as received.
 
-    Raises SubmissionNotAllowed (not a member, banned team, year closed), SubmissionRefused
-    (a bad file: nothing stored, nothing counted) or quotas.QuotaExceeded. The quota is
-    taken under row locks in the transaction that inserts the row, so concurrent uploads
-    cannot pass it. A score_pending worker scores it after the commit (score_submission).
+    `data` is the file's bytes or an uploaded file (read in pieces, never whole), plain text
+    or gzip; the plain text is what is stored, hashed and later scored. Raises
+    SubmissionNotAllowed (not a member, banned team, year closed), SubmissionRefused (a bad
+    file: nothing stored, nothing counted) or quotas.QuotaExceeded. The quota is taken under
+    row locks in the transaction that inserts the row, so concurrent uploads cannot pass it.
+    A score_pending worker scores it after the commit (score_submission).
     """
     check_may_submit(team=team, split=split, user=user)
-    validate_prediction_file(split=split, data=data)
-    with transaction.atomic():
+    upload = ContentFile(data) if isinstance(data, bytes) else data
+    with validate_prediction_file(split=split, data=upload) as text, transaction.atomic():
         quotas.lock_and_check(team=team, user=user, split=split)
-        file_key, file_sha256 = store_private_file(prefix=f"submissions/{split.pk}", data=data)
+        file_key, file_sha256 = store_private_file(prefix=f"submissions/{split.pk}", data=text.file)
         submission = Submission.objects.create(
             team=team,
             split=split,
@@ -108,7 +123,7 @@ def create_submission(
             external_data=external_data,
             file_key=file_key,
             file_sha256=file_sha256,
-            file_size=len(data),
+            file_size=text.size,
             original_filename=display_filename(filename),
         )
         append_record(kind=LedgerRecord.Kind.SUBMISSION_RECEIVED, payload=submission_received_payload(submission))
@@ -121,12 +136,13 @@ def submit_upload(
 ) -> Submission:
     """The browser's and the API's upload: create_submission, and nothing more.
 
-    Raises what create_submission raises. The answer goes out as soon as the file is
-    validated, stored and counted; a score_pending worker scores the `received` row and
-    ranks it (a web worker never waits for scoring or ranking).
+    Raises what create_submission raises. The file (as Django spooled it) is read in pieces,
+    never whole. The answer goes out as soon as the file is validated, stored and counted;
+    a score_pending worker scores the `received` row and ranks it (a web worker never waits
+    for scoring or ranking).
     """
     return create_submission(
-        team=team, split=split, user=user, data=file.read(), filename=file.name or "",
+        team=team, split=split, user=user, data=file, filename=file.name or "",
         entry_name=entry_name, description=description, external_data=external_data,
     )
 
@@ -225,14 +241,17 @@ def evaluate_stored_file(*, submission: Submission, ground_truth) -> "scoring.Re
     task's: its image list, boxes and blacklist, on the task's own classes).
 
     Scores what was stored (never the upload in memory), so a score always matches the
-    file its SHA-256 names. Raises the scoring core's errors and storage errors."""
+    file its SHA-256 names; read in pieces, so a worker holds the parsed arrays, never the
+    text (300 MB at 10M images). Raises the scoring core's errors and storage errors."""
     split = submission.split
     class_set = scoring_class_set(split.task.classes)
     truth = scoring_ground_truth(ground_truth, class_set)
-    data = read_private_file(submission.file_key)
-    if split.task.kind == Task.Kind.DETECTION:
-        return scoring.evaluate_detection_bytes(data, truth, class_set=class_set)
-    return scoring.evaluate_bytes(split.task.kind, data, truth, class_set=class_set)
+    limit = scoring.max_upload_bytes(split.task.kind, split.n_images)
+    with open_private_file(submission.file_key) as handle:
+        pieces = scoring.iter_decompressed(handle, limit=limit)
+        if split.task.kind == Task.Kind.DETECTION:
+            return scoring.evaluate_detection_bytes(b"".join(pieces), truth, class_set=class_set)
+        return scoring.evaluate_stream(split.task.kind, pieces, truth, class_set=class_set)
 
 
 def _score_fields(result: "scoring.Result | scoring.DetectionResult") -> dict:

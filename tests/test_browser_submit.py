@@ -1,7 +1,11 @@
-"""A real headless Chromium logs in, uploads a prediction file and sees the score."""
+"""A real headless Chromium logs in, uploads a prediction file (plain or gzip) and sees the score."""
+
+import gzip
+import hashlib
 
 import pytest
 
+from submissions.models import Submission
 from tests.base import PASSWORD, VAL_LABELS, make_world, predictions_file, run_scoring_worker
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -29,3 +33,25 @@ def test_a_member_logs_in_uploads_and_sees_the_score(live_server, page, tmp_path
     page.locator('#status[data-status="scored"]').wait_for()
     assert page.locator("#top5").inner_text() == "0.10000"
     assert page.locator("#top1").inner_text() == "0.10000"
+
+
+def test_a_gzip_file_uploaded_in_the_browser_scores_like_the_plain_file(live_server, page, tmp_path):
+    world = make_world()
+    plain = predictions_file([[label] for label in VAL_LABELS[:9]] + [[1000]])
+    predictions = tmp_path / "predictions.txt.gz"
+    predictions.write_bytes(gzip.compress(plain))
+
+    page.goto(f"{live_server.url}/accounts/login/?next=/years/{world.year.slug}/submit/")
+    page.get_by_label("Username").fill("alice")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_label("Entry name").fill("gzip entry")
+    page.get_by_label("Prediction file").set_input_files(str(predictions))
+    page.get_by_role("button", name="Upload and score").click()
+
+    page.wait_for_url("**/submissions/*/")
+    run_scoring_worker()
+    page.locator('#status[data-status="scored"]').wait_for()
+    # The scores of the plain file in the test above; the text is what was stored and hashed.
+    assert page.locator("#top5").inner_text() == "0.10000" and page.locator("#top1").inner_text() == "0.10000"
+    assert Submission.objects.get().file_sha256 == hashlib.sha256(plain).hexdigest()

@@ -1,5 +1,6 @@
 """The command-line client, run as teams run it, against a live server."""
 
+import hashlib
 import subprocess
 import sys
 import urllib.request
@@ -44,6 +45,17 @@ def test_it_submits_and_prints_the_score(live_server, setup, scoring_worker):
     assert "top5_error: 0.10000" in result.stdout
     submission = Submission.objects.get()
     assert submission.entry_name == "cli entry" and submission.external_data and submission.status == "scored"
+
+
+def test_it_sends_a_large_file_gzip_compressed(live_server, setup, scoring_worker):
+    world, token, tmp = setup
+    path = tmp / "val.txt"
+    plain = predictions_file([[label] for label in VAL_LABELS[:9]] + [[1000]])
+    path.write_bytes(plain)
+    result = run_client(live_server, token, path, "--split", "val", "--gzip")
+    assert result.returncode == 0, result.stderr
+    assert "top5_error: 0.10000" in result.stdout
+    assert Submission.objects.get().file_sha256 == hashlib.sha256(plain).hexdigest()  # its text was stored
 
 
 def test_it_reports_line_errors_and_quota(live_server, setup, scoring_worker):

@@ -8,7 +8,9 @@ Pure Python + numpy; no Django import anywhere in this package. Typical use::
     result = scoring.evaluate_bytes("classification", upload_bytes, truth, class_set=cs)
     result.metrics["top5_error"], result.to_bits()
 
-Uploads may be gzip: ``decompress_upload(data, limit=max_decompressed_bytes(task, n_images))``.
+Uploads may be gzip: ``decompress_upload(data, limit=max_decompressed_bytes(task, n_images))``; a
+file of any size is read in pieces by ``iter_decompressed`` and validated window by window by
+``check_prediction_stream`` (or parsed and scored, ``evaluate_stream``) without holding it whole.
 
 See docs/scoring.md for the accepted formats and the exact rules.
 """
@@ -39,7 +41,7 @@ from .detection_truth import (
     read_detection_boxes_xml_dir,
     read_image_list,
 )
-from .compression import GZIP_MAGIC, decompress_upload, is_gzip, max_decompressed_bytes
+from .compression import GZIP_MAGIC, decompress_upload, is_gzip, iter_decompressed, max_decompressed_bytes
 from .errors import MAX_REPORTED_ERRORS, GroundTruthError, InputFileError, LineError, PredictionFileError
 from .groundtruth import (
     Boxes,
@@ -63,6 +65,7 @@ from .parsing import (
     parse_localization,
     parse_predictions,
 )
+from .streaming import check_prediction_stream, evaluate_stream, parse_prediction_stream
 from .synthetic import SynsetRow, SyntheticClassSet, synthetic_class_set, write_class_set_tsv
 from .samples import sample_file
 
@@ -85,15 +88,19 @@ __all__ = [
     "Result",
     "SynsetRow",
     "SyntheticClassSet",
+    "check_prediction_stream",
     "check_upload_size",
     "decompress_upload",
     "evaluate_bytes",
+    "evaluate_stream",
     "is_gzip",
+    "iter_decompressed",
     "load_ground_truth",
     "max_decompressed_bytes",
     "max_upload_bytes",
     "parse_classification",
     "parse_localization",
+    "parse_prediction_stream",
     "parse_predictions",
     "read_blacklist",
     "read_boxes_csv",

@@ -16,7 +16,7 @@ from typing import BinaryIO, Protocol
 from .errors import InputFileError, LineError, PredictionFileError
 from .parsing import max_upload_bytes
 
-__all__ = ["GZIP_MAGIC", "decompress_upload", "is_gzip", "max_decompressed_bytes"]
+__all__ = ["GZIP_MAGIC", "decompress_upload", "is_gzip", "iter_decompressed", "max_decompressed_bytes"]
 
 #: The first two bytes of every gzip member (RFC 1952).
 GZIP_MAGIC = b"\x1f\x8b"
@@ -24,6 +24,7 @@ GZIP_MAGIC = b"\x1f\x8b"
 _GZIP_WBITS = 16 + zlib.MAX_WBITS  # expect a gzip header and trailer, not a raw zlib stream
 _INPUT_STEP = 1 << 16  # compressed bytes fed to zlib at a time
 _OUTPUT_STEP = 1 << 22  # the most output zlib may produce in one call
+_PLAIN_STEP = 1 << 20  # bytes of a plain file read at a time
 
 
 class _Readable(Protocol):
@@ -67,16 +68,35 @@ def decompress_upload(
         data = data_or_file if isinstance(data_or_file, bytes) else bytes(data_or_file)
         if not is_gzip(data):
             return data
-        return _gunzip(_slices(data), limit, error_cls)
-    reader = data_or_file
+        return b"".join(_gunzip(_slices(data), limit, error_cls))
+    return b"".join(iter_decompressed(data_or_file, limit=limit, error_cls=error_cls))
+
+
+def iter_decompressed(
+    reader: BinaryIO | _Readable, *, limit: int, error_cls: type[InputFileError] = PredictionFileError
+) -> Iterator[bytes]:
+    """The plain bytes of a binary file object, in pieces of at most 4 MB, never whole.
+
+    As :func:`decompress_upload` (gzip found by its first two bytes, read from the current
+    position), for a file of any size: a caller that hashes, stores or parses the pieces as
+    they come holds one piece at a time. Raises ``error_cls`` (no line number) once more than
+    ``limit`` bytes came out, for corrupt or truncated gzip data, or bytes after the last
+    member; ``ValueError`` for a negative ``limit``.
+    """
+    if limit < 0:
+        raise ValueError("limit must be >= 0")
     head = _read_exactly(reader, 2)
-    if head != GZIP_MAGIC:
-        rest = reader.read(limit + 1 - len(head)) if limit + 1 > len(head) else b""
-        plain = head + rest
-        if len(plain) > limit:
+    if head == GZIP_MAGIC:
+        yield from _gunzip(_chunks(reader, head), limit, error_cls)
+        return
+    size = 0
+    piece = head
+    while piece:
+        size += len(piece)
+        if size > limit:
             raise error_cls([LineError(None, f"the file holds more than {limit:,} bytes, the most accepted here")])
-        return plain
-    return _gunzip(_chunks(reader, head), limit, error_cls)
+        yield piece
+        piece = reader.read(_PLAIN_STEP)
 
 
 def _read_exactly(reader: _Readable, size: int) -> bytes:
@@ -105,9 +125,8 @@ def _chunks(reader: _Readable, head: bytes) -> Iterator[bytes]:
         yield piece
 
 
-def _gunzip(pieces: Iterable[bytes | memoryview], limit: int, error_cls: type[InputFileError]) -> bytes:
-    """Decompress gzip members from input pieces into at most ``limit`` bytes (see decompress_upload)."""
-    out: list[bytes] = []
+def _gunzip(pieces: Iterable[bytes | memoryview], limit: int, error_cls: type[InputFileError]) -> Iterator[bytes]:
+    """Decompress gzip members from input pieces, yielding at most ``limit`` bytes in all (see decompress_upload)."""
     size = 0
     inflater = zlib.decompressobj(_GZIP_WBITS)
     try:
@@ -125,7 +144,8 @@ def _gunzip(pieces: Iterable[bytes | memoryview], limit: int, error_cls: type[In
                 size += len(chunk)
                 if size > limit:
                     raise error_cls([LineError(None, _too_large(limit))])
-                out.append(chunk)
+                if chunk:
+                    yield chunk
                 if inflater.eof:
                     pending = inflater.unused_data
                     continue
@@ -136,7 +156,6 @@ def _gunzip(pieces: Iterable[bytes | memoryview], limit: int, error_cls: type[In
         raise error_cls([LineError(None, f"the file starts like gzip but is not valid gzip data ({exc})")]) from None
     if not inflater.eof:
         raise error_cls([LineError(None, "the gzip file is truncated: it ends before its compressed data does")])
-    return b"".join(out)
 
 
 def _too_large(limit: int) -> str:

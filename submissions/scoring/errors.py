@@ -18,6 +18,7 @@ __all__ = [
     "PredictionFileError",
     "GroundTruthError",
     "ErrorList",
+    "line_count_error",
 ]
 
 #: How many line errors an :class:`InputFileError` keeps; the rest are only counted.
@@ -39,6 +40,12 @@ class LineError:
         if self.line is None:
             return self.message
         return f"line {self.line}: {self.message}"
+
+
+def line_count_error(n_images: int, found: int) -> LineError:
+    """The file-level error of a prediction file with ``found`` lines where ``n_images`` are expected
+    (the whole-file parser and the streamed one say it alike)."""
+    return LineError(None, f"expected {n_images:,} lines (one per image, in image order), found {found:,}")
 
 
 class InputFileError(ValueError):

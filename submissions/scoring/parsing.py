@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import ErrorList, InputFileError, LineError, PredictionFileError
+from .errors import ErrorList, InputFileError, LineError, PredictionFileError, line_count_error
 from .fastparse import MAX_DIGITS, MAX_LINE_BYTES, fast_parse
 from .hierarchy import ClassSet
 
@@ -299,9 +299,7 @@ def precise_parse(
     lines = body.split(b"\n")
     file_errors: list[LineError] = []
     if n_images is not None and len(lines) != n_images:
-        file_errors.append(
-            LineError(None, f"expected {n_images:,} lines (one per image, in image order), found {len(lines):,}")
-        )
+        file_errors.append(line_count_error(n_images, len(lines)))
     labels = np.zeros((len(lines), max_guesses), dtype=class_set.label_dtype)
     coords = np.zeros((len(lines), max_guesses, 4), dtype=np.int32) if boxes else None
     bad_lines = ErrorList()
