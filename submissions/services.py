@@ -1,7 +1,6 @@
 """The path of a prediction file: validate, store, record, score."""
 
 import logging
-from collections.abc import Iterator
 from datetime import timedelta
 
 from django.conf import settings
@@ -11,7 +10,7 @@ from django.db import DatabaseError, InterfaceError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from challenge.models import Membership, Split, Task, Team
+from challenge.models import Membership, Split, Team
 from challenge.services import open_private_file, store_private_file
 from submissions import integrity, quotas, scoring, uploads
 from submissions.notices import notify_scoring_failed
@@ -58,23 +57,14 @@ def validate_prediction_file(*, split: Split, data: File) -> uploads.PlainText:
     try:
         return uploads.plain_text(
             data, limit=limit, error_cls=scoring.PredictionFileError,
-            check=lambda pieces: _parse(task.kind, pieces, n_images=split.n_images, class_set=class_set),
+            check=lambda pieces: scoring.check_prediction_stream(task.kind, pieces, n_images=split.n_images,
+                                                                 class_set=class_set),
         )
     except scoring.PredictionFileError as exc:
         errors = [(error.line, error.message) for error in exc.errors]
         if exc.omitted:  # the core lists the first bad lines; say that more were found, and how many
             errors.append((None, f"… and {exc.omitted:,} more line{'s' if exc.omitted != 1 else ''} like these."))
         raise SubmissionRefused(errors) from exc
-
-
-def _parse(kind: str, pieces: Iterator[bytes], *, n_images: int, class_set: "scoring.ClassSet") -> None:
-    """Parse the file's pieces with the scoring core's reader of this task's format: a detection
-    file (any number of lines) whole, the others (one line per image) a window of lines at a
-    time. Raises scoring.PredictionFileError."""
-    if kind == Task.Kind.DETECTION:
-        scoring.parse_detections(b"".join(pieces), n_images=n_images, class_set=class_set)
-    else:
-        scoring.check_prediction_stream(kind, pieces, n_images=n_images, class_set=class_set)
 
 
 def check_may_submit(*, team: Team | None, split: Split, user) -> None:
@@ -249,8 +239,6 @@ def evaluate_stored_file(*, submission: Submission, ground_truth) -> "scoring.Re
     limit = scoring.max_upload_bytes(split.task.kind, split.n_images)
     with open_private_file(submission.file_key) as handle:
         pieces = scoring.iter_decompressed(handle, limit=limit)
-        if split.task.kind == Task.Kind.DETECTION:
-            return scoring.evaluate_detection_bytes(b"".join(pieces), truth, class_set=class_set)
         return scoring.evaluate_stream(split.task.kind, pieces, truth, class_set=class_set)
 
 

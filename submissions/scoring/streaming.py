@@ -23,6 +23,8 @@ from collections.abc import Iterable, Iterator
 
 import numpy as np
 
+from .detection import DetectionResult, DetectionTruth, evaluate_detection_bytes
+from .detection_parse import parse_detections
 from .errors import ErrorList, LineError, PredictionFileError, line_count_error
 from .fastparse import fast_parse
 from .groundtruth import GroundTruth
@@ -49,7 +51,8 @@ WINDOW_BYTES = 1 << 20
 def check_prediction_stream(
     task: str, pieces: Iterable[bytes], *, n_images: int, class_set: ClassSet, window_bytes: int = WINDOW_BYTES
 ) -> int:
-    """Validate a prediction file given as pieces of its plain bytes; return its number of lines.
+    """Validate a prediction file given as pieces of its plain bytes; return its number of lines
+    (for detection, whose lines come in any order, the pieces are joined and parsed whole).
 
     Reads every piece (also after finding errors, to count them as the whole-file parser
     does). Raises :class:`PredictionFileError` exactly as ``parse_predictions(task,
@@ -57,6 +60,10 @@ def check_prediction_stream(
     the size, e.g. with ``iter_decompressed``), and whatever iterating ``pieces`` raises;
     ``ValueError`` for an unknown task.
     """
+    if task == "detection":
+        data = b"".join(pieces)
+        parse_detections(data, n_images=n_images, class_set=class_set)
+        return data.count(b"\n")
     return _read(task, pieces, n_images=n_images, class_set=class_set, window_bytes=window_bytes, keep=False).lines
 
 
@@ -69,9 +76,13 @@ def parse_prediction_stream(
 
 
 def evaluate_stream(
-    task: str, pieces: Iterable[bytes], truth: GroundTruth, *, class_set: ClassSet, guesses: int = MAX_GUESSES
-) -> Result:
-    """:func:`.metrics.evaluate_bytes` of a file given as pieces: the same result, without the whole text."""
+    task: str, pieces: Iterable[bytes], truth: GroundTruth | DetectionTruth, *, class_set: ClassSet,
+    guesses: int = MAX_GUESSES,
+) -> Result | DetectionResult:
+    """:func:`.metrics.evaluate_bytes` of a file given as pieces: the same result, without the
+    whole text (a detection file is joined and scored whole by :func:`evaluate_detection_bytes`)."""
+    if task == "detection":
+        return evaluate_detection_bytes(b"".join(pieces), truth, class_set=class_set)
     predictions = parse_prediction_stream(task, pieces, n_images=truth.n_images, class_set=class_set)
     return score(task, predictions, truth, class_set=class_set, guesses=guesses)
 

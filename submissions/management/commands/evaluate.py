@@ -103,6 +103,15 @@ def result_as_dict(result: scoring.Result) -> dict[str, Any]:
     return out
 
 
+def _command_error(exc: Exception, *, predictions: str) -> CommandError:
+    """The command's exit (status 2) for a file that cannot be scored, saying which file."""
+    if isinstance(exc, scoring.PredictionFileError):
+        return CommandError(f"{predictions}: not scored\n{exc}", returncode=2)
+    if isinstance(exc, scoring.GroundTruthError):
+        return CommandError(f"ground truth: not usable\n{exc}", returncode=2)
+    return CommandError(str(exc), returncode=2)
+
+
 class Command(BaseCommand):
     help = "Score a prediction file against ground truth with the ILSVRC devkit rules."
 
@@ -137,12 +146,8 @@ class Command(BaseCommand):
                 guesses=guesses,
                 class_set_path=options.get("class_set"),
             )
-        except scoring.PredictionFileError as exc:
-            raise CommandError(f"{options['predictions']}: not scored\n{exc}", returncode=2) from exc
-        except scoring.GroundTruthError as exc:
-            raise CommandError(f"ground truth: not usable\n{exc}", returncode=2) from exc
-        except (OSError, ValueError) as exc:
-            raise CommandError(str(exc), returncode=2) from exc
+        except (scoring.PredictionFileError, scoring.GroundTruthError, OSError, ValueError) as exc:
+            raise _command_error(exc, predictions=options["predictions"]) from exc
         data = result_as_dict(result)
         if options["json"]:
             self.stdout.write(json.dumps(data))
@@ -172,12 +177,8 @@ class Command(BaseCommand):
             result = run_detection(ground_truth=options["ground_truth"], boxes=options.get("boxes"),
                                    predictions=options["predictions"], blacklist=options.get("blacklist"),
                                    class_set_path=options.get("class_set"))
-        except scoring.PredictionFileError as exc:
-            raise CommandError(f"{options['predictions']}: not scored\n{exc}", returncode=2) from exc
-        except scoring.GroundTruthError as exc:
-            raise CommandError(f"ground truth: not usable\n{exc}", returncode=2) from exc
-        except (OSError, ValueError) as exc:
-            raise CommandError(str(exc), returncode=2) from exc
+        except (scoring.PredictionFileError, scoring.GroundTruthError, OSError, ValueError) as exc:
+            raise _command_error(exc, predictions=options["predictions"]) from exc
         data = detection_as_dict(result)
         if options["json"]:
             self.stdout.write(json.dumps(data))
