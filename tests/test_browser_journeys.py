@@ -7,17 +7,10 @@ import pytest
 from challenge.models import Membership
 from submissions import services
 from tests.base import PASSWORD, VAL_LABELS, make_user, make_world, predictions_file
+from tests.browser import fill_login_form, log_in
 from tests.leaderboard_helpers import submit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _log_in(page, live_server, username, next_path):
-    page.goto(f"{live_server.url}/accounts/login/?next={next_path}")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"**{next_path}")
 
 
 def test_an_invited_newcomer_signs_up_comes_back_to_the_invitation_and_joins(live_server, page):
@@ -45,9 +38,7 @@ def test_an_invited_person_with_an_account_logs_in_and_comes_back(live_server, p
     join = f"/teams/join/{world.alpha.invite_token}/"
     page.goto(live_server.url + join)
     page.locator("main").get_by_role("link", name="log in").click()
-    page.get_by_label("Username").fill("erin")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    fill_login_form(page, "erin")
     page.wait_for_url("**" + join)
     page.get_by_role("button", name="Join Alpha").click()
     page.wait_for_url(f"**/teams/{world.alpha.pk}/")
@@ -58,7 +49,7 @@ def test_the_submit_page_blocks_a_used_up_split_and_sets_the_checkbox_beside_its
     world = make_world()
     for _ in range(2):
         submit(world.test, world.alpha, world.alice, wrong=1, entry="t")
-    _log_in(page, live_server, "alice", f"/years/{world.year.slug}/submit/")
+    log_in(page, live_server.url, "alice", next_path=f"/years/{world.year.slug}/submit/")
     test_option = page.locator(f'#id_split option[value="{world.test.pk}"]')
     assert test_option.is_disabled() and "none left now" in test_option.inner_text()
     assert page.locator("#id_split").input_value() == str(world.val.pk)
@@ -70,7 +61,7 @@ def test_the_submit_page_blocks_a_used_up_split_and_sets_the_checkbox_beside_its
 
 def test_a_refused_upload_does_not_leave_the_bar_at_100_percent(live_server, page, tmp_path):
     world = make_world()
-    _log_in(page, live_server, "alice", f"/years/{world.year.slug}/submit/")
+    log_in(page, live_server.url, "alice", next_path=f"/years/{world.year.slug}/submit/")
     bad = tmp_path / "bad.txt"
     bad.write_bytes(b"banana\n" * 10)
     page.get_by_label("Entry name").fill("oops")
@@ -88,7 +79,7 @@ def test_a_board_marks_the_viewers_team_and_opens_an_entrys_description(live_ser
         team=world.alpha, split=world.val, user=world.alice, data=predictions_file([[label] for label in VAL_LABELS]),
         entry_name="ours", description="Five crops and a ResNet.").pk)
     submit(world.val, world.charlies_team, world.charlie, wrong=2, entry="theirs")
-    _log_in(page, live_server, "bob", f"/years/{world.year.slug}/tasks/classification/val/leaderboard/")
+    log_in(page, live_server.url, "bob", next_path=f"/years/{world.year.slug}/tasks/classification/val/leaderboard/")
     ours = page.locator(f'table.leaderboard tr[data-team="{world.alpha.pk}"]')
     theirs = page.locator(f'table.leaderboard tr[data-team="{world.charlies_team.pk}"]')
     background = "el => getComputedStyle(el.querySelector('td')).backgroundColor"
@@ -105,7 +96,7 @@ def test_the_invitation_link_is_copied_and_leaving_asks_first(live_server, brows
     context = browser.new_context()
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
     page = context.new_page()
-    _log_in(page, live_server, "bob", f"/teams/{world.alpha.pk}/")
+    log_in(page, live_server.url, "bob", next_path=f"/teams/{world.alpha.pk}/")
     page.get_by_role("button", name="Copy link").click()
     page.get_by_role("status").filter(has_text="Copied.").wait_for()
     assert page.evaluate("() => navigator.clipboard.readText()") == page.locator("#invite-link").input_value()

@@ -5,7 +5,8 @@ import hashlib
 import pytest
 
 from challenge.models import ChallengeYear, Split
-from tests.base import PASSWORD, ilsvrc2012, labels_file, make_user
+from tests.base import ilsvrc2012, labels_file, make_user
+from tests.browser import fill_login_form
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -19,9 +20,7 @@ def test_an_organizer_creates_a_year_with_a_task_and_uploads_its_ground_truth(li
     bad.write_bytes(labels_file([3, 1, 4, 1, 5000]))
 
     page.goto(f"{live_server.url}/organize/")
-    page.get_by_label("Username").fill("olivia")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    fill_login_form(page, "olivia")
     page.get_by_role("link", name="New challenge year").click()
 
     page.locator("#id_slug").fill("ilsvrc2031")

@@ -7,17 +7,14 @@ import pytest
 
 from submissions.rescoring import rescore_next
 from submissions.services import create_submission, score_submission
-from tests.base import PASSWORD, VAL_LABELS, make_world, predictions_file
+from tests.base import VAL_LABELS, make_world, predictions_file
+from tests.browser import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def sign_in(page, live_server, path):
-    page.goto(f"{live_server.url}/accounts/login/?next={path}")
-    page.get_by_label("Username").fill("olivia")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"**{path}")
+    log_in(page, live_server.url, "olivia", next_path=path)
 
 
 def test_the_task_form_shows_each_field_only_where_it_applies(live_server, page):
@@ -93,10 +90,7 @@ def test_the_statistics_page_draws_its_charts_and_downloads_its_csv(live_server,
 
 def test_the_statistics_page_is_refused_to_a_participant(live_server, page):
     world = make_world()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill("alice")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, live_server.url, "alice")
     response = page.goto(f"{live_server.url}/organize/years/{world.year.slug}/statistics/")
     assert response.status == 403
 

@@ -6,7 +6,8 @@ from django.core.management import call_command
 
 from challenge.models import DataFile
 from challenge.services import store_private_file
-from tests.base import PASSWORD, make_team, make_user, make_world
+from tests.base import make_team, make_user, make_world
+from tests.browser import log_in
 from tests.leaderboard_helpers import open_quota, submit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -29,11 +30,7 @@ def test_no_page_scrolls_sideways_on_a_phone_and_the_board_starts_with_what_matt
     # Not is_mobile: a mobile viewport zooms out to fit a too-wide page, which would hide the very fault.
     context = browser.new_context(viewport=PHONE)
     page = context.new_page()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill("alice")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_load_state()
+    log_in(page, live_server.url, "alice")
     slug = world.year.slug
     paths = ["/", f"/years/{slug}/", f"/years/{slug}/tasks/classification/val/leaderboard/", f"/years/{slug}/submit/",
              f"/years/{slug}/data/", f"/years/{slug}/classes/", "/history/", "/history/ilsvrc2012/",

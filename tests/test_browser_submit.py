@@ -6,7 +6,8 @@ import hashlib
 import pytest
 
 from submissions.models import Submission
-from tests.base import PASSWORD, VAL_LABELS, make_world, predictions_file, run_scoring_worker
+from tests.base import VAL_LABELS, make_world, predictions_file, run_scoring_worker
+from tests.browser import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -16,10 +17,7 @@ def test_a_member_logs_in_uploads_and_sees_the_score(live_server, page, tmp_path
     predictions = tmp_path / "predictions.txt"
     predictions.write_bytes(predictions_file([[label] for label in VAL_LABELS[:9]] + [[1000]]))
 
-    page.goto(f"{live_server.url}/accounts/login/?next=/years/{world.year.slug}/submit/")
-    page.get_by_label("Username").fill("alice")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, live_server.url, "alice", next_path=f"/years/{world.year.slug}/submit/")
 
     page.get_by_label("Entry name").fill("browser entry")
     page.get_by_label("Prediction file").set_input_files(str(predictions))
@@ -41,10 +39,7 @@ def test_a_gzip_file_uploaded_in_the_browser_scores_like_the_plain_file(live_ser
     predictions = tmp_path / "predictions.txt.gz"
     predictions.write_bytes(gzip.compress(plain))
 
-    page.goto(f"{live_server.url}/accounts/login/?next=/years/{world.year.slug}/submit/")
-    page.get_by_label("Username").fill("alice")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, live_server.url, "alice", next_path=f"/years/{world.year.slug}/submit/")
     page.get_by_label("Entry name").fill("gzip entry")
     page.get_by_label("Prediction file").set_input_files(str(predictions))
     page.get_by_role("button", name="Upload and score").click()

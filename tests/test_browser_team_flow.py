@@ -6,6 +6,7 @@ import pytest
 
 from submissions import services
 from tests.base import PASSWORD, VAL_LABELS, make_world, predictions_file, run_scoring_worker
+from tests.browser import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -57,10 +58,7 @@ def test_a_bad_file_shows_the_engines_message_with_its_line_without_leaving_the_
     world = make_world()
     bad = tmp_path / "bad.txt"
     bad.write_bytes(b"1\n2\n3\nbanana\n" + b"5\n" * 6)
-    page.goto(f"{live_server.url}/accounts/login/?next=/years/{world.year.slug}/submit/")
-    page.get_by_label("Username").fill("alice")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, live_server.url, "alice", next_path=f"/years/{world.year.slug}/submit/")
     page.get_by_label("Entry name").fill("oops")
     page.get_by_label("Prediction file").set_input_files(str(bad))
     page.get_by_role("button", name="Upload and score").click()
@@ -75,10 +73,7 @@ def test_the_submission_page_updates_its_status_without_a_reload(live_server, pa
     submission = services.create_submission(team=world.alpha, split=world.val, user=world.alice,
                                             data=predictions_file([[label] for label in VAL_LABELS]),
                                             entry_name="waiting")
-    page.goto(f"{live_server.url}/accounts/login/?next=/submissions/{submission.pk}/")
-    page.get_by_label("Username").fill("alice")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, live_server.url, "alice", next_path=f"/submissions/{submission.pk}/")
     assert page.locator("#status").get_attribute("data-status") == "received"
     page.evaluate("() => { window.notReloaded = true; }")
 
