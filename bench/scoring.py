@@ -158,10 +158,7 @@ def detection_case(n_images: int, per_image: float, wnids: list[str]):
     """Synthetic DET ground truth (with its blacklist) and prediction bytes."""
     cs = scoring.detection_class_set(wnids)
     syn = scoring.synthetic_detection(n_images, wnids, 2013, detections_per_image=per_image)
-    images = scoring.read_image_list(syn.image_list)
-    boxes = scoring.read_detection_boxes_csv(syn.boxes_csv, images=images, class_set=cs)
-    pairs = scoring.read_detection_blacklist(syn.blacklist, n_images=n_images, class_set=cs)
-    truth = scoring.DetectionTruth(n_images, boxes.image, boxes.label, boxes.boxes, pairs, boxes.names)
+    truth = scoring.read_detection_truth(syn.image_list, syn.boxes_csv, class_set=cs, blacklist=syn.blacklist)
     return cs, truth, syn.predictions
 
 

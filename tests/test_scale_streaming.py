@@ -146,3 +146,22 @@ def test_a_streamed_file_scores_exactly_like_the_whole_file():
         expected = scoring.evaluate_bytes(task, data, gt, class_set=CS)
         got = scoring.evaluate_stream(task, cut(data, [5, 70_000, 300_001]), gt, class_set=CS)
         assert got.metrics == expected.metrics and got.to_bits() == expected.to_bits()
+
+
+def test_a_detection_stream_is_checked_and_scored_whole_and_counts_its_last_line_without_a_newline():
+    wnids = ["n00000001", "n00000002"]
+    class_set = scoring.detection_class_set(wnids)
+    syn = scoring.synthetic_detection(30, wnids, 7)
+    truth = scoring.read_detection_truth(syn.image_list, syn.boxes_csv, class_set=class_set, blacklist=syn.blacklist)
+    pieces = [syn.predictions[i:i + 50] for i in range(0, len(syn.predictions), 50)]
+    lines = syn.predictions.count(b"\n")
+    assert scoring.check_prediction_stream("detection", iter(pieces), n_images=30, class_set=class_set) == lines
+    unterminated = syn.predictions.rstrip(b"\n")
+    assert scoring.check_prediction_stream("detection", [unterminated], n_images=30, class_set=class_set) == lines
+    streamed = scoring.evaluate_stream("detection", iter(pieces), truth, class_set=class_set)
+    whole = scoring.evaluate_detection_bytes(syn.predictions, truth, class_set=class_set)
+    assert streamed.mean_average_precision == whole.mean_average_precision
+    with pytest.raises(scoring.PredictionFileError) as refused:
+        scoring.check_prediction_stream("detection", [b"1 1 0.5 0 0 9 9\n", b"2 1 0.5 0 0 9\n"], n_images=30,
+                                        class_set=class_set)
+    assert refused.value.errors[0].line == 2

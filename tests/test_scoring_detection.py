@@ -27,10 +27,7 @@ def truth_from(rows: dict[int, list[tuple[int, tuple[int, int, int, int]]]], n: 
     for i in range(1, n + 1):
         groups = [f"{WNIDS[c - 1]} {' '.join(map(str, box))}" for c, box in rows.get(i, [])]
         lines.append(f"img{i},{' '.join(groups)}")
-    images = scoring.read_image_list(image_list(n))
-    truth = scoring.read_detection_boxes_csv("\n".join(lines).encode(), images=images, class_set=CS)
-    pairs = scoring.read_detection_blacklist(blacklist, n_images=n, class_set=CS)
-    return scoring.DetectionTruth(n, truth.image, truth.label, truth.boxes, pairs, truth.names)
+    return scoring.read_detection_truth(image_list(n), "\n".join(lines).encode(), class_set=CS, blacklist=blacklist)
 
 
 def score(rows, n: int, predictions: str, blacklist: bytes = b"") -> scoring.DetectionResult:

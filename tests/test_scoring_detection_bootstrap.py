@@ -18,11 +18,7 @@ CS = scoring.detection_class_set(WNIDS)
 
 def synthetic(seed: int = 3, n: int = 300, per_image: float = 6.0):
     syn = scoring.synthetic_detection(n, WNIDS, seed, detections_per_image=per_image)
-    images = scoring.read_image_list(syn.image_list)
-    truth = scoring.read_detection_boxes_csv(syn.boxes_csv, images=images, class_set=CS)
-    pairs = scoring.read_detection_blacklist(syn.blacklist, n_images=n, class_set=CS)
-    truth = scoring.DetectionTruth(n, truth.image, truth.label, truth.boxes, pairs, truth.names)
-    return syn, truth
+    return syn, scoring.read_detection_truth(syn.image_list, syn.boxes_csv, class_set=CS, blacklist=syn.blacklist)
 
 
 def test_the_synthetic_data_is_deterministic_and_scores():

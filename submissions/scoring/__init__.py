@@ -39,6 +39,7 @@ from .detection_truth import (
     read_detection_blacklist,
     read_detection_boxes_csv,
     read_detection_boxes_xml_dir,
+    read_detection_truth,
     read_image_list,
 )
 from .compression import GZIP_MAGIC, decompress_upload, is_gzip, iter_decompressed, max_decompressed_bytes
@@ -56,6 +57,8 @@ from .hierarchy import ILSVRC2012_DATA_DIR, MAX_CLASSES, ClassSet
 from .lca import LcaIndex
 from .metrics import Result, evaluate_bytes, score
 from .parsing import (
+    ALL_TASKS,
+    DETECTION,
     MAX_GUESSES,
     TASKS,
     Predictions,
@@ -74,6 +77,8 @@ __all__ = [
     "MAX_CLASSES",
     "MAX_GUESSES",
     "MAX_REPORTED_ERRORS",
+    "ALL_TASKS",
+    "DETECTION",
     "TASKS",
     "ILSVRC2012_DATA_DIR",
     "Boxes",
@@ -130,6 +135,7 @@ __all__ = [
     "read_detection_blacklist",
     "read_detection_boxes_csv",
     "read_detection_boxes_xml_dir",
+    "read_detection_truth",
     "read_image_list",
     "score_detections",
     "SyntheticDetection",

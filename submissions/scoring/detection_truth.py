@@ -21,7 +21,7 @@ import os
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -40,6 +40,7 @@ __all__ = [
     "read_detection_blacklist",
     "read_detection_boxes_csv",
     "read_detection_boxes_xml_dir",
+    "read_detection_truth",
     "read_image_list",
 ]
 
@@ -376,13 +377,29 @@ def load_detection_truth(
 
     Raises :class:`GroundTruthError` for malformed files, ``OSError`` when one cannot be read.
     """
-    images = read_image_list(Path(image_list_path).read_bytes())
+    blacklist = None if blacklist_path is None else Path(blacklist_path).read_bytes()
     bp = Path(boxes_path)
-    if bp.is_dir():
-        truth = read_detection_boxes_xml_dir(bp, images=images, class_set=class_set)
-    else:
-        truth = read_detection_boxes_csv(bp.read_bytes(), images=images, class_set=class_set)
-    if blacklist_path is None:
+    if not bp.is_dir():
+        return read_detection_truth(Path(image_list_path).read_bytes(), bp.read_bytes(), class_set=class_set,
+                                    blacklist=blacklist)
+    images = read_image_list(Path(image_list_path).read_bytes())
+    return _with_blacklist(read_detection_boxes_xml_dir(bp, images=images, class_set=class_set), blacklist, class_set)
+
+
+def read_detection_truth(
+    image_list: bytes, boxes_csv: bytes, *, class_set: ClassSet, blacklist: bytes | None = None
+) -> DetectionTruth:
+    """The ground truth of a detection set from the bytes of its image list, its boxes CSV and
+    optionally its blacklist (what the site stores for a split).
+
+    Raises :class:`GroundTruthError` for malformed files.
+    """
+    images = read_image_list(image_list)
+    return _with_blacklist(read_detection_boxes_csv(boxes_csv, images=images, class_set=class_set), blacklist,
+                           class_set)
+
+
+def _with_blacklist(truth: DetectionTruth, blacklist: bytes | None, class_set: ClassSet) -> DetectionTruth:
+    if blacklist is None:
         return truth
-    pairs = read_detection_blacklist(Path(blacklist_path).read_bytes(), n_images=images.n_images, class_set=class_set)
-    return DetectionTruth(truth.n_images, truth.image, truth.label, truth.boxes, pairs, truth.names)
+    return replace(truth, blacklist=read_detection_blacklist(blacklist, n_images=truth.n_images, class_set=class_set))

@@ -30,6 +30,8 @@ from .fastparse import MAX_DIGITS, MAX_LINE_BYTES, fast_parse
 from .hierarchy import ClassSet
 
 __all__ = [
+    "ALL_TASKS",
+    "DETECTION",
     "TASKS",
     "MAX_GUESSES",
     "Predictions",
@@ -43,7 +45,9 @@ __all__ = [
     "zero_based_hint",
 ]
 
-TASKS = ("classification", "localization", "hierarchical")
+TASKS = ("classification", "localization", "hierarchical")  # one line per image, up to 5 guesses
+DETECTION = "detection"  # any number of lines: boxes with a confidence (detection_parse)
+ALL_TASKS = (*TASKS, DETECTION)
 #: The devkit's limit of guesses per image.
 MAX_GUESSES = 5
 
@@ -97,11 +101,11 @@ def max_upload_bytes(task: str, n_images: int) -> int:
     80 bytes), which bounds the scorer's memory. Raises ``ValueError`` for an unknown task
     or a negative ``n_images``.
     """
-    if task not in (*TASKS, "detection"):
-        raise ValueError(f"unknown task {task!r}; expected one of {', '.join(TASKS)} or detection")
+    if task not in ALL_TASKS:
+        raise ValueError(f"unknown task {task!r}; expected one of {', '.join(ALL_TASKS)}")
     if n_images < 0:
         raise ValueError("n_images must be >= 0")
-    if task == "detection":
+    if task == DETECTION:
         return DETECTION_BYTES_PER_IMAGE * n_images + 65536
     if task == "localization":
         per_line = MAX_GUESSES * (10 + 4 * (MAX_DIGITS + 1)) + 2

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .parsing import MAX_GUESSES, TASKS
+from .parsing import ALL_TASKS, DETECTION, MAX_GUESSES
 
 __all__ = ["sample_file"]
 
@@ -25,11 +25,11 @@ def sample_file(task: str, *, n_images: int, n_classes: int) -> bytes:
 
     Raises ValueError for an unknown task or no images or classes.
     """
-    if task not in (*TASKS, "detection"):
-        raise ValueError(f"unknown task {task!r}; expected one of {', '.join(TASKS)} or detection")
+    if task not in ALL_TASKS:
+        raise ValueError(f"unknown task {task!r}; expected one of {', '.join(ALL_TASKS)}")
     if n_images < 1 or n_classes < 1:
         raise ValueError("a sample needs at least one image and one class")
-    if task == "detection":
+    if task == DETECTION:
         box = " ".join(map(str, WHOLE_IMAGE_BOX))
         return "".join(f"{i} {(i - 1) % n_classes + 1} 0.5 {box}\n" for i in range(1, n_images + 1)).encode()
     ids = (np.arange(n_images * MAX_GUESSES, dtype=np.int64) % n_classes + 1).reshape(n_images, MAX_GUESSES)

@@ -34,6 +34,7 @@ from .parsing import (
     _BOM,
     _TRAILING,
     COMMA_HINT,
+    DETECTION,
     MAX_GUESSES,
     TASKS,
     Predictions,
@@ -60,10 +61,10 @@ def check_prediction_stream(
     the size, e.g. with ``iter_decompressed``), and whatever iterating ``pieces`` raises;
     ``ValueError`` for an unknown task.
     """
-    if task == "detection":
+    if task == DETECTION:
         data = b"".join(pieces)
         parse_detections(data, n_images=n_images, class_set=class_set)
-        return data.count(b"\n")
+        return data.count(b"\n") + (bool(data) and not data.endswith(b"\n"))
     return _read(task, pieces, n_images=n_images, class_set=class_set, window_bytes=window_bytes, keep=False).lines
 
 
@@ -81,7 +82,7 @@ def evaluate_stream(
 ) -> Result | DetectionResult:
     """:func:`.metrics.evaluate_bytes` of a file given as pieces: the same result, without the
     whole text (a detection file is joined and scored whole by :func:`evaluate_detection_bytes`)."""
-    if task == "detection":
+    if task == DETECTION:
         return evaluate_detection_bytes(b"".join(pieces), truth, class_set=class_set)
     predictions = parse_prediction_stream(task, pieces, n_images=truth.n_images, class_set=class_set)
     return score(task, predictions, truth, class_set=class_set, guesses=guesses)

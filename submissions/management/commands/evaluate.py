@@ -26,7 +26,7 @@ from challenge.services import SHIPPED_DET_CLASSES
 from submissions import scoring
 from submissions.ground_truth import scoring_class_set_from_rows
 
-DETECTION = "detection"
+DETECTION = scoring.DETECTION
 _ORDER = (
     "top1_error",
     "top5_error",
@@ -119,7 +119,7 @@ class Command(BaseCommand):
     requires_migrations_checks = False
 
     def add_arguments(self, parser):
-        parser.add_argument("--task", required=True, choices=[*scoring.TASKS, DETECTION])
+        parser.add_argument("--task", required=True, choices=scoring.ALL_TASKS)
         parser.add_argument("--ground-truth", required=True, help="One class id (or WNID) per line.")
         parser.add_argument("--predictions", required=True, help="The prediction file.")
         parser.add_argument("--boxes", help="Ground-truth boxes: a CSV (ImageId,PredictionString) or a VOC XML dir.")
