@@ -67,39 +67,27 @@ def scoring_ground_truth(ground_truth: GroundTruth, class_set: scoring.ClassSet)
     stored as its labels, the boxes CSV as its boxes, the (image, class) pairs as its blacklist)."""
     cache_key = f"{ground_truth.labels_sha256}:{ground_truth.boxes_sha256}:{ground_truth.blacklist_sha256}"
     if cache_key not in _truths:
-        split = ground_truth.split
-        if split.task.kind == Task.Kind.DETECTION:
-            built = _detection_truth(labels=read_private_file(ground_truth.labels_key),
-                                     boxes=read_private_file(ground_truth.boxes_key),
-                                     blacklist=read_private_file(ground_truth.blacklist_key)
-                                     if ground_truth.blacklist_key else b"", class_set=class_set)
-            with _lock:
-                _truths[cache_key] = built
-            return built
-        labels = scoring.read_labels(read_private_file(ground_truth.labels_key), class_set=class_set)
-        boxes = None
-        if ground_truth.boxes_key:
-            boxes = scoring.read_boxes_csv(
-                read_private_file(ground_truth.boxes_key), class_set=class_set, n_images=split.n_images
-            )
-        blacklist = None
-        if ground_truth.blacklist_key:
-            blacklist = scoring.read_blacklist(read_private_file(ground_truth.blacklist_key), n_images=split.n_images)
-        built = scoring.GroundTruth(labels=np.asarray(labels), boxes=boxes, blacklist=blacklist)
+        files = {name: read_private_file(key) if key else None for name, key in (
+            ("labels", ground_truth.labels_key), ("boxes", ground_truth.boxes_key),
+            ("blacklist", ground_truth.blacklist_key))}
+        if ground_truth.split.task.kind == Task.Kind.DETECTION:
+            built = scoring.read_detection_truth(files["labels"], files["boxes"], class_set=class_set,
+                                                 blacklist=files["blacklist"])
+        else:
+            built = _error_truth(**files, n_images=ground_truth.split.n_images, class_set=class_set)
         with _lock:
             _truths[cache_key] = built
     return _truths[cache_key]
 
 
-def _detection_truth(*, labels: bytes, boxes: bytes, blacklist: bytes, class_set: scoring.ClassSet):
-    """A DetectionTruth from the image list, the boxes CSV and the optional blacklist's bytes.
-    Raises scoring.GroundTruthError."""
-    images = scoring.read_image_list(labels)
-    truth = scoring.read_detection_boxes_csv(boxes, images=images, class_set=class_set)
-    if not blacklist:
-        return truth
-    pairs = scoring.read_detection_blacklist(blacklist, n_images=images.n_images, class_set=class_set)
-    return scoring.DetectionTruth(truth.n_images, truth.image, truth.label, truth.boxes, pairs, truth.names)
+def _error_truth(*, labels: bytes, boxes: bytes | None, blacklist: bytes | None, n_images: int,
+                 class_set: scoring.ClassSet) -> scoring.GroundTruth:
+    """The labels, and the boxes and blacklist when present, of an error-metric task."""
+    return scoring.GroundTruth(
+        labels=np.asarray(scoring.read_labels(labels, class_set=class_set)),
+        boxes=None if boxes is None else scoring.read_boxes_csv(boxes, class_set=class_set, n_images=n_images),
+        blacklist=None if blacklist is None else scoring.read_blacklist(blacklist, n_images=n_images),
+    )
 
 
 class GroundTruthRefused(Exception):
@@ -141,9 +129,7 @@ def validate_ground_truth(*, split: Split, labels: bytes, boxes: bytes = b"", bl
         try:
             parsed[name] = read()
         except scoring.GroundTruthError as exc:
-            errors.extend((name, e.line, e.message) for e in exc.errors)
-            if exc.omitted:
-                errors.append((name, None, f"... and {exc.omitted} more problem(s) not shown."))
+            errors.extend(_file_errors(name, exc))
     if not errors:
         try:
             scoring.GroundTruth(labels=parsed["labels"], boxes=parsed.get("boxes"), blacklist=parsed.get("blacklist"))
@@ -177,10 +163,15 @@ def _read_step(name: str, read):
     try:
         return read()
     except scoring.GroundTruthError as exc:
-        errors = [(name, e.line, e.message) for e in exc.errors]
-        if exc.omitted:
-            errors.append((name, None, f"... and {exc.omitted} more problem(s) not shown."))
-        raise GroundTruthRefused(errors) from exc
+        raise GroundTruthRefused(_file_errors(name, exc)) from exc
+
+
+def _file_errors(name: str, exc: scoring.GroundTruthError) -> list[tuple[str, int | None, str]]:
+    """The refusal lines of one file: its numbered problems, then how many more were not shown."""
+    errors = [(name, e.line, e.message) for e in exc.errors]
+    if exc.omitted:
+        errors.append((name, None, f"... and {exc.omitted} more problem(s) not shown."))
+    return errors
 
 
 def ground_truth_limit(*, split: Split, name: str) -> int:

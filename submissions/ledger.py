@@ -76,7 +76,7 @@ def score_recorded_payload(score: Score) -> dict:
 def _evidence_digest(score: Score) -> dict:
     # What the boards' intervals and tests are computed from: a detection score keeps its
     # ranked trace instead of per-image bits (the error tasks' key is unchanged, for old records).
-    if score.top5_bits is None and score.detection_trace is not None:
+    if score.detection_trace is not None:
         return {"detection_trace_sha256": hashlib.sha256(bytes(score.detection_trace)).hexdigest()}
     return {"top5_bits_sha256": hashlib.sha256(bytes(score.top5_bits)).hexdigest()}
 

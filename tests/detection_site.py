@@ -5,7 +5,6 @@ task form, and synthetic ground truth uploaded on the ground-truth page of each 
 from dataclasses import dataclass
 from datetime import timedelta
 
-import numpy as np
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -42,18 +41,9 @@ def det_class_set() -> scoring.ClassSet:
 def expected_result(files: scoring.SyntheticDetection, predictions: bytes) -> scoring.DetectionResult:
     """What the scoring core gives for these files, read straight from their bytes."""
     class_set = det_class_set()
-    images = scoring.read_image_list(files.image_list)
-    boxes = scoring.read_detection_boxes_csv(files.boxes_csv, images=images, class_set=class_set)
-    pairs = scoring.read_detection_blacklist(files.blacklist, n_images=images.n_images, class_set=class_set)
-    truth = scoring.DetectionTruth(boxes.n_images, boxes.image, boxes.label, boxes.boxes, pairs, boxes.names)
+    truth = scoring.read_detection_truth(files.image_list, files.boxes_csv, class_set=class_set,
+                                         blacklist=files.blacklist)
     return scoring.evaluate_detection_bytes(predictions, truth, class_set=class_set)
-
-
-def thinned(predictions: bytes, *, keep: float, seed: int) -> bytes:
-    """A weaker detector: a random share of the lines."""
-    lines = predictions.splitlines(keepends=True)
-    kept = np.random.default_rng(seed).random(len(lines)) < keep
-    return b"".join(line for line, k in zip(lines, kept.tolist()) if k)
 
 
 def _upload(name: str, data: bytes) -> SimpleUploadedFile:

@@ -12,11 +12,12 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from submissions import quotas
+from submissions.management.commands.load_demo_entries import thinned
 from submissions.models import Submission
 from submissions.services import create_submission
 from tests.base import PASSWORD
 from tests.detection_site import expected_result, results_out, set_up_detection_task, submit_by_api, \
-    submit_on_page, thinned
+    submit_on_page
 
 pytestmark = pytest.mark.django_db
 

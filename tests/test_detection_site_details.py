@@ -11,12 +11,13 @@ from django.urls import reverse
 from submissions import scoring
 from submissions.ground_truth import upload_ground_truth
 from submissions.ledger import verify_chain
+from submissions.management.commands.load_demo_entries import thinned
 from submissions.models import Score, Submission
 from submissions.selectors import default_final_entries
 from submissions.services import create_submission, score_submission
 from submissions.statistics import year_figures
 from tests.base import PASSWORD
-from tests.detection_site import det_class_set, expected_result, set_up_detection_task, thinned
+from tests.detection_site import det_class_set, expected_result, set_up_detection_task
 
 pytestmark = pytest.mark.django_db
 
@@ -81,6 +82,7 @@ def test_the_ledger_records_a_detection_score_with_its_trace_digest_and_catches_
     assert verify_chain() is None
     out = StringIO()
     call_command("verify_ledger", stdout=out)
+    assert out.getvalue().startswith("Ledger intact: ")
     trace = bytes(scored.current_score.detection_trace)
     Score.objects.filter(pk=scored.current_score.pk).update(detection_trace=trace[:-1] + bytes([trace[-1] ^ 1]))
     broken = verify_chain()

@@ -77,19 +77,9 @@ class Command(BaseCommand):
         if split is None or split.current_ground_truth is None:
             raise CommandError("Run `manage.py load_demo` first.")
         labels = np.array(read_private_file(split.current_ground_truth.labels_key).split(), dtype=np.int64)
-        added = 0
-        for seed, (team_name, description, hit_rate) in enumerate(BASELINES, start=1):
-            team, user = self.baseline_team(split.task.year, team_name, seed)
-            if team.submissions.exists():
-                continue
-            data = baseline_predictions(labels, hit_rate=hit_rate, seed=seed)
-            submission = services.create_submission(team=team, split=split, user=user, data=data,
-                                                    filename="baseline.txt", entry_name="baseline",
-                                                    description=description)
-            services.score_submission(submission_id=submission.pk)
-            added += 1
-        if added:  # a first visit should find them ranked, with or without a scoring worker running
-            rebuild_leaderboard(split=split)
+        added = self.add_baselines(split, BASELINES, first_seed=1, filename="baseline.txt",
+                                   make_file=lambda hit_rate, seed: baseline_predictions(labels, hit_rate=hit_rate,
+                                                                                         seed=seed))
         self.stdout.write(f"Demo entries: {added} added, {len(BASELINES) - added} already there.")
         task = split.task.year.tasks.filter(slug="detection").first()
         if task is not None:
@@ -108,21 +98,30 @@ class Command(BaseCommand):
                 validate_ground_truth(split=split, **truth)
                 replace_ground_truth(split=split, **truth)
         self.host_val_boxes(task.year, files[Split.Name.VAL])
-        split = task.splits.get(name=Split.Name.VAL)
+        detector = files[Split.Name.VAL].predictions
+        added = self.add_baselines(task.splits.get(name=Split.Name.VAL), DETECTION_BASELINES,
+                                   first_seed=len(BASELINES) + 1, filename="detections.txt",
+                                   make_file=lambda keep, seed: thinned(detector, keep=keep, seed=seed))
+        self.stdout.write(f"Demo detection entries: {added} added, {len(DETECTION_BASELINES) - added} already there.")
+
+    def add_baselines(self, split: Split, baselines: list[tuple], *, first_seed: int, filename: str,
+                      make_file) -> int:
+        """Each (team name, description, strength) as its team's scored entry on `split`, the file
+        made by make_file(strength, seed), unless the team has one already; the board is then
+        ranked. Returns how many were added."""
         added = 0
-        for seed, (team_name, description, keep) in enumerate(DETECTION_BASELINES, start=len(BASELINES) + 1):
-            team, user = self.baseline_team(task.year, team_name, seed)
+        for seed, (team_name, description, strength) in enumerate(baselines, start=first_seed):
+            team, user = self.baseline_team(split.task.year, team_name, seed)
             if team.submissions.filter(split=split).exists():
                 continue
-            data = thinned(files[Split.Name.VAL].predictions, keep=keep, seed=seed)
-            submission = services.create_submission(team=team, split=split, user=user, data=data,
-                                                    filename="detections.txt", entry_name="baseline",
+            submission = services.create_submission(team=team, split=split, user=user, data=make_file(strength, seed),
+                                                    filename=filename, entry_name="baseline",
                                                     description=description)
             services.score_submission(submission_id=submission.pk)
             added += 1
-        if added:
+        if added:  # a first visit should find them ranked, with or without a scoring worker running
             rebuild_leaderboard(split=split)
-        self.stdout.write(f"Demo detection entries: {added} added, {len(DETECTION_BASELINES) - added} already there.")
+        return added
 
     def host_val_boxes(self, year: ChallengeYear, synthetic: scoring.SyntheticDetection) -> None:
         """The public validation boxes as data files, beside the classification labels."""
