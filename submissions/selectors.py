@@ -10,7 +10,7 @@ from challenge.models import Membership, Split, Team
 from config.formats import moment
 from submissions import quotas, scoring
 from submissions.leaderboards import selectors as boards
-from submissions.leaderboards.ranking import HIGHER_IS_BETTER, METRIC_LABELS, METRICS_BY_KIND
+from submissions.leaderboards.ranking import METRIC_LABELS, METRICS_BY_KIND, best_first
 from submissions.models import IntegrityFlag, Score, Submission
 
 
@@ -154,27 +154,26 @@ def default_final_entries(*, team: Team, split: Split) -> list[Submission]:
     """The entries that count when a team chose none: its best K on validation.
 
     On the validation split that is the K best primary scores (lowest errors, or highest mean
-    average precision). On a test split, whose
-    scores the team may not see, entries are ranked by the best validation score of the
-    same-named entry (entry names tie a method across splits, as in ILSVRC), newest first
-    among those without one.
+    average precision). On a test split, whose scores the team may not see, entries are ranked
+    by the best validation score of the same-named entry (entry names tie a method across
+    splits, as in ILSVRC), newest first among those without one.
     """
     metric = split.task.primary_metric
-    sign = -1 if metric in HIGHER_IS_BETTER else 1  # rank on sign * value, lowest first
     own = list(Submission.objects.eligible_for_final().filter(team=team, split=split).order_by("-created_at"))
     if split.name == Split.Name.VAL:
-        errors = dict(Score.objects.filter(submission__in=own, is_current=True).values_list("submission_id", metric))
-        ranked = sorted(own, key=lambda s: (errors.get(s.pk) is None, sign * (errors.get(s.pk) or 0.0), s.created_at))
+        scores = dict(Score.objects.filter(submission__in=own, is_current=True).values_list("submission_id", metric))
+        ranked = sorted(own, key=lambda s: (scores.get(s.pk) is None, best_first(metric, scores.get(s.pk) or 0.0),
+                                            s.created_at))
         return ranked[: split.max_final_entries]
-    val_errors: dict[str, float] = {}
+    val_best: dict[str, float] = {}  # by entry name: its best validation score, as a best_first key
     val_scores = Score.objects.filter(
         is_current=True, submission__team=team, submission__split__task=split.task,
         submission__split__name=Split.Name.VAL,
     ).values_list("submission__entry_name", metric)
-    for name, error in val_scores:
-        if error is not None and (name not in val_errors or sign * error < val_errors[name]):
-            val_errors[name] = sign * error
-    ranked = sorted(own, key=lambda s: (s.entry_name not in val_errors, val_errors.get(s.entry_name, 0.0)))
+    for name, value in val_scores:
+        if value is not None and (name not in val_best or best_first(metric, value) < val_best[name]):
+            val_best[name] = best_first(metric, value)
+    ranked = sorted(own, key=lambda s: (s.entry_name not in val_best, val_best.get(s.entry_name, 0.0)))
     return ranked[: split.max_final_entries]
 
 

@@ -10,6 +10,8 @@ Mean average precision is not a mean over images, so it resamples images through
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from challenge.models import GroundTruth, Split
@@ -44,7 +46,15 @@ def losses_of(score: Score, metric: str) -> np.ndarray:
 
 
 def subset_mask(split: Split, n: int) -> np.ndarray:
-    return ranking.public_subset_mask(n, seed=split.public_subset_seed, fraction=split.public_subset_fraction)
+    """The split's public images (read-only): one mask for all the pairs and entries of a rebuild."""
+    return _subset_mask(n, split.public_subset_seed, split.public_subset_fraction)
+
+
+@functools.lru_cache(maxsize=16)
+def _subset_mask(n: int, seed: int, fraction: float) -> np.ndarray:
+    mask = ranking.public_subset_mask(n, seed=seed, fraction=fraction)
+    mask.flags.writeable = False
+    return mask
 
 
 def positives_of(score: Score, split: Split) -> scoring.DetectionPositives:

@@ -25,8 +25,6 @@ TASKS = {
 POSITIONS = {"cls": 0, "clsloc": 1, "det": 2}
 
 
-
-
 def _float(value: str) -> float | None:
     return float(value) if value.strip() else None
 
@@ -90,29 +88,38 @@ def winners_by_year() -> list[HistoricalResult]:
     return historical_winners()
 
 
+def _points(results: list[HistoricalResult], field: str) -> list[Point]:
+    """One point per year's winner: its `field` value, named after the team."""
+    return [Point(r.task.year.slug.removeprefix("ilsvrc"), getattr(r, field), r.team_name,
+                  confirmed=r.verified == HistoricalResult.Verified.YES) for r in results]
+
+
+def _listed(points: list[Point]) -> str:
+    return "; ".join(f"{p.x_label}: {p.label}, {p.value * 100:.2f}%" for p in points)
+
+
 def history_context() -> dict:
     winners = winners_by_year()
-    points = [Point(w.task.year.slug.removeprefix("ilsvrc"), w.top5_cls_error, w.team_name,
-                    confirmed=w.verified == HistoricalResult.Verified.YES) for w in winners]
+    points = _points(winners, "top5_cls_error")
     detection = historical_detection_winners()
-    det_points = [Point(w.task.year.slug.removeprefix("ilsvrc"), w.mean_ap, w.team_name,
-                        confirmed=w.verified == HistoricalResult.Verified.YES) for w in detection]
+    det_points = _points(detection, "mean_ap")
     series = [Series("Top-5 classification error (lower is better)", points)]
     if det_points:
         series.append(Series("Detection mAP, provided data (higher is better)", det_points, dash="6 3"))
+    described = [f"Classification: {_listed(points)}"]
+    if det_points:
+        described.append(f"Detection (mean average precision): {_listed(det_points)}")
     chart = line_chart_svg(
         series=series,
         title="Winning top-5 classification error" + (" and detection mAP" if det_points else "") + " by year",
-        description="Line chart. Classification: " + "; ".join(f"{p.x_label}: {p.label}, {p.value * 100:.2f}%"
-                                                               for p in points)
-        + (". Detection (mean average precision): " + "; ".join(f"{p.x_label}: {p.label}, {p.value * 100:.2f}%"
-                                                                for p in det_points) if det_points else "")
-        + f". Reference line: human top-5 error about {HUMAN_TOP5_ERROR * 100:.1f}% ({HUMAN_SOURCE}).",
+        description=f"Line chart. {'. '.join(described)}. Reference line: human top-5 error about "
+                    f"{HUMAN_TOP5_ERROR * 100:.1f}% ({HUMAN_SOURCE}).",
         reference=(HUMAN_TOP5_ERROR, f"Human error ≈ {HUMAN_TOP5_ERROR * 100:.1f}% (Russakovsky et al. 2015)"),
         y_max=0.80 if det_points else 0.30,
     )
     years = ChallengeYear.objects.published().order_by("slug")
-    return {"chart": chart, "winners": winners, "detection_winners": detection, "historical_years": [y for y in years if y.is_historical],
+    return {"chart": chart, "winners": winners, "detection_winners": detection,
+            "historical_years": [y for y in years if y.is_historical],
             "site_years": [y for y in years if not y.is_historical], "human_error": HUMAN_TOP5_ERROR,
             "human_source": HUMAN_SOURCE}
 

@@ -81,9 +81,11 @@ def _detection_report(submission: Submission, score, split: Split) -> PerClassRe
     """Every evaluated class's AP, the lowest first, with its number of positive boxes."""
     names = leaves_of(split.task.classes).names
     positives = positives_of(score, split).per_class
-    by_wnid = {wnid: i for i, (wnid, _) in names.items()}
-    rows = [{"id": by_wnid[wnid], "wnid": wnid, "name": names[by_wnid[wnid]][1], "positives": int(positives[by_wnid[wnid]]),
-             "ap": round(float(ap), 5)} for wnid, ap in (score.average_precision or {}).items()]
+    class_of = {wnid: (i, name) for i, (wnid, name) in names.items()}
+    rows = []
+    for wnid, ap in (score.average_precision or {}).items():
+        i, name = class_of[wnid]
+        rows.append({"id": i, "wnid": wnid, "name": name, "positives": int(positives[i]), "ap": round(float(ap), 5)})
     rows.sort(key=lambda r: (r["ap"], r["id"]))
     return PerClassReport(submission, score.images, rows, [], [], detection=True)
 

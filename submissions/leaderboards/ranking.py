@@ -60,6 +60,11 @@ COST_METRICS = {"hierarchical_error"}
 HIGHER_IS_BETTER = {"mean_average_precision"}
 
 
+def best_first(metric: str, value: float) -> float:
+    """A sort key under which the best `metric` value comes first (the lowest error, the highest mAP)."""
+    return -value if metric in HIGHER_IS_BETTER else value
+
+
 def rounded(value: float | None) -> float | None:
     """Scores are published rounded to 5 decimals (as ILSVRC did), everywhere."""
     return None if value is None else round(float(value), DECIMALS)
@@ -217,8 +222,7 @@ def key_value(candidate: Candidate, basis: str, primary: str) -> float:
 def order_key(basis: str, primary: str) -> Callable[[Candidate], tuple]:
     """The board's order: rounded primary score (best first), then the earlier submission, then
     the lower id (entries submitted in the same instant keep the order they were received in)."""
-    sign = -1 if primary in HIGHER_IS_BETTER else 1
-    return lambda c: (sign * key_value(c, basis, primary), c.submitted_at, c.entry_id)
+    return lambda c: (best_first(primary, key_value(c, basis, primary)), c.submitted_at, c.entry_id)
 
 
 def select(candidates: list[Candidate], *, basis: str, rows_mode: str, primary: str) -> list[Candidate]:
@@ -290,8 +294,7 @@ def categories_won(class_aps: list[list[float | None] | None]) -> list[int] | No
     detects (AP 0 for all) is won by no one. None when the entries carry no per-class AP."""
     if not class_aps or any(aps is None for aps in class_aps):
         return None
-    table = np.array([[np.nan if ap is None else ap for ap in aps] for aps in class_aps], dtype=float)
-    table = np.where(np.isnan(table), -1.0, table)
+    table = np.array([[-1.0 if ap is None else ap for ap in aps] for aps in class_aps], dtype=float)
     winners = np.argmax(table, axis=0)  # the first (highest-ranked) maximum on a tie
     won = winners[table[winners, np.arange(table.shape[1])] > 0]
     return np.bincount(won, minlength=len(class_aps)).tolist()
