@@ -6,6 +6,7 @@ The routes come from Django's resolver, so a view added without a line in EXPECT
 
 import pytest
 from django.test import Client
+from rest_framework.authtoken.models import Token
 
 from tests.urlmap import fresh_throttles, make_matrix_world, site_routes  # noqa: F401  (a fixture)
 
@@ -223,5 +224,7 @@ def test_a_form_with_its_token_gets_through_the_csrf_check():
     client = _client(mw, "charlie", enforce_csrf_checks=True)
     client.get("/teams/")
     token = client.cookies["csrftoken"].value
+    before = Token.objects.filter(user=mw.world.charlie).values_list("key", flat=True).first()
     response = client.post("/accounts/profile/token/", {"csrfmiddlewaretoken": token})
-    assert response.status_code != 403
+    assert response.status_code == 302 and response["Location"] == "/accounts/profile/"
+    assert Token.objects.filter(user=mw.world.charlie).values_list("key", flat=True).first() not in (None, before)

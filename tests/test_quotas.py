@@ -100,7 +100,10 @@ def test_the_team_count_includes_members_who_left(world):
 def test_quotas_are_per_split(world):
     _submit(world, world.alice)
     _submit(world, world.alice)
-    _submit(world, world.alice, split=world.val, data=GOOD_VAL)
+    on_val = _submit(world, world.alice, split=world.val, data=GOOD_VAL)  # test's quota is used up, val's is not
+    assert on_val.split == world.val
+    assert quotas.quota_for(team=world.alpha, user=world.alice, split=world.test).remaining == 0
+    assert quotas.quota_for(team=world.alpha, user=world.alice, split=world.val).remaining == world.val.quota_per_window - 1
 
 
 def test_a_banned_team_cannot_submit(world):
