@@ -240,10 +240,6 @@ SPECTACULAR_SETTINGS = {
 CACHES = {
     # Each process's own memory: stored leaderboard pages and anonymous responses.
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    # Shared by every worker and host, for throttle counts (config.throttles); the table is
-    # made by a migration (challenge 0005).
-    "throttle": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "throttle_cache",
-                 "OPTIONS": {"MAX_ENTRIES": 10000}},
 }
 # Seconds a process keeps the lookup of a leaderboard page (see leaderboards.selectors.stored_pages).
 LEADERBOARD_CACHE_SECONDS = envint("LEADERBOARD_CACHE_SECONDS", 1)

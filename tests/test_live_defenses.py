@@ -15,9 +15,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
-from django.core.cache import caches
 from rest_framework.authtoken.models import Token
 
+from challenge.models import RateCount
 from tests import livesite
 from tests.base import PASSWORD
 from tests.test_faults import site_env, static_root  # noqa: F401  (fixtures)
@@ -91,7 +91,7 @@ def test_the_sign_in_brake_holds_across_three_workers_and_forwarded_addresses(br
 
 
 def test_api_throttles_count_once_for_every_process(site_env, tmp_path):  # noqa: F811
-    caches["throttle"].clear()
+    RateCount.objects.all().delete()
     env = {**site_env, "THROTTLE_TOKEN": "4/min"}
     # Each worker serves one request and is replaced: no two requests share a process's memory.
     server = livesite.Gunicorn(env, workers=3, log_path=tmp_path / "gunicorn.log",

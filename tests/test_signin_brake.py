@@ -7,7 +7,6 @@ workers: tests/test_live_defenses.py."""
 from datetime import timedelta
 
 import pytest
-from django.core.cache import caches
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import RequestFactory
 from django.urls import resolve, reverse
@@ -15,7 +14,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from challenge.models import SignInFailure
+from challenge.models import RateCount, SignInFailure
 from challenge.signin import ThrottledLoginView
 from submissions.models import Submission
 from tests.base import PASSWORD, VAL_LABELS, predictions_file
@@ -173,7 +172,7 @@ def test_api_throttles_count_per_client_address_in_the_shared_cache(settings, wo
         "token": "3/min", "submission": "1000/min"}}
     statuses = [_token(PASSWORD, HTTP_X_FORWARDED_FOR=f"10.0.{i}.1").status_code for i in range(5)]
     assert statuses == [200, 200, 200, 429, 429]
-    assert caches["throttle"].get(f"throttle_token_{ATTACKER}")  # the database cache, not this process's memory
+    assert RateCount.objects.filter(key=f"throttle:token:address:{ATTACKER}").exists()  # the database, not this process's memory
     assert _token(PASSWORD, address="198.51.100.9").status_code == 200
 
 

@@ -8,6 +8,7 @@ from challenge.models.teams import (
     TermsAcceptance,
 )
 from challenge.models.notices import Announcement, EmailKind, EmailOptOut, OutgoingEmail
+from challenge.models.rates import RateCount
 from challenge.models.signin import SignInFailure
 from challenge.models.years import ChallengeYear, DeadlineChange, GroundTruth, Split, Task
 
@@ -24,6 +25,7 @@ __all__ = [
     "Membership",
     "OutgoingEmail",
     "QuotaAdjustment",
+    "RateCount",
     "SignInFailure",
     "Split",
     "Synset",
