@@ -3,6 +3,7 @@
 from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404
 
+from challenge import policy
 from challenge.models import (
     AuditEntry, ChallengeYear, ClassSet, DataFile, GroundTruth, Membership, Split, Task, Team, TermsAcceptance,
 )
@@ -25,7 +26,7 @@ def tasks_with_splits(*, year: ChallengeYear):
 def years_open_first(years) -> list[ChallengeYear]:
     """Years as the home page lists them: open ones first, then upcoming, then the others (newest first)."""
     order = {"open": 0, "upcoming": 1}
-    return sorted(years, key=lambda year: order.get(year.phase(), 2))
+    return sorted(years, key=lambda year: order.get(policy.phase(year), 2))
 
 
 def teams_by_year(*, user) -> dict[int, Team]:

@@ -1,14 +1,14 @@
 """API serializers of years, tasks, splits, teams and tokens: they validate input and shape
-output; rules live in services, and what the public may see of scores in the leaderboards'
-selectors."""
+output; rules live in services, and what the public may see and when in challenge.policy."""
 
+from django.contrib.auth.models import AnonymousUser
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from challenge import policy
 from challenge.markup import render_markdown
 from challenge.models import Announcement, ChallengeYear, Split, Task, Team
 from challenge.team_services import display_name, team_members
-from submissions.leaderboards.selectors import scores_are_visible
 
 
 class SplitSerializer(serializers.ModelSerializer):
@@ -22,7 +22,7 @@ class SplitSerializer(serializers.ModelSerializer):
                   "quota_total", "max_final_entries"]
 
     def get_scores_public(self, split) -> bool:
-        return scores_are_visible(split=split)
+        return policy.scores_are_visible(split=split, user=AnonymousUser())
 
 
 class TaskSerializer(serializers.ModelSerializer):
@@ -43,7 +43,7 @@ class YearSerializer(serializers.ModelSerializer):
         fields = ["slug", "title", "status", "is_historical", "is_open", "opens_at", "deadline", "results_at"]
 
     def get_is_open(self, year) -> bool:
-        return year.is_open()
+        return policy.year_takes_entries(year)
 
 
 class AnnouncementSerializer(serializers.ModelSerializer):

@@ -233,11 +233,12 @@ def _announce_ranking_change(splits: list[Split]) -> None:
 
 
 def rebuild_boards(splits) -> None:
-    """The leaderboards' one rebuild service, for challenge's writers. Imported when called: the
-    leaderboards are built on challenge's models, so challenge must load without them."""
-    from submissions.leaderboards.services import rebuild_leaderboards
+    """The leaderboards' one door to a rebuild, for challenge's writers, run at once: the
+    organizer (or the captain renaming a team) sees the change on the next page. Imported when
+    called: the leaderboards are built on challenge's models, so challenge must load without them."""
+    from submissions.leaderboards.services import mark_dirty
 
-    rebuild_leaderboards(splits=splits)
+    mark_dirty(splits=splits, now=True)
 
 
 @transaction.atomic

@@ -11,10 +11,10 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
 
+from challenge import policy, rates
 from challenge.mail import Mail, queue_emails, site_url
-from challenge.models import ChallengeYear, EmailKind, Membership, OutgoingEmail, Split, Team
+from challenge.models import ChallengeYear, EmailKind, Membership, Split, Team
 from challenge.models.teams import new_invite_token
 from challenge.services import rebuild_boards
 from challenge.team_selectors import captain_of, is_member, team_by_invite
@@ -27,18 +27,8 @@ class TeamError(Exception):
 INVALID_INVITE = "This invitation link is not valid (it may have been replaced)."
 
 
-def why_year_takes_no_teams(year: ChallengeYear) -> str:
-    """Why teams of this year can no longer form or change ("" while they can)."""
-    if year.is_historical or not year.is_published():
-        return "This challenge year does not take teams."
-    if year.deadline is not None and timezone.now() > year.deadline:
-        # Joining after the deadline could only be used to get round per-person quotas.
-        return "The submission deadline of this year has passed."
-    return ""
-
-
 def _check_year_takes_teams(year: ChallengeYear) -> None:
-    reason = why_year_takes_no_teams(year)
+    reason = policy.team_change_refusal(year)
     if reason:
         raise TeamError(reason)
 
@@ -158,10 +148,9 @@ def invite_by_email(*, team: Team, user, address: str) -> None:
         raise TeamError("Only members can invite people to this team.")
     _check_year_takes_teams(team.year)
     address = address.strip().lower()
-    sent_today = OutgoingEmail.objects.filter(kind=EmailKind.INVITATION, once_key__startswith=f"invitation:{team.pk}:",
-                                              created_at__gte=timezone.now() - timedelta(days=1)).count()
-    if sent_today >= settings.INVITATIONS_PER_TEAM_PER_DAY:
-        raise TeamError(f"Your team sent {sent_today} invitations in the last 24 hours; try again tomorrow.")
+    limit = settings.INVITATIONS_PER_TEAM_PER_DAY
+    if not rates.hit(key=f"invitation:{team.pk}", limit=limit, window=timedelta(days=1)).allowed:
+        raise TeamError(f"Your team sent its {limit} invitations of the day; try again tomorrow.")
     context = {"team": team, "year": team.year, "inviter": display_name(user),
                "join_url": site_url(reverse("teams:join", args=[team.invite_token]))}
     queued = queue_emails([Mail(kind=EmailKind.INVITATION, to=address, template="invitation", context=context,

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from challenge import selectors, team_selectors, team_services
+from challenge import policy, selectors, team_selectors, team_services
 from challenge.models import Team
 from submissions.leaderboards.selectors import public_entries_of_team
 
@@ -90,7 +90,7 @@ def join(request, token):
             messages.success(request, f"You joined {team.name}.")
             return redirect("teams:detail", pk=team.pk)
     context = {"team": team, "membership": team_selectors.membership_in_year(user=request.user, year=team.year),
-               "closed": team_services.why_year_takes_no_teams(team.year), "here": request.get_full_path()}
+               "closed": policy.team_change_refusal(team.year), "here": request.get_full_path()}
     return render(request, "teams/join.html", context)
 
 

@@ -4,7 +4,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
-from challenge import announcements, classes, downloads, selectors, services
+from challenge import announcements, classes, downloads, policy, selectors, services
 from challenge.forms import ClassSearchForm, TermsForm
 from submissions.leaderboards.selectors import year_winners
 
@@ -12,7 +12,8 @@ from submissions.leaderboards.selectors import year_winners
 def home(request):
     years = selectors.years_open_first(selectors.visible_years(user=request.user))
     teams, winners = selectors.teams_by_year(user=request.user), year_winners(years=years)
-    cards = [{"year": y, "team": teams.get(y.pk), "winner": winners.get(y.pk)} for y in years]
+    cards = [{"year": y, "state": policy.year_state(y), "team": teams.get(y.pk), "winner": winners.get(y.pk)}
+             for y in years]
     return render(request, "challenge/home.html", {"cards": cards})
 
 
@@ -20,6 +21,7 @@ def year_detail(request, slug):
     year = selectors.year_for_viewer(slug=slug, user=request.user)
     context = {
         "year": year,
+        "state": policy.year_state(year),
         "tasks": selectors.tasks_with_splits(year=year),
         "team": selectors.team_of(user=request.user, year=year),
         "commitments": selectors.test_commitments(year=year),

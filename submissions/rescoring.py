@@ -111,7 +111,7 @@ def _finish_if_complete(job: RescoringJob) -> None:
         status=RescoringJob.Status.DONE
     ).update(status=RescoringJob.Status.DONE, finished_at=timezone.now())
     if finished:
-        boards.rebuild_leaderboard(split=job.split)
+        boards.mark_dirty(splits=[job.split_id])
 
 
 def jobs_of(*, year):

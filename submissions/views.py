@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from challenge import policy
 from challenge import selectors as challenge_selectors
 from challenge.models import Split
 from challenge.services import open_private_file
@@ -54,7 +55,8 @@ def submit(request, slug):
             return JsonResponse({"redirect": url}) if _wants_json(request) else redirect(url)
     if _wants_json(request) and status != 200:
         return JsonResponse(error_body([*errors, *_form_errors(form)]), status=status)
-    context = {"year": year, "team": team, "form": form, "file_errors": errors, "quotas": quota_rows,
+    context = {"year": year, "state": policy.year_state(year), "team": team, "form": form, "file_errors": errors,
+               "quotas": quota_rows,
                "tasks": list(dict.fromkeys(row["split"].task for row in quota_rows)),
                "all_unavailable": bool(quota_rows) and len(unavailable) == len(quota_rows)}
     return render(request, "submissions/submit.html", context, status=status)
@@ -79,7 +81,8 @@ def submission_detail(request, pk):
     shown = selectors.visible_scores(submission=submission, user=request.user)
     context = {"submission": submission, "shown": shown,
                "score_rows": selectors.score_rows(split=submission.split, shown=shown),
-               "may_change": selectors.may_change_entry(submission=submission, user=request.user),
+               "may_change": not policy.entry_change_refusal(submission=submission, user=request.user),
+               "per_class_shown": policy.per_class_reports_shown(submission.split),
                "entry_form": EntryForm(initial={"entry_name": submission.entry_name,
                                                 "description": submission.description})}
     return render(request, "submissions/submission_detail.html", context)
@@ -138,7 +141,8 @@ def team_submissions(request, slug):
     team = challenge_selectors.team_of(user=request.user, year=year)
     if team is None:
         raise Http404("You are in no team of this year.")
-    context = {"year": year, "team": team, "splits": selectors.final_entry_choices(team=team, year=year, user=request.user)}
+    context = {"year": year, "state": policy.year_state(year), "team": team,
+               "splits": selectors.final_entry_choices(team=team, year=year, user=request.user)}
     return render(request, "submissions/team_submissions.html", context)
 
 

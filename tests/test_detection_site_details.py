@@ -13,7 +13,7 @@ from submissions.ground_truth import upload_ground_truth
 from submissions.ledger import verify_chain
 from submissions.management.commands.load_demo_entries import thinned
 from submissions.models import Score, Submission
-from submissions.selectors import default_final_entries
+from submissions.selectors import final_entries
 from submissions.services import create_submission, score_submission
 from submissions.statistics import year_figures
 from tests.base import PASSWORD
@@ -59,13 +59,11 @@ def test_the_default_final_entries_are_the_highest_map_not_the_lowest(world, det
     _scored(world, val, thinned(strong, keep=0.3, seed=1), "weak")
     _scored(world, val, strong, "strong")
     _scored(world, val, thinned(strong, keep=0.6, seed=2), "middle")
-    val.max_final_entries = 2
-    assert [s.entry_name for s in default_final_entries(team=world.alpha, split=val)] == ["strong", "middle"]
-    for entry in ("weak", "strong"):
-        _scored(world, test, det.files["test"].predictions, entry)
-    test.max_final_entries = 1
-    # On test, by the validation score of the same-named entry: the highest.
-    assert [s.entry_name for s in default_final_entries(team=world.alpha, split=test)] == ["strong"]
+    assert [s.entry_name for s in final_entries(team=world.alpha, split=val)] == ["strong"]
+    _scored(world, test, thinned(det.files["test"].predictions, keep=0.3, seed=1), "weak")
+    _scored(world, test, det.files["test"].predictions, "strong")
+    # On test too, by the test entries' own mAP on the final ranking's images: the highest.
+    assert [s.entry_name for s in final_entries(team=world.alpha, split=test)] == ["strong"]
 
 
 def test_the_statistics_best_score_over_time_is_the_highest_map(world, det):

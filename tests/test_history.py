@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from challenge import policy
 from challenge.models import ChallengeYear
 from submissions.leaderboards.history import winners_by_year
 from submissions.leaderboards.models import HistoricalResult
@@ -21,7 +22,7 @@ def history(db):
 def test_it_loads_the_years_2010_to_2017_as_published_historical_years(history):
     years = ChallengeYear.objects.filter(is_historical=True).order_by("slug")
     assert [y.slug for y in years] == [f"ilsvrc{n}" for n in range(2010, 2018)]
-    assert all(y.is_published() and not y.is_open() for y in years)
+    assert all(y.is_published() and not policy.year_takes_entries(y) for y in years)
     assert years.get(slug="ilsvrc2012").tasks.get(slug="classification").historical_results.count() == 7
 
 

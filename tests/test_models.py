@@ -4,6 +4,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from challenge import policy
 from challenge.models import ChallengeYear, Membership, Synset, Team
 from challenge.services import import_ilsvrc2012
 from tests.base import make_team, make_user, make_year
@@ -39,9 +40,9 @@ def test_published_hides_drafts():
 def test_is_open_follows_the_dates():
     year = make_year(days_left=1)
     now = timezone.now()
-    assert year.is_open(at=now)
-    assert not year.is_open(at=now + timedelta(days=2))
-    assert not year.is_open(at=now - timedelta(days=2))
+    assert policy.year_takes_entries(year, now)
+    assert not policy.year_takes_entries(year, now + timedelta(days=2))
+    assert not policy.year_takes_entries(year, now - timedelta(days=2))
 
 
 def test_a_person_is_in_at_most_one_team_per_year():

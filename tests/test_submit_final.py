@@ -1,4 +1,4 @@
-"""Final entries: up to K per split, before the deadline; by default the best on validation."""
+"""Final entries: up to K per split, before the deadline; by default the team's best entry."""
 
 from datetime import timedelta
 
@@ -22,20 +22,21 @@ def _wrong(labels, count):
     return [[999] if i < count else [label] for i, label in enumerate(labels)]
 
 
-def test_by_default_the_best_on_validation_are_final(world):
+def test_by_default_the_best_on_validation_is_final(world):
     worst = _scored(world, world.val, _wrong(VAL_LABELS, 5), "worst")
     best = _scored(world, world.val, _wrong(VAL_LABELS, 0), "best")
-    middle = _scored(world, world.val, _wrong(VAL_LABELS, 2), "middle")
-    assert selectors.final_entries(team=world.alpha, split=world.val) == [best, middle]
+    _scored(world, world.val, _wrong(VAL_LABELS, 2), "middle")
+    assert selectors.final_entries(team=world.alpha, split=world.val) == [best]
     assert worst not in selectors.final_entries(team=world.alpha, split=world.val)
 
 
-def test_test_entries_default_by_their_methods_validation_score(world):
-    _scored(world, world.val, _wrong(VAL_LABELS, 5), "method-a")
-    _scored(world, world.val, _wrong(VAL_LABELS, 1), "method-b")
-    a = _scored(world, world.test, [[label] for label in TEST_LABELS], "method-a")
-    b = _scored(world, world.test, [[label] for label in TEST_LABELS], "method-b", user=world.bob)
-    world.test.__class__.objects.filter(pk=world.test.pk).update(max_final_entries=1)
+def test_test_entries_default_to_the_best_on_the_final_rankings_images(world):
+    # The board's rule (ranking.select): a team that marks none is ranked by its best entry on the
+    # images of the final ranking, whatever its validation entries of the same name scored.
+    _scored(world, world.val, _wrong(VAL_LABELS, 1), "method-a")
+    _scored(world, world.val, _wrong(VAL_LABELS, 5), "method-b")
+    a = _scored(world, world.test, _wrong(TEST_LABELS, 3), "method-a")
+    b = _scored(world, world.test, _wrong(TEST_LABELS, 1), "method-b", user=world.bob)
     assert selectors.final_entries(team=world.alpha, split=world.test) == [b]
     assert a.pk != b.pk
 

@@ -71,35 +71,6 @@ class ChallengeYear(models.Model):
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
 
-    def is_open(self, at=None) -> bool:
-        """True while submissions are accepted. A missing opens_at means open since creation;
-        a missing deadline means no deadline yet."""
-        at = at or timezone.now()
-        if self.is_historical or not self.is_published():
-            return False
-        if self.opens_at and at < self.opens_at:
-            return False
-        return self.deadline is None or at <= self.deadline
-
-    def phase(self, at=None) -> str:
-        """Where the year stands for its visitors: "historical", "upcoming" (not open yet), "open",
-        "closed" (results pending) or "results" (announced)."""
-        at = at or timezone.now()
-        if self.is_historical:
-            return "historical"
-        if self.results_are_out(at):
-            return "results"
-        if self.is_open(at):
-            return "open"
-        if self.opens_at and at < self.opens_at:
-            return "upcoming"
-        return "closed"
-
-    def results_are_out(self, at=None) -> bool:
-        """A missing results_at means results have not been announced."""
-        at = at or timezone.now()
-        return self.results_at is not None and at >= self.results_at
-
 
 class DeadlineChange(models.Model):
     """The recorded history of a year's submission deadline (extensions and corrections)."""
@@ -192,10 +163,6 @@ class Split(models.Model):
 
     def __str__(self):
         return f"{self.task}/{self.name}"
-
-    def scores_are_public(self, at=None) -> bool:
-        """Whether full scores on this split may be shown to the public (and to teams)."""
-        return self.visibility == self.Visibility.IMMEDIATE or self.task.year.results_are_out(at)
 
     @property
     def current_ground_truth(self):

@@ -11,15 +11,7 @@ import uuid
 from django.db import models
 from django.utils import timezone
 
-
-class Basis(models.TextChoices):
-    """Which images (or which filter) a board's scores are computed on."""
-
-    ALL = "all", "All images of the split"
-    PUBLIC = "public", "The public subset (live scores)"
-    PRIVATE = "private", "The rest of the images (the final ranking)"
-    LADDER = "ladder", "All images, through the Ladder"
-    FINAL = "final", "The final ranking as frozen at the results date (written once)"
+from challenge.policy import Basis
 
 
 class Track(models.TextChoices):

@@ -4,6 +4,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
+from challenge import policy
 from challenge.selectors import team_of
 from submissions.leaderboards import history, per_class as per_class_report, selectors
 from submissions.leaderboards.http_cache import cached_for_anonymous, not_modified, with_validators
@@ -27,7 +28,7 @@ def leaderboard_page(request, slug, task, split):
             return redirect("leaderboards:history-year", slug=slug)
         raise
     own = team_of(user=request.user, year=view.split.task.year) if request.user.is_authenticated else None
-    context = {"year": view.split.task.year, "split": view.split, "view": view, "tracks": Track.choices,
+    context = {"year": view.split.task.year, "state": policy.year_state(view.split.task.year), "split": view.split, "view": view, "tracks": Track.choices,
                "rule": ranking_rule(view.split), "page_number": page, "own_team": own,
                "board_html": lambda: mark_team_rows(view.content(), team_id=own.pk if own else None)}
     if request.user.is_authenticated:  # their page shows their name, their team and a CSRF token: no validators
