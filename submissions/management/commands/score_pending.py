@@ -15,13 +15,14 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError, InterfaceError, close_old_connections
 
+from challenge import rates
 from submissions.leaderboards.archives import freeze_due_results
 from submissions.leaderboards.services import rebuild_boards_of_changed_subsets, rebuild_due_boards
 from submissions.notices import send_notifications
 from submissions.services import claimable_submission_ids, release_claim, score_submission
 
 # How often a worker does the chores that need no sub-second care: freezing the boards of
-# years whose results date passed, auditing public subsets, sending e-mail.
+# years whose results date passed, auditing public subsets, forgetting idle rate counts, sending e-mail.
 CHORES_SECONDS = 10
 
 logger = logging.getLogger(__name__)
@@ -55,6 +56,7 @@ class Command(BaseCommand):
                     self.next_chores = time.monotonic() + CHORES_SECONDS
                     self.freeze_due_results()
                     rebuild_boards_of_changed_subsets()
+                    rates.purge()
                     self.send_notifications()
             except (DatabaseError, InterfaceError) as exc:
                 # PostgreSQL restarting: wait and try again rather than dying.
