@@ -73,9 +73,10 @@ def seed(*, teams: int, per_team: int, images: int) -> tuple[str, str]:
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
-    from challenge.models import ChallengeYear, ClassSet, Membership, Split, Task, Team
-    from challenge.ground_truth import replace_ground_truth
-    from challenge.services import import_ilsvrc2012
+    from challenge.competition.ground_truth import replace_ground_truth
+    from challenge.competition.models import ChallengeYear, ClassSet, Split, Task
+    from challenge.competition.services import import_ilsvrc2012
+    from challenge.teams.models import Membership, Team
     from submissions.leaderboards.services import rebuild_leaderboard
     from submissions.models import Score, Submission
 

@@ -23,8 +23,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from challenge.models import ChallengeYear, Membership, Split, Team
-from challenge.roles import is_organizer
+from challenge.accounts.roles import is_organizer
+from challenge.competition.models import ChallengeYear, Split
+from challenge.teams.models import Membership, Team
 
 
 class Basis(models.TextChoices):

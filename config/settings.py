@@ -68,7 +68,14 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # The challenge app keeps the migrations that made its tables; its areas own them now.
     "challenge",
+    "challenge.accounts",
+    "challenge.audit",
+    "challenge.competition",
+    "challenge.teams",
+    "challenge.datafiles",
+    "challenge.notices",
     "submissions",
     "submissions.leaderboards",
 ]
@@ -138,7 +145,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 # Every sign-in (the page, the admin, the API's token endpoint) passes the brake in this backend.
-AUTHENTICATION_BACKENDS = ["challenge.signin.BrakedModelBackend"]
+AUTHENTICATION_BACKENDS = ["challenge.accounts.signin.BrakedModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "challenge:home"
 LOGOUT_REDIRECT_URL = "challenge:home"
@@ -281,7 +288,7 @@ ORGANIZER_GROUP = "Organizers"
 
 # A data-file download link on S3 stays valid this long.
 DATA_FILE_URL_SECONDS = envint("DATA_FILE_URL_SECONDS", 60)
-# Sign-in brake (challenge.signin): this many failures for one username (from any address), or
+# Sign-in brake (challenge.accounts.signin): this many failures for one username (from any address), or
 # from one client address (for any username), lock it for the window.
 SIGNIN_MAX_FAILURES = envint("SIGNIN_MAX_FAILURES", 5)
 SIGNIN_MAX_ADDRESS_FAILURES = envint("SIGNIN_MAX_ADDRESS_FAILURES", 30)

@@ -3,7 +3,7 @@
 DRF's own throttles keep their counts in the default cache, which is each process's memory
 here (several gunicorn workers would each allow the full rate), read and write them back in
 two steps (simultaneous requests all see the same count), and key anonymous callers by a
-client-written X-Forwarded-For. These count with challenge.rates (one atomic statement per
+client-written X-Forwarded-For. These count with challenge.accounts.rates (one atomic statement per
 request, in the database) and key callers by config.network.client_address: a signed-in
 person by their account, whatever address they come from; anyone else by the address. The
 HTML submit page uses the API's upload throttle.
@@ -14,7 +14,7 @@ from datetime import timedelta
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
-from challenge import rates
+from challenge.accounts import rates
 from config.network import client_address
 
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}

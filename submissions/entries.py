@@ -9,7 +9,7 @@ probe a test board and then hide what it showed.
 from django.db import transaction
 
 from challenge import policy
-from challenge.models import Split
+from challenge.competition.models import Split
 from submissions.leaderboards import services as boards
 from submissions.models import Submission
 

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from challenge.models import GroundTruth
+from challenge.competition.models import GroundTruth
 from submissions.models import LedgerHead, LedgerRecord, Score, Submission
 
 GENESIS_HASH = "0" * 64

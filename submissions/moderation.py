@@ -2,12 +2,14 @@
 
 from django.db import transaction
 
-from challenge.models import Split, Team
-from challenge.audit import audit_changes
-from challenge.services import record_audit, set_quota_adjustment, set_team_ban
+from challenge.audit.services import audit_changes, record_audit
+from challenge.competition.models import Split
+from challenge.teams.models import Team
+from challenge.teams.services import set_team_ban
 from submissions.leaderboards import services as boards
 from submissions.ledger import append_record, moderation_payload
 from submissions.models import LedgerRecord, Submission
+from submissions.quotas import set_quota_adjustment
 
 
 def moderate_submission(*, user, submission: Submission, disqualified: bool, disqualified_reason: str,

@@ -12,8 +12,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from challenge.models import GroundTruth, Split
-from challenge.services import record_audit
+from challenge.audit.services import record_audit
+from challenge.competition.models import GroundTruth, Split
 from submissions.leaderboards import services as boards
 from submissions.models import RescoringItem, RescoringJob, Submission
 from submissions.services import evaluate_stored_file, record_score

@@ -7,12 +7,13 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from challenge import policy
-from challenge import selectors as challenge_selectors
-from challenge.models import Membership, Split, Team
+from challenge.competition import selectors as competition_selectors
+from challenge.competition.models import Split
+from challenge.teams.models import Membership, Team
 from config.formats import moment
 from submissions import quotas, scoring
-from submissions.leaderboards import selectors as boards
 from submissions.leaderboards import ranking
+from submissions.leaderboards import selectors as boards
 from submissions.leaderboards.models import LeaderboardEntry
 from submissions.leaderboards.ranking import METRIC_LABELS, METRICS_BY_KIND
 from submissions.models import IntegrityFlag, Score, Submission
@@ -70,7 +71,7 @@ def quota_rows(*, team: Team | None, user, year) -> list[dict]:
     if team is None:
         return []
     rows = []
-    for task in challenge_selectors.tasks_with_splits(year=year):
+    for task in competition_selectors.tasks_with_splits(year=year):
         for split in task.splits.all():
             quota = quotas.quota_for(team=team, user=user, split=split)
             rows.append({"split": split, "quota": quota, "unavailable": _why_unavailable(quota)})

@@ -11,35 +11,22 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from challenge import policy
-from challenge.models import Split, Team
-from challenge.services import open_private_file, store_private_file
+from challenge.competition.models import Split
+from challenge.storage import open_private_file, store_private_file
+from challenge.teams.models import Team
 from submissions import integrity, quotas, scoring, uploads
-from submissions.notices import notify_scoring_failed
-from submissions.refusals import recorded as count_refusals
+from submissions.errors import SubmissionNotAllowed, SubmissionRefused
+from submissions.ground_truth import scoring_class_set, scoring_ground_truth
 from submissions.leaderboards import services as boards
 from submissions.ledger import append_record, score_recorded_payload, submission_received_payload
 from submissions.models import LedgerRecord, Score, Submission
-from submissions.ground_truth import scoring_class_set, scoring_ground_truth
+from submissions.notices import notify_scoring_failed
+from submissions.refusals import recorded as count_refusals
 
 logger = logging.getLogger(__name__)
 
 # After this many claims a submission is failed (and refunded) rather than retried forever.
 MAX_ATTEMPTS = 3
-
-
-class SubmissionNotAllowed(Exception):
-    """This person may not submit here now (no team, banned team, closed year)."""
-
-
-class SubmissionRefused(Exception):
-    """The upload was refused before anything was stored; it costs no quota.
-
-    `errors` is a list of (line or None, message) pairs a person can act on.
-    """
-
-    def __init__(self, errors: list[tuple[int | None, str]]):
-        self.errors = errors
-        super().__init__("; ".join(message for _, message in errors))
 
 
 def validate_prediction_file(*, split: Split, data: File) -> uploads.PlainText:

@@ -10,9 +10,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from challenge import policy
-from challenge import selectors as challenge_selectors
-from challenge.models import Split
-from challenge.services import open_private_file
+from challenge.competition import selectors as competition_selectors
+from challenge.competition.models import Split
+from challenge.storage import open_private_file
+from challenge.teams import selectors as team_selectors
 from config.api_errors import error_body
 from config.throttles import upload_wait
 from submissions import entries, quotas, scoring, selectors, services
@@ -33,8 +34,8 @@ def _form_errors(form) -> list[tuple[None, str]]:
 
 @login_required
 def submit(request, slug):
-    year = challenge_selectors.year_for_viewer(slug=slug, user=request.user)
-    team = challenge_selectors.team_of(user=request.user, year=year)
+    year = competition_selectors.year_for_viewer(slug=slug, user=request.user)
+    team = team_selectors.team_of(user=request.user, year=year)
     quota_rows = selectors.quota_rows(team=team, user=request.user, year=year)
     unavailable = {row["split"].pk: row["unavailable"] for row in quota_rows if row["unavailable"]}
     form = SubmissionForm(request.POST or None, request.FILES or None, year=year, unavailable=unavailable)
@@ -65,8 +66,8 @@ def submit(request, slug):
 @require_GET
 def sample_file(request, slug, task, split):
     """A prediction file in the right format and length for a validation split, scoring at chance."""
-    year = challenge_selectors.year_for_viewer(slug=slug, user=request.user)
-    split = challenge_selectors.split_of(year=year, task_slug=task, split_name=split)
+    year = competition_selectors.year_for_viewer(slug=slug, user=request.user)
+    split = competition_selectors.split_of(year=year, task_slug=task, split_name=split)
     if split.name != Split.Name.VAL:
         raise Http404("Samples are offered for validation splits.")
     data = scoring.sample_file(split.task.kind, n_images=split.n_images, n_classes=split.task.classes.n_classes)
@@ -137,8 +138,8 @@ def submission_file(request, pk):
 
 @login_required
 def team_submissions(request, slug):
-    year = challenge_selectors.year_for_viewer(slug=slug, user=request.user)
-    team = challenge_selectors.team_of(user=request.user, year=year)
+    year = competition_selectors.year_for_viewer(slug=slug, user=request.user)
+    team = team_selectors.team_of(user=request.user, year=year)
     if team is None:
         raise Http404("You are in no team of this year.")
     context = {"year": year, "state": policy.year_state(year), "team": team,
@@ -149,8 +150,8 @@ def team_submissions(request, slug):
 @login_required
 @require_POST
 def mark_final(request, slug, split_pk):
-    year = challenge_selectors.year_for_viewer(slug=slug, user=request.user)
-    team = challenge_selectors.team_of(user=request.user, year=year)
+    year = competition_selectors.year_for_viewer(slug=slug, user=request.user)
+    team = team_selectors.team_of(user=request.user, year=year)
     split = get_object_or_404(Split.objects.select_related("task__year"), task__year=year, pk=split_pk)
     if team is None:
         raise Http404("You are in no team of this year.")

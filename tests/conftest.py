@@ -42,14 +42,14 @@ def fresh_process_caches():
 
 @pytest.fixture(autouse=True)
 def fresh_throttle_counts(request, django_db_blocker):
-    """Throttle counts are rows (challenge.rates): rolled back with a test's transaction, and
+    """Throttle counts are rows (challenge.accounts.rates): rolled back with a test's transaction, and
     emptied with the tables after a transactional test; cleared here too, explicitly, so that a
     live server's requests never leave counts for the next test."""
     yield
     marker = request.node.get_closest_marker("django_db")
     transactional = marker is not None and (marker.kwargs.get("transaction") or marker.args[:1] == (True,))
     if transactional or {"transactional_db", "live_server"} & set(request.fixturenames):
-        from challenge.models import RateCount
+        from challenge.accounts.models import RateCount
 
         with django_db_blocker.unblock():
             RateCount.objects.all().delete()

@@ -23,10 +23,12 @@ WORKERS = 8
 
 
 def upload(barrier, results, index):
+    from django.contrib.auth import get_user_model
+
+    from challenge.competition.models import Split
+    from challenge.teams.models import Team
     from submissions import quotas, services
     from tests.base import TEST_LABELS, World, predictions_file  # noqa: F401
-    from challenge.models import Split, Team
-    from django.contrib.auth import get_user_model
 
     team = Team.objects.get(name="Alpha")
     user = get_user_model().objects.get(username="alice" if index % 2 else "bob")

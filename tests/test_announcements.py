@@ -6,8 +6,9 @@ from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
 
-from challenge.models import Announcement, AuditEntry, OutgoingEmail
-from challenge.mail import set_email_preference
+from challenge.audit.models import AuditEntry
+from challenge.notices.mail import set_email_preference
+from challenge.notices.models import Announcement, OutgoingEmail
 from tests.base import PASSWORD, make_team, make_user, make_year
 
 

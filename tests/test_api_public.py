@@ -5,7 +5,8 @@ from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from challenge.models import ChallengeYear, Membership, Team
+from challenge.competition.models import ChallengeYear
+from challenge.teams.models import Membership, Team
 from tests.base import PASSWORD, make_user, make_year
 
 pytestmark = pytest.mark.django_db

@@ -129,7 +129,7 @@ def test_uploads_are_throttled(world, settings):
 
 
 def test_a_public_subset_split_shows_subset_scores_only(world):
-    from challenge.models import Split
+    from challenge.competition.models import Split
 
     Split.objects.filter(pk=world.test.pk).update(visibility=Split.Visibility.PUBLIC_SUBSET)
     body = upload(api_as(world.alice), world, GOOD_TEST, split="test").json()

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
-from challenge.models import AuditEntry
+from challenge.audit.models import AuditEntry
 from submissions.services import create_submission, score_submission
 from tests.base import PASSWORD, VAL_LABELS, make_user, make_year, predictions_file
 from tests.test_organizer_years import split_form, year_form
@@ -66,7 +66,7 @@ def test_a_moderated_entry_links_to_its_submission(organizer, world):
     entry = score_submission(submission_id=create_submission(
         team=world.alpha, split=world.val, user=world.alice, entry_name="e",
         data=predictions_file([[label] for label in VAL_LABELS])).pk)
-    organizer.post(reverse("organize_submissions:entry-moderate", args=[world.year.slug, entry.pk]),
+    organizer.post(reverse("organize:entry-moderate", args=[world.year.slug, entry.pk]),
                    {"disqualified": "on", "disqualified_reason": "Test images in training"})
     page = audit_page(organizer, kind="entry")
     assert f'href="{reverse("submissions:detail", args=[entry.pk])}"' in page
@@ -77,7 +77,7 @@ def test_a_moderated_entry_links_to_its_submission(organizer, world):
 def test_it_filters_by_year_kind_and_person(organizer, world):
     other = make_year("y2031")
     olga = make_user("olga", organizer=True)
-    from challenge.services import record_audit
+    from challenge.audit.services import record_audit
 
     record_audit(actor=olga, action="team.ban", target="Rogue", year=other, reason="spam")
     record_audit(actor=world.olivia, action="datafile.upload", target="devkit.tar", year=world.year)
@@ -97,7 +97,6 @@ def test_records_written_before_this_format_read_without_python_syntax(organizer
                               details={"kind": "classification", "splits": {"val": {"n_images": "10"}}})
     page = audit_page(organizer)
     assert "Splits · val · n images: 10" in page and "{'" not in page
-
 
 
 @pytest.mark.django_db

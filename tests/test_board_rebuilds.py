@@ -160,7 +160,7 @@ def test_a_score_recorded_during_a_rebuild_waits_for_it_and_counts_for_the_next(
 
 @pytest.mark.django_db
 def test_a_rebuild_that_raises_keeps_the_previous_boards_and_the_worker_scoring(client, world, settings, caplog):
-    from challenge.models import Task
+    from challenge.competition.models import Task
 
     settings.LEADERBOARD_REBUILD_SECONDS = 60
     _upload(world, world.alpha, world.alice, "first")

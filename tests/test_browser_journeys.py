@@ -4,7 +4,7 @@ team page's copy button and confirmed leaving."""
 
 import pytest
 
-from challenge.models import Membership
+from challenge.teams.models import Membership
 from submissions import services
 from tests.base import PASSWORD, VAL_LABELS, make_user, make_world, predictions_file
 from tests.browser import fill_login_form, log_in

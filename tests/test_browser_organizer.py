@@ -4,7 +4,7 @@ import hashlib
 
 import pytest
 
-from challenge.models import ChallengeYear, Split
+from challenge.competition.models import ChallengeYear, Split
 from tests.base import ilsvrc2012, labels_file, make_user
 from tests.browser import fill_login_form
 

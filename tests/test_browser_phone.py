@@ -4,8 +4,8 @@ on its first screen (issue 13, item 15). A real headless Chromium measures the l
 import pytest
 from django.core.management import call_command
 
-from challenge.models import DataFile
-from challenge.services import store_private_file
+from challenge.datafiles.models import DataFile
+from challenge.storage import store_private_file
 from tests.base import make_team, make_user, make_world
 from tests.browser import log_in
 from tests.leaderboard_helpers import open_quota, submit

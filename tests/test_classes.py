@@ -6,8 +6,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from challenge.models import ClassSet, Synset
-from challenge.services import SHIPPED_ILSVRC2012
+from challenge.competition.models import ClassSet, Synset
+from challenge.competition.services import SHIPPED_ILSVRC2012
 
 EDGE = Synset.parents.through
 
@@ -97,8 +97,8 @@ def test_it_hides_the_classes_of_a_draft_year_from_the_public(client, world):
 
 @pytest.mark.django_db
 def test_the_cached_hierarchy_follows_a_reimport():
-    from challenge.classes import hierarchy_of
-    from challenge.services import store_class_set
+    from challenge.competition.classes import hierarchy_of
+    from challenge.competition.services import store_class_set
 
     def rows(words):
         return [

@@ -1,7 +1,8 @@
 import pytest
 from django.core.management import call_command
 
-from challenge.models import DataFile, Split
+from challenge.competition.models import Split
+from challenge.datafiles.models import DataFile
 from submissions.leaderboards.models import LeaderboardEntry
 from submissions.models import Submission
 

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from submissions import scoring
-from submissions.ground_truth import upload_ground_truth
+from submissions.ground_truth_uploads import upload_ground_truth
 from submissions.ledger import verify_chain
 from submissions.management.commands.load_demo_entries import thinned
 from submissions.models import Score, Submission

@@ -11,7 +11,8 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from challenge.models import AuditEntry, DataFile, TermsAcceptance
+from challenge.audit.models import AuditEntry
+from challenge.datafiles.models import DataFile, TermsAcceptance
 from tests.base import PASSWORD
 
 CONTENT = bytes(range(256)) * 40  # 10,240 bytes
@@ -23,7 +24,7 @@ def upload(client, year, *, name="devkit.tar.gz", content=CONTENT, title="Develo
 
 
 def download_url(data_file):
-    return reverse("challenge:download", args=[data_file.year.slug, data_file.pk, data_file.filename])
+    return reverse("datafiles:download", args=[data_file.year.slug, data_file.pk, data_file.filename])
 
 
 @pytest.fixture
@@ -40,7 +41,7 @@ def test_it_records_an_uploaded_file_with_size_and_sha256(client, world, data_fi
     assert data_file.sha256 == hashlib.sha256(CONTENT).hexdigest()
     assert data_file.storage_key.startswith("data/uploads/") and "devkit" not in data_file.storage_key
     assert AuditEntry.objects.filter(action="datafile.upload", target="devkit.tar.gz").exists()
-    listing = client.get(reverse("challenge:data-files", args=[world.year.slug])).content.decode()
+    listing = client.get(reverse("datafiles:data-files", args=[world.year.slug])).content.decode()
     assert data_file.sha256 in listing and "10240 bytes" in listing
 
 
@@ -79,8 +80,8 @@ def test_it_requires_a_signed_in_user_who_accepted_the_terms(client, world, data
     client.login(username="alice", password=PASSWORD)
     refused = client.get(url)
     assert refused.status_code == 403 and b"Accept the terms" in refused.content
-    assert client.post(reverse("challenge:accept-terms", args=[world.year.slug]), {}).status_code == 400
-    assert client.post(reverse("challenge:accept-terms", args=[world.year.slug]), {"accept": "on"}).status_code == 302
+    assert client.post(reverse("datafiles:accept-terms", args=[world.year.slug]), {}).status_code == 400
+    assert client.post(reverse("datafiles:accept-terms", args=[world.year.slug]), {"accept": "on"}).status_code == 302
     acceptance = TermsAcceptance.objects.get(user=world.alice, year=world.year)
     assert acceptance.accepted_at is not None
     response = client.get(url)
@@ -93,7 +94,7 @@ def test_it_requires_a_signed_in_user_who_accepted_the_terms(client, world, data
 @pytest.mark.django_db
 def test_it_resumes_with_range_requests_on_local_storage(client, world, data_file):
     client.login(username="alice", password=PASSWORD)
-    client.post(reverse("challenge:accept-terms", args=[world.year.slug]), {"accept": "on"})
+    client.post(reverse("datafiles:accept-terms", args=[world.year.slug]), {"accept": "on"})
     url = download_url(data_file)
     cases = {
         "bytes=100-199": (100, 199), "bytes=10000-": (10000, 10239), "bytes=-40": (10200, 10239),
@@ -124,8 +125,8 @@ def test_it_never_serves_another_years_file(client, world, data_file):
 
     other = make_year("y2099")
     client.login(username="alice", password=PASSWORD)
-    client.post(reverse("challenge:accept-terms", args=["y2099"]), {"accept": "on"})
-    url = reverse("challenge:download", args=["y2099", data_file.pk, data_file.filename])
+    client.post(reverse("datafiles:accept-terms", args=["y2099"]), {"accept": "on"})
+    url = reverse("datafiles:download", args=["y2099", data_file.pk, data_file.filename])
     assert other.pk and client.get(url).status_code == 404
 
 
@@ -165,7 +166,7 @@ def test_it_redirects_to_a_short_lived_presigned_url_on_s3(client, world, s3_sto
 
     client.login(username="alice", password=PASSWORD)
     assert client.get(download_url(registered)).status_code == 403
-    client.post(reverse("challenge:accept-terms", args=[world.year.slug]), {"accept": "on"})
+    client.post(reverse("datafiles:accept-terms", args=[world.year.slug]), {"accept": "on"})
     response = client.get(download_url(registered))
     assert response.status_code == 302
     location = response["Location"]

@@ -15,8 +15,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from challenge.mail import opt_out_token
-from challenge.models import EmailOptOut, OutgoingEmail
+from challenge.notices.mail import opt_out_token
+from challenge.notices.models import EmailOptOut, OutgoingEmail
 from submissions.management.commands.score_pending import Command
 from submissions.notices import notify_scoring_failed, send_notifications
 from submissions.services import create_submission, mark_final_entries, score_submission

@@ -19,8 +19,9 @@ django.setup()
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import Client
-from challenge.models import ChallengeYear, Membership, Split, Team
-from challenge.services import SHIPPED_ILSVRC2012
+from challenge.competition.models import ChallengeYear, Split
+from challenge.competition.services import SHIPPED_ILSVRC2012
+from challenge.teams.models import Membership, Team
 from submissions import services
 
 year = ChallengeYear.objects.get(slug="demo")

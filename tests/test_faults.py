@@ -22,9 +22,9 @@ from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import connection, connections
 from django.utils import timezone
 
-from challenge.models import Split, Task
-from challenge.ground_truth import replace_ground_truth
-from submissions.ground_truth import upload_ground_truth
+from challenge.competition.ground_truth import replace_ground_truth
+from challenge.competition.models import Split, Task
+from submissions.ground_truth_uploads import upload_ground_truth
 from submissions.models import RescoringItem, RescoringJob, Submission
 from submissions.services import create_submission, score_submission
 from tests import livesite

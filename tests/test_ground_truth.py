@@ -6,14 +6,15 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from challenge.models import AuditEntry, GroundTruth, Split, Task
+from challenge.audit.models import AuditEntry
+from challenge.competition.models import GroundTruth, Split, Task
 from tests.base import PASSWORD, TEST_LABELS, labels_file, make_task
 
 NEW_TEST_LABELS = [1, 1, 1, 1, 1, 2, 2, 2, 2, 2]
 
 
 def post_truth(client, split, labels: bytes, **files):
-    url = reverse("organize_submissions:ground-truth", args=[split.task.year.slug, split.task.slug, split.name])
+    url = reverse("organize:ground-truth", args=[split.task.year.slug, split.task.slug, split.name])
     data = {"labels": SimpleUploadedFile("labels.txt", labels)}
     data.update({name: SimpleUploadedFile(f"{name}.txt", content) for name, content in files.items()})
     return client.post(url, data)
@@ -101,7 +102,7 @@ def test_it_never_shows_hidden_labels_on_any_page(client, world):
     client.login(username="olivia", password=PASSWORD)
     pages = [
         reverse("organize:year", args=[world.year.slug]),
-        reverse("organize_submissions:ground-truth", args=[world.year.slug, "classification", "test"]),
+        reverse("organize:ground-truth", args=[world.year.slug, "classification", "test"]),
         reverse("organize:audit"), reverse("challenge:year-detail", args=[world.year.slug]),
     ]
     for url in pages:

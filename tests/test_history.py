@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from challenge import policy
-from challenge.models import ChallengeYear
+from challenge.competition.models import ChallengeYear
 from submissions.leaderboards.history import winners_by_year
 from submissions.leaderboards.models import HistoricalResult
 

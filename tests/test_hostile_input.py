@@ -9,7 +9,8 @@ import time
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from submissions import scoring
 
@@ -187,8 +188,8 @@ def test_names_and_descriptions_with_markup_are_shown_as_text_in_a_real_browser(
     visit(reverse("submissions:list", args=[world.year.slug]), ENTRY_NAME)
     page.context.clear_cookies()
     sign_in("olivia")  # organizers read these names too: the likeliest target of a stored script
-    visit(reverse("organize_submissions:entries", args=[world.year.slug]), ENTRY_NAME)
-    visit(reverse("organize_submissions:teams", args=[world.year.slug]), TEAM_NAME)
+    visit(reverse("organize:entries", args=[world.year.slug]), ENTRY_NAME)
+    visit(reverse("organize:teams", args=[world.year.slug]), TEAM_NAME)
     assert dialogs == []
     page.evaluate("alert('control')")  # the listener does catch a script that runs
     assert dialogs == ["control"]

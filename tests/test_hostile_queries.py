@@ -14,7 +14,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from challenge import forms as challenge_forms
+from challenge.audit import forms as audit_forms
+from challenge.competition import forms as competition_forms
 from submissions import organizer_forms
 from tests.urlmap import fresh_throttles, make_matrix_world, site_routes  # noqa: F401  (a fixture)
 
@@ -40,7 +41,7 @@ QUERY_PARAMETERS = {
     "leaderboards:export": ["track"],
     "challenge:classes": ["q"],
     "organize:audit": ["year", "kind", "person", "page"],
-    "organize_submissions:entries": ["split", "team", "status", "moderation", "page"],
+    "organize:entries": ["split", "team", "status", "moderation", "page"],
 }
 EXTRA_KWARGS = {
     "leaderboards:archive": {"public_id": "00000000-0000-4000-8000-000000000000"},
@@ -53,7 +54,7 @@ READS_FORM = re.compile(r"(\w+Form)\(\s*request\.GET")
 # Copies the query string to carry a form's filters into page links: reads what the form reads.
 COPIES = re.compile(r"request\.GET\.copy\(\)")
 READS_ALL = {"config/middleware.py"}  # looks at every value for NUL characters; names none
-FORM_MODULES = (challenge_forms, organizer_forms)
+FORM_MODULES = (competition_forms, audit_forms, organizer_forms)
 
 
 def _code_reads() -> tuple[set[str], list[str]]:

@@ -83,7 +83,7 @@ def test_a_third_team_copying_is_flagged_against_both(world):
 def test_a_copy_whose_few_changes_all_move_its_error_is_still_flagged(world):
     """Only scores whose top-1 errors are close enough to agree on 98% of the images are read;
     a copy changed on 1.5% of them, each change turning a right answer wrong, is that close."""
-    from challenge.models import Split
+    from challenge.competition.models import Split
     from tests.base import make_task
 
     labels = [(i % 1000) + 1 for i in range(1000)]

@@ -8,11 +8,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from challenge.models import ChallengeYear, Membership, Team
-from challenge.team_services import TeamError, remove_member, rename_team
+from challenge.competition.models import ChallengeYear
+from challenge.teams.models import Membership, Team
+from challenge.teams.services import TeamError, remove_member, rename_team
 from submissions import entries, scoring, selectors, services
-from submissions.ledger import verify_chain
 from submissions.leaderboards.models import LeaderboardBoard
+from submissions.ledger import verify_chain
 from submissions.models import Submission
 from tests.base import PASSWORD, TEST_LABELS, VAL_LABELS, make_user, predictions_file, run_scoring_worker
 from tests.leaderboard_helpers import submit

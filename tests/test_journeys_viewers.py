@@ -10,9 +10,9 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from challenge.models import ChallengeYear
+from challenge.competition.models import ChallengeYear
 from submissions.leaderboards.archives import freeze_results
-from tests.base import PASSWORD, make_user, make_team
+from tests.base import PASSWORD, make_team, make_user
 from tests.leaderboard_helpers import open_quota, submit
 
 pytestmark = pytest.mark.django_db

@@ -112,8 +112,8 @@ def test_anonymous_viewers_get_a_kept_gzipped_page_and_signed_in_ones_a_fresh_on
 
 
 def test_boards_are_served_a_hundred_entries_a_page(client, world):
-    from submissions.leaderboards.services import store_board
     from submissions.leaderboards.models import LeaderboardBoard
+    from submissions.leaderboards.services import store_board
 
     open_quota(world.val)
     submit(world.val, world.alpha, world.alice, wrong=1, entry="only")
@@ -130,7 +130,7 @@ def test_boards_are_served_a_hundred_entries_a_page(client, world):
 
 
 def test_a_draft_years_leaderboard_is_404_except_to_organizers(client, world):
-    from challenge.models import ChallengeYear
+    from challenge.competition.models import ChallengeYear
 
     open_quota(world.val)
     submit(world.val, world.alpha, world.alice, wrong=1)  # a stored page: the one-query path
@@ -154,7 +154,7 @@ def test_a_process_keeps_a_page_lookup_for_a_second_but_sees_its_own_new_boards_
 
     from django.utils import timezone
 
-    from challenge.models import ChallengeYear
+    from challenge.competition.models import ChallengeYear
     from tests.leaderboard_helpers import open_quota, submit
 
     def _api(client, world):
@@ -212,7 +212,7 @@ def test_a_viewer_who_sees_more_gets_another_version_kept_privately(client, worl
 def test_last_modified_moves_to_the_results_date_when_the_results_switch_the_board(client, world):
     from email.utils import parsedate_to_datetime
 
-    from challenge.models import ChallengeYear
+    from challenge.competition.models import ChallengeYear
     from submissions.leaderboards.models import LeaderboardBoard
 
     open_quota(world.val)

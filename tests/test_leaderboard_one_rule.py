@@ -9,8 +9,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from challenge.models import ChallengeYear, Split
-from challenge.services import SPLIT_FIELDS, save_task
+from challenge.competition.models import ChallengeYear, Split
+from challenge.competition.services import SPLIT_FIELDS, save_task
 from submissions.leaderboards.models import LeaderboardBoard, LeaderboardEntry
 from submissions.leaderboards.ranking import public_subset_mask
 from submissions.leaderboards.services import rebuild_leaderboard
@@ -117,20 +117,20 @@ def test_equal_scores_submitted_in_the_same_instant_keep_the_order_they_were_rec
     ("admin:submissions_submission_change", "disqualified"),
     ("admin:submissions_submission_change", "is_final"),
     ("admin:submissions_submission_change", "status"),
-    ("admin:challenge_team_change", "name"),
-    ("admin:challenge_team_change", "banned_until"),
-    ("admin:challenge_challengeyear_change", "results_at"),
-    ("admin:challenge_challengeyear_change", "leaderboard_rows"),
-    ("admin:challenge_task_change", "splits-0-visibility"),
-    ("admin:challenge_task_change", "splits-0-public_subset_fraction"),
+    ("admin:teams_team_change", "name"),
+    ("admin:teams_team_change", "banned_until"),
+    ("admin:competition_challengeyear_change", "results_at"),
+    ("admin:competition_challengeyear_change", "leaderboard_rows"),
+    ("admin:competition_task_change", "splits-0-visibility"),
+    ("admin:competition_task_change", "splits-0-public_subset_fraction"),
 ])
 def test_the_admin_shows_what_decides_a_ranking_but_offers_no_field_to_change_it(client, world, path, field):
     make_user("root", is_staff=True, is_superuser=True)
     client.login(username="root", password=PASSWORD)
     open_quota(world.val)
     submission = submit(world.val, world.alpha, world.alice, wrong=1)
-    obj = {"admin:submissions_submission_change": submission, "admin:challenge_team_change": world.alpha,
-           "admin:challenge_challengeyear_change": world.year, "admin:challenge_task_change": world.task}[path]
+    obj = {"admin:submissions_submission_change": submission, "admin:teams_team_change": world.alpha,
+           "admin:competition_challengeyear_change": world.year, "admin:competition_task_change": world.task}[path]
     page = client.get(reverse(path, args=[obj.pk]))
     assert page.status_code == 200
     # Date-time fields render as two inputs, "<name>_0" and "<name>_1".

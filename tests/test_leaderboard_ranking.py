@@ -6,9 +6,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from challenge.models import ChallengeYear
-from submissions.leaderboards.services import rank_rows, rebuild_leaderboard
+from challenge.competition.models import ChallengeYear
 from submissions.leaderboards.models import LeaderboardBoard
+from submissions.leaderboards.services import rank_rows, rebuild_leaderboard
 from submissions.models import Submission
 from tests.base import make_team, make_user
 from tests.leaderboard_helpers import open_quota, submit
@@ -127,8 +127,9 @@ def test_a_team_that_chose_no_final_entry_is_shown_by_its_best(board):
 
 def test_paired_tests_follow_a_changed_public_subset(world):
     """The memo of paired tests is keyed by the subset too: a new seed gives new tests."""
-    from challenge.models import Split
-    from submissions.leaderboards import ranking as statistics, services as leaderboard
+    from challenge.competition.models import Split
+    from submissions.leaderboards import ranking as statistics
+    from submissions.leaderboards import services as leaderboard
     from tests.leaderboard_helpers import open_quota, submit
 
     test = world.test

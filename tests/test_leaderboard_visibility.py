@@ -8,12 +8,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from challenge.models import ChallengeYear, Split
+from challenge.competition.models import ChallengeYear, Split
 from submissions.leaderboards import ranking as statistics
 from submissions.leaderboards.archives import freeze_due_results
+from submissions.leaderboards.models import LeaderboardArchive
 from submissions.leaderboards.selectors import visible_scores
 from submissions.leaderboards.services import rebuild_leaderboard
-from submissions.leaderboards.models import LeaderboardArchive
 from submissions.models import Submission
 from tests.base import PASSWORD
 from tests.leaderboard_helpers import open_quota, submit

@@ -131,7 +131,7 @@ def test_concurrent_appends_never_fork_the_chain(world):
 
 @pytest.mark.django_db
 def test_it_records_a_ground_truth_replacement_by_its_digests_only(world):
-    from submissions.ground_truth import upload_ground_truth
+    from submissions.ground_truth_uploads import upload_ground_truth
     from tests.base import labels_file
 
     new_labels = labels_file(list(reversed(VAL_LABELS)))

@@ -17,7 +17,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from rest_framework.authtoken.models import Token
 
-from challenge.models import RateCount
+from challenge.accounts.models import RateCount
 from tests import livesite
 from tests.base import PASSWORD
 from tests.test_faults import site_env, static_root  # noqa: F401  (fixtures)

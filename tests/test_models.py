@@ -5,8 +5,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from challenge import policy
-from challenge.models import ChallengeYear, Membership, Synset, Team
-from challenge.services import import_ilsvrc2012
+from challenge.competition.models import ChallengeYear, Synset
+from challenge.competition.services import import_ilsvrc2012
+from challenge.teams.models import Membership, Team
 from tests.base import make_team, make_user, make_year
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.urls import reverse
 
-from challenge.models import DataFile
+from challenge.datafiles.models import DataFile
 from submissions.leaderboards.models import Track
 from tests.base import PASSWORD
 from tests.leaderboard_helpers import submit

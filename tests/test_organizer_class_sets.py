@@ -5,8 +5,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from challenge.models import AuditEntry, ClassSet
-from challenge.services import SHIPPED_ILSVRC2012
+from challenge.audit.models import AuditEntry
+from challenge.competition.models import ClassSet
+from challenge.competition.services import SHIPPED_ILSVRC2012
 from submissions import scoring
 from tests.base import PASSWORD
 

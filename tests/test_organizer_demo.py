@@ -6,9 +6,10 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from challenge.models import ChallengeYear, DataFile
-from challenge.services import SHIPPED_ILSVRC2012
-from challenge.roles import is_organizer
+from challenge.accounts.roles import is_organizer
+from challenge.competition.models import ChallengeYear
+from challenge.competition.services import SHIPPED_ILSVRC2012
+from challenge.datafiles.models import DataFile
 
 
 @pytest.mark.django_db
@@ -29,5 +30,5 @@ def test_it_loads_the_demo_with_data_terms_and_commitment_twice_without_duplicat
     page = client.get(reverse("challenge:year-detail", args=["demo"])).content.decode()
     test_truth = year.tasks.get(slug="classification").splits.get(name="test").current_ground_truth
     assert test_truth.labels_sha256 in page
-    data_page = client.get(reverse("challenge:data-files", args=["demo"])).content.decode()
+    data_page = client.get(reverse("datafiles:data-files", args=["demo"])).content.decode()
     assert readme.sha256 in data_page and "non-commercial research" in data_page

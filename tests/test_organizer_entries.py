@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from challenge.models import AuditEntry
+from challenge.audit.models import AuditEntry
 from submissions.leaderboards.models import LeaderboardEntry
 from submissions.models import LedgerRecord, Submission
 from submissions.services import create_submission, score_submission
@@ -31,7 +31,7 @@ def organizer(client, world):
 
 
 def listing(client, world, **filters) -> str:
-    return client.get(reverse("organize_submissions:entries", args=[world.year.slug]), filters).content.decode()
+    return client.get(reverse("organize:entries", args=[world.year.slug]), filters).content.decode()
 
 
 @pytest.mark.django_db
@@ -60,12 +60,12 @@ def test_it_filters_by_split_team_status_and_moderation(organizer, world, entrie
 
 @pytest.mark.django_db
 def test_it_disqualifies_several_entries_with_one_reason(organizer, client, world, entries):
-    url = reverse("organize_submissions:entries-bulk", args=[world.year.slug])
+    url = reverse("organize:entries-bulk", args=[world.year.slug])
     chosen = [entries["alpha_val"].pk, entries["charlie_val"].pk]
     response = organizer.post(url, {"entries": chosen, "action": "disqualify", "reason": "Shared test labels",
                                     "query": f"split={world.val.pk}"})
     assert response.status_code == 302
-    assert response["Location"] == reverse("organize_submissions:entries", args=[world.year.slug]) + f"?split={world.val.pk}"
+    assert response["Location"] == reverse("organize:entries", args=[world.year.slug]) + f"?split={world.val.pk}"
     marked = Submission.objects.filter(pk__in=chosen)
     assert {(s.disqualified, s.disqualified_reason) for s in marked} == {(True, "Shared test labels")}
     assert not Submission.objects.get(pk=entries["alpha_test"].pk).disqualified
@@ -78,7 +78,7 @@ def test_it_disqualifies_several_entries_with_one_reason(organizer, client, worl
 
 @pytest.mark.django_db
 def test_a_bulk_mark_needs_a_reason_and_restore_clears_both_marks(organizer, world, entries):
-    url = reverse("organize_submissions:entries-bulk", args=[world.year.slug])
+    url = reverse("organize:entries-bulk", args=[world.year.slug])
     pk = entries["alpha_val"].pk
     refused = organizer.post(url, {"entries": [pk], "action": "not_comparable", "reason": ""}, follow=True)
     assert b"Give the public reason" in refused.content
@@ -98,7 +98,7 @@ def test_bulk_moderation_never_reaches_another_years_entries(organizer, world, e
     from tests.base import make_year
 
     make_year("y2099")
-    url = reverse("organize_submissions:entries-bulk", args=["y2099"])
+    url = reverse("organize:entries-bulk", args=["y2099"])
     organizer.post(url, {"entries": [entries["alpha_val"].pk], "action": "disqualify", "reason": "x"})
     assert not Submission.objects.get(pk=entries["alpha_val"].pk).disqualified
 

@@ -9,7 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from challenge.models import DeadlineChange, GroundTruth, Split, Task
+from challenge.competition.models import DeadlineChange, GroundTruth, Split, Task
 from submissions.models import RescoringJob
 from tests.base import PASSWORD, TEST_LABELS, VAL_LABELS, labels_file, make_task
 from tests.test_organizer_years import split_form, year_form
@@ -87,10 +87,10 @@ def test_it_marks_the_fraction_as_shown_only_for_a_public_subset(organizer, worl
 
 @pytest.mark.django_db
 def test_it_offers_the_boxes_file_for_localization_tasks_only(organizer, world):
-    cls = reverse("organize_submissions:ground-truth", args=[world.year.slug, world.task.slug, "test"])
+    cls = reverse("organize:ground-truth", args=[world.year.slug, world.task.slug, "test"])
     assert b"Boxes" not in organizer.get(cls).content
     make_task(world.year, "loc", kind=Task.Kind.LOCALIZATION, val_labels=[1, 2])
-    loc = reverse("organize_submissions:ground-truth", args=[world.year.slug, "loc", "val"])
+    loc = reverse("organize:ground-truth", args=[world.year.slug, "loc", "val"])
     assert b'name="boxes"' in organizer.get(loc).content
 
 
@@ -121,7 +121,7 @@ def test_a_reason_without_a_deadline_change_is_ignored(organizer, world):
 
 
 def _post_truth(client, split, labels: bytes):
-    url = reverse("organize_submissions:ground-truth", args=[split.task.year.slug, split.task.slug, split.name])
+    url = reverse("organize:ground-truth", args=[split.task.year.slug, split.task.slug, split.name])
     return client.post(url, {"labels": SimpleUploadedFile("labels.txt", labels)})
 
 

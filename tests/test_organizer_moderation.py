@@ -6,8 +6,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from challenge.models import AuditEntry, QuotaAdjustment
+from challenge.audit.models import AuditEntry
 from submissions.leaderboards.models import LeaderboardEntry
+from submissions.models import QuotaAdjustment
 from submissions.services import create_submission, score_submission
 from tests.base import PASSWORD, VAL_LABELS, predictions_file
 
@@ -33,7 +34,7 @@ def leaderboard(client, world):
 
 @pytest.mark.django_db
 def test_it_disqualifies_an_entry_with_a_public_reason(organizer, client, world, entry):
-    url = reverse("organize_submissions:entry-moderate", args=[world.year.slug, entry.pk])
+    url = reverse("organize:entry-moderate", args=[world.year.slug, entry.pk])
     refused = organizer.post(url, {"disqualified": "on", "disqualified_reason": ""}, follow=True)
     assert b"needs a public reason" in refused.content
     entry.refresh_from_db()
@@ -50,12 +51,12 @@ def test_it_disqualifies_an_entry_with_a_public_reason(organizer, client, world,
 
 @pytest.mark.django_db
 def test_it_marks_an_entry_not_directly_comparable(organizer, world, entry):
-    url = reverse("organize_submissions:entry-moderate", args=[world.year.slug, entry.pk])
+    url = reverse("organize:entry-moderate", args=[world.year.slug, entry.pk])
     organizer.post(url, {"not_comparable": "on", "not_comparable_reason": "Used 10x the training data"})
     entry.refresh_from_db()
     assert entry.not_comparable and not entry.disqualified
     assert LeaderboardEntry.objects.filter(submission=entry).exists()
-    listing = organizer.get(reverse("organize_submissions:entries", args=[world.year.slug]))
+    listing = organizer.get(reverse("organize:entries", args=[world.year.slug]))
     assert b"Used 10x the training data" in listing.content and b"ResNet-ish" in listing.content
 
 
@@ -64,14 +65,14 @@ def test_it_never_moderates_another_years_entry_through_this_year(organizer, wor
     from tests.base import make_year
 
     make_year("y2099")
-    url = reverse("organize_submissions:entry-moderate", args=["y2099", entry.pk])
+    url = reverse("organize:entry-moderate", args=["y2099", entry.pk])
     assert organizer.post(url, {"disqualified": "on", "disqualified_reason": "x"}).status_code == 404
 
 
 @pytest.mark.django_db
 def test_it_bans_a_team_for_a_period_with_a_public_reason(organizer, world):
     until = timezone.now() + timedelta(days=365)
-    url = reverse("organize_submissions:team-ban", args=[world.year.slug, world.charlies_team.pk])
+    url = reverse("organize:team-ban", args=[world.year.slug, world.charlies_team.pk])
     refused = organizer.post(url, {"banned_until": until.strftime("%Y-%m-%dT%H:%M"), "reason": ""}, follow=True)
     assert b"needs a public reason" in refused.content
     organizer.post(url, {"banned_until": until.strftime("%Y-%m-%dT%H:%M"),
@@ -89,7 +90,7 @@ def test_it_bans_a_team_for_a_period_with_a_public_reason(organizer, world):
 
 @pytest.mark.django_db
 def test_it_raises_and_lowers_one_teams_quota(organizer, world):
-    url = reverse("organize_submissions:team-quota", args=[world.year.slug, world.alpha.pk])
+    url = reverse("organize:team-quota", args=[world.year.slug, world.alpha.pk])
     organizer.post(url, {"split": world.test.pk, "extra_per_window": "3", "extra_total": "5", "reason": "Outage"})
     adjustment = QuotaAdjustment.objects.get(team=world.alpha, split=world.test)
     assert (adjustment.extra_per_window, adjustment.extra_total, adjustment.created_by) == (3, 5, world.olivia)
@@ -99,5 +100,5 @@ def test_it_raises_and_lowers_one_teams_quota(organizer, world):
     assert AuditEntry.objects.filter(action="team.quota").count() == 2
     other_year_split = organizer.post(url, {"split": 999999, "extra_per_window": "1", "extra_total": "0"})
     assert other_year_split.status_code == 302 and QuotaAdjustment.objects.count() == 1
-    page = organizer.get(reverse("organize_submissions:teams", args=[world.year.slug]))
+    page = organizer.get(reverse("organize:teams", args=[world.year.slug]))
     assert b"-1 per window" in page.content

@@ -24,14 +24,14 @@ def organizer_urls(world):
         ("get", reverse("organize:data-files", args=[slug])),
         ("post", reverse("organize:data-files", args=[slug])),
         ("post", reverse("organize:data-file-remove", args=[slug, 1])),
-        ("get", reverse("organize_submissions:ground-truth", args=[slug, task, "test"])),
-        ("post", reverse("organize_submissions:ground-truth", args=[slug, task, "test"])),
-        ("get", reverse("organize_submissions:rescoring", args=[slug])),
-        ("get", reverse("organize_submissions:entries", args=[slug])),
-        ("post", reverse("organize_submissions:entry-moderate", args=[slug, 1])),
-        ("get", reverse("organize_submissions:teams", args=[slug])),
-        ("post", reverse("organize_submissions:team-ban", args=[slug, team])),
-        ("post", reverse("organize_submissions:team-quota", args=[slug, team])),
+        ("get", reverse("organize:ground-truth", args=[slug, task, "test"])),
+        ("post", reverse("organize:ground-truth", args=[slug, task, "test"])),
+        ("get", reverse("organize:rescoring", args=[slug])),
+        ("get", reverse("organize:entries", args=[slug])),
+        ("post", reverse("organize:entry-moderate", args=[slug, 1])),
+        ("get", reverse("organize:teams", args=[slug])),
+        ("post", reverse("organize:team-ban", args=[slug, team])),
+        ("post", reverse("organize:team-quota", args=[slug, team])),
     ]
 
 

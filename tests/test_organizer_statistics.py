@@ -63,7 +63,7 @@ def test_it_counts_each_refused_upload_with_its_reason_and_nothing_of_the_file(w
 
 @pytest.mark.django_db
 def test_the_page_shows_the_figures_and_two_charts(organizer, world, activity):
-    response = organizer.get(reverse("organize_submissions:statistics", args=[world.year.slug]))
+    response = organizer.get(reverse("organize:statistics", args=[world.year.slug]))
     assert response.status_code == 200
     page = response.content.decode()
     assert '<dd id="fig-teams">2</dd>' in page and '<dd id="fig-people">3</dd>' in page
@@ -79,7 +79,7 @@ def test_the_page_shows_the_figures_and_two_charts(organizer, world, activity):
 
 @pytest.mark.django_db
 def test_the_csv_holds_the_same_figures(organizer, world, activity):
-    response = organizer.get(reverse("organize_submissions:statistics-csv", args=[world.year.slug]))
+    response = organizer.get(reverse("organize:statistics-csv", args=[world.year.slug]))
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     assert 'filename="y2030-statistics.csv"' in response["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
@@ -101,8 +101,8 @@ def test_the_csv_holds_the_same_figures(organizer, world, activity):
 
 @pytest.mark.django_db
 def test_it_is_for_organizers_only(client, world):
-    url = reverse("organize_submissions:statistics", args=[world.year.slug])
-    csv_url = reverse("organize_submissions:statistics-csv", args=[world.year.slug])
+    url = reverse("organize:statistics", args=[world.year.slug])
+    csv_url = reverse("organize:statistics-csv", args=[world.year.slug])
     assert client.get(url).status_code == 302
     client.login(username="alice", password=PASSWORD)
     assert client.get(url).status_code == 403 and client.get(csv_url).status_code == 403
@@ -110,5 +110,5 @@ def test_it_is_for_organizers_only(client, world):
 
 @pytest.mark.django_db
 def test_a_year_without_activity_says_so(organizer, world):
-    page = organizer.get(reverse("organize_submissions:statistics", args=[world.year.slug])).content.decode()
+    page = organizer.get(reverse("organize:statistics", args=[world.year.slug])).content.decode()
     assert "No submissions yet." in page and "No upload was refused." in page and "<svg" not in page

@@ -6,7 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from challenge.models import AuditEntry, ChallengeYear, DeadlineChange, Split, Task
+from challenge.audit.models import AuditEntry
+from challenge.competition.models import ChallengeYear, DeadlineChange, Split, Task
 from tests.base import PASSWORD, ilsvrc2012
 
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from challenge import policy
-from challenge.models import ChallengeYear, Split
+from challenge.competition.models import ChallengeYear, Split
 from submissions.leaderboards import services as boards
 from submissions.leaderboards.models import BoardBuild
 from submissions.models import RescoringJob
@@ -85,7 +85,7 @@ def test_what_a_viewer_sees_of_each_visibility_rule(world):
 # ---------------------------------------------------------------- the second rules are gone
 
 def test_the_rules_the_policy_replaced_are_gone():
-    from challenge import team_services
+    from challenge.teams import services as team_services
     from submissions import selectors as submission_selectors
     from submissions.leaderboards import selectors as board_selectors
 

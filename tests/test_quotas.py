@@ -5,10 +5,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from challenge.models import Membership, QuotaAdjustment
-from challenge.team_services import join_team, leave_team
+from challenge.teams.models import Membership
+from challenge.teams.services import join_team, leave_team
 from submissions import quotas, services
-from submissions.models import Submission
+from submissions.models import QuotaAdjustment, Submission
 from tests.base import TEST_LABELS, VAL_LABELS, make_team, make_user, predictions_file
 
 pytestmark = pytest.mark.django_db
@@ -129,7 +129,7 @@ def test_someone_outside_the_team_cannot_submit_for_it(world):
 def test_the_demo_years_test_split_allows_two_per_week(db):
     from django.core.management import call_command
 
-    from challenge.models import Split
+    from challenge.competition.models import Split
 
     call_command("load_demo", verbosity=0)
     for task in ("classification", "detection"):

@@ -1,4 +1,4 @@
-"""One atomic rate counter (challenge.rates) for the API's throttles and the invitation limit:
+"""One atomic rate counter (challenge.accounts.rates) for the API's throttles and the invitation limit:
 simultaneous requests on PostgreSQL cannot read the same count."""
 
 import threading
@@ -9,8 +9,8 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from challenge import rates
-from challenge.models import RateCount
+from challenge.accounts import rates
+from challenge.accounts.models import RateCount
 from tests.base import PASSWORD, make_user
 
 

@@ -7,8 +7,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.urls import reverse
 
-from submissions.management.commands.score_pending import Command
 from submissions.leaderboards.models import LeaderboardEntry
+from submissions.management.commands.score_pending import Command
 from submissions.models import RescoringItem, RescoringJob, Score
 from submissions.services import create_submission, score_submission
 from tests.base import PASSWORD, VAL_LABELS, labels_file, make_world, predictions_file
@@ -26,7 +26,7 @@ def submit(world, user, team, data, name):
 
 def replace(client, world, labels):
     client.login(username="olivia", password=PASSWORD)
-    url = reverse("organize_submissions:ground-truth", args=[world.year.slug, world.task.slug, "val"])
+    url = reverse("organize:ground-truth", args=[world.year.slug, world.task.slug, "val"])
     return client.post(url, {"labels": SimpleUploadedFile("val.txt", labels_file(labels))})
 
 
@@ -52,7 +52,7 @@ def test_it_rescores_every_entry_and_keeps_the_old_scores(client, world, entries
     assert command.rescore_one() is True
     job.refresh_from_db()
     assert (job.done, job.status) == (1, "running")
-    page = client.get(reverse("organize_submissions:rescoring", args=[world.year.slug]))
+    page = client.get(reverse("organize:rescoring", args=[world.year.slug]))
     assert b"1 of 3 rescored" in page.content
     while command.rescore_one():
         pass
@@ -69,7 +69,7 @@ def test_it_rescores_every_entry_and_keeps_the_old_scores(client, world, entries
     assert Score.objects.filter(submission__in=entries).count() == 6
     # The materialized board follows the new scores once the job is done.
     assert LeaderboardEntry.objects.get(submission=perfect).score == perfect.current_score
-    assert b"Done" in client.get(reverse("organize_submissions:rescoring", args=[world.year.slug])).content
+    assert b"Done" in client.get(reverse("organize:rescoring", args=[world.year.slug])).content
 
 
 @pytest.mark.django_db
@@ -95,7 +95,7 @@ def test_it_lets_two_workers_claim_different_entries():
     world = make_world()
     entries = [submit(world, world.alice, world.alpha, PERFECT, "a"),
                submit(world, world.charlie, world.charlies_team, HALF, "c")]
-    from submissions.ground_truth import upload_ground_truth
+    from submissions.ground_truth_uploads import upload_ground_truth
 
     upload_ground_truth(user=world.olivia, split=world.val, labels=labels_file(NEW_VAL_LABELS))
     first = RescoringItem.objects.order_by("id").first()
@@ -135,19 +135,19 @@ def test_it_counts_an_entry_it_cannot_rescore_and_keeps_its_score(client, world,
     assert (job.done, job.failed, job.status) == (2, 1, "done")
     assert entries[0].current_score.top1_error == 0.0  # the old score stays current
     assert entries[1].current_score.ground_truth == world.val.current_ground_truth
-    assert "1 failed" in client.get(reverse("organize_submissions:rescoring", args=[world.year.slug])).content.decode()
+    assert "1 failed" in client.get(reverse("organize:rescoring", args=[world.year.slug])).content.decode()
     assert "FileNotFoundError" in caplog.text and entries[0].file_key not in caplog.text
 
 
 def rescore(client, world, split, reason):
     client.login(username="olivia", password=PASSWORD)
-    return client.post(reverse("organize_submissions:rescore-split", args=[world.year.slug]),
+    return client.post(reverse("organize:rescore-split", args=[world.year.slug]),
                        {"split": split.pk, "reason": reason})
 
 
 @pytest.mark.django_db
 def test_an_organizer_rescores_a_split_with_a_reason_for_the_audit_log(client, world, entries):
-    from challenge.models import AuditEntry
+    from challenge.audit.models import AuditEntry
 
     truth = world.val.current_ground_truth
     assert rescore(client, world, world.val, "Scorer 1.4 counts duplicate labels once").status_code == 302
@@ -155,16 +155,16 @@ def test_an_organizer_rescores_a_split_with_a_reason_for_the_audit_log(client, w
     assert (job.total, job.ground_truth, job.reason) == (3, truth, "Scorer 1.4 counts duplicate labels once")
     audit = AuditEntry.objects.get(action="rescoring.start")
     assert audit.actor == world.olivia and audit.details["reason"] == "Scorer 1.4 counts duplicate labels once"
-    page = client.get(reverse("organize_submissions:rescoring", args=[world.year.slug])).content.decode()
+    page = client.get(reverse("organize:rescoring", args=[world.year.slug])).content.decode()
     assert "Scorer 1.4 counts duplicate labels once" in page and "0 of 3 rescored" in page
 
-    status = client.get(reverse("organize_submissions:rescoring-status", args=[world.year.slug])).json()
+    status = client.get(reverse("organize:rescoring-status", args=[world.year.slug])).json()
     assert status["jobs"] == [{"id": job.pk, "status": "queued", "status_display": "Queued", "done": 0,
                                "failed": 0, "total": 3, "percent": 0, "finished_at": None}]
     command = Command()
     while command.rescore_one():
         pass
-    status = client.get(reverse("organize_submissions:rescoring-status", args=[world.year.slug])).json()
+    status = client.get(reverse("organize:rescoring-status", args=[world.year.slug])).json()
     assert (status["jobs"][0]["status"], status["jobs"][0]["done"], status["jobs"][0]["percent"]) == ("done", 3, 100)
     assert all(e.current_score.ground_truth == truth for e in entries)
     assert Score.objects.filter(submission__in=entries).count() == 6  # the earlier scores are kept

@@ -10,11 +10,11 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from challenge.devkit import read_class_set_folder
-from challenge.models import ChallengeYear, ClassSet, Split, Task
-from challenge.services import SHIPPED_ILSVRC2012, import_devkit
+from challenge.competition.devkit import read_class_set_folder
+from challenge.competition.models import ChallengeYear, ClassSet, Split, Task
+from challenge.competition.services import SHIPPED_ILSVRC2012, import_devkit
 from submissions import scoring
-from submissions.ground_truth import upload_ground_truth
+from submissions.ground_truth_uploads import upload_ground_truth
 from submissions.services import create_submission, score_submission
 from tests.base import PASSWORD, labels_file, make_team, make_user, make_year, predictions_file
 

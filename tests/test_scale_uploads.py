@@ -13,9 +13,9 @@ from django.test import RequestFactory
 from django.urls import resolve, reverse
 from rest_framework.authtoken.models import Token
 
-from challenge.ground_truth import replace_ground_truth
-from challenge.models import Split, Task
-from challenge.services import read_private_file
+from challenge.competition.ground_truth import replace_ground_truth
+from challenge.competition.models import Split, Task
+from challenge.storage import read_private_file
 from submissions import scoring
 from submissions.ground_truth import scoring_class_set
 from submissions.models import Submission
@@ -217,7 +217,7 @@ def test_a_file_far_above_the_old_64_mib_limit_is_accepted_by_a_large_split(worl
 
 def organizer_upload(client, world, split, **files):
     client.login(username="olivia", password=PASSWORD)
-    url = reverse("organize_submissions:ground-truth", args=[world.year.slug, split.task.slug, split.name])
+    url = reverse("organize:ground-truth", args=[world.year.slug, split.task.slug, split.name])
     return client.post(url, {name: SimpleUploadedFile(f"{name}.gz", data) for name, data in files.items()})
 
 

@@ -14,8 +14,8 @@ import pytest
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
 
-from challenge.models import Split, Task
-from challenge.ground_truth import replace_ground_truth
+from challenge.competition.ground_truth import replace_ground_truth
+from challenge.competition.models import Split, Task
 from submissions import scoring
 from submissions.leaderboards.ranking import public_subset_mask
 from submissions.services import create_submission, score_submission
@@ -207,7 +207,7 @@ def _crawl(client, seeds, secrets: dict[str, re.Pattern]):
 @pytest.mark.parametrize("persona", ["anonymous", "alice", "charlie"])
 def test_no_page_shows_ground_truth_hidden_scores_or_per_image_results(persona):
     mw, splits, submission = _secret_world()
-    from challenge.models import GroundTruth
+    from challenge.competition.models import GroundTruth
 
     keys = [key for gt in GroundTruth.objects.all() for key in (gt.labels_key, gt.boxes_key) if key]
     secrets = {
@@ -253,8 +253,9 @@ def test_the_crawler_finds_the_hidden_score_where_it_may_be_shown():
 @pytest.mark.django_db
 def test_after_the_results_scores_show_but_answers_and_per_image_results_never_do():
     mw, splits, submission = _secret_world()
-    from challenge.models import ChallengeYear, GroundTruth
     from django.utils import timezone
+
+    from challenge.competition.models import ChallengeYear, GroundTruth
 
     ChallengeYear.objects.filter(pk=mw.world.year.pk).update(results_at=timezone.now())
     keys = [key for gt in GroundTruth.objects.all() for key in (gt.labels_key, gt.boxes_key) if key]

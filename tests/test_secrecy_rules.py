@@ -10,7 +10,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from challenge.models import ChallengeYear, Split
+from challenge.competition.models import ChallengeYear, Split
 from submissions import quotas, services
 from submissions.leaderboards import ranking
 from submissions.models import Submission

@@ -14,8 +14,8 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from challenge.models import RateCount, SignInFailure
-from challenge.signin import ThrottledLoginView
+from challenge.accounts.models import RateCount, SignInFailure
+from challenge.accounts.signin import ThrottledLoginView
 from submissions.models import Submission
 from tests.base import PASSWORD, VAL_LABELS, predictions_file
 
@@ -132,7 +132,7 @@ def test_a_password_reset_lifts_the_brake(client, world):
 
 def test_the_site_mounts_the_braked_sign_in_and_backend(settings):
     assert getattr(resolve("/accounts/login/").func, "view_class", None) is ThrottledLoginView
-    assert settings.AUTHENTICATION_BACKENDS == ["challenge.signin.BrakedModelBackend"]
+    assert settings.AUTHENTICATION_BACKENDS == ["challenge.accounts.signin.BrakedModelBackend"]
 
 
 # ---- the client address ----------------------------------------------------------------------

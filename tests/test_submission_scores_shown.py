@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from challenge.ground_truth import replace_ground_truth
-from challenge.models import ChallengeYear, Split, Task
+from challenge.competition.ground_truth import replace_ground_truth
+from challenge.competition.models import ChallengeYear, Split, Task
 from submissions import scoring
 from submissions.leaderboards.ranking import public_subset_mask
 from submissions.services import create_submission, score_submission

@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from challenge.models import Split
+from challenge.competition.models import Split
 from submissions import services
 from submissions.models import Submission
 from tests.base import PASSWORD, TEST_LABELS, VAL_LABELS, predictions_file, run_scoring_worker

@@ -7,8 +7,8 @@ from django.db import IntegrityError
 from django.urls import reverse
 from django.utils import timezone
 
-from challenge.models import Membership, Team
-from challenge.team_services import TeamError, create_team, join_team, leave_team, rotate_invite_token
+from challenge.teams.models import Membership, Team
+from challenge.teams.services import TeamError, create_team, join_team, leave_team, rotate_invite_token
 from submissions import services
 from tests.base import PASSWORD, TEST_LABELS, VAL_LABELS, make_user, make_year, predictions_file
 
@@ -114,7 +114,7 @@ def test_a_banned_team_takes_no_new_members(world):
 
 
 def test_draft_and_historical_years_take_no_teams(world):
-    from challenge.models import ChallengeYear
+    from challenge.competition.models import ChallengeYear
 
     dana = make_user("dana")
     for year in (make_year("draft", status=ChallengeYear.Status.DRAFT), make_year("old", is_historical=True)):

@@ -12,7 +12,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from challenge import policy
-from challenge.models import Split
+from challenge.competition.models import Split
 from submissions.leaderboards.models import Basis, LeaderboardArchive, Track
 from submissions.leaderboards.rendering import board_csv, board_payload, metrics_of, render_rows
 from submissions.leaderboards.services import rank_rows, store_board

@@ -15,7 +15,7 @@ import functools
 import numpy as np
 
 from challenge import policy
-from challenge.models import GroundTruth, Split
+from challenge.competition.models import GroundTruth, Split
 from submissions import scoring
 from submissions.ground_truth import scoring_class_set, scoring_ground_truth
 from submissions.leaderboards import ranking

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 import numpy as np
 from django.http import Http404
 
-from challenge.classes import Hierarchy, hierarchy_of
 from challenge import policy
-from challenge.models import ClassSet, Split
+from challenge.competition.classes import Hierarchy, hierarchy_of
+from challenge.competition.models import ClassSet, Split
 from submissions.ground_truth import scoring_class_set, scoring_ground_truth
 from submissions.leaderboards.evidence import positives_of
 from submissions.models import Submission

@@ -10,7 +10,7 @@ from functools import lru_cache
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from challenge.models import Split
+from challenge.competition.models import Split
 from submissions.leaderboards import ranking
 from submissions.leaderboards.models import Basis
 

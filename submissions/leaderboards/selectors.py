@@ -19,12 +19,18 @@ from django.core.cache import cache
 from django.http import Http404
 
 from challenge import policy
-from challenge.models import ChallengeYear, GroundTruth, Split, Task
-from challenge.roles import is_organizer
-from submissions.leaderboards.models import (
-    Basis, HistoricalResult, LeaderboardArchive, LeaderboardBoard, LeaderboardEntry, LeaderboardPage, Track,
-)
+from challenge.accounts.roles import is_organizer
+from challenge.competition.models import ChallengeYear, GroundTruth, Split, Task
 from submissions.leaderboards import ranking
+from submissions.leaderboards.models import (
+    Basis,
+    HistoricalResult,
+    LeaderboardArchive,
+    LeaderboardBoard,
+    LeaderboardEntry,
+    LeaderboardPage,
+    Track,
+)
 from submissions.leaderboards.ranking import METRIC_LABELS, METRICS_BY_KIND, rounded, stats_basis
 from submissions.leaderboards.rendering import board_csv, board_payload, metrics_of, render_rows
 from submissions.models import Score

@@ -27,10 +27,16 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from challenge import policy
-from challenge.models import Split
+from challenge.competition.models import Split
 from submissions.leaderboards import evidence, ranking
-from submissions.leaderboards.models import (Basis, BoardBuild, LeaderboardBoard, LeaderboardEntry, LeaderboardPage,
-                                              Track)
+from submissions.leaderboards.models import (
+    Basis,
+    BoardBuild,
+    LeaderboardBoard,
+    LeaderboardEntry,
+    LeaderboardPage,
+    Track,
+)
 from submissions.leaderboards.rendering import PAGE_SIZE, board_payload, metrics_of, with_team_urls
 from submissions.leaderboards.selectors import boards_changed, candidates_of
 from submissions.models import Score, Submission

@@ -5,8 +5,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
 from challenge import policy
-from challenge.selectors import team_of
-from submissions.leaderboards import history, per_class as per_class_report, selectors
+from challenge.teams.selectors import team_of
+from submissions.leaderboards import history, selectors
+from submissions.leaderboards import per_class as per_class_report
 from submissions.leaderboards.http_cache import cached_for_anonymous, not_modified, with_validators
 from submissions.leaderboards.models import LeaderboardArchive, Track
 from submissions.leaderboards.rendering import mark_team_rows, ranking_rule
