@@ -74,7 +74,8 @@ class Nginx:
         config = self.folder / "nginx.conf"
         config.write_text(config_for(DEPLOY_CONFIG.read_text(), folder=self.folder, upstream_port=self.upstream_port,
                                      http_port=self.http_port, https_port=self.port))
-        command = [nginx_binary(), "-c", str(config), "-p", str(self.folder), "-e", str(self.folder / "log" / "error.log")]
+        command = [nginx_binary(), "-c", str(config), "-p", str(self.folder),
+                   "-e", str(self.folder / "log" / "error.log")]
         check = subprocess.run([*command, "-t"], capture_output=True, text=True, timeout=30)
         if check.returncode != 0:
             raise RuntimeError(f"nginx -t refused the configuration:\n{check.stderr}")

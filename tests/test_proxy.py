@@ -166,7 +166,8 @@ def _session_cookie(port: int) -> str:
     connection.request("GET", "/accounts/login/")
     response = connection.getresponse()
     response.read()
-    csrf = next(c.split(";")[0].split("=", 1)[1] for c in response.msg.get_all("Set-Cookie") if c.startswith("csrftoken="))
+    cookies = response.msg.get_all("Set-Cookie")
+    csrf = next(c.split(";")[0].split("=", 1)[1] for c in cookies if c.startswith("csrftoken="))
     body = f"csrfmiddlewaretoken={csrf}&username=alice&password={PASSWORD.replace(' ', '+')}".encode()
     connection.request("POST", "/accounts/login/", body=body, headers={
         "Content-Type": "application/x-www-form-urlencoded", "Cookie": f"csrftoken={csrf}"})
