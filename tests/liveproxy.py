@@ -66,6 +66,13 @@ class Nginx:
         self.folder.chmod(0o755)
 
     def start(self) -> "Nginx":
+        try:
+            return self._start()
+        except BaseException:
+            self.stop()  # and the folder goes
+            raise
+
+    def _start(self) -> "Nginx":
         for sub in ("log", "lib", "cache"):
             (self.folder / sub).mkdir()
         subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
