@@ -25,8 +25,9 @@ TIMEOUT = 300
 
 # An anonymous board may be kept by any cache for SHARED_MAX_AGE seconds, then served for
 # SHARED_STALE_SECONDS more while one request fetches the next copy (stale-while-revalidate;
-# nginx serves nothing older than that). With the process's own LEADERBOARD_CACHE_SECONDS, a new
-# board reaches every reader behind the proxy within about three seconds.
+# deploy/nginx.conf serves nothing staler). With the process's own LEADERBOARD_CACHE_SECONDS, a
+# reader through nginx sees a new board at most about 2 s after it commits
+# (bench/leaderboard.py --through-nginx).
 SHARED_MAX_AGE = 1
 SHARED_STALE_SECONDS = 1
 # When the board a response shows was built: ISO 8601 in UTC to the microsecond
