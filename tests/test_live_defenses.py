@@ -1,6 +1,6 @@
 """The site's defenses against real gunicorn on the test PostgreSQL: the sign-in brake and the API
 throttles hold across worker processes whatever X-Forwarded-For says, and slow clients cannot
-starve the run command's gunicorn.
+starve the run command's gunicorn (tests/test_proxy.py: nor the site behind deploy/nginx.conf).
 
 Each test prints its figures (run with -s): `scripts/test tests/test_live_defenses.py -s`.
 """
@@ -136,3 +136,48 @@ def test_slow_uploads_do_not_starve_the_run_commands_gunicorn(site_env, world, t
     assert all(status == 200 and seconds < 1 for status, seconds in answers), answers
     print(f"\n[defense] 4 clients sending an upload at a byte a second to 3 workers: /healthz answered "
           f"in at most {max(seconds for _, seconds in answers) * 1000:.0f} ms")
+
+
+def test_slow_clients_hold_no_more_than_their_own_threads_of_the_run_commands_gunicorn(site_env, world,  # noqa: F811
+                                                                                        tmp_path):
+    """A worker takes no more connections than it has threads, so slow clients cannot pile up on
+    one worker while another has threads free: with all threads but one held by slow headers
+    and slow bodies, /healthz still answers (README, "Slow clients": 24 would fill every thread)."""
+    token = Token.objects.create(user=world.alice).key
+    workers, threads = 3, int(site_env.get("WEB_THREADS", "8"))  # config/gunicorn.conf.py's default
+    server = livesite.Gunicorn(site_env, workers=workers, log_path=tmp_path / "gunicorn.log",
+                               args=RUN_COMMAND_CONFIG).start()
+    slow = []
+    try:
+        with ThreadPoolExecutor(max_workers=workers * threads) as pool:  # every worker past its first request
+            for _ in range(4):
+                list(pool.map(lambda _: livesite.request(server.port, "GET", "/healthz"), range(workers * threads)))
+        for number in range(workers * threads - 1):
+            client = socket.create_connection(("127.0.0.1", server.port))
+            if number % 2:
+                client.sendall(f"POST /api/submissions/ HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Token {token}\r\n"
+                               "Content-Type: multipart/form-data; boundary=b\r\nContent-Length: 100000\r\n\r\n"
+                               "--b\r\n".encode())
+            else:
+                client.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+            slow.append(client)
+        server.wait_until(lambda: all(server.worker_serving(c.getsockname()[1]) is not None for c in slow), timeout=10)
+        answers = []
+        for _ in range(6):
+            for client in slow:
+                client.sendall(b"x")
+            started = time.monotonic()
+            try:
+                status, _ = livesite.request(server.port, "GET", "/healthz", timeout=3)
+            except TimeoutError:
+                status = None
+            answers.append((status, time.monotonic() - started))
+            time.sleep(max(0.0, 1 - (time.monotonic() - started)))
+        assert all(server.worker_serving(c.getsockname()[1]) is not None for c in slow)  # none was dropped
+    finally:
+        for client in slow:
+            client.close()
+        server.stop()
+    assert all(status == 200 and seconds < 1 for status, seconds in answers), answers
+    print(f"\n[defense] {len(slow)} slow clients (headers and bodies at a byte a second) on {workers} workers x "
+          f"{threads} threads: /healthz answered in at most {max(seconds for _, seconds in answers) * 1000:.0f} ms")
