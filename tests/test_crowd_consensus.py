@@ -161,6 +161,20 @@ def test_dawid_skene_takes_the_reference_steps(with_gold):
         assert ours.posterior[[3, 8, 20]].tolist() == [1.0, 0.0, 1.0]
 
 
+def test_dawid_skene_refuses_parameters_it_cannot_use():
+    votes = votes_of([(0, 0, YES), (1, 1, NO)])
+    with pytest.raises(ValueError, match="confusion must have shape"):
+        dawid_skene(votes, confusion=np.full((3, 2, 3), 1 / 3))
+    with pytest.raises(ValueError, match="summing to 1"):
+        dawid_skene(votes, confusion=np.full((2, 2, 3), 0.5))
+    with pytest.raises(ValueError, match="prior must be in"):
+        dawid_skene(votes, prior=1.0)
+    with pytest.raises(ValueError, match="max_iterations"):
+        dawid_skene(votes, max_iterations=0)
+    with pytest.raises(ValueError, match="gold question 5 outside"):
+        dawid_skene(votes, gold=GoldAnswers(np.array([5]), np.array([True])))
+
+
 def test_em_converges_and_never_lowers_the_likelihood():
     rng = np.random.default_rng(3)
     triples = _random_triples(rng, n_questions=200, n_annotators=9, per_question=5)

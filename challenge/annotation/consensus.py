@@ -36,6 +36,7 @@ __all__ = [
     "ANSWER_NAMES",
     "LOWEST_MIN_VOTES",
     "MAYBE",
+    "MAYBE_CREDIT",
     "NO",
     "YES",
     "ConsensusSettings",
@@ -344,7 +345,7 @@ def dawid_skene(
     E-step. Runs in O(votes) per iteration with no Python loop per vote.
 
     Raises ``ValueError`` for a ``confusion`` of the wrong shape or rows not summing to 1, a
-    ``prior`` outside (0, 1), a negative ``smoothing``, an ``initial_posterior`` of the wrong
+    ``prior`` outside (0, 1), a negative ``smoothing``, ``max_iterations`` below 1, an ``initial_posterior`` of the wrong
     length, or a gold question outside the votes' questions.
     """
     n_q, n_a = votes.n_questions, votes.n_annotators
@@ -358,6 +359,8 @@ def dawid_skene(
         raise ValueError(f"prior must be in (0, 1), got {prior}")
     if smoothing < 0:
         raise ValueError(f"smoothing must be >= 0, got {smoothing}")
+    if max_iterations < 1:
+        raise ValueError(f"max_iterations must be >= 1, got {max_iterations}")
     if gold is not None:
         gold_mask = gold.mask(n_q)
         gold_q, gold_valid = gold.question, gold.valid.astype(np.float64)
@@ -377,9 +380,7 @@ def dawid_skene(
     totals = np.bincount(cell, minlength=n_a * _N_ANSWERS).astype(np.float64).reshape(n_a, _N_ANSWERS)
 
     fixed = confusion is not None and prior is not None
-    model = DawidSkeneModel(confusion if confusion is not None else _uniform_confusion(n_a), 0.5)
     converged = False
-    iterations = 0
     for iterations in range(1, max_iterations + 1):
         model = _m_step(post, votes.question, cell, totals, free, smoothing, confusion, prior)
         new = _sigmoid(_log_odds(model, votes, cell))
@@ -392,10 +393,6 @@ def dawid_skene(
     log_valid, log_invalid = _log_joint(model, votes, cell)
     log_likelihood = float(np.logaddexp(log_valid, log_invalid).sum())
     return DawidSkeneResult(model, post, iterations, converged, log_likelihood)
-
-
-def _uniform_confusion(n_annotators: int) -> np.ndarray:
-    return np.full((n_annotators, 2, _N_ANSWERS), 1.0 / _N_ANSWERS)
 
 
 def _m_step(
