@@ -38,6 +38,7 @@ from challenge.annotation.consensus import (
 from challenge.annotation.reassessed import (
     REASSESSED_DATA_DIR,
     agreement_with_published,
+    measure_published_agreement,
     published_validity,
     read_rater_file,
     read_reassessed_votes,
@@ -405,6 +406,13 @@ def test_the_sites_dawid_skene_agrees_with_the_published_labels(reassessed, algo
     assert agreement.total == 184_962
     assert agreement.share >= bar
     assert agreement.extra + agreement.missing == agreement.disagreements
+
+
+@pytest.mark.slow
+def test_one_call_reads_the_shipped_files_and_measures():
+    agreement = measure_published_agreement()
+    assert (agreement.algorithm, agreement.threshold, agreement.total) == ("dawid-skene-gold", 0.8, 184_962)
+    assert agreement.agreeing == 183_314  # 99.11%: see challenge/annotation/reassessed.py
 
 
 def _random_triples(rng: np.random.Generator, *, n_questions: int, n_annotators: int, per_question: int) -> list[tuple[int, int, int]]:
