@@ -355,6 +355,12 @@ def test_it_refuses_a_rater_file_without_its_arrays(tmp_path):
     np.savez(tmp_path / "flat.npz", tensor=np.zeros((2, 3)), info=np.zeros((3, 2), dtype="<U28"), ids=np.zeros(2))
     with pytest.raises(ValueError, match=r"shape \(2, 3\); expected \(raters, questions, 3\)"):
         read_rater_file(tmp_path / "flat.npz")
+    np.savez(tmp_path / "text.npz", tensor=np.full((1, 1, 3), "x"), info=np.zeros((1, 2), dtype="<U28"), ids=np.zeros(1))
+    with pytest.raises(ValueError, match="expected numbers"):
+        read_rater_file(tmp_path / "text.npz")
+    (tmp_path / "junk.npz").write_bytes(b"not a zip")
+    with pytest.raises(ValueError, match="not a readable npz"):
+        read_rater_file(tmp_path / "junk.npz")
 
 
 def test_published_validity_looks_labels_up_per_image():

@@ -35,6 +35,7 @@ from __future__ import annotations
 import json
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,17 +86,20 @@ def read_rater_file(path: str | Path) -> RaterFile:
     (image, label) pair; ``OSError`` when the file cannot be read.
     """
     path = Path(path)
-    with zipfile.ZipFile(path) as archive:
-        names = set(archive.namelist())
-        for member in ("tensor.npy", "info.npy", "ids.npy"):
-            if member not in names:
-                raise ValueError(f"{path.name}: no {member[:-4]!r} array")
-        with archive.open("info.npy") as f:
-            info = npy_format.read_array(f, allow_pickle=False)
-        with archive.open("ids.npy") as f:
-            rater_ids = npy_format.read_array(f, allow_pickle=False)
-        with archive.open("tensor.npy") as f:
-            question, annotator, answer, shape = _read_one_hot(f, path.name)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            for member in ("tensor.npy", "info.npy", "ids.npy"):
+                if member not in names:
+                    raise ValueError(f"{path.name}: no {member[:-4]!r} array")
+            with archive.open("info.npy") as f:
+                info = npy_format.read_array(f, allow_pickle=False)
+            with archive.open("ids.npy") as f:
+                rater_ids = npy_format.read_array(f, allow_pickle=False)
+            with archive.open("tensor.npy") as f:
+                question, annotator, answer, shape = _read_one_hot(f, path.name)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise ValueError(f"{path.name}: not a readable npz (zip) archive: {exc}") from None
     n_raters, n_questions = shape[0], shape[1]
     image, label = _parse_info(info, n_questions, path.name)
     if rater_ids.shape != (n_raters,):
@@ -108,14 +112,16 @@ def _read_one_hot(f, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, tup
     version = npy_format.read_magic(f)
     if version == (1, 0):
         shape, fortran_order, dtype = npy_format.read_array_header_1_0(f)
-    else:
+    elif version == (2, 0):
         shape, fortran_order, dtype = npy_format.read_array_header_2_0(f)
+    else:
+        raise ValueError(f"{name}: 'tensor' is in .npy format version {version}; expected 1.0 or 2.0")
     if len(shape) != 3 or shape[2] != 3:
         raise ValueError(f"{name}: 'tensor' has shape {shape}; expected (raters, questions, 3)")
     if fortran_order:
         raise ValueError(f"{name}: 'tensor' is stored in Fortran order; expected C order")
-    if dtype.hasobject:
-        raise ValueError(f"{name}: 'tensor' holds Python objects; expected numbers")
+    if dtype.kind not in "biuf":
+        raise ValueError(f"{name}: 'tensor' holds {dtype}; expected numbers (0 and 1)")
     slab = shape[1] * 3 * dtype.itemsize
     questions, annotators, answers = [np.zeros(0, np.intp)], [np.zeros(0, np.intp)], [np.zeros(0, np.int8)]
     for r in range(shape[0]):
