@@ -17,7 +17,7 @@ from challenge.competition.services import SHIPPED_DET_CLASSES
 from submissions import scoring
 from submissions.ground_truth import scoring_class_set_from_rows
 from tests.base import PASSWORD
-from tests.test_organizer_years import split_form
+from tests.competition.test_organizer_years import split_form
 
 N_IMAGES = {"val": 300, "test": 400}
 SEEDS = {"val": 11, "test": 12}

@@ -1,6 +1,6 @@
 """Run as a script: several processes (like gunicorn workers) upload at once on SQLite.
 
-Prints a JSON list of outcomes. Used by tests/test_quotas_sqlite.py; the caller sets
+Prints a JSON list of outcomes. Used by tests/submissions/test_quotas_sqlite.py; the caller sets
 DATABASE_URL to a fresh SQLite file and MEDIA_ROOT to a scratch folder.
 """
 

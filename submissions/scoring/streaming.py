@@ -11,7 +11,7 @@ start, whitespace at the very end (held back until the stream shows whether more
 It accepts exactly the files that ``parse_predictions`` accepts and refuses the others with the
 same errors: the text checks first (the first NUL byte anywhere, else the first byte that is not
 UTF-8), else the line count, the file-level hints and the first bad lines, with how many more
-there were (``tests/test_scale_streaming.py`` compares the two on generated files).
+there were (``tests/scoring/test_scale_streaming.py`` compares the two on generated files).
 :func:`parse_prediction_stream` also returns the parsed file, the same arrays as
 ``parse_predictions``, filled window by window: it holds the arrays (10 bytes an image for 5
 guesses), never the text; :func:`evaluate_stream` scores them.

@@ -5,7 +5,7 @@ Read from the source with `ast`; tests, benches and migrations aside."""
 import ast
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("challenge", "submissions", "config")
 
 

@@ -2,7 +2,7 @@
 PostgreSQL: slow clients cost the site nothing, and anonymous boards are served from a
 one-second cache that signed-in readers and uploads never touch.
 
-Each test prints its figures (run with -s): `scripts/test tests/test_proxy.py -s`.
+Each test prints its figures (run with -s): `scripts/test tests/site/test_proxy.py -s`.
 """
 
 import http.client
@@ -23,8 +23,8 @@ from tests import livesite
 from tests.base import PASSWORD
 from tests.leaderboard_helpers import open_quota, submit
 from tests.liveproxy import Nginx, client_tls
-from tests.test_faults import site_env, static_root  # noqa: F401  (fixtures)
-from tests.test_live_defenses import RUN_COMMAND_CONFIG
+from tests.site.test_faults import site_env, static_root  # noqa: F401  (fixtures)
+from tests.site.test_live_defenses import RUN_COMMAND_CONFIG
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

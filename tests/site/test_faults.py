@@ -2,7 +2,7 @@
 stopped mid-work, storage failing. Nothing accepted is lost, nothing stays stuck, the site
 comes back by itself, and meanwhile it answers a clear 503, never a traceback.
 
-Each test prints its figures (run with -s to see them): `scripts/test tests/test_faults.py -s`.
+Each test prints its figures (run with -s to see them): `scripts/test tests/site/test_faults.py -s`.
 """
 
 import json

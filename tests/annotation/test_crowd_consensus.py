@@ -45,7 +45,7 @@ from challenge.annotation.reassessed import (
 )
 from tests.consensus_reference import reference_dawid_skene, reference_log_likelihood, reference_majority
 
-ILSVRC2012 = Path(__file__).resolve().parents[1] / "challenge" / "data" / "ilsvrc2012"
+ILSVRC2012 = Path(__file__).resolve().parents[2] / "challenge" / "data" / "ilsvrc2012"
 
 
 def votes_of(triples: list[tuple[int, int, int]], n_questions: int | None = None, n_annotators: int | None = None) -> Votes:

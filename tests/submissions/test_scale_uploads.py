@@ -21,7 +21,7 @@ from submissions.ground_truth import scoring_class_set
 from submissions.models import Submission
 from tests.base import PASSWORD, labels_file, make_task, predictions_file, run_scoring_worker
 from tests.detection_site import expected_result, set_up_detection_task, submit_by_api
-from tests.test_downloads import s3_storage  # noqa: F401  (a fixture: private storage on moto's S3)
+from tests.datafiles.test_downloads import s3_storage  # noqa: F401  (a fixture: private storage on moto's S3)
 
 pytestmark = pytest.mark.django_db
 

@@ -197,7 +197,7 @@ def test_names_and_descriptions_with_markup_are_shown_as_text_in_a_real_browser(
 
 def test_a_compressed_upload_is_refused_not_inflated():
     """The parsers never inflate anything: gzip bytes given to them are a small binary file. (The
-    site gunzips uploads before parsing, under the split's limit: tests/test_scale_uploads.py.)"""
+    site gunzips uploads before parsing, under the split's limit: tests/submissions/test_scale_uploads.py.)"""
     import gzip
 
     bomb = gzip.compress(b"1 2 3 4 5\n" * 3_000_000, 9)  # 30 MB inflated, ~30 KB on the wire

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from submissions import scoring
-from tests.test_scoring_properties import classification_files, localization_files
+from tests.scoring.test_scoring_properties import classification_files, localization_files
 
 CS = scoring.ClassSet.ilsvrc2012()
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

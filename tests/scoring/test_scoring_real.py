@@ -17,7 +17,7 @@ from submissions.scoring.hierarchy import ClassSet
 from submissions.scoring.parsing import Predictions
 from submissions.scoring.real import LabelRevision, read_real_labels, score_real
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 REAL_JSON = ROOT / "challenge" / "data" / "reassessed" / "real.json"
 
 

@@ -14,7 +14,7 @@ from django.core.management.base import CommandError
 from submissions import scoring
 from tests.scoring_reference import DATA, DEMO_PRINTED, make_demo_predictions
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 GT = DATA / "ILSVRC2012_validation_ground_truth.txt"
 
 

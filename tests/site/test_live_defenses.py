@@ -1,8 +1,8 @@
 """The site's defenses against real gunicorn on the test PostgreSQL: the sign-in brake and the API
 throttles hold across worker processes whatever X-Forwarded-For says, and slow clients cannot
-starve the run command's gunicorn (tests/test_proxy.py: nor the site behind deploy/nginx.conf).
+starve the run command's gunicorn (tests/site/test_proxy.py: nor the site behind deploy/nginx.conf).
 
-Each test prints its figures (run with -s): `scripts/test tests/test_live_defenses.py -s`.
+Each test prints its figures (run with -s): `scripts/test tests/site/test_live_defenses.py -s`.
 """
 
 import http.client
@@ -20,7 +20,7 @@ from rest_framework.authtoken.models import Token
 from challenge.accounts.models import RateCount
 from tests import livesite
 from tests.base import PASSWORD
-from tests.test_faults import site_env, static_root  # noqa: F401  (fixtures)
+from tests.site.test_faults import site_env, static_root  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

@@ -19,9 +19,9 @@ from submissions.leaderboards.models import BoardBuild
 from submissions.models import RescoringJob
 from tests.base import PASSWORD, make_year
 from tests.leaderboard_helpers import open_quota, submit
-from tests.test_rescoring import NEW_VAL_LABELS, replace
+from tests.submissions.test_rescoring import NEW_VAL_LABELS, replace
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 # ---------------------------------------------------------------- the questions, at any moment

@@ -26,7 +26,7 @@ from submissions.models import Submission
 from submissions.services import create_submission
 from tests.base import VAL_LABELS, make_world, predictions_file
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _worker(*args: str, env: dict | None = None) -> subprocess.Popen:
@@ -83,7 +83,7 @@ class RecordingBackend(EmailBackend):
 
 @pytest.mark.django_db(transaction=True)
 def test_mail_is_sent_from_the_outbox_outside_any_transaction(settings):
-    settings.EMAIL_BACKEND = "tests.test_worker_loops.RecordingBackend"
+    settings.EMAIL_BACKEND = "tests.submissions.test_worker_loops.RecordingBackend"
     RecordingBackend.inside_transaction = []
     queue_emails([Mail(kind=EmailKind.ANNOUNCEMENT, to=f"p{n}@example.org", template="announcement",
                        context={"year": {"title": "Y"}, "announcement": {"title": "T", "body": "B"}})

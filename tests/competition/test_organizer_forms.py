@@ -12,7 +12,7 @@ from django.urls import reverse
 from challenge.competition.models import DeadlineChange, GroundTruth, Split, Task
 from submissions.models import RescoringJob
 from tests.base import PASSWORD, TEST_LABELS, VAL_LABELS, labels_file, make_task
-from tests.test_organizer_years import split_form, year_form
+from tests.competition.test_organizer_years import split_form, year_form
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from django.urls import reverse
 from submissions.models import Submission
 from tests.base import PASSWORD, make_user
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _production_env() -> dict:

@@ -1,6 +1,6 @@
 """Who may keep a copy of a board, and how fresh it is: anonymous boards are cacheable by a shared
 proxy for a second, a signed-in viewer's are private, and every board response names its build
-time (X-Board-Built-At). The same through real nginx: tests/test_proxy.py."""
+time (X-Board-Built-At). The same through real nginx: tests/site/test_proxy.py."""
 
 import time
 from datetime import UTC, datetime

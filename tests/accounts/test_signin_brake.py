@@ -2,7 +2,7 @@
 the admin login), counted in the database per username and per client address; the client
 address is the connection's unless trusted proxies are configured; DRF's throttles count in a
 store every process shares, with the same address rule. The same brake against real gunicorn
-workers: tests/test_live_defenses.py."""
+workers: tests/site/test_live_defenses.py."""
 
 from datetime import timedelta
 

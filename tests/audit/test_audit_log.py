@@ -8,7 +8,7 @@ from django.urls import reverse
 from challenge.audit.models import AuditEntry
 from submissions.services import create_submission, score_submission
 from tests.base import PASSWORD, VAL_LABELS, make_user, make_year, predictions_file
-from tests.test_organizer_years import split_form, year_form
+from tests.competition.test_organizer_years import split_form, year_form
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from submissions.leaderboards import ranking
 from submissions.leaderboards.models import LeaderboardEntry
 from tests.base import PASSWORD
 from tests.leaderboard_helpers import open_quota, submit
-from tests.test_organizer_years import split_form
+from tests.competition.test_organizer_years import split_form
 
 pytestmark = pytest.mark.django_db
 
