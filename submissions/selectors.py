@@ -110,6 +110,7 @@ def final_entry_choices(*, team: Team, year, user) -> list[dict]:
     rows = []
     splits = Split.objects.filter(task__year=year).select_related("task__year").order_by("task__position", "-name")
     for split in splits:
+        refusal = policy.final_choice_refusal(team=team, split=split, user=user)
         entries = []
         for submission in team_submissions(team=team, split=split):
             shown = visible_scores(submission=submission, user=user)
@@ -117,7 +118,8 @@ def final_entry_choices(*, team: Team, year, user) -> list[dict]:
             entries.append({"submission": submission, "eligible": eligible, "final": eligible and submission.is_final,
                             "primary": shown.get(split.task.primary_metric) if shown else None})
         rows.append({"split": split, "entries": entries, "effect": final_entries_effect(split),
-                     "may_change": policy.entries_may_change(split),
+                     # Why it cannot change, beyond the deadline that `effect` already states (a ban).
+                     "may_change": not refusal, "refusal": refusal if policy.entries_may_change(split) else "",
                      "chosen": [e["submission"] for e in entries if e["final"]],
                      "primary_label": METRIC_LABELS.get(split.task.primary_metric, "Error")})
     return rows

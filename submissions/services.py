@@ -277,16 +277,19 @@ class FinalEntriesRefused(Exception):
     """The choice of final entries cannot be saved (too many, not the team's, too late)."""
 
 
-def mark_final_entries(*, team: Team, split: Split, submission_ids: list[int]) -> list[Submission]:
-    """Make exactly these of the team's scored submissions on `split` its final entries.
+def mark_final_entries(*, team: Team, split: Split, submission_ids: list[int], user=None) -> list[Submission]:
+    """Make exactly these of the team's scored submissions on `split` its final entries (`user`
+    is the member who chooses, when a person does).
 
-    Raises FinalEntriesRefused after the deadline, for more than `split.max_final_entries`,
+    Raises FinalEntriesRefused after the deadline, while a ban holds the team or `user`, for more
+    than `split.max_final_entries`,
     or for an id that is not one of the team's scored submissions on this split (or is
     disqualified or withdrawn: those are never final). Locks the
     team's row so two browser tabs cannot together mark more than K.
     """
-    if not policy.entries_may_change(split):
-        raise FinalEntriesRefused("Final entries can only be chosen before the deadline.")
+    refusal = policy.final_choice_refusal(team=team, split=split, user=user)
+    if refusal:
+        raise FinalEntriesRefused(refusal)
     wanted = set(submission_ids)
     if len(wanted) > split.max_final_entries:
         raise FinalEntriesRefused(f"Choose at most {split.max_final_entries} final entries.")

@@ -57,7 +57,8 @@ def submit(request, slug):
     if _wants_json(request) and status != 200:
         return JsonResponse(error_body([*errors, *_form_errors(form)]), status=status)
     context = {"year": year, "state": policy.year_state(year), "team": team, "form": form, "file_errors": errors,
-               "quotas": quota_rows,
+               "refusal": policy.submit_refusal(user=request.user, team=team) if team else "",
+               "unconfirmed": not policy.email_confirmed(request.user), "quotas": quota_rows,
                "tasks": list(dict.fromkeys(row["split"].task for row in quota_rows)),
                "all_unavailable": bool(quota_rows) and len(unavailable) == len(quota_rows)}
     return render(request, "submissions/submit.html", context, status=status)
@@ -80,9 +81,12 @@ def sample_file(request, slug, task, split):
 def submission_detail(request, pk):
     submission = selectors.submission_for_viewer(pk=pk, user=request.user)
     shown = selectors.visible_scores(submission=submission, user=request.user)
+    refusal = policy.entry_change_refusal(submission=submission, user=request.user)
     context = {"submission": submission, "shown": shown,
                "score_rows": selectors.score_rows(split=submission.split, shown=shown),
-               "may_change": not policy.entry_change_refusal(submission=submission, user=request.user),
+               "may_change": not refusal,
+               # Members are told why they cannot change the entry (moderated, banned, past the deadline).
+               "change_refusal": refusal if team_selectors.is_member(team=submission.team, user=request.user) else "",
                "per_class_shown": policy.per_class_reports_shown(submission.split),
                "entry_form": EntryForm(initial={"entry_name": submission.entry_name,
                                                 "description": submission.description})}
@@ -160,7 +164,8 @@ def mark_final(request, slug, split_pk):
         messages.error(request, "; ".join(m for ms in form.errors.values() for m in ms))
         return redirect("submissions:list", slug=year.slug)
     try:
-        chosen = services.mark_final_entries(team=team, split=split, submission_ids=form.cleaned_data["submissions"])
+        chosen = services.mark_final_entries(team=team, split=split, submission_ids=form.cleaned_data["submissions"],
+                                             user=request.user)
     except services.FinalEntriesRefused as exc:
         messages.error(request, str(exc))
     else:

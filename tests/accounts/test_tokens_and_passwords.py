@@ -47,10 +47,6 @@ def test_a_token_stops_working_when_the_password_changes_in_the_django_admin(cli
         "old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
     assert response.status_code == 302 and response["Location"] == "/admin/password_change/done/"
     assert not _works(token)
-    refused = APIClient()
-    refused.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-    answer = refused.get("/api/submissions/")
-    assert answer.status_code == 401 and "password" in answer.json()["detail"]
     fresh = _token(password=NEW_PASSWORD)
     assert _works(fresh)
 
@@ -79,6 +75,11 @@ def test_nor_after_set_password_in_the_shell(root):
     root.set_password(NEW_PASSWORD)
     root.save()
     assert not _works(token)
+    refused = APIClient()
+    refused.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    answer = refused.get("/api/submissions/")
+    assert answer.status_code == 401 and "password changed" in answer.json()["detail"]
+    assert _token(password=NEW_PASSWORD) != token  # a new one, under the new password
 
 
 def test_nor_after_the_sites_own_form_or_a_reset(client):
