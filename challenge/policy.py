@@ -165,6 +165,20 @@ def ban_holding(*, user, year: ChallengeYear, at: datetime | None = None) -> Tea
     return Team.objects.filter(year=year).banning(user=user, at=_now(at), reaches_back=BAN_REACHES_BACK).first()
 
 
+def people_held_by_ban(team: Team, at: datetime | None = None) -> list:
+    """The people a team's ban holds at `at`, by username (none while the team is not banned): its
+    members, and whoever left it in the BAN_REACHES_BACK before the ban was set, or since. For the
+    organizers' page; asked person by person of the same rule as ban_holding."""
+    at = _now(at)
+    if not team.is_banned(at):
+        return []
+    candidates = {m.user for m in team.memberships.select_related("user")}
+    candidates |= {f.user for f in team.former_memberships.select_related("user")}
+    held = [person for person in candidates
+            if Team.objects.filter(pk=team.pk).banning(user=person, at=at, reaches_back=BAN_REACHES_BACK).exists()]
+    return sorted(held, key=lambda person: person.get_username())
+
+
 def _held_reason(team: Team) -> str:
     return (f"You are banned from {team.year.title} until {moment(team.banned_until)}, with team {team.name}: "
             f"{team.ban_reason}")

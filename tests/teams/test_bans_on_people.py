@@ -159,3 +159,16 @@ def test_a_ban_in_another_year_holds_nobody_here(world):
     _ban(world, old_team)
     assert policy.ban_holding(user=world.bob, year=world.year) is None
     assert policy.may_submit(user=world.bob, team=world.alpha, split=world.val).allowed
+
+
+def test_the_organizers_team_page_names_whom_a_ban_holds(client, world):
+    dave, erin = make_user("dave"), make_user("erin")
+    for person in (dave, erin):
+        Membership.objects.create(team=world.alpha, user=person, year=world.year)
+    _left_days_ago(world.alpha, dave, 10)
+    _left_days_ago(world.alpha, erin, 20)
+    _ban(world, world.alpha)
+    assert [p.username for p in policy.people_held_by_ban(world.alpha)] == ["alice", "bob", "dave"]
+    client.login(username="olivia", password=PASSWORD)
+    page = client.get(reverse("organize:teams", args=[world.year.slug])).content.decode()
+    assert "The ban holds: alice, bob, dave" in page
