@@ -238,6 +238,12 @@ def scores_are_visible(*, split: Split, user, at: datetime | None = None) -> boo
     return viewer_basis(split=split, user=user, at=at)[0] is not None
 
 
+def secret_ground_truth() -> Q:
+    """The filter of ground-truth versions whose files must never reach anyone: every version
+    (labels, boxes and blacklist alike) of a split whose labels are not published with its data."""
+    return Q(split__labels_public=False)
+
+
 def per_class_reports_shown(split: Split) -> bool:
     """Whether a team's per-class report (per-image results aggregated by class) may be shown:
     only on a validation split whose labels are published anyway."""
