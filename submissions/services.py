@@ -9,11 +9,11 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import DatabaseError, InterfaceError, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from challenge import policy
-from challenge.competition.models import Split
+from challenge.competition.models import GroundTruth, Split
 from challenge.storage import open_private_file, store_private_file
 from challenge.teams.models import Team
 from submissions import integrity, quotas, scoring, uploads
@@ -164,7 +164,7 @@ def score_submission(*, submission_id: int) -> Submission:
     the row back in the queue and is raised (MAX_ATTEMPTS claims bound the retries).
     """
     now = timezone.now()
-    claimed = Submission.objects.filter(_claimable(now), pk=submission_id).update(
+    claimed = _waiting_rows(now).filter(pk=submission_id).update(
         status=Submission.Status.SCORING, claimed_at=now, attempts=F("attempts") + 1
     )
     submission = Submission.objects.select_related(
@@ -223,16 +223,22 @@ def display_filename(name: str) -> str:
     return "".join(ch for ch in base if ch.isprintable())[:255]
 
 
-def _claimable(now) -> Q:
-    """Received, or claimed by a worker that has been silent too long to be alive (a claim
-    older than SCORING_STALE_CLAIM_SECONDS is a crashed worker's; the row is scored again)."""
+def _waiting_rows(now):
+    """Submissions a worker may claim: received, or claimed by a worker that has been silent too
+    long to be alive (a claim older than SCORING_STALE_CLAIM_SECONDS is a crashed worker's; the
+    row is scored again), on a split that has ground truth. An upload to a split without ground
+    truth yet waits `received`, unclaimed (never failed, never spun over), until the organizers'
+    first version makes it claimable."""
     stale = now - timedelta(seconds=settings.SCORING_STALE_CLAIM_SECONDS)
-    return Q(status=Submission.Status.RECEIVED) | Q(status=Submission.Status.SCORING, claimed_at__lt=stale)
+    unclaimed = Q(status=Submission.Status.RECEIVED) | Q(status=Submission.Status.SCORING, claimed_at__lt=stale)
+    has_truth = Exists(GroundTruth.objects.filter(split_id=OuterRef("split_id"), is_current=True))
+    return Submission.objects.filter(unclaimed, has_truth)
 
 
 def claimable_submission_ids(*, limit: int = 10) -> list[int]:
-    """Submissions waiting for a worker: received, or claimed by one that died, oldest first."""
-    rows = Submission.objects.filter(_claimable(timezone.now()))
+    """Submissions waiting for a worker: received, or claimed by one that died, oldest first;
+    not those waiting for their split's ground truth."""
+    rows = _waiting_rows(timezone.now())
     return list(rows.order_by("created_at", "pk").values_list("pk", flat=True)[:limit])
 
 

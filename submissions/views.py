@@ -89,6 +89,7 @@ def submission_detail(request, pk):
     context = {"submission": submission, "shown": shown,
                "score_rows": selectors.score_rows(split=submission.split, shown=shown),
                "may_change": not policy.entry_change_refusal(submission=submission, user=request.user),
+               "waiting_for_ground_truth": selectors.waits_for_ground_truth(submission),
                "per_class_shown": policy.per_class_reports_shown(submission.split),
                "entry_form": EntryForm(initial={"entry_name": submission.entry_name,
                                                 "description": submission.description})}
