@@ -130,7 +130,8 @@ def final_entry_choices(*, team: Team, year, user) -> list[dict]:
             shown = visible_scores(submission=submission, user=user)
             eligible = submission.may_be_final()
             entries.append({"submission": submission, "eligible": eligible, "final": eligible and submission.is_final,
-                            "primary": shown.get(split.task.primary_metric) if shown else None})
+                            "primary": shown.get(split.task.primary_metric) if shown else None,
+                            "decimals": shown["decimals"] if shown else None})
         rows.append({"split": split, "entries": entries, "effect": final_entries_effect(split),
                      "may_change": policy.entries_may_change(split),
                      "chosen": [e["submission"] for e in entries if e["final"]],
