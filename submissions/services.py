@@ -164,7 +164,7 @@ def score_submission(*, submission_id: int) -> Submission:
     the row back in the queue and is raised (MAX_ATTEMPTS claims bound the retries).
     """
     now = timezone.now()
-    claimed = _waiting_rows(now).filter(pk=submission_id).update(
+    claimed = _claimable_rows(now).filter(pk=submission_id).update(
         status=Submission.Status.SCORING, claimed_at=now, attempts=F("attempts") + 1
     )
     submission = Submission.objects.select_related(
@@ -223,7 +223,7 @@ def display_filename(name: str) -> str:
     return "".join(ch for ch in base if ch.isprintable())[:255]
 
 
-def _waiting_rows(now):
+def _claimable_rows(now):
     """Submissions a worker may claim: received, or claimed by a worker that has been silent too
     long to be alive (a claim older than SCORING_STALE_CLAIM_SECONDS is a crashed worker's; the
     row is scored again), on a split that has ground truth. An upload to a split without ground
@@ -238,7 +238,7 @@ def _waiting_rows(now):
 def claimable_submission_ids(*, limit: int = 10) -> list[int]:
     """Submissions waiting for a worker: received, or claimed by one that died, oldest first;
     not those waiting for their split's ground truth."""
-    rows = _waiting_rows(timezone.now())
+    rows = _claimable_rows(timezone.now())
     return list(rows.order_by("created_at", "pk").values_list("pk", flat=True)[:limit])
 
 

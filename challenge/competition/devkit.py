@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from challenge.competition.matfiles import MatFileRefused, load_mat
+from challenge.competition.matfiles import load_mat
 
 SYNSET_FILES = ("synsets.tsv", "synsets_1860.tsv")
 EDGES_FILE = "is_a_edges.tsv"
@@ -126,12 +126,13 @@ def read_devkit_meta_mat(path: Path) -> tuple[list[dict], list[tuple[int, int]]]
     """
     path = Path(path)
     try:
-        synsets = load_mat(path, max_bytes=MAX_MAT_BYTES, max_memory=MAX_MAT_MEMORY, squeeze_me=True,
-                           struct_as_record=False)["synsets"]
-    except MatFileRefused:
-        raise
-    except (KeyError, ValueError, OSError, NotImplementedError, TypeError, IndexError, EOFError) as exc:
-        raise ValueError(f"{path.name} is not a devkit meta.mat with a 'synsets' array: {exc}") from exc
+        variables = load_mat(path, max_bytes=MAX_MAT_BYTES, max_memory=MAX_MAT_MEMORY, squeeze_me=True,
+                             struct_as_record=False)
+    except OSError as exc:
+        raise ValueError(f"{path.name} cannot be read: {exc}") from exc
+    if "synsets" not in variables:
+        raise ValueError(f"{path.name} is not a devkit meta.mat: it has no 'synsets' array.")
+    synsets = variables["synsets"]
     synsets = np.atleast_1d(synsets)
     if synsets.size > MAX_SYNSETS:
         raise ValueError(f"{path.name} has more synsets than a class set may ({MAX_SYNSETS:,}).")

@@ -50,8 +50,7 @@ def load_mat(path: Path | str, *, max_bytes: int, max_memory: int, **loadmat_opt
     refused when its variables unpack to more than `max_bytes` or would take more than about
     `max_memory` bytes once loaded. Peak memory: about `max_bytes` twice, plus `max_memory`.
 
-    Raises MatFileRefused (a ValueError) naming what is wrong, and whatever scipy raises for a
-    file it cannot read otherwise.
+    Raises MatFileRefused (a ValueError) naming what is wrong, also for a file scipy cannot read.
     """
     path = Path(path)
     if path.stat().st_size > max_bytes + 128:
@@ -66,7 +65,10 @@ def load_mat(path: Path | str, *, max_bytes: int, max_memory: int, **loadmat_opt
     del variables, data
     import scipy.io  # deferred: heavy, and only the devkit importer reads MAT-files
 
-    return scipy.io.loadmat(io.BytesIO(unpacked), **loadmat_options)
+    try:
+        return scipy.io.loadmat(io.BytesIO(unpacked), **loadmat_options)
+    except Exception as exc:  # scipy's readers raise many kinds on malformed bytes: each is the file's fault
+        raise MatFileRefused(f"{path.name} could not be read as a MAT-file: {exc}") from exc
 
 
 def _header(data: bytes, name: str) -> tuple[bytes, str]:
