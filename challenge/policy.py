@@ -17,18 +17,19 @@ A new phase (say, entries after the results date on a board of their own) is a c
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from challenge.accounts.models import EmailConfirmation
 from challenge.accounts.roles import is_organizer
-from challenge.competition.models import ChallengeYear, Split
+from challenge.competition.models import ChallengeYear, Split, Synset
 from challenge.teams.models import Membership, Team
 from config.formats import moment
 
@@ -341,6 +342,12 @@ def scores_are_visible(*, split: Split, user, at: datetime | None = None) -> boo
     return viewer_basis(split=split, user=user, at=at)[0] is not None
 
 
+def secret_ground_truth() -> Q:
+    """The filter of ground-truth versions whose files must never reach anyone: every version
+    (labels, boxes and blacklist alike) of a split whose labels are not published with its data."""
+    return Q(split__labels_public=False)
+
+
 def per_class_reports_shown(split: Split) -> bool:
     """Whether a team's per-class report (per-image results aggregated by class) may be shown:
     only on a validation split whose labels are published anyway."""
@@ -348,5 +355,35 @@ def per_class_reports_shown(split: Split) -> bool:
 
 
 def score_decimals(*, split: Split, basis: str | None) -> int:
-    """How many decimals of a score on this split and basis are shown."""
+    """How many decimals of a score on this split and basis are shown: 5, as ILSVRC published
+    them; on a Ladder board the Ladder's step (ladder_decimals), never the exact count."""
+    if basis == Basis.LADDER:
+        return ladder_decimals(split)
     return SCORE_DECIMALS
+
+
+def ladder_decimals(split: Split) -> int:
+    """The decimals a Ladder releases its scores to: the step of Blum and Hardt's parameter-free
+    Ladder, taken as a power of ten.
+
+    Their Ladder releases a score rounded to its step (Algorithm 1, [R]_eta); the parameter-free
+    variant sets the step from the data: a new score is released when it beats the shown one by
+    more than one standard error of the paired difference, s/sqrt(n) (s the sample standard
+    deviation of the per-image loss differences). A difference of losses lies in [-R, R] (R = 1
+    for errors and mAP, the class set's largest height for LCA costs), so s <= R and no step is
+    larger than R/sqrt(n). Released scores are rounded to the largest power of ten not above
+    that bound: d = ceil(log10(sqrt(n) / R)) decimals (0.01 at 1,000 images, 0.001 from 50,000
+    to 1M), at most SCORE_DECIMALS. It depends only on public facts (n and R), so the precision
+    itself says nothing of the hidden images."""
+    n = max(split.n_images, 1)
+    decimals = math.ceil(math.log10(math.sqrt(n) / _loss_range(split)) - 1e-12)
+    return min(max(decimals, 0), SCORE_DECIMALS)
+
+
+def _loss_range(split: Split) -> int:
+    # Per-image losses: 0/1 errors (and a detection's mAP lies in [0, 1]); LCA heights up to the
+    # class set's tallest synset.
+    if split.task.primary_metric != "hierarchical_error":
+        return 1
+    tallest = Synset.objects.filter(class_set=split.task.classes).aggregate(Max("wordnet_height"))
+    return max(tallest["wordnet_height__max"] or 1, 1)

@@ -304,6 +304,9 @@ PASSWORD_RESETS_PER_CLIENT_PER_HOUR = envint("PASSWORD_RESETS_PER_CLIENT_PER_HOU
 PASSWORD_RESETS_PER_EMAIL_PER_HOUR = envint("PASSWORD_RESETS_PER_EMAIL_PER_HOUR", 3)
 # A submission claimed for scoring longer ago than this is taken to be a dead worker's.
 SCORING_STALE_CLAIM_SECONDS = envint("SCORING_STALE_CLAIM_SECONDS", 600)
+# Prediction files a web worker process validates at once (submissions.services); one more upload
+# is answered 503 with Retry-After, so a burst of large files cannot hold every thread's CPU.
+VALIDATIONS_PER_WORKER = envint("VALIDATIONS_PER_WORKER", 2)
 # E-mail to teams (see challenge/mail.py): links in mails start with this address, as teams reach the site.
 SITE_URL = os.getenv("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Invitations a team may e-mail per day, so that the invitation form cannot be used to spam.

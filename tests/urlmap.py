@@ -99,7 +99,8 @@ def make_matrix_world() -> MatrixWorld:
     val_submission = _scored(world, world.val, VAL_LABELS, "alpha on val")
     test_submission = _scored(world, world.test, TEST_LABELS, "alpha on test")
     run_scoring_worker()  # the boards are built by the scoring workers' rebuild, as on the site
-    key, sha256 = store_private_file(prefix="data-files", data=b"devkit bytes\n")
+    # Under data/, where hosted files live (a download refuses any other key).
+    key, sha256 = store_private_file(prefix="data/files", data=b"devkit bytes\n")
     data_file = DataFile.objects.create(year=world.year, title="Development kit", filename="devkit.txt",
                                         storage_key=key, size=13, sha256=sha256)
     announcement = Announcement.objects.create(year=world.year, title="Welcome", body="Hello **teams**.",

@@ -70,17 +70,26 @@ def rounded(value: float | None, decimals: int = DECIMALS) -> float | None:
     return None if value is None else round(float(value), decimals)
 
 
-def ranking_rule(primary: str) -> str:
+def ranking_rule(primary: str, *, basis: str | None = None, decimals: int = DECIMALS) -> str:
     """The sentence every board prints under its title, naming the test that really runs."""
+    better = "higher" if primary in HIGHER_IS_BETTER else "lower"
+    if basis == LADDER:
+        return (
+            f"Ladder (Blum and Hardt, 2015): each team is shown by its released {METRIC_LABELS[primary].lower()} "
+            f"({better} is better), which moves only when a new submission is significantly better than the "
+            f"shown one on the same images (p < 0.05). Released scores are rounded to {decimals} decimal"
+            f"{'s' if decimals != 1 else ''}, the Ladder's step (the largest standard error its test can ask "
+            "for); no interval, test or per-class figure is shown until the results date. Entries whose released "
+            "scores are equal share a rank and the earlier submission is listed first."
+        )
     if primary in HIGHER_IS_BETTER:
         test = "a paired bootstrap over images"
     elif primary in COST_METRICS:
         test = "the sign test on per-image LCA heights"
     else:
         test = "McNemar's paired test on per-image correctness"
-    better = "higher" if primary in HIGHER_IS_BETTER else "lower"
     return (
-        f"Ranked by {METRIC_LABELS[primary].lower()}, {better} is better, rounded to {DECIMALS} decimals. Entries "
+        f"Ranked by {METRIC_LABELS[primary].lower()}, {better} is better, rounded to {decimals} decimals. Entries "
         "whose rounded scores are equal share a rank and the earlier submission is listed first. Brackets give "
         "the 95% bootstrap confidence interval over images. Each entry says whether it is significantly better "
         f"than the next ({test}, p < 0.05); entries that are not are grouped as statistically tied."
@@ -218,14 +227,14 @@ def in_track(candidate: Candidate, track: str) -> bool:
     return track == COMBINED or candidate.external_data == (track == OUTSIDE)
 
 
-def key_value(candidate: Candidate, basis: str, primary: str) -> float:
-    return rounded(candidate.stats[stats_basis(basis)][primary][0])
+def key_value(candidate: Candidate, basis: str, primary: str, decimals: int = DECIMALS) -> float:
+    return rounded(candidate.stats[stats_basis(basis)][primary][0], decimals)
 
 
-def order_key(basis: str, primary: str) -> Callable[[Candidate], tuple]:
+def order_key(basis: str, primary: str, decimals: int = DECIMALS) -> Callable[[Candidate], tuple]:
     """The board's order: rounded primary score (best first), then the earlier submission, then
     the lower id (entries submitted in the same instant keep the order they were received in)."""
-    return lambda c: (best_first(primary, key_value(c, basis, primary)), c.submitted_at, c.entry_id)
+    return lambda c: (best_first(primary, key_value(c, basis, primary, decimals)), c.submitted_at, c.entry_id)
 
 
 def select(candidates: list[Candidate], *, basis: str, rows_mode: str, primary: str) -> list[Candidate]:
@@ -256,38 +265,48 @@ PairedTests = Callable[[list[Candidate]], list[PairedResult | None]]
 
 
 def rank(candidates: list[Candidate], *, basis: str, track: str, rows_mode: str, excluded_display: str,
-         primary: str, metrics: list[str], paired_tests: PairedTests) -> list[dict]:
+         primary: str, metrics: list[str], paired_tests: PairedTests, decimals: int = DECIMALS) -> list[dict]:
     """The ranked, rounded rows of one board: ranked entries first, then excluded ones (struck).
 
     `paired_tests(ranked)` returns, for each ranked entry, its test against the next one
-    (None for the last); the caller supplies it because it needs the per-image losses.
+    (None for the last); the caller supplies it because it needs the per-image losses. Scores
+    are rounded to `decimals`, and ranked by their rounded values.
+
+    A Ladder board shows what the Ladder releases and nothing else computed on its images: each
+    team's released primary score, rounded to the Ladder's step (`decimals`), with no interval,
+    no paired test or tie group and no categories won (all of them come from every image).
     """
+    ladder = basis == LADDER
+    if ladder:
+        metrics = [primary]
     everything = [c for c in candidates if in_track(c, track)]
     shown = select([c for c in everything if not c.disqualified], basis=basis, rows_mode=rows_mode,
                    primary=primary)
-    ranked = sorted((c for c in shown if not c.excluded_reason), key=order_key(basis, primary))
+    ranked = sorted((c for c in shown if not c.excluded_reason), key=order_key(basis, primary, decimals))
     excluded = []
     if excluded_display == EXCLUDED_STRUCK:
         struck = [c for c in shown if c.excluded_reason]
         struck += [c for c in select(everything, basis=basis, rows_mode=rows_mode, primary=primary) if c.disqualified]
-        excluded = sorted(struck, key=order_key(basis, primary))
-    tests = paired_tests(ranked)
+        excluded = sorted(struck, key=order_key(basis, primary, decimals))
+    tests = [None] * len(ranked) if ladder else paired_tests(ranked)
     groups = tie_groups([bool(t and t.a_significantly_better) for t in tests[:-1]] + [False])
     members: dict[int, list[int]] = {}
     for position, group in enumerate(groups, start=1):
         members.setdefault(group, []).append(position)
     rows, place, previous = [], 0, None
     for position, (c, test, group) in enumerate(zip(ranked, tests, groups), start=1):
-        value = key_value(c, basis, primary)
+        value = key_value(c, basis, primary, decimals)
         if value != previous:
             place, previous = position, value
-        tied = [members[group][0], members[group][-1]] if len(members[group]) > 1 else None
-        rows.append(_row(c, basis, metrics, position=position, rank=place, test=test, group=group, tied_with=tied))
-    won = categories_won([c.stats.get("class_ap", {}).get(stats_basis(basis)) for c in ranked])
+        tied = [members[group][0], members[group][-1]] if len(members[group]) > 1 and not ladder else None
+        rows.append(_row(c, basis, metrics, position=position, rank=place, test=test,
+                         group=None if ladder else group, tied_with=tied, decimals=decimals, intervals=not ladder))
+    won = None if ladder else categories_won([c.stats.get("class_ap", {}).get(stats_basis(basis)) for c in ranked])
     for row, count in zip(rows, won or []):
         row["categories_won"] = count
     for c in excluded:
-        rows.append(_row(c, basis, metrics, position=None, rank=None, test=None, group=None, tied_with=None))
+        rows.append(_row(c, basis, metrics, position=None, rank=None, test=None, group=None, tied_with=None,
+                         decimals=decimals, intervals=not ladder))
     return rows
 
 
@@ -303,8 +322,16 @@ def categories_won(class_aps: list[list[float | None] | None]) -> list[int] | No
     return np.bincount(won, minlength=len(class_aps)).tolist()
 
 
-def _row(c: Candidate, basis: str, metrics: list[str], *, position, rank, test, group, tied_with) -> dict:
+def _row(c: Candidate, basis: str, metrics: list[str], *, position, rank, test, group, tied_with,
+         decimals: int = DECIMALS, intervals: bool = True) -> dict:
     values = c.stats[stats_basis(basis)]
+
+    def shown(triple: list) -> dict:
+        value, low, high = triple
+        if not intervals:
+            low = high = None
+        return {"value": rounded(value, decimals), "ci_low": rounded(low, decimals), "ci_high": rounded(high, decimals)}
+
     return {
         "position": position,
         "rank": rank,
@@ -313,10 +340,7 @@ def _row(c: Candidate, basis: str, metrics: list[str], *, position, rank, test, 
         "description": c.description,
         "submitted_at": c.submitted_at.isoformat(),
         "outside_data": c.external_data,
-        "scores": {
-            m: {"value": rounded(values[m][0]), "ci_low": rounded(values[m][1]), "ci_high": rounded(values[m][2])}
-            for m in metrics if m in values
-        },
+        "scores": {m: shown(values[m]) for m in metrics if m in values},
         "better_than_next": None if test is None else test.a_significantly_better,
         "p_value_next": None if test is None else rounded(test.p_value),
         "tie_group": group,

@@ -109,6 +109,7 @@ def _live_splits(mw) -> tuple[list, dict[str, re.Pattern]]:
         "a private-part score": figure(7 / len(private)),
         "an all-image score of a public-subset entry": figure(7 / N_LIVE),
         "a refused Ladder entry's own score": figure(11 / N_LADDER),
+        "an accepted Ladder entry's exact score (the Ladder releases it rounded to its step)": figure(12 / N_LADDER),
     }
     return submissions, {what: re.compile(pattern) for what, pattern in hidden.items()}
 
