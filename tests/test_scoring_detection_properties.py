@@ -9,8 +9,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from submissions import scoring
-from submissions.scoring.detection import _best_first
-from submissions.scoring.detection_parse import _body, _fast_parse, precise_parse_detections
+from submissions.scoring.formats.detections import precise_parse_detections
+from submissions.scoring.formats.detections_fast import fast_parse_detections
+from submissions.scoring.formats.text import check_text, file_body
+from submissions.scoring.metrics.detection import _best_first
 from tests.detection_reference import RefInvalid, ref_average_precisions, ref_evaluate, ref_map, ref_parse
 
 WNIDS = ["n00000011", "n00000022", "n00000033"]
@@ -165,12 +167,13 @@ def test_the_fast_parser_accepts_only_what_the_precise_one_does_and_agrees_with_
     assert isinstance(ours, scoring.Detections), (data, ours)
     assert ours.image.tolist() == [d[0] for d in ref] and ours.label.tolist() == [d[1] for d in ref]
     assert ours.confidence.tolist() == [d[2] for d in ref] and ours.boxes.tolist() == [list(d[3]) for d in ref]
-    body = _body(data)
-    fast = _fast_parse(body, 3, CS) if body else None
+    body = file_body(data)
+    check_text(body)
+    fast = fast_parse_detections(body, 3, CS) if body else None
     if fast is not None:
         precise = precise_parse_detections(body, n_images=3, class_set=CS)
-        for name in ("image", "label", "confidence", "boxes"):
-            assert np.array_equal(getattr(fast, name), getattr(precise, name))
+        for name, array in zip(("image", "label", "confidence", "boxes"), fast):
+            assert np.array_equal(array, getattr(precise, name))
 
 
 @settings(max_examples=400, deadline=None)

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from submissions import scoring
-from submissions.scoring.fastparse import fast_parse
-from submissions.scoring.parsing import precise_parse, prepare_body
+from submissions.scoring.formats.guesses import precise_parse
+from submissions.scoring.formats.guesses_fast import fast_parse
+from submissions.scoring.formats.text import prepare_body
 
 CS = scoring.ClassSet.ilsvrc2012()
 

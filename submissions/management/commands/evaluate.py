@@ -55,11 +55,18 @@ def run_evaluation(
         raise ValueError("--task localization needs --boxes (a CSV file or a directory of XML files)")
     class_set = load_class_set(class_set_path, task=task)
     truth = scoring.load_ground_truth(ground_truth, class_set=class_set, boxes_path=boxes, blacklist_path=blacklist)
+    return _evaluate_file(task, predictions, truth, class_set=class_set, guesses=guesses)
+
+
+def _evaluate_file(task: str, predictions: str, truth, *, class_set: scoring.ClassSet,
+                   guesses: int = scoring.MAX_GUESSES):
+    """Score the prediction file at ``predictions`` (gzip or plain, found by its magic bytes) as the
+    site's scoring workers do: read in pieces, parsed window by window, never whole."""
     path = Path(predictions)
     scoring.check_upload_size(path.stat().st_size, task, truth.n_images)  # before reading it
-    with path.open("rb") as handle:  # gzip or plain, found by the magic bytes
-        data = scoring.decompress_upload(handle, limit=scoring.max_decompressed_bytes(task, truth.n_images))
-    return scoring.evaluate_bytes(task, data, truth, class_set=class_set, guesses=guesses)
+    with path.open("rb") as handle:
+        pieces = scoring.iter_decompressed(handle, limit=scoring.max_decompressed_bytes(task, truth.n_images))
+        return scoring.evaluate_stream(task, pieces, truth, class_set=class_set, guesses=guesses)
 
 
 def load_class_set(path: str | None, *, task: str = "classification") -> scoring.ClassSet:
@@ -79,11 +86,7 @@ def run_detection(*, ground_truth: str, boxes: str | None, predictions: str, bla
         raise ValueError("--task detection needs --boxes (a CSV file or a directory of XML files)")
     class_set = load_class_set(class_set_path, task=DETECTION)
     truth = scoring.load_detection_truth(ground_truth, boxes, class_set=class_set, blacklist_path=blacklist)
-    path = Path(predictions)
-    scoring.check_upload_size(path.stat().st_size, DETECTION, truth.n_images)  # before reading it
-    with path.open("rb") as handle:
-        data = scoring.decompress_upload(handle, limit=scoring.max_decompressed_bytes(DETECTION, truth.n_images))
-    return scoring.evaluate_detection_bytes(data, truth, class_set=class_set)
+    return _evaluate_file(DETECTION, predictions, truth, class_set=class_set)
 
 
 def detection_as_dict(result: scoring.DetectionResult) -> dict[str, Any]:

@@ -30,19 +30,13 @@ from fractions import Fraction
 
 import numpy as np
 
-from .detection_bootstrap import (
-    CLASS_KEY,
-    DetectionPositives,
-    DetectionTrace,
-    class_average_precisions,
-    map_from_class_aps,
-)
-from .detection_parse import Detections, parse_detections
-from .detection_truth import DetectionTruth
-from .errors import GroundTruthError, LineError
-from .hierarchy import ClassSet
+from ..classes.class_set import ClassSet
+from ..errors import GroundTruthError, LineError
+from ..formats.detections import Detections
+from ..truth import CLASS_KEY, DetectionPositives, DetectionTruth
+from .average_precision import DetectionTrace, class_average_precisions, map_from_class_aps
 
-__all__ = ["DetectionResult", "evaluate_detection_bytes", "match_detections", "score_detections"]
+__all__ = ["DetectionResult", "match_detections", "score_detections"]
 
 _PAIR_BLOCK = 1 << 20  # (detection, box) pairs examined at once
 _UNION_LIMIT = 1 << 33  # a pair with a larger union can never pass (boxes are <= 2**28 pixels)
@@ -71,7 +65,7 @@ class DetectionResult:
 
     @property
     def metrics(self) -> dict[str, float]:
-        """``{"mean_average_precision": ...}``, like :attr:`.metrics.Result.metrics`."""
+        """``{"mean_average_precision": ...}``, like :attr:`.result.Result.metrics`."""
         return {"mean_average_precision": self.mean_average_precision}
 
 
@@ -247,12 +241,3 @@ def score_detections(detections: Detections, truth: DetectionTruth, *, class_set
         trace=trace,
         positives=positives,
     )
-
-
-def evaluate_detection_bytes(data: bytes, truth: DetectionTruth, *, class_set: ClassSet) -> DetectionResult:
-    """Parse a detection file for ``truth.n_images`` images and :func:`score_detections` it.
-
-    Raises :class:`PredictionFileError` for a bad file.
-    """
-    detections = parse_detections(data, n_images=truth.n_images, class_set=class_set)
-    return score_detections(detections, truth, class_set=class_set)

@@ -13,7 +13,7 @@ Accepted exactly (and documented in docs/scoring.md):
 * a UTF-8 byte-order mark at the start and whitespace at the very end are ignored;
 * the number of lines must equal the number of images; an empty line is an error.
 
-Well-formed files go through the vectorized :func:`.fastparse.fast_parse`; anything it
+Well-formed files go through the vectorized :func:`.guesses_fast.fast_parse`; anything it
 does not accept is re-read line by line by :func:`precise_parse`, which either returns
 the same arrays or raises with messages naming the line, the token and what was expected.
 """
@@ -25,39 +25,27 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import ErrorList, InputFileError, LineError, PredictionFileError, line_count_error
-from .fastparse import MAX_DIGITS, MAX_LINE_BYTES, fast_parse
-from .hierarchy import ClassSet
+from ..classes.class_set import ClassSet
+from ..errors import ErrorList, InputFileError, LineError, PredictionFileError, line_count_error
+from ..tasks import MAX_GUESSES, TASKS
+from .guesses_fast import fast_parse
+from .limits import MAX_DIGITS, MAX_LINE_BYTES, check_upload_size
+from .text import check_text, prepare_body, show, tokens_of
+from .tokens import DIGITS_RE, NEGATIVE_RE, class_id_of, is_zero
 
 __all__ = [
-    "ALL_TASKS",
-    "DETECTION",
-    "TASKS",
-    "MAX_GUESSES",
+    "COMMA_HINT",
     "Predictions",
-    "check_upload_size",
-    "max_upload_bytes",
     "parse_classification",
+    "parse_line",
+    "parse_lines",
     "parse_localization",
     "parse_predictions",
     "precise_parse",
-    "prepare_body",
     "zero_based_hint",
 ]
 
-TASKS = ("classification", "localization", "hierarchical")  # one line per image, up to 5 guesses
-DETECTION = "detection"  # any number of lines: boxes with a confidence (detection_parse)
-ALL_TASKS = (*TASKS, DETECTION)
-#: The devkit's limit of guesses per image.
-MAX_GUESSES = 5
-
-_BOM = b"\xef\xbb\xbf"
-_TRAILING = b" \t\r\n"
-_WS = bytes.maketrans(b"\t\r", b"  ")
-_DIGITS = re.compile(rb"[0-9]+")
-_NEGATIVE = re.compile(rb"-[0-9]+")
 _DECIMAL = re.compile(rb"[-+]?([0-9]+\.[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?")
-_WNID = re.compile(rb"n[0-9]{8}")
 
 
 @dataclass(frozen=True, eq=False)
@@ -89,31 +77,6 @@ class Predictions:
         return np.count_nonzero(self.labels, axis=1).astype(np.uint8)
 
 
-DETECTION_BYTES_PER_IMAGE = 100 * 80
-
-
-def max_upload_bytes(task: str, n_images: int) -> int:
-    """The largest prediction file accepted for ``task`` and ``n_images`` images.
-
-    Twice the size of a file with 5 guesses of maximal length per line (9-byte WNIDs,
-    8-digit coordinates, one separator each), plus 64 KiB. A detection file has no fixed
-    number of lines: it may hold DETECTION_BYTES_PER_IMAGE per image (100 detections of
-    80 bytes), which bounds the scorer's memory. Raises ``ValueError`` for an unknown task
-    or a negative ``n_images``.
-    """
-    if task not in ALL_TASKS:
-        raise ValueError(f"unknown task {task!r}; expected one of {', '.join(ALL_TASKS)}")
-    if n_images < 0:
-        raise ValueError("n_images must be >= 0")
-    if task == DETECTION:
-        return DETECTION_BYTES_PER_IMAGE * n_images + 65536
-    if task == "localization":
-        per_line = MAX_GUESSES * (10 + 4 * (MAX_DIGITS + 1)) + 2
-    else:
-        per_line = MAX_GUESSES * 10 + 2
-    return 2 * per_line * n_images + 65536
-
-
 def zero_based_hint(class_set: ClassSet) -> str:
     """The explanation shown when a file uses 0 as a class id."""
     n = class_set.n_classes
@@ -129,73 +92,17 @@ def zero_based_hint(class_set: ClassSet) -> str:
 COMMA_HINT = "guesses are separated by spaces (or tabs), not commas: write '1 2 3 4 5', not '1,2,3,4,5'"
 
 
-def _show(token: bytes) -> str:
-    text = token.decode("utf-8", "backslashreplace")
-    if len(text) > 24:
-        text = text[:21] + "..."
-    return repr(text)
-
-
-def prepare_body(data: bytes, error_cls: type[InputFileError] = PredictionFileError) -> bytes:
-    """Strip a UTF-8 BOM and trailing whitespace; refuse UTF-16 and empty files.
-
-    Raises ``error_cls`` for an empty (or whitespace-only) file or a UTF-16 byte-order mark,
-    ``TypeError`` if ``data`` is not bytes-like.
-    """
-    if not isinstance(data, bytes):
-        if isinstance(data, (bytearray, memoryview)):
-            data = bytes(data)
-        else:
-            raise TypeError(f"expected bytes, got {type(data).__name__}")
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        raise error_cls(
-            [LineError(None, "the file is UTF-16 text (e.g. saved as 'Unicode'); save it as plain ASCII or UTF-8 text")]
-        )
-    if data.startswith(_BOM):
-        data = data[3:]
-    body = data.rstrip(_TRAILING)
-    if not body:
-        raise error_cls([LineError(None, "the file is empty: expected one line per image")])
-    return body
-
-
-def _label(token: bytes, class_set: ClassSet) -> int | str:
-    """Class id for a label token, or the reason it is not one."""
-    n = class_set.n_classes
-    if _DIGITS.fullmatch(token):
-        if len(token) > MAX_DIGITS:
-            return f"label {_show(token)} has more than {MAX_DIGITS} digits; expected a class id 1..{n}"
-        value = int(token)
-        if 1 <= value <= n:
-            return value
-        if value == 0:
-            return f"label 0 is outside 1..{n} (ids start at 1; see the note on 0-based indices)"
-        return f"label {_show(token)} is outside 1..{n}"
-    if _WNID.fullmatch(token):
-        wnid = token.decode("ascii")
-        cid = class_set.wnid_to_id.get(wnid)
-        if cid is not None:
-            return cid
-        internal = class_set.internal_wnid_id(wnid)
-        if internal is not None:
-            return f"WNID {wnid} is {class_set.describe(internal)}, an internal synset, not one of the {n} classes"
-        return f"unknown WNID {wnid}: not one of the {n} classes"
-    if _NEGATIVE.fullmatch(token):
-        return f"label {_show(token)} is outside 1..{n}"
-    return f"{_show(token)} is not a class id (an integer 1..{n}) or a WNID"
-
-
 def _coordinate(token: bytes) -> int | str:
     """Pixel coordinate for a token, or the reason it is not one."""
-    if _DIGITS.fullmatch(token):
+    if DIGITS_RE.fullmatch(token):
         if len(token) > MAX_DIGITS:
-            return f"coordinate {_show(token)} has more than {MAX_DIGITS} digits"
+            return f"coordinate {show(token)} has more than {MAX_DIGITS} digits"
         return int(token)
-    if _NEGATIVE.fullmatch(token):
-        return f"coordinate {_show(token)} is negative; expected an integer >= 0"
+    if NEGATIVE_RE.fullmatch(token):
+        return f"coordinate {show(token)} is negative; expected an integer >= 0"
     if _DECIMAL.fullmatch(token):
-        return f"coordinate {_show(token)} is not an integer; boxes are in whole pixels"
-    return f"coordinate {_show(token)} is not an integer"
+        return f"coordinate {show(token)} is not an integer; boxes are in whole pixels"
+    return f"coordinate {show(token)} is not an integer"
 
 
 def _coordinates(tokens: list[bytes]) -> list[int] | str:
@@ -207,30 +114,6 @@ def _coordinates(tokens: list[bytes]) -> list[int] | str:
             return got
         values.append(got)
     return values
-
-
-def _check_text(body: bytes, error_cls: type[InputFileError]) -> None:
-    """Raise ``error_cls`` naming the line of a NUL byte or of the first byte that is not UTF-8."""
-    nul = body.find(b"\x00")
-    if nul >= 0:
-        nul_line = body.count(b"\n", 0, nul) + 1
-        raise error_cls(
-            [LineError(nul_line, "NUL byte: this looks like UTF-16 ('Unicode') text or a binary file, not a text file")]
-        )
-    try:
-        body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        bad_line = body.count(b"\n", 0, exc.start) + 1
-        col = exc.start - (body.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise error_cls(
-            [
-                LineError(
-                    bad_line,
-                    f"byte 0x{body[exc.start]:02x} at column {col} is not UTF-8 text; "
-                    "save the file as plain ASCII or UTF-8 text",
-                )
-            ]
-        ) from None
 
 
 def _token_count_problem(count: int, boxes: bool, max_guesses: int) -> str | None:
@@ -248,13 +131,15 @@ def _token_count_problem(count: int, boxes: bool, max_guesses: int) -> str | Non
     return None
 
 
-def _parse_line(
+def parse_line(
     line: bytes, labels_row: np.ndarray, coords_row: np.ndarray | None, class_set: ClassSet
 ) -> tuple[str | None, bool]:
-    """Fill one image's row(s) from ``line``; return (the line's problem or None, "a label was 0")."""
+    """Fill one image's row(s) from ``line``; return (the line's problem or None, "a label was 0").
+
+    The spec of a line: what it may hold, and the message that says why it does not."""
     if len(line) > MAX_LINE_BYTES:
         return f"the line is {len(line):,} bytes long; at most {MAX_LINE_BYTES:,} expected", False
-    toks = [t for t in line.translate(_WS).split(b" ") if t]
+    toks = tokens_of(line)
     boxes = coords_row is not None
     problem = _token_count_problem(len(toks), boxes, len(labels_row))
     if problem is not None:
@@ -265,10 +150,9 @@ def _parse_line(
         tok = toks[g * group]
         cid = tokens_to_id.get(tok)
         if cid is None:
-            got = _label(tok, class_set)
+            got = class_id_of(tok, class_set)
             if isinstance(got, str):
-                zero = _DIGITS.fullmatch(tok) is not None and int(tok) == 0
-                return (f"guess {g + 1}: {got}" if boxes else got), zero
+                return (f"guess {g + 1}: {got}" if boxes else got), is_zero(tok)
             cid = got
         labels_row[g] = cid
         if coords_row is None:
@@ -293,13 +177,13 @@ def precise_parse(
     max_guesses: int = MAX_GUESSES,
     error_cls: type[InputFileError] = PredictionFileError,
 ) -> tuple[np.ndarray, np.ndarray | None]:
-    """Line-by-line parser: the same result as :func:`.fastparse.fast_parse`, or an error.
+    """Line-by-line parser: the same result as :func:`.guesses_fast.fast_parse`, or an error.
 
     ``body`` comes from :func:`prepare_body`. Returns ``(labels, boxes)`` as described
     in :class:`Predictions`. Raises ``error_cls`` listing the wrong line count, the first
     :data:`.errors.MAX_REPORTED_ERRORS` bad lines (one message each) and how many more there were.
     """
-    _check_text(body, error_cls)
+    check_text(body, error_cls)
     lines = body.split(b"\n")
     file_errors: list[LineError] = []
     if n_images is not None and len(lines) != n_images:
@@ -309,7 +193,7 @@ def precise_parse(
     bad_lines = ErrorList()
     zero_seen = comma_seen = False
     for row, line in enumerate(lines):
-        message, zero = _parse_line(line, labels[row], None if coords is None else coords[row], class_set)
+        message, zero = parse_line(line, labels[row], None if coords is None else coords[row], class_set)
         zero_seen |= zero
         if message is not None:
             bad_lines.add(row + 1, message)
@@ -348,18 +232,6 @@ def parse_lines(
     return precise_parse(
         body, boxes=boxes, n_images=n_images, class_set=class_set, max_guesses=max_guesses, error_cls=error_cls
     )
-
-
-def check_upload_size(size: int, task: str, n_images: int) -> None:
-    """Refuse a file of ``size`` bytes above :func:`max_upload_bytes`, before reading or parsing it.
-
-    Raises :class:`PredictionFileError` saying the size and the limit.
-    """
-    limit = max_upload_bytes(task, n_images)
-    if size > limit:
-        raise PredictionFileError(
-            [LineError(None, f"the file is {size:,} bytes; at most {limit:,} are accepted for {n_images:,} images")]
-        )
 
 
 def parse_classification(

@@ -3,9 +3,9 @@
 A 10M-image file is 200-300 MB of text; parsing it in one piece costs about twice that again in
 arrays. :func:`check_prediction_stream` reads the file's plain bytes as pieces (from
 :func:`.compression.iter_decompressed`), cuts them into windows of whole lines of about
-:data:`WINDOW_BYTES`, and gives each window to the same parsers as :func:`.parsing.parse_predictions`
+:data:`WINDOW_BYTES`, and gives each window to the same parsers as :func:`.guesses.parse_predictions`
 (the vectorized one, and the precise one where it declines). Only the file's ends are special,
-and they are treated as :func:`.parsing.prepare_body` treats them: UTF-16 and a UTF-8 BOM at the
+and they are treated as :func:`.text.prepare_body` treats them: UTF-16 and a UTF-8 BOM at the
 start, whitespace at the very end (held back until the stream shows whether more lines follow).
 
 It accepts exactly the files that ``parse_predictions`` accepts and refuses the others with the
@@ -14,7 +14,7 @@ UTF-8), else the line count, the file-level hints and the first bad lines, with 
 there were (``tests/test_scale_streaming.py`` compares the two on generated files).
 :func:`parse_prediction_stream` also returns the parsed file, the same arrays as
 ``parse_predictions``, filled window by window: it holds the arrays (10 bytes an image for 5
-guesses), never the text; :func:`evaluate_stream` scores them.
+guesses), never the text; :func:`..evaluate.evaluate_stream` scores them.
 """
 
 from __future__ import annotations
@@ -23,27 +23,21 @@ from collections.abc import Iterable, Iterator
 
 import numpy as np
 
-from .detection import DetectionResult, DetectionTruth, evaluate_detection_bytes
-from .detection_parse import parse_detections
-from .errors import ErrorList, LineError, PredictionFileError, line_count_error
-from .fastparse import fast_parse
-from .groundtruth import GroundTruth
-from .hierarchy import ClassSet
-from .metrics import Result, score
-from .parsing import (
-    _BOM,
-    _TRAILING,
-    COMMA_HINT,
-    DETECTION,
-    MAX_GUESSES,
-    TASKS,
-    Predictions,
-    _check_text,
-    precise_parse,
-    prepare_body,
-)
+from ..classes.class_set import ClassSet
+from ..errors import ErrorList, LineError, PredictionFileError, line_count_error
+from ..tasks import DETECTION, MAX_GUESSES, TASKS
+from .detections import Detections, parse_detections
+from .guesses import COMMA_HINT, Predictions, precise_parse
+from .guesses_fast import fast_parse
+from .text import BOM, TRAILING, check_text, prepare_body
 
-__all__ = ["WINDOW_BYTES", "check_prediction_stream", "evaluate_stream", "parse_prediction_stream"]
+__all__ = [
+    "WINDOW_BYTES",
+    "check_prediction_stream",
+    "parse_detection_stream",
+    "parse_prediction_stream",
+    "pieces_of",
+]
 
 #: About how many bytes of whole lines are parsed at a time (a window holds at least one line).
 WINDOW_BYTES = 1 << 20
@@ -76,16 +70,21 @@ def parse_prediction_stream(
     return Predictions("localization" if found.boxes else "classification", found.labels, found.coords)
 
 
-def evaluate_stream(
-    task: str, pieces: Iterable[bytes], truth: GroundTruth | DetectionTruth, *, class_set: ClassSet,
-    guesses: int = MAX_GUESSES,
-) -> Result | DetectionResult:
-    """:func:`.metrics.evaluate_bytes` of a file given as pieces: the same result, without the
-    whole text (a detection file is joined and scored whole by :func:`evaluate_detection_bytes`)."""
-    if task == DETECTION:
-        return evaluate_detection_bytes(b"".join(pieces), truth, class_set=class_set)
-    predictions = parse_prediction_stream(task, pieces, n_images=truth.n_images, class_set=class_set)
-    return score(task, predictions, truth, class_set=class_set, guesses=guesses)
+def parse_detection_stream(pieces: Iterable[bytes], *, n_images: int, class_set: ClassSet) -> Detections:
+    """The detections of a file given as pieces of its plain bytes (joined and parsed whole).
+
+    Raises :class:`PredictionFileError` as :func:`.detections.parse_detections` does.
+    """
+    return parse_detections(b"".join(pieces), n_images=n_images, class_set=class_set)
+
+
+def pieces_of(data: bytes) -> Iterator[bytes]:
+    """A file in memory as the pieces a stream would give (:data:`WINDOW_BYTES` each)."""
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"expected bytes, got {type(data).__name__}")
+    view = memoryview(data)
+    for start in range(0, max(len(view), 1), WINDOW_BYTES):
+        yield bytes(view[start : start + WINDOW_BYTES])
 
 
 def _read(task: str, pieces: Iterable[bytes], *, n_images: int, class_set: ClassSet, window_bytes: int,
@@ -125,7 +124,7 @@ class _Findings:
                 self._keep(first_line, *parsed)
                 return
         try:
-            _check_text(body, PredictionFileError)
+            check_text(body, PredictionFileError)
         except PredictionFileError as exc:
             [error] = exc.errors
             shifted = LineError(error.line + first_line - 1, error.message)
@@ -184,7 +183,7 @@ def _windows(pieces: Iterable[bytes], window_bytes: int) -> Iterator[bytes]:
         if not started or size < next_try:
             continue
         data = b"".join(held)
-        cut = data.rfind(b"\n", 0, len(data.rstrip(_TRAILING)))
+        cut = data.rfind(b"\n", 0, len(data.rstrip(TRAILING)))
         if cut < 0:
             held, next_try = [data], 2 * size
             continue
@@ -194,7 +193,7 @@ def _windows(pieces: Iterable[bytes], window_bytes: int) -> Iterator[bytes]:
         size = len(held[0])
         next_try = size + window_bytes
     data = b"".join(held)
-    body = (data if started else _head(data)).rstrip(_TRAILING)
+    body = (data if started else _head(data)).rstrip(TRAILING)
     if not body and not cut_any:
         prepare_body(b"")  # raises the empty-file error
     yield body
@@ -204,4 +203,4 @@ def _head(data: bytes) -> bytes:
     """The start of the file as prepare_body reads it: UTF-16 refused, one UTF-8 BOM dropped."""
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         prepare_body(data)  # raises its UTF-16 error
-    return data[len(_BOM) :] if data.startswith(_BOM) else data
+    return data[len(BOM) :] if data.startswith(BOM) else data

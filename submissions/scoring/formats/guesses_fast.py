@@ -1,69 +1,30 @@
 """Vectorized parser for well-formed prediction and label files (no Python loop per line).
 
-:func:`fast_parse` accepts exactly the files the precise parser in :mod:`.parsing`
+:func:`fast_parse` accepts exactly the files the precise parser in :mod:`.guesses`
 accepts, and returns the same arrays, but it gives up (returns ``None``) at the first sign
 of anything unusual: then the precise, line-by-line parser runs and explains the problem.
 So this module never has to produce an error message, only to be right when it says yes.
 
-How it works, on chunks of about 256 KiB of whole lines:
+How it works, on chunks of about 256 KiB of whole lines (the digit kernels are :mod:`.numbers`'):
 
 * alphabet check with byte comparisons (digits, space, tab, CR, LF and ``n`` for WNIDs);
 * token boundaries from the "is a token byte" mask (``byte > 32``), via ``flatnonzero``;
 * tokens per line by ``searchsorted`` of the line ends in the token starts;
 * digits to integers: tokens of at most 4 bytes from four byte gathers
-  (:func:`_digits_short`); longer ones with SWAR arithmetic: the 8 bytes that end a token
-  are gathered as one little-endian ``uint64``, the bytes before the token are masked
-  out, and the digits are combined with three multiply-shift steps (Lemire's "parse
-  eight digits" trick), all as whole-array numpy operations.
+  (:func:`.numbers.digits_short`), longer ones with SWAR arithmetic (:func:`.numbers.digits8`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .hierarchy import ClassSet
+from ..classes.class_set import ClassSet
+from .limits import MAX_DIGITS, MAX_LINE_BYTES
+from .numbers import PAD, digits8, digits_short, padded
 
-__all__ = ["fast_parse", "MAX_LINE_BYTES", "MAX_DIGITS"]
-
-#: Lines longer than this are refused (a valid line is at most ~250 bytes).
-MAX_LINE_BYTES = 2048
-#: Integers have at most this many digits (WNIDs: ``n`` + 8 digits).
-MAX_DIGITS = 8
+__all__ = ["fast_parse"]
 
 _CHUNK_BYTES = 1 << 18  # small enough to stay in cache and below malloc's mmap threshold
-_PAD = 8
-
-_Z64 = np.uint64(0x3030303030303030)
-_M64 = np.uint64(0x000000FF000000FF)
-_MUL64A = np.uint64(100 + (1000000 << 32))
-_MUL64B = np.uint64(1 + (10000 << 32))
-_KEEP64 = np.array(
-    [(0xFFFFFFFFFFFFFFFF << (8 * (8 - k))) & 0xFFFFFFFFFFFFFFFF for k in range(9)], dtype=np.uint64
-)
-
-
-def _last8(x: np.ndarray, ends: np.ndarray, lens: np.ndarray) -> np.ndarray:
-    """The last min(len, 8) bytes of tokens ending at ``ends``, as little-endian words of digit values.
-
-    Each byte is ``byte ^ 0x30`` (0..9 for a digit); bytes before the token are zeroed.
-    """
-    view = np.ndarray((len(x) - 7,), dtype="<u8", buffer=x, strides=(1,))
-    w = view[ends - 8]
-    w ^= _Z64
-    w &= _KEEP64[np.minimum(lens, 8)]
-    return w
-
-
-def _digits8(x: np.ndarray, ends: np.ndarray, lens: np.ndarray) -> np.ndarray:
-    """Values of the last min(len, 8) digits of tokens ending at ``ends`` in ``x``."""
-    return _combine8(_last8(x, ends, lens))
-
-
-def _combine8(w: np.ndarray) -> np.ndarray:
-    """Integer values of words from :func:`_last8` (digits only), by three multiply-shift steps."""
-    w = w * np.uint64(10) + (w >> np.uint64(8))
-    w = ((w & _M64) * _MUL64A + ((w >> np.uint64(16)) & _M64) * _MUL64B) >> np.uint64(32)
-    return w
 
 
 def fast_parse(
@@ -118,31 +79,6 @@ def fast_parse(
     return labels, coords
 
 
-def _digits_short(x: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """Values (uint16) of digit tokens of 1..4 bytes ending at ``ends``, from four byte gathers.
-
-    A byte before the token is whitespace (tokens are maximal runs), so the running "is a
-    digit" mask stops at the token's first byte and earlier tokens never leak in.
-    """
-    zero = np.uint8(48)
-    e8 = ends - _PAD  # x[_PAD - k:][e8] == x[ends - k], without one subtraction per digit
-    val = np.take(x[_PAD - 1 :], e8)
-    val -= zero
-    val = val.astype(np.uint16)
-    mask = None
-    for k, scale in ((2, 10), (3, 100), (4, 1000)):
-        d = np.take(x[_PAD - k :], e8)
-        d -= zero  # non-digits wrap around to >= 208
-        m = d < 10
-        if mask is None:
-            mask = m
-        else:
-            mask &= m
-        d *= mask
-        val += np.multiply(d, np.uint16(scale), dtype=np.uint16)
-    return val
-
-
 def _parse_chunk(
     buf: np.ndarray,
     line_starts: np.ndarray,
@@ -157,14 +93,14 @@ def _parse_chunk(
     Returns False (outputs then undefined) as soon as something is not plainly valid.
     """
     s = int(line_starts[0])
-    tokens = _token_values(_padded(buf, s, int(line_ends[-1])))
+    tokens = _token_values(padded(buf, s, int(line_ends[-1])))
     if tokens is None:
         return False
     ends, vals, is_wnid = tokens
     n_lines = len(line_starts)
     group = 5 if coords_out is not None else 1
     per_line = group * max_guesses
-    positions = _grid_positions(ends, line_ends - (s - _PAD), n_lines, group, per_line)
+    positions = _grid_positions(ends, line_ends - (s - PAD), n_lines, group, per_line)
     del ends
     if positions is None:
         return False
@@ -189,15 +125,6 @@ def _parse_chunk(
     _scatter_groups(vals, rows, cols, field, labels_out, coords_out)
     c = coords_out  # every line of the chunk has at least one guess; unused guesses are 0 0 0 0
     return not (bool((c[:, :, 0] > c[:, :, 2]).any()) or bool((c[:, :, 1] > c[:, :, 3]).any()))
-
-
-def _padded(buf: np.ndarray, start: int, end: int) -> np.ndarray:
-    """A copy of ``buf[start:end]`` with :data:`_PAD` spaces on both sides (gathers never leave it)."""
-    x = np.empty(end - start + 2 * _PAD, dtype=np.uint8)
-    x[:_PAD] = 32
-    x[-_PAD:] = 32
-    x[_PAD:-_PAD] = buf[start:end]
-    return x
 
 
 def _count_wnid_bytes(x: np.ndarray) -> int | None:
@@ -232,20 +159,20 @@ def _token_values(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | N
     tok = x > 32  # tokens: maximal runs of bytes > 32
     ends = np.flatnonzero(tok[:-1] > tok[1:]) + 1
     if not n_wnid and not _has_run_of_five(tok):
-        return ends, _digits_short(x, ends), None
+        return ends, digits_short(x, ends), None
     lens = ends - (np.flatnonzero(tok[1:] > tok[:-1]) + 1)
     del tok
     if not n_wnid:
         if int(lens.max()) > MAX_DIGITS:
             return None
-        return ends, _digits8(x, ends, lens).astype(np.int32), None
+        return ends, digits8(x, ends, lens).astype(np.int32), None
     is_wnid = x[ends - lens] == 110
     # every 'n' starts a token of exactly 9 bytes: n + 8 digits
     if int(np.count_nonzero(is_wnid)) != n_wnid:
         return None
     if bool((lens[is_wnid] != 9).any()) or bool((lens[~is_wnid] > MAX_DIGITS).any()):
         return None
-    return ends, _digits8(x, ends, lens).astype(np.int32), is_wnid
+    return ends, digits8(x, ends, lens).astype(np.int32), is_wnid
 
 
 def _grid_positions(
