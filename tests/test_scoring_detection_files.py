@@ -4,6 +4,7 @@ expected, and the ground-truth readers (image list, boxes CSV, devkit XML folder
 No database. The scoring itself is in test_scoring_detection.py.
 """
 
+import numpy as np
 import pytest
 
 from submissions import scoring
@@ -34,9 +35,9 @@ def test_it_names_each_bad_line_and_what_was_expected():
         b"1 n00000009 0.5 0 0 9 9\n"
         b"1 1 nan 0 0 9 9\n"
         b"1 1 1e400 0 0 9 9\n"
-        b"1 1 0.5 0.5 0 9 9\n"
-        b"1 1 0.5 9 0 8 9\n"
-        b"1 1 0.5 0 9 9 8\n"
+        b"1 1 0.5 0x10 0 9 9\n"
+        b"1 1 0.5 0 0 9 inf\n"
+        b"1 1 0.5 0 0 1e999 9\n"
         b"\n"
         b"0 1 0.5 0 0 9 9\n"
     )
@@ -49,9 +50,9 @@ def test_it_names_each_bad_line_and_what_was_expected():
         (5, "unknown WNID n00000009: not one of the 3 classes"),
         (6, "confidence 'nan' is not a decimal number"),
         (7, "confidence '1e400' is too large (not a finite number)"),
-        (8, "xmin '0.5' is not an integer; boxes are in whole pixels"),
-        (9, "empty box: xmax 8 < xmin 9; expected xmin <= xmax and ymin <= ymax"),
-        (10, "empty box: ymax 8 < ymin 9; expected xmin <= xmax and ymin <= ymax"),
+        (8, "xmin '0x10' is not a decimal number"),
+        (9, "ymax 'inf' is not a decimal number"),
+        (10, "xmax '1e999' is too large (not a finite number)"),
         (11, "empty line: expected 7 fields 'image_index class_id confidence xmin ymin xmax ymax'"),
     ]
     assert e.omitted == 1 and "... and 1 more error not shown" in str(e)
@@ -61,6 +62,15 @@ def test_it_refuses_binary_and_utf16_files():
     assert "UTF-16" in str(errors_of("1 1 0.5 0 0 9 9\n".encode("utf-16")))
     assert errors_of(b"1 1 0.5 0 0 9 9\n1 1 \x00 0 0 9 9\n").errors[0].line == 2
     assert errors_of(b"1 1 0.5 0 0 9 9\n\xff\n").errors[0].line == 2
+
+
+def test_it_takes_fractional_and_inverted_boxes_as_the_devkit_reads_them():
+    # The devkit reads coordinates with %f and checks no box order: 119.976089 and a box whose
+    # xmax < xmin are read as they are (such a box overlaps nothing, so it is a false positive).
+    data = b"1 1 0.884664 119.976089 104.969680 446.638915 196.629038\n2 2 0.5 9 0 8.5 -1e1\n"
+    d = scoring.parse_detections(data, n_images=3, class_set=CS)
+    assert d.boxes.dtype == np.float64
+    assert d.boxes.tolist() == [[119.976089, 104.96968, 446.638915, 196.629038], [9.0, 0.0, 8.5, -10.0]]
 
 
 def test_it_reads_the_number_forms_a_detector_writes():

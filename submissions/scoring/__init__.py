@@ -28,7 +28,7 @@ from .classes.tsv import MAX_SYNSETS, ClassSetTables, SynsetRecord, read_class_s
 from .errors import MAX_REPORTED_ERRORS, GroundTruthError, InputFileError, LineError, PredictionFileError
 from .evaluate import evaluate_bytes, evaluate_detection_bytes, evaluate_stream
 from .formats.compression import GZIP_MAGIC, decompress_upload, is_gzip, iter_decompressed, max_decompressed_bytes
-from .formats.detections import Detections, parse_detections
+from .formats.detections import Detections
 from .formats.ground_truth import (
     load_detection_truth,
     load_ground_truth,
@@ -42,10 +42,18 @@ from .formats.ground_truth import (
     read_image_list,
     read_labels,
 )
-from .formats.guesses import Predictions, parse_classification, parse_localization, parse_predictions
+from .formats.guesses import Predictions
 from .formats.limits import check_upload_size, max_upload_bytes
 from .formats.samples import sample_file
-from .formats.streams import check_prediction_stream, parse_detection_stream, parse_prediction_stream
+from .formats.streams import (
+    check_prediction_stream,
+    parse_classification,
+    parse_detection_stream,
+    parse_detections,
+    parse_localization,
+    parse_prediction_stream,
+    parse_predictions,
+)
 from .metrics.average_precision import DetectionTrace, class_average_precisions, subset_weights, weighted_map
 from .metrics.detection import DetectionResult, match_detections, score_detections
 from .metrics.result import Result, score

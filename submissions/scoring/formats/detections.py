@@ -6,18 +6,21 @@ One detection a line, in any order, any number of lines (zero included)::
 
 * ``image_index``: 1-based index into the image list (at most 9 digits);
 * ``class_id``: an id ``1..n_classes`` (at most 8 digits) or the WNID of a class;
-* ``confidence``: a finite decimal number (``0.93``, ``-1.5``, ``1e-05``, ``7``): exactly
-  what Python's ``float()`` reads, without ``inf``/``nan``/``_``;
-* coordinates: integers of at most 8 digits, optionally negative (a detector's box may
-  start left of or above the image), with ``xmin <= xmax`` and ``ymin <= ymax``.
+* ``confidence`` and the coordinates: finite decimal numbers as C's ``strtod`` reads them, as
+  the devkit's ``%f`` does (``0.93``, ``-1.5``, ``1e-05``, ``7``, ``119.976089``; no ``nan``,
+  ``inf`` or hex). A box may start outside the image, and like the devkit's, a box whose
+  ``xmax < xmin`` or ``ymax < ymin`` is taken as it is: it overlaps nothing, so it is a false
+  positive.
 
 Tokens are separated by spaces or tabs; CR counts as a space (CRLF files work); a UTF-8
 BOM and whitespace at the very end are ignored; an empty line is an error.
 
-Well-formed files go through :func:`.detections_fast.fast_parse_detections` (numpy, no Python
-loop per line); anything
-it does not accept plainly is re-read by :func:`precise_parse_detections`, which returns the
-same arrays or raises :class:`PredictionFileError` naming the lines and what was expected.
+A line is at most 2048 bytes long.
+
+:func:`parse_detection_line` is the spec of a line and words its problem;
+:func:`precise_parse_detections` applies it to a whole body. Files are read by :mod:`.streams`,
+window by window, with the vectorized :mod:`.detections_fast`, which must agree with it on every
+line; the precise parser words only the lines a refusal lists.
 """
 
 from __future__ import annotations
@@ -30,21 +33,18 @@ import numpy as np
 
 from ..classes.class_set import ClassSet
 from ..errors import ErrorList, PredictionFileError
-from .limits import MAX_LINE_BYTES
+from .limits import MAX_LINE_BYTES, long_line_message
 from .numbers import DECIMAL_RE
-from .detections_fast import fast_parse_detections
-from .text import check_text, file_body, show, tokens_of
+from .text import show, tokens_of
 
-__all__ = ["FIELDS", "Detections", "parse_detection_line", "parse_detections", "precise_parse_detections"]
+__all__ = ["FIELDS", "Detections", "parse_detection_line", "precise_parse_detections"]
 
 #: The fields of a detection line, in order.
 FIELDS = ("image_index", "class_id", "confidence", "xmin", "ymin", "xmax", "ymax")
 _EXPECTED = "expected 7 fields 'image_index class_id confidence xmin ymin xmax ymax'"
 
 _INDEX = re.compile(rb"[0-9]+")
-_COORD = re.compile(rb"-?[0-9]+")
 _WNID = re.compile(rb"n[0-9]{8}")
-_MAX_COORD_DIGITS = 8
 _MAX_INDEX_DIGITS = 9
 
 
@@ -53,7 +53,7 @@ class Detections:
     """A parsed detection file; row ``k`` is line ``k + 1`` (file order).
 
     ``image``: int32 0-based image index; ``label``: int16 class id (1-based);
-    ``confidence``: float64; ``boxes``: ``(n, 4)`` int32 ``xmin ymin xmax ymax`` (inclusive).
+    ``confidence``: float64; ``boxes``: ``(n, 4)`` float64 ``xmin ymin xmax ymax`` (inclusive pixels).
     """
 
     image: np.ndarray
@@ -68,7 +68,7 @@ class Detections:
     def empty(cls) -> Detections:
         """A file with no detection."""
         return cls(
-            np.zeros(0, np.int32), np.zeros(0, np.int16), np.zeros(0, np.float64), np.zeros((0, 4), np.int32)
+            np.zeros(0, np.int32), np.zeros(0, np.int16), np.zeros(0, np.float64), np.zeros((0, 4), np.float64)
         )
 
 
@@ -88,32 +88,21 @@ def _class_id(token: bytes, class_set: ClassSet) -> int | str:
     return f"class_id {show(token)} is not a class id (an integer 1..{n}) or a WNID"
 
 
-def _confidence(token: bytes) -> float | str:
-    """Confidence of a token, or why it is not one."""
+def _number(name: str, token: bytes) -> float | str:
+    """The value of a confidence or coordinate token, or why it is not one."""
     if not DECIMAL_RE.fullmatch(token):
-        return f"confidence {show(token)} is not a decimal number"
+        return f"{name} {show(token)} is not a decimal number"
     value = float(token)
     if not math.isfinite(value):
-        return f"confidence {show(token)} is too large (not a finite number)"
+        return f"{name} {show(token)} is too large (not a finite number)"
     return value
-
-
-def _coordinate(name: str, token: bytes) -> int | str:
-    """Pixel coordinate of a token, or why it is not one."""
-    if _COORD.fullmatch(token):
-        if len(token.lstrip(b"-")) > _MAX_COORD_DIGITS:
-            return f"{name} {show(token)} has more than {_MAX_COORD_DIGITS} digits"
-        return int(token)
-    if DECIMAL_RE.fullmatch(token) and re.search(rb"[.eE]", token):
-        return f"{name} {show(token)} is not an integer; boxes are in whole pixels"
-    return f"{name} {show(token)} is not an integer (whole pixels, such as 12 or -3)"
 
 
 def parse_detection_line(line: bytes, n_images: int, class_set: ClassSet) -> tuple | str:
     """``(image, class_id, confidence, (x1, y1, x2, y2))`` of one line, or its first problem: the spec
     of a line, and the message that says why it is not one."""
     if len(line) > MAX_LINE_BYTES:
-        return f"the line is {len(line):,} bytes long; at most {MAX_LINE_BYTES:,} expected"
+        return long_line_message(len(line))
     toks = tokens_of(line)
     if len(toks) != 7:
         return f"empty line: {_EXPECTED}" if not toks else f"{len(toks)} fields; {_EXPECTED}"
@@ -125,24 +114,18 @@ def parse_detection_line(line: bytes, n_images: int, class_set: ClassSet) -> tup
     cid = _class_id(toks[1], class_set)
     if isinstance(cid, str):
         return cid
-    confidence = _confidence(toks[2])
-    if isinstance(confidence, str):
-        return confidence
-    coords = []
-    for name, tok in zip(FIELDS[3:], toks[3:]):
-        value = _coordinate(name, tok)
+    numbers = []
+    for name, tok in zip(FIELDS[2:], toks[2:]):
+        value = _number(name, tok)
         if isinstance(value, str):
             return value
-        coords.append(value)
-    x1, y1, x2, y2 = coords
-    if x2 < x1 or y2 < y1:
-        axis = f"xmax {x2} < xmin {x1}" if x2 < x1 else f"ymax {y2} < ymin {y1}"
-        return f"empty box: {axis}; expected xmin <= xmax and ymin <= ymax"
-    return image - 1, cid, confidence, coords
+        numbers.append(value)
+    return image - 1, cid, numbers[0], numbers[1:]
 
 
 def precise_parse_detections(body: bytes, *, n_images: int, class_set: ClassSet) -> Detections:
-    """Line-by-line parser of a file body (from :func:`.text.file_body`): the arrays, or the errors.
+    """Line-by-line parser of a file body (from :func:`.text.file_body`, text already checked): the
+    arrays, or the errors.
 
     Raises :class:`PredictionFileError` listing the first bad lines (one message each) and
     how many more there were.
@@ -163,27 +146,5 @@ def precise_parse_detections(body: bytes, *, n_images: int, class_set: ClassSet)
         np.array([r[0] for r in rows], dtype=np.int32),
         np.array([r[1] for r in rows], dtype=np.int16),
         np.array([r[2] for r in rows], dtype=np.float64),
-        np.array([r[3] for r in rows], dtype=np.int32).reshape(-1, 4),
+        np.array([r[3] for r in rows], dtype=np.float64).reshape(-1, 4),
     )
-
-
-def parse_detections(data: bytes, *, n_images: int, class_set: ClassSet) -> Detections:
-    """Parse a detection file for ``n_images`` images (see the module docstring).
-
-    An empty file (or only whitespace) is zero detections. Raises
-    :class:`PredictionFileError` for any problem, with 1-based line numbers: wrong number of
-    fields, image index outside ``1..n_images``, unknown class, a confidence that is not a
-    finite number, coordinates that are not integers, ``xmax < xmin`` or ``ymax < ymin``,
-    NUL bytes, UTF-16 or non-UTF-8 text.
-    """
-    body = file_body(data)
-    check_text(body)
-    if not body:
-        return Detections.empty()
-    try:
-        fast = fast_parse_detections(body, n_images, class_set)
-    except Exception:  # pragma: no cover - defensive: the precise parser has the last word
-        fast = None
-    if fast is not None:
-        return Detections(*fast)
-    return precise_parse_detections(body, n_images=n_images, class_set=class_set)

@@ -26,7 +26,7 @@ from ..errors import ErrorList, GroundTruthError, LineError
 from ..truth import Boxes, DetectionTruth, GroundTruth, ImageList
 from .box_rows import NamedImages, NumberedImages, read_box_rows, read_voc_folder
 from .box_rows_fast import fast_read_boxes
-from .guesses import parse_lines
+from .streams import parse_lines
 from .text import TRAILING, check_text, file_body, prepare_body, show, tokens_of
 
 __all__ = [

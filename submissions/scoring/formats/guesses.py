@@ -1,4 +1,4 @@
-"""Prediction files (and one-id-per-line label files): parsing and validation.
+"""Prediction files (and one-id-per-line label files): the format, and its precise parser, the spec.
 
 The file format (ILSVRC devkit, 2010-2017), one line per image, in image order:
 
@@ -8,44 +8,36 @@ The file format (ILSVRC devkit, 2010-2017), one line per image, in image order:
 Accepted exactly (and documented in docs/scoring.md):
 
 * a class id is an integer ``1..n_classes`` written with at most 8 digits, or the WNID of a
-  leaf class (``n`` + 8 digits); a coordinate is a non-negative integer of at most 8 digits;
+  leaf class (``n`` + 8 digits);
+* a coordinate is a decimal number as C's ``strtod`` reads it (an optional sign, digits with an
+  optional fraction, an optional exponent; no ``nan``, ``inf`` or hex), finite and ``>= 0``,
+  with ``xmin <= xmax`` and ``ymin <= ymax``: the devkit reads coordinates with ``%f``;
 * tokens are separated by spaces or tabs; CR is treated as a space (so CRLF is fine);
 * a UTF-8 byte-order mark at the start and whitespace at the very end are ignored;
 * the number of lines must equal the number of images; an empty line is an error.
 
-Well-formed files go through the vectorized :func:`.guesses_fast.fast_parse`; anything it
-does not accept is re-read line by line by :func:`precise_parse`, which either returns
-the same arrays or raises with messages naming the line, the token and what was expected.
+:func:`parse_line` is the spec of a line and words its problem; :func:`precise_parse` applies it
+to a whole body. Files are read by :mod:`.streams`, window by window, with the vectorized
+:mod:`.guesses_fast`, which must agree with :func:`parse_line` on every line; the precise parser
+words only the lines a refusal lists.
 """
 
 from __future__ import annotations
 
-import re
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..classes.class_set import ClassSet
 from ..errors import ErrorList, InputFileError, LineError, PredictionFileError, line_count_error
-from ..tasks import MAX_GUESSES, TASKS
-from .guesses_fast import fast_parse
-from .limits import MAX_DIGITS, MAX_LINE_BYTES, check_upload_size
-from .text import check_text, prepare_body, show, tokens_of
-from .tokens import DIGITS_RE, NEGATIVE_RE, class_id_of, is_zero
+from ..tasks import MAX_GUESSES
+from .limits import MAX_LINE_BYTES, long_line_message
+from .numbers import DECIMAL_RE, coordinate_dtype
+from .text import check_text, show, tokens_of
+from .tokens import class_id_of, is_zero
 
-__all__ = [
-    "COMMA_HINT",
-    "Predictions",
-    "parse_classification",
-    "parse_line",
-    "parse_lines",
-    "parse_localization",
-    "parse_predictions",
-    "precise_parse",
-    "zero_based_hint",
-]
-
-_DECIMAL = re.compile(rb"[-+]?([0-9]+\.[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?")
+__all__ = ["COMMA_HINT", "Predictions", "parse_line", "precise_parse", "zero_based_hint"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -54,7 +46,8 @@ class Predictions:
 
     ``labels``: ``(n_images, max_guesses)`` class ids, most confident first, 0 where a
     line has fewer guesses (int16, or int32 for class sets above 32767 classes). ``boxes``:
-    ``(n_images, max_guesses, 4)`` int32 ``xmin ymin xmax ymax`` for localization files, else None. ``format`` is
+    ``(n_images, max_guesses, 4)`` ``xmin ymin xmax ymax`` for localization files (int32 when every
+    coordinate is a whole number, float64 otherwise), else None. ``format`` is
     ``"classification"`` or ``"localization"``.
     """
 
@@ -92,20 +85,19 @@ def zero_based_hint(class_set: ClassSet) -> str:
 COMMA_HINT = "guesses are separated by spaces (or tabs), not commas: write '1 2 3 4 5', not '1,2,3,4,5'"
 
 
-def _coordinate(token: bytes) -> int | str:
+def _coordinate(token: bytes) -> float | str:
     """Pixel coordinate for a token, or the reason it is not one."""
-    if DIGITS_RE.fullmatch(token):
-        if len(token) > MAX_DIGITS:
-            return f"coordinate {show(token)} has more than {MAX_DIGITS} digits"
-        return int(token)
-    if NEGATIVE_RE.fullmatch(token):
-        return f"coordinate {show(token)} is negative; expected an integer >= 0"
-    if _DECIMAL.fullmatch(token):
-        return f"coordinate {show(token)} is not an integer; boxes are in whole pixels"
-    return f"coordinate {show(token)} is not an integer"
+    if not DECIMAL_RE.fullmatch(token):
+        return f"coordinate {show(token)} is not a number (such as 12 or 119.5)"
+    value = float(token)
+    if not math.isfinite(value):
+        return f"coordinate {show(token)} is too large (not a finite number)"
+    if value < 0:
+        return f"coordinate {show(token)} is negative; expected a number >= 0"
+    return value
 
 
-def _coordinates(tokens: list[bytes]) -> list[int] | str:
+def _coordinates(tokens: list[bytes]) -> list[float] | str:
     """Pixel coordinates for the tokens, or the reason the first bad one is not one."""
     values = []
     for tok in tokens:
@@ -138,7 +130,7 @@ def parse_line(
 
     The spec of a line: what it may hold, and the message that says why it does not."""
     if len(line) > MAX_LINE_BYTES:
-        return f"the line is {len(line):,} bytes long; at most {MAX_LINE_BYTES:,} expected", False
+        return long_line_message(len(line)), False
     toks = tokens_of(line)
     boxes = coords_row is not None
     problem = _token_count_problem(len(toks), boxes, len(labels_row))
@@ -162,7 +154,8 @@ def parse_line(
             return f"guess {g + 1}: {values}", False
         xmin, ymin, xmax, ymax = values
         if xmin > xmax or ymin > ymax:
-            axis = f"xmin {xmin} > xmax {xmax}" if xmin > xmax else f"ymin {ymin} > ymax {ymax}"
+            axis = (f"xmin {_number(xmin)} > xmax {_number(xmax)}" if xmin > xmax
+                    else f"ymin {_number(ymin)} > ymax {_number(ymax)}")
             return f"guess {g + 1}: empty box, {axis}; expected xmin <= xmax and ymin <= ymax", False
         coords_row[g] = values
     return None, False
@@ -179,7 +172,7 @@ def precise_parse(
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Line-by-line parser: the same result as :func:`.guesses_fast.fast_parse`, or an error.
 
-    ``body`` comes from :func:`prepare_body`. Returns ``(labels, boxes)`` as described
+    ``body`` comes from :func:`.text.prepare_body`. Returns ``(labels, boxes)`` as described
     in :class:`Predictions`. Raises ``error_cls`` listing the wrong line count, the first
     :data:`.errors.MAX_REPORTED_ERRORS` bad lines (one message each) and how many more there were.
     """
@@ -189,7 +182,7 @@ def precise_parse(
     if n_images is not None and len(lines) != n_images:
         file_errors.append(line_count_error(n_images, len(lines)))
     labels = np.zeros((len(lines), max_guesses), dtype=class_set.label_dtype)
-    coords = np.zeros((len(lines), max_guesses, 4), dtype=np.int32) if boxes else None
+    coords = np.zeros((len(lines), max_guesses, 4), dtype=np.float64) if boxes else None
     bad_lines = ErrorList()
     zero_seen = comma_seen = False
     for row, line in enumerate(lines):
@@ -204,71 +197,11 @@ def precise_parse(
         file_errors.append(LineError(None, zero_based_hint(class_set)))
     if file_errors or bad_lines.errors:
         raise error_cls(file_errors + bad_lines.errors, bad_lines.omitted)
+    if coords is not None:
+        coords = coords.astype(coordinate_dtype(coords.reshape(-1)))
     return labels, coords
 
 
-def parse_lines(
-    data: bytes,
-    *,
-    boxes: bool,
-    n_images: int | None,
-    class_set: ClassSet,
-    max_guesses: int = MAX_GUESSES,
-    error_cls: type[InputFileError] = PredictionFileError,
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """Parse any bytes: the fast path when it accepts, else the precise one. See :func:`precise_parse`.
-
-    Raises ``error_cls`` for any malformed input, ``ValueError`` for ``max_guesses < 1``.
-    """
-    if max_guesses < 1:
-        raise ValueError("max_guesses must be >= 1")
-    body = prepare_body(data, error_cls)
-    try:
-        fast = fast_parse(body, boxes=boxes, n_images=n_images, class_set=class_set, max_guesses=max_guesses)
-    except Exception:  # pragma: no cover - defensive: the precise parser has the last word
-        fast = None
-    if fast is not None:
-        return fast
-    return precise_parse(
-        body, boxes=boxes, n_images=n_images, class_set=class_set, max_guesses=max_guesses, error_cls=error_cls
-    )
-
-
-def parse_classification(
-    data: bytes, *, n_images: int, class_set: ClassSet, max_guesses: int = MAX_GUESSES
-) -> Predictions:
-    """Parse a classification (or hierarchical) prediction file: 1..max_guesses ids per line.
-
-    Ids may be written as WNIDs. Raises :class:`PredictionFileError` for any problem (wrong
-    line count, bad token, id outside ``1..n_classes``, too many guesses, empty line, not
-    text, too large); ``ValueError`` if ``max_guesses < 1``.
-    """
-    check_upload_size(len(data), "classification", n_images)
-    labels, _ = parse_lines(data, boxes=False, n_images=n_images, class_set=class_set, max_guesses=max_guesses)
-    return Predictions("classification", labels)
-
-
-def parse_localization(
-    data: bytes, *, n_images: int, class_set: ClassSet, max_guesses: int = MAX_GUESSES
-) -> Predictions:
-    """Parse a localization file: 1..max_guesses groups ``label xmin ymin xmax ymax`` per line.
-
-    Raises :class:`PredictionFileError` for any problem (as :func:`parse_classification`,
-    plus incomplete groups, negative or non-integer coordinates, xmin > xmax or ymin > ymax).
-    """
-    check_upload_size(len(data), "localization", n_images)
-    labels, coords = parse_lines(data, boxes=True, n_images=n_images, class_set=class_set, max_guesses=max_guesses)
-    return Predictions("localization", labels, coords)
-
-
-def parse_predictions(task: str, data: bytes, *, n_images: int, class_set: ClassSet) -> Predictions:
-    """Parse ``data`` in the format of ``task`` (localization files for "localization").
-
-    Raises :class:`PredictionFileError`, or ``ValueError`` for an unknown task.
-    """
-    if task not in TASKS:
-        raise ValueError(f"unknown task {task!r}; expected one of {', '.join(TASKS)}")
-    if task == "localization":
-        return parse_localization(data, n_images=n_images, class_set=class_set)
-    return parse_classification(data, n_images=n_images, class_set=class_set)
-
+def _number(value: float) -> str:
+    """A coordinate as messages show it: ``12`` for a whole number, else as Python writes it."""
+    return str(int(value)) if value == int(value) else repr(value)

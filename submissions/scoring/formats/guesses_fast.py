@@ -1,30 +1,132 @@
-"""Vectorized parser for well-formed prediction and label files (no Python loop per line).
+"""Vectorized reader of prediction and label files (no Python loop per line): the verdict on every
+line, and the values of the good ones.
 
-:func:`fast_parse` accepts exactly the files the precise parser in :mod:`.guesses`
-accepts, and returns the same arrays, but it gives up (returns ``None``) at the first sign
-of anything unusual: then the precise, line-by-line parser runs and explains the problem.
-So this module never has to produce an error message, only to be right when it says yes.
+:func:`lex_guesses` reads a window of whole lines and says which lines the precise parser in
+:mod:`.guesses` (the spec) refuses, with the two file-level hints it gives (a 0 among the labels,
+commas), and returns the arrays the precise parser returns for the good lines. It never writes a
+message: the precise parser words the few refused lines a file reports. The two must agree on
+every line (tests compare them on random files).
 
-How it works, on chunks of about 256 KiB of whole lines (the digit kernels are :mod:`.numbers`'):
+It reads chunks of about 256 KiB of whole lines. A chunk of plainly valid lines (digits, WNIDs,
+integer coordinates) takes the plain path (:func:`_parse_chunk`), which gives up at the first sign
+of anything unusual; a chunk it gives up on, and every chunk after one (a file with one bad chunk
+usually has more), takes the verdict path (:func:`_lex_chunk`), which marks bad tokens and lines
+instead of giving up and costs about as much. The kernels:
 
 * alphabet check with byte comparisons (digits, space, tab, CR, LF and ``n`` for WNIDs);
 * token boundaries from the "is a token byte" mask (``byte > 32``), via ``flatnonzero``;
 * tokens per line by ``searchsorted`` of the line ends in the token starts;
 * digits to integers: tokens of at most 4 bytes from four byte gathers
-  (:func:`.numbers.digits_short`), longer ones with SWAR arithmetic (:func:`.numbers.digits8`).
+  (:func:`.numbers.digits_short`), longer ones with SWAR arithmetic (:func:`.numbers.digits8`);
+  decimal coordinates with :func:`.numbers.read_decimals`.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
 from ..classes.class_set import ClassSet
 from .limits import MAX_DIGITS, MAX_LINE_BYTES
-from .numbers import PAD, digits8, digits_short, padded
+from .numbers import (
+    PAD,
+    all_digits_each,
+    combine8,
+    coordinate_dtype,
+    digits8,
+    digits_short,
+    last8,
+    padded,
+    read_decimals,
+)
 
-__all__ = ["fast_parse"]
+__all__ = ["GuessesLex", "LexState", "fast_parse", "lex_guesses"]
 
 _CHUNK_BYTES = 1 << 18  # small enough to stay in cache and below malloc's mmap threshold
+_WNID_BYTES = 9
+# Bytes the plain path takes; a chunk with any other byte takes the verdict path.
+_ZERO = 48
+_N = 110
+_COMMA = 44
+
+
+@dataclass
+class LexState:
+    """What the chunks of a file read so far showed: after a chunk with a bad line, every chunk
+    takes the verdict path directly."""
+
+    plain: bool = True
+
+
+@dataclass
+class GuessesLex:
+    """The verdict on a window of ``lines`` lines: the 0-based ``bad`` lines (ascending), whether a
+    bad line's first problem is a label 0 (``zero``: the 0-based-indices hint), whether a bad line
+    holds a comma (``comma``), and for the good lines the arrays of :func:`.guesses.precise_parse`
+    (``labels``; ``coords``, float64 when a coordinate is not an integer, else int32); and where
+    each line starts in the window (``line_starts``)."""
+
+    lines: int
+    bad: np.ndarray
+    zero: bool
+    comma: bool
+    labels: np.ndarray
+    coords: np.ndarray | None
+    line_starts: np.ndarray
+
+
+def lex_guesses(
+    body: bytes,
+    *,
+    boxes: bool,
+    class_set: ClassSet,
+    max_guesses: int,
+    state: LexState | None = None,
+    keep: bool = True,
+) -> GuessesLex:
+    """The verdict on every line of ``body`` (whole lines, without the last LF; see
+    :class:`GuessesLex`), and the values of the good lines when ``keep``. Never raises for any
+    input bytes."""
+    state = state or LexState()
+    buf = np.frombuffer(body, dtype=np.uint8)
+    size = len(buf)
+    nl = np.flatnonzero(buf == 10)
+    n_lines = len(nl) + 1
+    line_starts = np.empty(n_lines, dtype=np.int64)
+    line_starts[0] = 0
+    line_starts[1:] = nl + 1
+    line_ends = np.empty(n_lines, dtype=np.int64)
+    line_ends[:-1] = nl
+    line_ends[-1] = size
+    del nl
+    labels = np.zeros((n_lines if keep else 0, max_guesses), dtype=class_set.label_dtype)
+    coords = np.zeros((n_lines if keep else 0, max_guesses, 4), dtype=np.int32) if boxes else None
+    cuts = np.searchsorted(line_starts, np.arange(_CHUNK_BYTES, size, _CHUNK_BYTES), side="right")
+    bounds = np.unique(np.concatenate(([0], cuts, [n_lines])))
+    bad_parts, zero, comma = [], False, False
+    for l0, l1 in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+        out_labels = labels[l0:l1] if keep else np.zeros((l1 - l0, max_guesses), dtype=class_set.label_dtype)
+        out_coords = None
+        if boxes:
+            out_coords = coords[l0:l1] if keep else np.zeros((l1 - l0, max_guesses, 4), dtype=np.int32)
+        plain = state.plain and int((line_ends[l0:l1] - line_starts[l0:l1]).max()) <= MAX_LINE_BYTES
+        if plain and _parse_chunk(buf, line_starts[l0:l1], line_ends[l0:l1], out_labels, out_coords, class_set,
+                                  max_guesses):
+            continue
+        state.plain = False
+        verdict = _lex_chunk(buf, line_starts[l0:l1], line_ends[l0:l1], class_set, max_guesses, boxes)
+        bad_parts.append(verdict.bad + l0)
+        zero |= verdict.zero
+        comma |= verdict.comma
+        if keep and not len(verdict.bad):  # a chunk with a bad line refuses the file: no values needed
+            if boxes and verdict.coords.dtype == np.float64 and coords.dtype != np.float64:
+                coords = coords.astype(np.float64)
+            labels[l0:l1] = verdict.labels
+            if boxes:
+                coords[l0:l1] = verdict.coords
+    bad = np.concatenate(bad_parts) if bad_parts else np.zeros(0, dtype=np.int64)
+    return GuessesLex(n_lines, bad, zero, comma, labels, coords, line_starts)
 
 
 def fast_parse(
@@ -35,48 +137,15 @@ def fast_parse(
     class_set: ClassSet,
     max_guesses: int,
 ) -> tuple[np.ndarray, np.ndarray | None] | None:
-    """Parse a file body (BOM and trailing whitespace already removed) or return None.
-
-    Returns ``(labels, boxes)``: ``labels`` is ``(lines, max_guesses)`` with 0 for "no guess"
-    (``class_set.label_dtype``: int16, int32 above 32767 classes); ``boxes`` is
-    ``(lines, max_guesses, 4)`` int32 or None. Returns None whenever the file is not plainly
-    valid; never raises for any input bytes.
-    """
-    buf = np.frombuffer(body, dtype=np.uint8)
-    size = len(buf)
-    if size == 0:
+    """``(labels, boxes)`` of a body (BOM and trailing whitespace already removed) whose every
+    line is good, as :func:`.guesses.precise_parse` returns them; None when a line is bad or
+    the number of lines is not ``n_images``. Never raises for any input bytes."""
+    if not body or (n_images is not None and body.count(b"\n") + 1 != n_images):
         return None
-    nl = np.flatnonzero(buf == 10)
-    n_lines = len(nl) + 1
-    if n_images is not None and n_lines != n_images:
+    lexed = lex_guesses(body, boxes=boxes, class_set=class_set, max_guesses=max_guesses)
+    if len(lexed.bad):
         return None
-    line_starts = np.empty(n_lines, dtype=np.int64)
-    line_starts[0] = 0
-    line_starts[1:] = nl + 1
-    line_ends = np.empty(n_lines, dtype=np.int64)
-    line_ends[:-1] = nl
-    line_ends[-1] = size
-    del nl
-    if int((line_ends - line_starts).max()) > MAX_LINE_BYTES:
-        return None
-    labels = np.zeros((n_lines, max_guesses), dtype=class_set.label_dtype)
-    coords = np.zeros((n_lines, max_guesses, 4), dtype=np.int32) if boxes else None
-    # Chunks of whole lines, about _CHUNK_BYTES each.
-    cuts = np.searchsorted(line_starts, np.arange(_CHUNK_BYTES, size, _CHUNK_BYTES), side="right")
-    bounds = np.unique(np.concatenate(([0], cuts, [n_lines])))
-    for l0, l1 in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
-        ok = _parse_chunk(
-            buf,
-            line_starts[l0:l1],
-            line_ends[l0:l1],
-            labels[l0:l1],
-            None if coords is None else coords[l0:l1],
-            class_set,
-            max_guesses,
-        )
-        if not ok:
-            return None
-    return labels, coords
+    return lexed.labels, lexed.coords
 
 
 def _parse_chunk(
@@ -125,6 +194,137 @@ def _parse_chunk(
     _scatter_groups(vals, rows, cols, field, labels_out, coords_out)
     c = coords_out  # every line of the chunk has at least one guess; unused guesses are 0 0 0 0
     return not (bool((c[:, :, 0] > c[:, :, 2]).any()) or bool((c[:, :, 1] > c[:, :, 3]).any()))
+
+
+@dataclass
+class _Verdict:
+    """A chunk read by :func:`_lex_chunk`: its bad lines, the hints, the values (when no line is bad)."""
+
+    bad: np.ndarray
+    zero: bool
+    comma: bool
+    labels: np.ndarray | None = None
+    coords: np.ndarray | None = None
+
+
+def _lex_chunk(
+    buf: np.ndarray, line_starts: np.ndarray, line_ends: np.ndarray, class_set: ClassSet, max_guesses: int, boxes: bool
+) -> _Verdict:
+    """The verdict on the whole lines ``buf[line_starts[0]:line_ends[-1]]``, line by line, as the
+    precise parser gives it (:func:`.guesses.parse_line`), without a Python loop per line."""
+    x = padded(buf, int(line_starts[0]), int(line_ends[-1]))
+    shift = int(line_starts[0]) - PAD
+    ls, le = line_starts - shift, line_ends - shift
+    n = len(ls)
+    group = 5 if boxes else 1
+    per_line = group * max_guesses
+    long_line = (le - ls) > MAX_LINE_BYTES
+    low = x < 32
+    if bool(low.any()):
+        control = low & (x != 9) & (x != 10) & (x != 13)
+        if bool(control.any()):
+            x[control] = ord("x")  # part of a token, and no digit
+    del low  # control bytes other than tab, LF and CR are part of tokens for the precise parser
+    tok = x > 32
+    starts = np.flatnonzero(tok[1:] > tok[:-1]) + 1
+    ends = np.flatnonzero(tok[:-1] > tok[1:]) + 1
+    del tok
+    cum = np.searchsorted(ends, le, side="right")
+    counts = np.diff(cum, prepend=0)
+    line_level = long_line | (counts == 0) | (counts > per_line)
+    if group > 1:
+        line_level |= counts % group != 0
+    rows = np.repeat(np.arange(n), counts)
+    cols = np.arange(len(starts)) - (cum - counts)[rows]
+    usable = ~line_level[rows]
+    lens = ends - starts
+    words = last8(x, ends, lens)
+    digit_only = all_digits_each(words) & (lens <= MAX_DIGITS)
+    values = combine8(words).astype(np.int64)
+    is_label = cols % group == 0 if group > 1 else np.ones(len(starts), dtype=bool)
+    wnid = is_label & (lens == _WNID_BYTES) & (x[starts] == _N) & all_digits_each(words)
+    label_id = np.where(digit_only, values, 0)
+    if bool(wnid.any()):
+        label_id[wnid] = class_set.wnid_table.ids(values[wnid])
+    label_ok = (digit_only | wnid) & (label_id >= 1) & (label_id <= class_set.n_classes)
+    fail = ~label_ok & is_label
+    coordinate = None
+    if boxes:
+        coordinate = np.where(digit_only, values, 0).astype(np.float64)
+        coord_ok = digit_only.copy()
+        other = np.flatnonzero(~is_label & ~digit_only & usable)
+        if len(other):
+            read, read_ok = read_decimals(x, starts[other], ends[other])
+            coordinate[other] = read
+            coord_ok[other] = read_ok
+        coord_ok &= coordinate >= 0
+        fail |= ~coord_ok & ~is_label
+    fail &= usable
+    bad = line_level.copy()
+    bad[rows[fail]] = True
+    box_fail = None
+    if boxes:
+        first = np.flatnonzero(is_label & usable)  # each guess's label token; its 4 coordinates follow
+        c = coordinate[first[:, None] + np.arange(1, 5)]
+        all_ok = ~fail[first[:, None] + np.arange(1, 5)].any(axis=1)
+        box_fail = all_ok & ((c[:, 0] > c[:, 2]) | (c[:, 1] > c[:, 3]))
+        bad[rows[first[box_fail]]] = True
+    zero = _zero_hint(x, starts, ends, rows, fail, is_label, digit_only, values, box_fail, first if boxes else None)
+    comma = False
+    chunk_bytes = x[PAD:-PAD]
+    if bool((chunk_bytes == _COMMA).any()):
+        lines_with_comma = np.searchsorted(ls, np.flatnonzero(x == _COMMA), side="right") - 1
+        comma = bool(bad[lines_with_comma].any())
+    verdict = _Verdict(np.flatnonzero(bad), zero, comma)
+    if len(verdict.bad):
+        return verdict
+    verdict.labels = np.zeros((n, max_guesses), dtype=class_set.label_dtype)
+    guess = cols // group
+    verdict.labels[rows[is_label], guess[is_label]] = label_id[is_label]
+    if boxes:
+        values_of = coordinate[~is_label]
+        verdict.coords = np.zeros((n, max_guesses, 4), dtype=coordinate_dtype(values_of))
+        field = cols[~is_label] % group - 1
+        verdict.coords[rows[~is_label], guess[~is_label], field] = values_of
+    return verdict
+
+
+def _zero_hint(
+    x: np.ndarray, starts: np.ndarray, ends: np.ndarray, rows: np.ndarray, fail: np.ndarray, is_label: np.ndarray,
+    digit_only: np.ndarray, values: np.ndarray, box_fail: np.ndarray | None, box_label: np.ndarray | None,
+) -> bool:
+    """Does a bad line's first problem lie in a label written as 0 (``0``, ``000``...)? Such a
+    line is what the precise parser flags for the note on 0-based class indices."""
+    lens = ends - starts
+    zero_label = fail & is_label & ((digit_only & (values == 0)) | ((lens > MAX_DIGITS) & _all_zeros(x, starts, ends)))
+    if not bool(zero_label.any()):
+        return False
+    keys = 2 * np.flatnonzero(fail)
+    key_rows = rows[fail]
+    if box_fail is not None and bool(box_fail.any()):
+        box_keys = 2 * (box_label[box_fail] + 4) + 1  # after the guess's 4 coordinates, before the next guess
+        keys = np.concatenate((keys, box_keys))
+        key_rows = np.concatenate((key_rows, rows[box_label[box_fail]]))
+        order = np.argsort(keys, kind="stable")
+        keys, key_rows = keys[order], key_rows[order]
+    first_rows, first_at = np.unique(key_rows, return_index=True)
+    first_keys = keys[first_at]
+    zero_keys = 2 * np.flatnonzero(zero_label)
+    hits = np.isin(first_keys, zero_keys)
+    return bool(hits.any())
+
+
+def _all_zeros(x: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Per token: are all its bytes ``0``? (Checked only for the few tokens longer than 8 bytes.)"""
+    lens = ends - starts
+    out = np.zeros(len(starts), dtype=bool)
+    long_tokens = np.flatnonzero(lens > MAX_DIGITS)
+    if not len(long_tokens):
+        return out
+    not_zero = np.cumsum(x != _ZERO, dtype=np.int64)
+    s, e = starts[long_tokens], ends[long_tokens]
+    out[long_tokens] = not_zero[e - 1] - not_zero[s - 1] == 0
+    return out
 
 
 def _count_wnid_bytes(x: np.ndarray) -> int | None:

@@ -5,7 +5,14 @@ from __future__ import annotations
 from ..errors import LineError, PredictionFileError
 from ..tasks import ALL_TASKS, DETECTION, MAX_GUESSES
 
-__all__ = ["DETECTION_BYTES_PER_IMAGE", "MAX_DIGITS", "MAX_LINE_BYTES", "check_upload_size", "max_upload_bytes"]
+__all__ = [
+    "DETECTION_BYTES_PER_IMAGE",
+    "MAX_DIGITS",
+    "MAX_LINE_BYTES",
+    "check_upload_size",
+    "long_line_message",
+    "max_upload_bytes",
+]
 
 #: Lines longer than this are refused (a valid line is at most ~250 bytes).
 MAX_LINE_BYTES = 2048
@@ -13,6 +20,11 @@ MAX_LINE_BYTES = 2048
 MAX_DIGITS = 8
 #: What a detection file may hold per image: 100 detections of 80 bytes (bounds the scorer's memory).
 DETECTION_BYTES_PER_IMAGE = 100 * 80
+
+
+def long_line_message(length: int) -> str:
+    """Why a line of ``length`` bytes is refused (every format checks the length first)."""
+    return f"the line is {length:,} bytes long; at most {MAX_LINE_BYTES:,} expected"
 
 
 def max_upload_bytes(task: str, n_images: int) -> int:

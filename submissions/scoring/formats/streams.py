@@ -1,20 +1,21 @@
-"""Prediction files checked as they stream past, in windows of whole lines, never whole in memory.
+"""Prediction and label files read as they stream past, in windows of whole lines, never whole in memory.
 
 A 10M-image file is 200-300 MB of text; parsing it in one piece costs about twice that again in
-arrays. :func:`check_prediction_stream` reads the file's plain bytes as pieces (from
-:func:`.compression.iter_decompressed`), cuts them into windows of whole lines of about
-:data:`WINDOW_BYTES`, and gives each window to the same parsers as :func:`.guesses.parse_predictions`
-(the vectorized one, and the precise one where it declines). Only the file's ends are special,
-and they are treated as :func:`.text.prepare_body` treats them: UTF-16 and a UTF-8 BOM at the
-start, whitespace at the very end (held back until the stream shows whether more lines follow).
+arrays. Every file is read here the same way, whether it comes as pieces (``iter_decompressed``:
+the site's uploads and stored files, ``manage.py evaluate``) or as bytes in memory (cut into
+pieces by :func:`pieces_of`): :class:`.windows.LineWindows` cuts it into windows of whole lines
+and checks its text; the format's vectorized reader (:func:`.guesses_fast.lex_guesses`,
+:func:`.detections_fast.lex_detections`) gives the verdict on every line of a window and the
+values of the good ones; the precise parser (:func:`.guesses.parse_line`,
+:func:`.detections.parse_detection_line`, the spec) words only the lines a refusal lists, at most
+:data:`.errors.MAX_REPORTED_ERRORS` of them. So a file costs about the same to read whatever
+bytes it holds, and a refused file still names its first bad lines and counts all of them.
 
-It accepts exactly the files that ``parse_predictions`` accepts and refuses the others with the
-same errors: the text checks first (the first NUL byte anywhere, else the first byte that is not
-UTF-8), else the line count, the file-level hints and the first bad lines, with how many more
-there were (``tests/test_scale_streaming.py`` compares the two on generated files).
-:func:`parse_prediction_stream` also returns the parsed file, the same arrays as
-``parse_predictions``, filled window by window: it holds the arrays (10 bytes an image for 5
-guesses), never the text; :func:`..evaluate.evaluate_stream` scores them.
+A refusal says, in this order: the text error alone if there is one (UTF-16, else the first NUL
+byte, else the first byte that is not UTF-8); else the wrong number of lines, the note on
+commas, the note on 0-based class ids, and the first bad lines with how many more there were:
+exactly what :func:`.guesses.precise_parse` says of the whole file (``tests/test_scale_streaming.py``
+compares the two on generated files).
 """
 
 from __future__ import annotations
@@ -24,183 +25,347 @@ from collections.abc import Iterable, Iterator
 import numpy as np
 
 from ..classes.class_set import ClassSet
-from ..errors import ErrorList, LineError, PredictionFileError, line_count_error
+from ..errors import MAX_REPORTED_ERRORS, InputFileError, LineError, PredictionFileError, line_count_error
 from ..tasks import DETECTION, MAX_GUESSES, TASKS
-from .detections import Detections, parse_detections
-from .guesses import COMMA_HINT, Predictions, precise_parse
-from .guesses_fast import fast_parse
-from .text import BOM, TRAILING, check_text, prepare_body
+from .detections import Detections, parse_detection_line
+from .detections_fast import DetectionState, lex_detections
+from .guesses import COMMA_HINT, Predictions, parse_line, zero_based_hint
+from .guesses_fast import LexState, lex_guesses
+from .limits import check_upload_size, long_line_message
+from .text import empty_file_error, utf16_error
+from .windows import WINDOW_BYTES, BlankLines, LineWindows, LongLine, Window
 
 __all__ = [
     "WINDOW_BYTES",
     "check_prediction_stream",
+    "parse_classification",
     "parse_detection_stream",
+    "parse_detections",
+    "parse_lines",
+    "parse_localization",
     "parse_prediction_stream",
+    "parse_predictions",
     "pieces_of",
 ]
 
-#: About how many bytes of whole lines are parsed at a time (a window holds at least one line).
-WINDOW_BYTES = 1 << 20
+
+def pieces_of(data: bytes) -> Iterator[bytes]:
+    """A file in memory as the pieces a stream would give (:data:`.windows.WINDOW_BYTES` each)."""
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"expected bytes, got {type(data).__name__}")
+    view = memoryview(data)
+    for start in range(0, len(view), WINDOW_BYTES):
+        yield bytes(view[start : start + WINDOW_BYTES])
 
 
 def check_prediction_stream(
     task: str, pieces: Iterable[bytes], *, n_images: int, class_set: ClassSet, window_bytes: int = WINDOW_BYTES
 ) -> int:
-    """Validate a prediction file given as pieces of its plain bytes; return its number of lines
-    (for detection, whose lines come in any order, the pieces are joined and parsed whole).
+    """Validate a prediction file given as pieces of its plain bytes; return its number of lines.
 
-    Reads every piece (also after finding errors, to count them as the whole-file parser
-    does). Raises :class:`PredictionFileError` exactly as ``parse_predictions(task,
-    b"".join(pieces), ...)`` would for a file within ``max_upload_bytes`` (the caller bounds
-    the size, e.g. with ``iter_decompressed``), and whatever iterating ``pieces`` raises;
-    ``ValueError`` for an unknown task.
+    Reads every piece, also after finding errors. Raises :class:`PredictionFileError` as the
+    module docstring says, for a file within ``max_upload_bytes`` (the caller bounds the size,
+    e.g. with ``iter_decompressed``), and whatever iterating ``pieces`` raises; ``ValueError``
+    for an unknown task.
     """
     if task == DETECTION:
-        data = b"".join(pieces)
-        parse_detections(data, n_images=n_images, class_set=class_set)
-        return data.count(b"\n") + (bool(data) and not data.endswith(b"\n"))
-    return _read(task, pieces, n_images=n_images, class_set=class_set, window_bytes=window_bytes, keep=False).lines
+        return _read_detections(pieces, n_images=n_images, class_set=class_set, keep=False,
+                                window_bytes=window_bytes)[1]
+    if task not in TASKS:
+        raise ValueError(f"unknown task {task!r}; expected one of {', '.join((*TASKS, DETECTION))}")
+    return _read_guesses(pieces, boxes=task == "localization", n_images=n_images, class_set=class_set,
+                         keep=False, window_bytes=window_bytes).lines
 
 
 def parse_prediction_stream(
     task: str, pieces: Iterable[bytes], *, n_images: int, class_set: ClassSet, window_bytes: int = WINDOW_BYTES
 ) -> Predictions:
-    """As :func:`check_prediction_stream`, and return what ``parse_predictions`` would return."""
-    found = _read(task, pieces, n_images=n_images, class_set=class_set, window_bytes=window_bytes, keep=True)
+    """As :func:`check_prediction_stream` for the tasks of guesses, returning the parsed file (the
+    arrays, filled window by window; never the text). Raises ``ValueError`` for another task."""
+    if task not in TASKS:
+        raise ValueError(f"unknown task {task!r}; expected one of {', '.join(TASKS)}")
+    found = _read_guesses(pieces, boxes=task == "localization", n_images=n_images, class_set=class_set, keep=True,
+                          window_bytes=window_bytes)
     return Predictions("localization" if found.boxes else "classification", found.labels, found.coords)
 
 
-def parse_detection_stream(pieces: Iterable[bytes], *, n_images: int, class_set: ClassSet) -> Detections:
-    """The detections of a file given as pieces of its plain bytes (joined and parsed whole).
+def parse_detection_stream(pieces: Iterable[bytes], *, n_images: int, class_set: ClassSet,
+                           window_bytes: int = WINDOW_BYTES) -> Detections:
+    """The detections of a file given as pieces of its plain bytes, read window by window.
 
-    Raises :class:`PredictionFileError` as :func:`.detections.parse_detections` does.
+    Raises :class:`PredictionFileError` as :func:`check_prediction_stream` does.
     """
-    return parse_detections(b"".join(pieces), n_images=n_images, class_set=class_set)
+    detections, _ = _read_detections(pieces, n_images=n_images, class_set=class_set, keep=True,
+                                     window_bytes=window_bytes)
+    assert detections is not None
+    return detections
 
 
-def pieces_of(data: bytes) -> Iterator[bytes]:
-    """A file in memory as the pieces a stream would give (:data:`WINDOW_BYTES` each)."""
-    if not isinstance(data, (bytes, bytearray, memoryview)):
-        raise TypeError(f"expected bytes, got {type(data).__name__}")
-    view = memoryview(data)
-    for start in range(0, max(len(view), 1), WINDOW_BYTES):
-        yield bytes(view[start : start + WINDOW_BYTES])
+def parse_lines(
+    data: bytes,
+    *,
+    boxes: bool,
+    n_images: int | None,
+    class_set: ClassSet,
+    max_guesses: int = MAX_GUESSES,
+    error_cls: type[InputFileError] = PredictionFileError,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """``(labels, boxes)`` of any bytes in the format of guesses (see :class:`.guesses.Predictions`);
+    ``n_images=None`` takes any number of lines.
+
+    Raises ``error_cls`` for any malformed input, ``ValueError`` for ``max_guesses < 1``.
+    """
+    if max_guesses < 1:
+        raise ValueError("max_guesses must be >= 1")
+    found = _read_guesses(pieces_of(data), boxes=boxes, n_images=n_images, class_set=class_set, keep=True,
+                          max_guesses=max_guesses, error_cls=error_cls)
+    return found.labels, found.coords
 
 
-def _read(task: str, pieces: Iterable[bytes], *, n_images: int, class_set: ClassSet, window_bytes: int,
-          keep: bool) -> _Findings:
+def parse_classification(
+    data: bytes, *, n_images: int, class_set: ClassSet, max_guesses: int = MAX_GUESSES
+) -> Predictions:
+    """Parse a classification (or hierarchical) prediction file: 1..max_guesses ids per line.
+
+    Ids may be written as WNIDs. Raises :class:`PredictionFileError` for any problem (wrong
+    line count, bad token, id outside ``1..n_classes``, too many guesses, empty line, not
+    text, too large); ``ValueError`` if ``max_guesses < 1``.
+    """
+    check_upload_size(len(data), "classification", n_images)
+    labels, _ = parse_lines(data, boxes=False, n_images=n_images, class_set=class_set, max_guesses=max_guesses)
+    return Predictions("classification", labels)
+
+
+def parse_localization(
+    data: bytes, *, n_images: int, class_set: ClassSet, max_guesses: int = MAX_GUESSES
+) -> Predictions:
+    """Parse a localization file: 1..max_guesses groups ``label xmin ymin xmax ymax`` per line.
+
+    Raises :class:`PredictionFileError` for any problem (as :func:`parse_classification`,
+    plus incomplete groups, coordinates that are not finite numbers >= 0, xmin > xmax or ymin > ymax).
+    """
+    check_upload_size(len(data), "localization", n_images)
+    labels, coords = parse_lines(data, boxes=True, n_images=n_images, class_set=class_set, max_guesses=max_guesses)
+    return Predictions("localization", labels, coords)
+
+
+def parse_predictions(task: str, data: bytes, *, n_images: int, class_set: ClassSet) -> Predictions:
+    """Parse ``data`` in the format of ``task`` (localization files for "localization").
+
+    Raises :class:`PredictionFileError`, or ``ValueError`` for an unknown task.
+    """
     if task not in TASKS:
         raise ValueError(f"unknown task {task!r}; expected one of {', '.join(TASKS)}")
-    findings = _Findings(boxes=task == "localization", class_set=class_set, keep_rows=n_images if keep else 0)
-    for body in _windows(pieces, window_bytes):
-        findings.check(body)
-    findings.conclude(n_images)
-    return findings
+    if task == "localization":
+        return parse_localization(data, n_images=n_images, class_set=class_set)
+    return parse_classification(data, n_images=n_images, class_set=class_set)
 
 
-class _Findings:
-    """What the windows read so far showed: lines, a text error, bad lines and hints."""
+def parse_detections(data: bytes, *, n_images: int, class_set: ClassSet) -> Detections:
+    """Parse a detection file for ``n_images`` images (see :mod:`.detections`).
 
-    def __init__(self, *, boxes: bool, class_set: ClassSet, keep_rows: int) -> None:
-        self.boxes, self.class_set = boxes, class_set
+    An empty file (or only whitespace) is zero detections. Raises :class:`PredictionFileError`
+    for any problem, with 1-based line numbers: wrong number of fields, image index outside
+    ``1..n_images``, unknown class, a confidence or coordinate that is not a finite number,
+    NUL bytes, UTF-16 or non-UTF-8 text.
+    """
+    return parse_detection_stream(pieces_of(data), n_images=n_images, class_set=class_set)
+
+
+# --- what the windows showed ---------------------------------------------------------------------
+
+
+class _Refusals:
+    """The bad lines found so far: how many, and the first few, worded by the precise parser."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.listed: list[LineError] = []
+
+    @property
+    def full(self) -> bool:
+        return len(self.listed) >= MAX_REPORTED_ERRORS
+
+    def add(self, count: int, first: Iterable[LineError]) -> None:
+        """``count`` more bad lines, the first of which (as many as still fit) are ``first``."""
+        self.count += count
+        for error in first:
+            if self.full:
+                break
+            self.listed.append(error)
+
+    @property
+    def omitted(self) -> int:
+        return self.count - len(self.listed)
+
+
+def _lines_of(body: bytes, first_line: int, rows: np.ndarray, starts: np.ndarray) -> Iterator[tuple[int, bytes]]:
+    """``(line number, bytes)`` of the given 0-based rows of a window (``starts``: its line starts)."""
+    for row in rows.tolist():
+        end = body.find(b"\n", int(starts[row]))
+        yield first_line + row, body[int(starts[row]) : len(body) if end < 0 else end]
+
+
+class _GuessesFound:
+    """A file of guesses as its windows showed it, and (``keep``) its arrays: the first ``n_images``
+    lines', or every line's when ``n_images`` is None (a labels file of any length)."""
+
+    def __init__(self, *, boxes: bool, class_set: ClassSet, max_guesses: int, keep: bool,
+                 n_images: int | None) -> None:
+        self.boxes, self.class_set, self.max_guesses = boxes, class_set, max_guesses
+        self.keep, self.n_images = keep, n_images
         self.lines = 0
-        self.nul: LineError | None = None  # the first NUL byte outranks any other problem
-        self.not_utf8: LineError | None = None
-        self.bad = ErrorList()
-        self.hints: list[str] = []
-        # The parsed rows, filled as windows pass (only the first keep_rows: more lines are an error).
-        self.labels = np.zeros((keep_rows, MAX_GUESSES), dtype=class_set.label_dtype)
-        self.coords = np.zeros((keep_rows, MAX_GUESSES, 4), dtype=np.int32) if boxes else None
+        self.refusals = _Refusals()
+        self.zero = self.comma = False
+        self.state = LexState()
+        rows = n_images if keep and n_images is not None else 0
+        self.labels = np.zeros((rows, max_guesses), dtype=class_set.label_dtype)
+        self.coords = np.zeros((rows, max_guesses, 4), dtype=np.int32) if boxes else None
+        self._windows: list[tuple[np.ndarray, np.ndarray | None]] = []
 
-    def check(self, body: bytes) -> None:
-        first_line = self.lines + 1
-        self.lines += body.count(b"\n") + 1
-        if self.nul is not None or (self.not_utf8 is not None and b"\x00" not in body):
-            return  # the verdict is known; only a later NUL byte could still change it
-        if self.not_utf8 is None:
-            parsed = fast_parse(body, boxes=self.boxes, n_images=None, class_set=self.class_set,
-                                max_guesses=MAX_GUESSES)
-            if parsed is not None:
-                self._keep(first_line, *parsed)
-                return
-        try:
-            check_text(body, PredictionFileError)
-        except PredictionFileError as exc:
-            [error] = exc.errors
-            shifted = LineError(error.line + first_line - 1, error.message)
-            if b"\x00" in body:
-                self.nul = shifted
-            else:
-                self.not_utf8 = self.not_utf8 or shifted
-            return
-        try:
-            self._keep(first_line, *precise_parse(body, boxes=self.boxes, n_images=None, class_set=self.class_set))
-        except PredictionFileError as exc:
-            for error in exc.errors:
-                if error.line is None:  # a file-level hint (commas, 0-based ids): said once
-                    if error.message not in self.hints:
-                        self.hints.append(error.message)
-                else:
-                    self.bad.add(error.line + first_line - 1, error.message)
-            self.bad.omitted += exc.omitted
+    def window(self, window: Window) -> None:
+        keep = self.keep and not self.refusals.count
+        lexed = lex_guesses(window.body, boxes=self.boxes, class_set=self.class_set, max_guesses=self.max_guesses,
+                            state=self.state, keep=keep)
+        self.zero |= lexed.zero
+        self.comma |= lexed.comma
+        if len(lexed.bad):
+            first = [] if self.refusals.full else lexed.bad[: MAX_REPORTED_ERRORS - len(self.refusals.listed)]
+            lines = _lines_of(window.body, window.first_line, np.asarray(first), lexed.line_starts)
+            self.refusals.add(len(lexed.bad), (self._worded(number, line) for number, line in lines))
+        elif keep:
+            self._keep(window.first_line, lexed.labels, lexed.coords)
+
+    def _worded(self, number: int, line: bytes) -> LineError:
+        row = np.zeros(self.max_guesses, dtype=self.class_set.label_dtype)
+        coords = np.zeros((self.max_guesses, 4), dtype=np.float64) if self.boxes else None
+        message, _ = parse_line(line, row, coords, self.class_set)
+        assert message is not None, "the vectorized reader refused a line the precise parser takes"
+        return LineError(number, message)
+
+    def long_line(self, event: LongLine) -> None:
+        self.comma |= event.comma
+        self.refusals.add(1, [LineError(event.line, long_line_message(event.length))])
+
+    def blank_lines(self, event: BlankLines) -> None:
+        worded = (self._worded(event.first_line + k, b" " * length) if length <= _LONGEST_HELD
+                  else LineError(event.first_line + k, long_line_message(length))
+                  for k, length in enumerate(event.lengths))
+        self.refusals.add(event.count, worded)
 
     def _keep(self, first_line: int, labels: np.ndarray, coords: np.ndarray | None) -> None:
+        if self.n_images is None:
+            self._windows.append((labels, coords))
+            return
         rows = max(0, min(len(labels), len(self.labels) - first_line + 1))
         self.labels[first_line - 1 : first_line - 1 + rows] = labels[:rows]
         if self.coords is not None and coords is not None:
+            if coords.dtype == np.float64 and self.coords.dtype != np.float64:
+                self.coords = self.coords.astype(np.float64)
             self.coords[first_line - 1 : first_line - 1 + rows] = coords[:rows]
 
-    def conclude(self, n_images: int) -> int:
-        text_error = self.nul or self.not_utf8
-        if text_error is not None:
-            raise PredictionFileError([text_error])
-        file_errors = [line_count_error(n_images, self.lines)] if self.lines != n_images else []
-        # In the whole-file parser's order: the comma note before the note on 0-based ids.
-        hints = sorted(self.hints, key=lambda message: message != COMMA_HINT)
-        file_errors += [LineError(None, message) for message in hints]
-        if file_errors or self.bad.errors:
-            raise PredictionFileError(file_errors + self.bad.errors, self.bad.omitted)
-        return self.lines
+    def conclude(self, reader: LineWindows, error_cls: type[InputFileError]) -> None:
+        """Raise ``error_cls`` for a refused file; else set the arrays of a file of any length."""
+        self.lines = reader.lines
+        if reader.utf16:
+            raise error_cls([utf16_error()])
+        if reader.text_error is not None:
+            raise error_cls([reader.text_error])
+        if reader.empty:
+            raise error_cls([empty_file_error()])
+        errors = []
+        if self.n_images is not None and self.lines != self.n_images:
+            errors.append(line_count_error(self.n_images, self.lines))
+        if self.comma:
+            errors.append(LineError(None, COMMA_HINT))
+        if self.zero:
+            errors.append(LineError(None, zero_based_hint(self.class_set)))
+        if errors or self.refusals.count:
+            raise error_cls(errors + self.refusals.listed, self.refusals.omitted)
+        if self._windows:
+            self.labels = np.concatenate([labels for labels, _ in self._windows])
+            if self.boxes:
+                wide = any(c.dtype == np.float64 for _, c in self._windows)
+                self.coords = np.concatenate([c.astype(np.float64) if wide else c for _, c in self._windows])
 
 
-def _windows(pieces: Iterable[bytes], window_bytes: int) -> Iterator[bytes]:
-    """The file's body (as prepare_body cuts it) in windows of whole lines, without their last newline.
+_LONGEST_HELD = 1 << 16  # a blank line up to this long is worded from its spaces; it is refused for its length above 2048
 
-    A window is cut after the last newline that has something other than whitespace after it,
-    so whitespace at the end of what was read so far waits for the next piece: it is the file's
-    trailing whitespace (dropped) only if nothing else follows. A window is tried once another
-    ``window_bytes`` arrived (or twice the bytes held, after a try found no place to cut), so a
-    file without newlines costs linear time, though it is then held whole.
-    """
-    held: list[bytes] = []
-    size, started, cut_any, next_try = 0, False, False, window_bytes
-    for piece in pieces:
-        held.append(piece)
-        size += len(piece)
-        if not started and size >= 3:
-            held, started = [_head(b"".join(held))], True
-            size = len(held[0])
-        if not started or size < next_try:
+
+def _events(pieces: Iterable[bytes], window_bytes: int) -> tuple[LineWindows, Iterator]:
+    reader = LineWindows(window_bytes)
+
+    def events() -> Iterator:
+        for piece in pieces:
+            yield from reader.feed(piece)
+        yield from reader.finish()
+
+    return reader, events()
+
+
+def _read_guesses(
+    pieces: Iterable[bytes], *, boxes: bool, n_images: int | None, class_set: ClassSet, keep: bool,
+    window_bytes: int = WINDOW_BYTES, max_guesses: int = MAX_GUESSES,
+    error_cls: type[InputFileError] = PredictionFileError,
+) -> _GuessesFound:
+    found = _GuessesFound(boxes=boxes, class_set=class_set, max_guesses=max_guesses, keep=keep, n_images=n_images)
+    reader, events = _events(pieces, window_bytes)
+    for event in events:
+        if reader.text_error is not None:
+            continue  # the verdict is known; only a NUL byte later on could still change it
+        if isinstance(event, Window):
+            found.window(event)
+        elif isinstance(event, LongLine):
+            found.long_line(event)
+        else:
+            found.blank_lines(event)
+    found.conclude(reader, error_cls)
+    return found
+
+
+# --- detections ------------------------------------------------------------------------------------
+
+
+def _read_detections(pieces: Iterable[bytes], *, n_images: int, class_set: ClassSet, keep: bool,
+                     window_bytes: int = WINDOW_BYTES) -> tuple[Detections | None, int]:
+    refusals = _Refusals()
+    parts: list[tuple[np.ndarray, ...]] = []
+    state = DetectionState(n_images, class_set)
+    reader, events = _events(pieces, window_bytes)
+    for event in events:
+        if reader.text_error is not None:
             continue
-        data = b"".join(held)
-        cut = data.rfind(b"\n", 0, len(data.rstrip(TRAILING)))
-        if cut < 0:
-            held, next_try = [data], 2 * size
-            continue
-        yield data[:cut]
-        cut_any = True
-        held = [data[cut + 1 :]]
-        size = len(held[0])
-        next_try = size + window_bytes
-    data = b"".join(held)
-    body = (data if started else _head(data)).rstrip(TRAILING)
-    if not body and not cut_any:
-        prepare_body(b"")  # raises the empty-file error
-    yield body
+        if isinstance(event, Window):
+            lexed = lex_detections(event.body, state, keep=keep and not refusals.count)
+            if len(lexed.bad):
+                first = lexed.bad[: MAX_REPORTED_ERRORS - len(refusals.listed)] if not refusals.full else []
+                worded = (LineError(number, _detection_problem(line, n_images, class_set))
+                          for number, line in _lines_of(event.body, event.first_line, np.asarray(first),
+                                                        lexed.line_starts))
+                refusals.add(len(lexed.bad), worded)
+            elif keep and not refusals.count:
+                parts.append(lexed.values)
+        elif isinstance(event, LongLine):
+            refusals.add(1, [LineError(event.line, long_line_message(event.length))])
+        else:
+            refusals.add(event.count, (
+                LineError(event.first_line + k, _detection_problem(b" " * length, n_images, class_set)
+                          if length <= _LONGEST_HELD else long_line_message(length))
+                for k, length in enumerate(event.lengths)))
+    if reader.utf16:
+        raise PredictionFileError([utf16_error()])
+    if reader.text_error is not None:
+        raise PredictionFileError([reader.text_error])
+    if refusals.count:
+        raise PredictionFileError(refusals.listed, refusals.omitted)
+    if not keep:
+        return None, reader.lines
+    if not parts:
+        return Detections.empty(), reader.lines
+    return Detections(*(np.concatenate(column) for column in zip(*parts))), reader.lines
 
 
-def _head(data: bytes) -> bytes:
-    """The start of the file as prepare_body reads it: UTF-16 refused, one UTF-8 BOM dropped."""
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        prepare_body(data)  # raises its UTF-16 error
-    return data[len(BOM) :] if data.startswith(BOM) else data
+def _detection_problem(line: bytes, n_images: int, class_set: ClassSet) -> str:
+    problem = parse_detection_line(line, n_images, class_set)
+    assert isinstance(problem, str), "the vectorized reader refused a line the precise parser takes"
+    return problem

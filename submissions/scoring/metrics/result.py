@@ -5,8 +5,8 @@ Semantics follow the ILSVRC devkits (see docs/scoring.md):
 * flat error: an image is right when one of its first K guesses equals its label;
 * localization: right when one of the first K guesses has the image's label and a box with
   IoU >= 0.5 against some ground-truth box of that class; IoU uses inclusive pixel
-  coordinates (width = xmax - xmin + 1) and is compared exactly, in integers, as
-  ``2 * intersection >= union``; blacklisted images are left out of this error only;
+  coordinates (width = xmax - xmin + 1) and is computed in doubles as the devkit does;
+  blacklisted images are left out of this error only;
 * hierarchical: per image the smallest LCA height over the first K guesses; the mean
   (2010) and the mean divided by the root's height (2011).
 """
