@@ -96,7 +96,7 @@ def lex_detections(body: bytes, state: DetectionState, *, keep: bool = True) -> 
         picks = first[:, None] + np.arange(_FIELDS)
         grid_starts, grid_ends = starts[picks], ends[picks]
     del starts, ends
-    image, label, numbers, fail = _fields(x, grid_starts, grid_ends, state)
+    image, label, numbers, fail = _fields(x, grid_starts, grid_ends, state, need_values=keep)
     if good_lines is None:
         bad |= fail
     else:
@@ -110,7 +110,7 @@ def lex_detections(body: bytes, state: DetectionState, *, keep: bool = True) -> 
 
 
 def _fields(
-    x: np.ndarray, starts: np.ndarray, ends: np.ndarray, state: DetectionState
+    x: np.ndarray, starts: np.ndarray, ends: np.ndarray, state: DetectionState, *, need_values: bool
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``(image, label, numbers, fail)`` of lines of seven tokens (``(m, 7)`` starts and ends):
     the image index, the class id, the confidence and four coordinates ``(m, 5)`` float64, and
@@ -140,9 +140,11 @@ def _fields(
         label[wnid] = np.where(numbers[at] == value[wnid], order[at] + 1, 0)
     fail |= (label < 1) | (label > state.class_set.n_classes)
     # the confidence and the coordinates: finite decimal numbers
-    numbers, ok = read_decimals(x, starts[:, 2:].reshape(-1), ends[:, 2:].reshape(-1))
-    fail |= ~ok.reshape(-1, 5).all(axis=1)
-    return image, label, numbers.reshape(-1, 5), fail
+    numbers = np.empty((len(starts), 5), dtype=np.float64)
+    for column in range(5):  # one call a column: a column's numbers are usually written alike
+        numbers[:, column], ok = read_decimals(x, starts[:, 2 + column], ends[:, 2 + column], need_values)
+        fail |= ~ok
+    return image, label, numbers, fail
 
 
 def fast_parse_detections(

@@ -4,8 +4,8 @@ Digit runs become integers with SWAR arithmetic: the 8 bytes that end a token ar
 one little-endian ``uint64``, the bytes before the token are masked out, and the digits are
 combined with three multiply-shift steps (Lemire's "parse eight digits" trick), all as
 whole-array numpy operations. Short runs (at most 4 bytes) take four byte gathers instead.
-Decimal numbers (a detector's confidence) are checked against their grammar by a small DFA run
-over the token columns, then converted by numpy's own exact string-to-double.
+Decimal numbers (a detector's confidence and coordinates) are read exactly as C's ``strtod`` reads
+them (:func:`read_decimals`).
 
 Every kernel reads a *padded* copy of the text (:func:`padded`): :data:`PAD` spaces on both
 sides, so that gathers around a token never leave the array.
@@ -13,6 +13,7 @@ sides, so that gathers around a token never leave the array.
 
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
@@ -49,26 +50,27 @@ _KEEP64 = np.array(
 # crosses into the next byte. Any other byte sets its high bit in b or in b + 0x76.
 _ADD_76 = np.uint64(0x7676767676767676)
 _HIGH_BITS = np.uint64(0x8080808080808080)
+_LOW_BYTES = np.array([(1 << (8 * k)) - 1 for k in range(8)], dtype=np.uint64)  # the k bytes below a byte
+_DOT_DIGITS = np.uint64(0x1E1E1E1E1E1E1E1E)  # a dot in a word of last8 (bytes ^ 0x30)
+_E_LOW = np.uint64(0x5555555555555555)  # 'e' ^ 0x30
+_E_HIGH = np.uint64(0x7575757575757575)  # 'E' ^ 0x30
+_PLUS = np.uint64(0x1B1B1B1B1B1B1B1B)  # '+' ^ 0x30
+_MINUS = np.uint64(0x1D1D1D1D1D1D1D1D)  # '-' ^ 0x30
+_LOW7 = np.uint64(0x7F7F7F7F7F7F7F7F)
 
-# Decimal grammar as a DFA over byte classes: 0 digit, 1 '.', 2 sign, 3 e/E, 4 other, 5 end.
-# States: 0 start, 1 sign, 2 digits, 3 "digits.", 4 ".", 5 fraction, 6 e, 7 e-sign, 8 exponent, 9 dead.
+# Byte classes of decimal numbers: 0 digit, 1 '.', 2 sign, 3 e/E, 4 anything else.
 _DECIMAL_CLASS = np.full(256, 4, dtype=np.uint8)
 _DECIMAL_CLASS[list(b"0123456789")] = 0
 _DECIMAL_CLASS[ord(".")] = 1
 _DECIMAL_CLASS[list(b"+-")] = 2
 _DECIMAL_CLASS[list(b"eE")] = 3
-_DECIMAL_CLASS[0] = 5
-_DFA = np.full((10, 6), 9, dtype=np.uint8)
-for _state, _moves in {
-    0: {0: 2, 1: 4, 2: 1}, 1: {0: 2, 1: 4}, 2: {0: 2, 1: 3, 3: 6}, 3: {0: 5, 3: 6}, 4: {0: 5},
-    5: {0: 5, 3: 6}, 6: {0: 8, 2: 7}, 7: {0: 8}, 8: {0: 8},
-}.items():
-    for _cls, _to in _moves.items():
-        _DFA[_state, _cls] = _to
-_DFA[:, 5] = np.arange(10)  # padding after the token keeps the state
-_DFA_FLAT = _DFA.reshape(-1)
-_ACCEPT = np.zeros(10, dtype=bool)
-_ACCEPT[[2, 3, 5, 8]] = True
+_POW10 = 10.0 ** np.arange(23)  # exact doubles
+_POW10_U64 = np.array([10**k for k in range(20)], dtype=np.uint64)
+_EXACT = np.uint64(1 << 53)  # integers up to this are exact doubles
+# The x87 long double (64-bit mantissa) holds 10**k exactly for k <= 27; where the long double is
+# no wider than a double, numbers the medium path would need it for go to the exact reader.
+_WIDE_OK = np.finfo(np.longdouble).nmant >= 63
+_POW10_WIDE = np.array([10**k for k in range(28)], dtype=np.longdouble)
 
 
 def padded(buf: np.ndarray, start: int, end: int) -> np.ndarray:
@@ -160,16 +162,26 @@ def coordinate_dtype(values: np.ndarray) -> type[np.number]:
     return np.int32 if whole and float(np.abs(values).max()) <= np.iinfo(np.int32).max else np.float64
 
 
-def read_decimals(x: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def read_decimals(
+    x: np.ndarray, starts: np.ndarray, ends: np.ndarray, need_values: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
     """``(values, ok)`` of the tokens ``x[starts[i]:ends[i]]``: float64 values as C's ``strtod`` (and
     Python's ``float()``) read them, and whether each token is a finite decimal number matching
     :data:`DECIMAL_RE` (``values`` is 0 where it is not).
 
-    Cost is proportional to the tokens' bytes, whatever their lengths. Tokens ``[+-]digits[.digits]``
-    with at most 15 digits (a detector's ``119.976089``, ``7``, ``-.5``) are read with the SWAR
-    kernels, ``M / 10**k`` in one correctly rounded division (Clinger's fast path: both operands
-    are exact doubles); any other token is checked against the grammar by a DFA over its bytes and
-    converted by numpy's exact string-to-double, grouped by length.
+    Cost is proportional to the tokens' bytes, whatever their lengths. A token
+    ``[+-]digits[.digits]`` of at most 16 bytes after its sign (``0.123456``, ``119.976089``, ``7``,
+    ``-.5``) is read from two 8-byte words, one with an exponent (``1.5e-05``) from up to three
+    words and its last: the dot and the e found by SWAR zero-byte tests, the dot taken out by a
+    byte shift, the digits combined by :func:`combine8`. The value is ``M * 10**-k``: one correctly
+    rounded operation on exact doubles where ``M <= 2**53`` and ``|k| <= 22`` (Clinger's fast path),
+    else through the 64-bit-mantissa long double (exact for ``|k| <= 27``; its rounding to a
+    double is strtod's unless it lies exactly on a midpoint between two doubles, which goes to
+    the exact reader). A number beyond the doubles (``1e999``) is refused and one below them
+    (``1e-999``) is 0, from their magnitude alone. Any other token is read one at a time by
+    ``float()`` after :data:`DECIMAL_RE` (at most 19 digits and 3 exponent digits are read
+    vectorized; longer numbers are rare). Without ``need_values`` (a file checked, not scored), a
+    long number's value is not computed, only whether it is one (``values`` then hold 0 for it).
     """
     n = len(starts)
     values = np.zeros(n, dtype=np.float64)
@@ -178,71 +190,224 @@ def read_decimals(x: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[
         return values, ok
     first = x[starts]
     negative = first == 45
-    body = starts + (negative | (first == 43))
-    dots = np.flatnonzero(x == 46)
-    if len(dots):
-        at = np.searchsorted(dots, body)
-        dot = dots[np.minimum(at, len(dots) - 1)]
-        has_dot = (at < len(dots)) & (dot < ends)
-        second = dots[np.minimum(at + 1, len(dots) - 1)]
-        two_dots = has_dot & (at + 1 < len(dots)) & (second < ends)
-        int_end = np.where(has_dot, dot, ends)
-    else:
-        has_dot = two_dots = np.zeros(n, dtype=bool)
-        dot = int_end = ends
-    int_len = int_end - body
-    frac_len = np.where(has_dot, ends - dot - 1, 0)
-    simple = ~two_dots & (int_len >= 0) & (int_len <= 8) & (frac_len <= 8)
-    simple &= (int_len + frac_len >= 1) & (int_len + frac_len <= 15)
-    int_words = last8(x, int_end, np.clip(int_len, 0, 8))
-    frac_words = last8(x, ends, np.clip(frac_len, 0, 8))
-    simple &= all_digits_each(int_words) & all_digits_each(frac_words)
-    scale = np.minimum(frac_len, 15)
-    mantissa = combine8(int_words).astype(np.int64) * _POW10_INT[scale] + combine8(frac_words).astype(np.int64)
-    read = mantissa.astype(np.float64) / _POW10[scale]
+    length = ends - starts - (negative | (first == 43))
+    words = 1 if int(length.max()) <= 8 else 2  # a column of short numbers takes one word each
+    whole, scale, form = _mantissa(x, ends, length, words=words)
+    if words == 2:
+        form &= length <= 16
+    read, done = _scaled(whole, scale, form)
     np.negative(read, out=read, where=negative)
-    values[simple] = read[simple]
-    ok[simple] = True
-    rest = np.flatnonzero(~simple)
-    if len(rest):
-        values[rest], ok[rest] = _read_any_decimals(x, starts[rest], ends[rest])
+    if bool(done.all()):
+        return read, done
+    values[done] = read[done]
+    ok[done] = True
+    rest = np.flatnonzero(~done)
+    values[rest], ok[rest] = _read_long_decimals(x, starts[rest], ends[rest], need_values)
     return values, ok
 
 
-_POW10 = 10.0 ** np.arange(16)
-_POW10_INT = 10 ** np.arange(16, dtype=np.int64)
+def _mantissa(x: np.ndarray, end: np.ndarray, length: np.ndarray, *, words: int) -> tuple[np.ndarray, ...]:
+    """``(M, k, ok)`` of the digits ``x[end - length:end]`` with at most one dot: the integer of
+    its digits, the number of digits after the dot, and whether it is that (at most ``8 * words``
+    bytes, at least one digit, at most 19 digits). The dot is taken out of its word by shifting
+    the bytes before it up by one (the word then holds one digit less)."""
+    n = len(end)
+    ok = (length >= 1) & (length <= 8 * words)
+    dot_word = np.full(n, -1, dtype=np.int64)
+    after_dot = np.zeros(n, dtype=np.int64)
+    values = []
+    for k in range(words):
+        word = last8(x, np.maximum(end - 8 * k, 8), np.clip(length - 8 * k, 0, 8))
+        flags = _bytes_equal(word, _DOT_DIGITS)
+        found = flags != 0
+        ok &= ~found | ((dot_word < 0) & ((flags & (flags - np.uint64(1))) == 0))
+        if bool(found.any()):
+            byte = _flag_byte(flags)
+            below = _LOW_BYTES[np.where(found, byte, 0)]
+            shifted = ((word & below) << np.uint64(8)) | (word & ~below & ~((flags >> np.uint64(7)) * np.uint64(0xFF)))
+            word = np.where(found, shifted, word)
+            dot_word = np.where(found, k, dot_word)
+            after_dot = np.where(found, 8 * k + 7 - byte, after_dot)
+        ok &= all_digits_each(word)
+        values.append(combine8(word))
+    has_dot = dot_word >= 0
+    ok &= (length >= 1 + has_dot) & (length - has_dot <= 19)
+    whole = values[0]
+    place = np.where(dot_word == 0, _POW10_U64[7], _POW10_U64[8])  # a word holding the dot has 7 digits
+    for k in range(1, words):
+        whole = whole + values[k] * place
+        place = place * np.where(dot_word == k, _POW10_U64[7], _POW10_U64[8])
+    return whole, after_dot, ok
 
 
-def _read_any_decimals(x: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`read_decimals` for tokens of any form, grouped by length (widths 16, 32, 64, ...)."""
+def _read_long_decimals(
+    x: np.ndarray, starts: np.ndarray, ends: np.ndarray, need_values: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`read_decimals` for the tokens its two-word path does not read: a mantissa of up to three
+    words, then an exponent (an e in the token's last 5 bytes, an optional sign, 1 to 3 digits);
+    beyond that, or for a token that is no decimal number, :func:`_read_any_decimals`."""
+    n = len(starts)
+    values = np.zeros(n, dtype=np.float64)
+    ok = np.zeros(n, dtype=bool)
+    first = x[starts]
+    negative = first == 45
+    body = starts + (negative | (first == 43))
+    tail = last8(x, ends, np.clip(ends - body, 0, 8))  # bytes ^ 0x30
+    e_flags = _bytes_equal(tail, _E_LOW) | _bytes_equal(tail, _E_HIGH)
+    has_e = e_flags != 0
+    e_at = ends - (8 - _flag_byte(e_flags))
+    e_sign = x[np.where(has_e, e_at + 1, starts)]
+    e_negative = has_e & (e_sign == 45)
+    e_body = np.where(has_e, e_at + 1 + (e_negative | (e_sign == 43)), ends)
+    e_len = ends - e_body
+    exp_words = last8(x, ends, np.where(has_e, np.clip(e_len, 0, 8), 0))
+    exponent = combine8(exp_words).astype(np.int64)
+    mantissa_end = np.where(has_e, e_at, ends)
+    whole, after_dot, form = _mantissa(x, mantissa_end, mantissa_end - body, words=3)
+    form &= ((e_flags & (e_flags - np.uint64(1))) == 0) & (~has_e | ((e_len >= 1) & (e_len <= 3)))
+    form &= all_digits_each(exp_words)
+    scale = after_dot - np.where(e_negative, -exponent, exponent)  # the value is whole * 10**-scale
+    read, done = _scaled(whole, scale, form)
+    open_ = np.flatnonzero(form & ~done)
+    beyond = np.zeros(n, dtype=bool)
+    if len(open_):
+        magnitude = np.floor(np.log10(whole[open_].astype(np.float64))) - scale[open_]  # of the leading digit
+        beyond[open_] = magnitude >= 309
+        done[open_[magnitude <= -325]] = True  # strtod reads them as 0
+    np.negative(read, out=read, where=negative)
+    values[done] = read[done]
+    ok[done] = True
+    rest = np.flatnonzero(~done & ~beyond)
+    if len(rest):
+        values[rest], ok[rest] = _read_any_decimals(x, starts[rest], ends[rest], need_values)
+    return values, ok
+
+
+def _bytes_equal(words: np.ndarray, pattern: np.uint64) -> np.ndarray:
+    """0x80 in each byte of ``words`` that equals the byte of ``pattern`` (a byte repeated 8 times)."""
+    probe = words ^ pattern
+    return ~((((probe & _LOW7) + _LOW7) | probe) | _LOW7)
+
+
+def _flag_byte(flags: np.ndarray) -> np.ndarray:
+    """The byte (0 = the word's first) of the one flag in each of ``flags`` (from :func:`_bytes_equal`)."""
+    _, exponent = np.frexp(flags.astype(np.float64))  # a flag in byte k: 2**(8k + 7)
+    return (exponent // 8 - 1).astype(np.int64)
+
+
+def _scaled(whole: np.ndarray, scale: np.ndarray, form: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``whole * 10**-scale`` as strtod rounds it, where that is certain here, and where it is."""
+    exact = form & (whole <= _EXACT) & (scale >= 0) & (scale <= 22)
+    if bool(exact.all()):  # the usual column: every number on the fast path
+        return whole.astype(np.float64) / _POW10[scale], exact
+    read = np.zeros(len(whole), dtype=np.float64)
+    read[exact] = whole[exact].astype(np.float64) / _POW10[scale[exact]]
+    done = exact
+    times = form & ~exact & (whole <= _EXACT) & (scale < 0) & (scale >= -22)
+    if bool(times.any()):
+        times &= whole <= _EXACT // _POW10_U64[np.clip(-scale, 0, 19)]
+        read[times] = whole[times].astype(np.float64) * _POW10[-scale[times]]
+        done = done | times
+    done = done | (form & (whole == 0))
+    wide = form & ~done & (np.abs(scale) <= 27) & _WIDE_OK
+    if bool(wide.any()):
+        got, clean = _wide_quotients(whole[wide], scale[wide])
+        at = np.flatnonzero(wide)
+        read[at[clean]] = got[clean]
+        done[at[clean]] = True
+    return read, done
+
+
+def _first_in(positions: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each range ``[starts, ends)``: the first of the sorted ``positions`` in it (``ends`` if
+    none), whether there is one, and whether there is a second."""
+    if not len(positions):
+        none = np.zeros(len(starts), dtype=bool)
+        return ends, none, none
+    at = np.searchsorted(positions, starts)
+    found = positions[np.minimum(at, len(positions) - 1)]
+    has = (at < len(positions)) & (found < ends)
+    second = positions[np.minimum(at + 1, len(positions) - 1)]
+    two = has & (at + 1 < len(positions)) & (second < ends)
+    return np.where(has, found, ends), has, two
+
+
+def _wide_quotients(whole: np.ndarray, scale: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``whole * 10**-scale`` rounded to doubles through the 64-bit-mantissa long double, and whether
+    that rounding is certain (the long double is not exactly a midpoint between two doubles)."""
+    wide = whole.astype(np.longdouble)
+    power = _POW10_WIDE[np.abs(scale)]
+    wide = np.where(scale >= 0, wide / power, wide * power)
+    significand = np.ascontiguousarray(wide).view(np.uint64).reshape(-1, 2)[:, 0]
+    clean = (significand & np.uint64(0x7FF)) != np.uint64(0x400)
+    return wide.astype(np.float64), clean
+
+
+def _read_any_decimals(
+    x: np.ndarray, starts: np.ndarray, ends: np.ndarray, need_values: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`read_decimals` for any token, in work proportional to its bytes.
+
+    Every word of every token is classified with SWAR tests: a token with a byte that no decimal
+    number holds is refused, one of digits with at most one dot (any length) is a number whose
+    finiteness its count of integer digits decides; its value, when ``need_values``, comes from
+    numpy's exact string-to-double (tokens grouped by length). The few left (an e or a sign inside
+    a long token) are read one at a time by :data:`DECIMAL_RE` and ``float()``.
+    """
+    n = len(starts)
+    values = np.zeros(n, dtype=np.float64)
+    ok = np.zeros(n, dtype=bool)
+    first = x[starts]
+    body_len = ends - starts - ((first == 45) | (first == 43))
+    counts = np.maximum((body_len + 7) // 8, 1)
+    offsets = np.cumsum(counts) - counts
+    token = np.repeat(np.arange(n), counts)
+    k = np.arange(int(counts.sum())) - offsets[token]
+    word = last8(x, ends[token] - 8 * k, np.clip(body_len[token] - 8 * k, 0, 8))
+    dots = _bytes_equal(word, _DOT_DIGITS)
+    exponent_or_sign = (_bytes_equal(word, _E_LOW) | _bytes_equal(word, _E_HIGH) | _bytes_equal(word, _PLUS)
+                        | _bytes_equal(word, _MINUS))
+    marks = (dots | exponent_or_sign) >> np.uint64(7)
+    digits_only = all_digits_each(word & ~(marks * np.uint64(0xFF)))
+    foreign = np.add.reduceat(~digits_only, offsets) > 0
+    inner = np.add.reduceat(exponent_or_sign != 0, offsets) > 0
+    dot_words = np.add.reduceat(dots != 0, offsets)
+    crowded = np.add.reduceat((dots & (dots - np.uint64(1))) != 0, offsets) > 0
+    one_dot = (dot_words <= 1) & ~crowded
+    has_dot = dot_words == 1
+    plain = ~foreign & ~inner & one_dot & (body_len >= 1 + has_dot)
+    # integer digits: before the dot (or all); a number below 10**308 is finite
+    dot_at = np.flatnonzero(dots != 0)
+    after = np.zeros(n, dtype=np.int64)
+    after[token[dot_at]] = 8 * k[dot_at] + 7 - _flag_byte(dots[dot_at])
+    integer_digits = body_len - has_dot - after
+    finite = plain & (integer_digits <= 308)
+    ok[finite] = True
+    if need_values and bool(finite.any()):
+        values[finite] = _strings_to_doubles(x, starts[finite], ends[finite])
+    odd = np.flatnonzero((plain & ~finite) | (~foreign & inner))  # rare: exact, one at a time
+    if len(odd):
+        text = x.tobytes()
+        for i in odd.tolist():
+            token_bytes = text[starts[i] : ends[i]]
+            if DECIMAL_RE.fullmatch(token_bytes):
+                value = float(token_bytes)
+                if math.isfinite(value):
+                    values[i], ok[i] = value, True
+    return values, ok
+
+
+def _strings_to_doubles(x: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """numpy's exact string-to-double of the tokens, grouped by length (widths 16, 32, 64, ...)."""
     lens = ends - starts
     values = np.zeros(len(starts), dtype=np.float64)
-    ok = np.zeros(len(starts), dtype=bool)
     width = 16
     while True:
-        group = np.flatnonzero((lens <= width) & (lens > width // 2 if width > 16 else lens >= 0))
+        group = np.flatnonzero((lens <= width) & (lens > (width // 2 if width > 16 else 0)))
         if len(group):
-            values[group], ok[group] = _decimals_of_width(x, starts[group], lens[group], width)
+            rows = np.lib.stride_tricks.sliding_window_view(np.concatenate((x, np.zeros(width, np.uint8))), width)
+            text = rows[starts[group]] * (np.arange(width) < lens[group, None])  # NULs after each token
+            values[group] = text.view(f"S{width}").reshape(-1).astype(np.float64)
         if width >= int(lens.max()):
-            return values, ok
+            return values
         width *= 2
-
-
-def _decimals_of_width(x: np.ndarray, starts: np.ndarray, lens: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
-    """DFA check and exact conversion of tokens of at most ``width`` bytes."""
-    width = max(1, int(lens.max()))
-    cols = np.arange(width)
-    text = x[np.minimum(starts[:, None] + cols, len(x) - 1)]
-    text[cols >= lens[:, None]] = 0
-    state = np.zeros(len(starts), dtype=np.intp)
-    for c in range(width):
-        state = _DFA_FLAT[state * 6 + _DECIMAL_CLASS[text[:, c]]].astype(np.intp)
-    ok = _ACCEPT[state] & (lens > 0)
-    values = np.zeros(len(starts), dtype=np.float64)
-    if bool(ok.any()):
-        with np.errstate(over="ignore"):  # 1e999 becomes inf: not finite, refused
-            read = np.ascontiguousarray(text[ok]).view(f"S{width}").reshape(-1).astype(np.float64)
-        finite = np.isfinite(read)
-        values[np.flatnonzero(ok)[finite]] = read[finite]
-        ok[np.flatnonzero(ok)[~finite]] = False
-    return values, ok

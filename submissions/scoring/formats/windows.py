@@ -143,6 +143,12 @@ class LineWindows:
         self._decoder = codecs.getincrementaldecoder("utf-8")()
 
     @property
+    def held_bytes(self) -> int:
+        """How many bytes of text are held now (lines not given out yet, whitespace held back)."""
+        blank = len(self._blank) if isinstance(self._blank, bytearray) else 0
+        return len(self._head) + len(self._buffer) + blank
+
+    @property
     def text_error(self) -> LineError | None:
         """The error that refuses the file for its text, if any (UTF-16 is said by the reader)."""
         return self.nul or self.not_utf8
