@@ -4,6 +4,8 @@ expected, and the ground-truth readers (image list, boxes CSV, devkit XML folder
 No database. The scoring itself is in test_scoring_detection.py.
 """
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -139,8 +141,11 @@ def test_it_reads_the_devkit_xml_folder(tmp_path):
 
 
 def test_it_reports_bad_blacklist_lines():
-    pairs = scoring.read_detection_blacklist(b"2 n00000003\n1 1\n2 3\n", n_images=2, class_set=CS)
+    pairs = scoring.read_detection_blacklist(b"2 n00000003\n1 1\n", n_images=2, class_set=CS)
     assert pairs.tolist() == [[0, 1], [1, 3]]
+    repeated = gt_error(scoring.read_detection_blacklist, b"2 n00000003\n1 1\n2 3\n", n_images=2, class_set=CS)
+    assert [(x.line, x.message) for x in repeated.errors] == [
+        (3, "image 2 with class n00000003 is already listed on line 1; list each pair once")]
     e = gt_error(scoring.read_detection_blacklist, b"3 1\n1 n00000009\n1\n", n_images=2, class_set=CS)
     assert [x.line for x in e.errors] == [1, 2, 3]
 
@@ -159,3 +164,21 @@ def test_a_too_large_ground_truth_box_is_refused():
     images = scoring.read_image_list(image_list(1))
     e = gt_error(scoring.read_detection_boxes_csv, b"img1,1 0 0 16384 16383\n", images=images, class_set=CS)
     assert "larger than 268,435,456 pixels" in str(e)
+
+
+def test_the_devkits_own_example_file_is_accepted_as_eval_detection_reads_it():
+    # The first 100 lines of the ILSVRC2014 devkit's demo.val.pred.det.txt (tests/data/, see its
+    # PROVENANCE.md): %f coordinates, some negative, some boxes with ymax < ymin. It was refused
+    # ("xmin '119.976089' is not an integer"); the devkit reads it with textread('%d %d %f %f %f %f %f').
+    data = (Path(__file__).parent / "data" / "ilsvrc2014_devkit" / "demo.val.pred.det.head.txt").read_bytes()
+    det_classes = scoring.detection_class_set(list(scoring.ClassSet.ilsvrc2012().wnids[:200]))
+    n_images = 20121  # the DET validation images
+    lines = scoring.check_prediction_stream("detection", [data], n_images=n_images, class_set=det_classes)
+    detections = scoring.parse_detections(data, n_images=n_images, class_set=det_classes)
+    rows = [line.split() for line in data.decode().splitlines()]
+    assert lines == len(detections) == 100
+    assert detections.image.tolist() == [int(r[0]) - 1 for r in rows]
+    assert detections.label.tolist() == [int(r[1]) for r in rows]
+    assert detections.confidence.tolist() == [float(r[2]) for r in rows]
+    assert detections.boxes.tolist() == [[float(v) for v in r[3:]] for r in rows]
+    assert detections.boxes[55].tolist() == [232.583133, 257.357953, 248.141726, 19.694449]  # ymax < ymin

@@ -69,16 +69,19 @@ def read_labels(data: bytes, *, class_set: ClassSet, n_images: int | None = None
 
 
 def read_blacklist(data: bytes, *, n_images: int) -> np.ndarray:
-    """Read a blacklist: one 1-based image index per line (repeats are harmless).
+    """Read a blacklist: one 1-based image index per line, each image once.
 
     Returns a ``(n_images,)`` bool mask, True for blacklisted images; an empty file gives an
     all-False mask. Raises :class:`GroundTruthError` for a token that is not an integer, an
-    index outside ``1..n_images``, an empty line or more than one number on a line.
+    index outside ``1..n_images``, an empty line, more than one number on a line, or an index
+    listed twice: the devkit's eval_clsloc.m divides by N minus the blacklist's length, counting
+    a repeat, where the error over the images left is ours.
     """
     if not data.strip(TRAILING + b"\xef\xbb\xbf"):
         return np.zeros(n_images, dtype=bool)
     body = prepare_body(data, GroundTruthError)
     mask = np.zeros(n_images, dtype=bool)
+    first_line: dict[int, int] = {}
     problems = ErrorList()
     for number, raw in enumerate(body.split(b"\n"), start=1):
         toks = tokens_of(raw)
@@ -91,10 +94,13 @@ def read_blacklist(data: bytes, *, n_images: int) -> np.ndarray:
             message = f"{show(toks[0])} is not an image index (an integer 1..{n_images:,})"
         else:
             index = int(toks[0])
-            if 1 <= index <= n_images:
-                mask[index - 1] = True
-            else:
+            if not 1 <= index <= n_images:
                 message = f"image index {index} is outside 1..{n_images:,}"
+            elif index in first_line:
+                message = f"image index {index} is already listed on line {first_line[index]}; list each image once"
+            else:
+                mask[index - 1] = True
+                first_line[index] = number
         if message:
             problems.add(number, message)
     if problems.errors:
@@ -231,11 +237,12 @@ def read_detection_boxes_xml_dir(
 def read_detection_blacklist(data: bytes, *, n_images: int, class_set: ClassSet) -> np.ndarray:
     """Read ``<image_index> <class_id or wnid>`` lines into ``(k, 2)`` int32 pairs.
 
-    Pairs are ``(0-based image, class id)``, sorted and unique (repeats are harmless); an
-    empty file gives no pairs. Raises :class:`GroundTruthError` with line numbers for a line
-    without two fields, an index outside ``1..n_images``, an unknown class.
+    Pairs are ``(0-based image, class id)``, sorted; an empty file gives no pairs. Raises
+    :class:`GroundTruthError` with line numbers for a line without two fields, an index outside
+    ``1..n_images``, an unknown class, or a pair listed twice (under its id or its WNID).
     """
     pairs: list[tuple[int, int]] = []
+    first_line: dict[tuple[int, int], int] = {}
     problems = ErrorList()
     n = class_set.n_classes
     for number, line in enumerate(_lines(data), start=1):
@@ -251,8 +258,12 @@ def read_detection_blacklist(data: bytes, *, n_images: int, class_set: ClassSet)
             problems.add(number, f"image index {token[:24]!r} is not an integer 1..{n_images:,}")
         elif cid is None:
             problems.add(number, f"{label[:24]!r} is not a class id 1..{n} or the WNID of a class")
+        elif (int(token), cid) in first_line:
+            problems.add(number, f"image {int(token)} with class {class_set.wnids[cid - 1]} is already listed on "
+                                 f"line {first_line[int(token), cid]}; list each pair once")
         else:
             pairs.append((int(token) - 1, cid))
+            first_line[int(token), cid] = number
     if problems.errors:
         raise GroundTruthError(problems.errors, problems.omitted)
     return np.unique(np.array(pairs, dtype=np.int32).reshape(-1, 2), axis=0)

@@ -9,6 +9,7 @@ __all__ = [
     "DETECTION_BYTES_PER_IMAGE",
     "MAX_DIGITS",
     "MAX_LINE_BYTES",
+    "NUMBER_BYTES",
     "check_upload_size",
     "long_line_message",
     "max_upload_bytes",
@@ -16,10 +17,17 @@ __all__ = [
 
 #: Lines longer than this are refused (a valid line is at most ~250 bytes).
 MAX_LINE_BYTES = 2048
-#: Integers have at most this many digits (WNIDs: ``n`` + 8 digits).
+#: Class ids have at most this many digits (WNIDs: ``n`` + 8 digits).
 MAX_DIGITS = 8
-#: What a detection file may hold per image: 100 detections of 80 bytes (bounds the scorer's memory).
-DETECTION_BYTES_PER_IMAGE = 100 * 80
+#: The longest number the file limits make room for: a coordinate or confidence as a detector writes
+#: it (``119.976089``, ``1234567.12345678``, Python's ``repr`` of a double such as
+#: ``0.12345678901234566``). Longer numbers are read too; they only count against the file's limit.
+NUMBER_BYTES = 16
+#: A detection line of such numbers: index and class (9 bytes each), a confidence of 24 bytes
+#: (``1.2345678901234567e-05``), four coordinates, separators: 113 bytes, rounded up.
+DETECTION_LINE_BYTES = 128
+#: What a detection file may hold per image: 100 such detections (bounds the scorer's memory).
+DETECTION_BYTES_PER_IMAGE = 100 * DETECTION_LINE_BYTES
 
 
 def long_line_message(length: int) -> str:
@@ -31,9 +39,9 @@ def max_upload_bytes(task: str, n_images: int) -> int:
     """The largest prediction file accepted for ``task`` and ``n_images`` images.
 
     Twice the size of a file with 5 guesses of maximal length per line (9-byte WNIDs,
-    8-digit coordinates, one separator each), plus 64 KiB. A detection file has no fixed
-    number of lines: it may hold DETECTION_BYTES_PER_IMAGE per image. Raises ``ValueError``
-    for an unknown task or a negative ``n_images``.
+    coordinates of :data:`NUMBER_BYTES`, one separator each), plus 64 KiB. A detection file has
+    no fixed number of lines: it may hold DETECTION_BYTES_PER_IMAGE per image. Raises
+    ``ValueError`` for an unknown task or a negative ``n_images``.
     """
     if task not in ALL_TASKS:
         raise ValueError(f"unknown task {task!r}; expected one of {', '.join(ALL_TASKS)}")
@@ -42,7 +50,7 @@ def max_upload_bytes(task: str, n_images: int) -> int:
     if task == DETECTION:
         return DETECTION_BYTES_PER_IMAGE * n_images + 65536
     if task == "localization":
-        per_line = MAX_GUESSES * (10 + 4 * (MAX_DIGITS + 1)) + 2
+        per_line = MAX_GUESSES * (10 + 4 * (NUMBER_BYTES + 1)) + 2
     else:
         per_line = MAX_GUESSES * 10 + 2
     return 2 * per_line * n_images + 65536

@@ -36,7 +36,7 @@ from ..formats.detections import Detections
 from ..truth import CLASS_KEY, DetectionPositives, DetectionTruth
 from .average_precision import DetectionTrace, class_average_precisions, map_from_class_aps
 
-__all__ = ["DetectionResult", "match_detections", "overlaps", "score_detections", "thresholds"]
+__all__ = ["DetectionResult", "devkit_mean_ap", "match_detections", "overlaps", "score_detections", "thresholds"]
 
 _PAIR_BLOCK = 1 << 20  # (detection, box) pairs examined at once
 
@@ -50,6 +50,8 @@ class DetectionResult:
     mean AP. ``detections``: lines in the file; ``ignored``: those in blacklisted pairs;
     ``true_positives``: matched detections. ``trace`` (with the ground truth's
     ``positives``) is what the bootstrap needs; store ``trace.to_bytes()``.
+    ``devkit_mean_ap`` is the figure demo_eval_det.m prints (:func:`devkit_mean_ap`): NaN when
+    the devkit's own mean is NaN.
     """
 
     images: int
@@ -61,6 +63,7 @@ class DetectionResult:
     true_positives: int
     trace: DetectionTrace
     positives: DetectionPositives = field(repr=False)
+    devkit_mean_ap: float = float("nan")
 
     @property
     def metrics(self) -> dict[str, float]:
@@ -241,4 +244,29 @@ def score_detections(detections: Detections, truth: DetectionTruth, *, class_set
         true_positives=int(np.count_nonzero(true_positive)),
         trace=trace,
         positives=positives,
+        devkit_mean_ap=devkit_mean_ap(ap, positives.per_class, truth.label, detections.label),
     )
+
+
+def devkit_mean_ap(ap: np.ndarray, positives: np.ndarray, truth_labels: np.ndarray, labels: np.ndarray) -> float:
+    """``mean(ap)`` as demo_eval_det.m computes it after eval_detection.m, from our per-class AP
+    (``ap[c]``, with ``positives[c]`` positive boxes).
+
+    The devkit's classes are ``1..C``, C the highest class id of any ground-truth box (blacklisted
+    ones included: ``num_classes = length(num_pos_per_class)``), and its ``ap(c)`` for a class
+    without positives is not left out: it is 0 when no line of the file names the class (VOCap of
+    an empty curve), and NaN when one does (recall 0/0), blacklisted lines included; the mean is
+    then NaN. Our mAP is the mean over the classes with positives only.
+    """
+    if not len(truth_labels):
+        return float("nan")
+    classes = int(truth_labels.max())
+    named = np.zeros(classes + 1, dtype=bool)
+    named[labels[labels <= classes]] = True
+    values = []
+    for c in range(1, classes + 1):
+        if positives[c] > 0:
+            values.append(float(ap[c]))
+        else:
+            values.append(float("nan") if named[c] else 0.0)
+    return float(np.mean(values))
