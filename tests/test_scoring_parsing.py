@@ -276,8 +276,13 @@ def test_it_sizes_max_upload_bytes_generously():
     assert len(widest_loc) < scoring.max_upload_bytes("localization", n)
     loc(widest_loc, n)
     assert scoring.max_upload_bytes("hierarchical", n) == scoring.max_upload_bytes("classification", n)
-    # A detection file has no line count: it may hold 100 detections of 80 bytes per image.
-    assert scoring.max_upload_bytes("detection", n) == 8000 * n + 65536
+    widest_fractions = (" ".join(["n02119789 1234567.12345678 0.12345678901234 12345678.1234567 9.87654321098765e2"]
+                                 * 5) + " \r\n").encode() * n
+    assert len(widest_fractions) < scoring.max_upload_bytes("localization", n)
+    loc(widest_fractions, n)
+    # A detection file has no line count: it may hold 100 detections of 128 bytes per image (it was
+    # 80 bytes, too few for a detector's %f or repr coordinates).
+    assert scoring.max_upload_bytes("detection", n) == 12800 * n + 65536
     with pytest.raises(ValueError):
         scoring.max_upload_bytes("segmentation", n)
 
