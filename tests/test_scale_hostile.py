@@ -70,5 +70,6 @@ def test_a_file_of_blank_lines_or_of_one_line_is_refused_without_holding_it():
     for data, count in ((b"1\n" + b"   \n" * 2_000_000 + b"2\n", 2_000_000), (b"7" * 20_000_000 + b"\n1\n", 1)):
         with precise_calls() as calls:
             error = refusal("classification", data, n)
-        assert bad_lines(error) == count
+        # Far more lines than images: the lines beyond twice the images may be counted, not read.
+        assert bad_lines(error) == count or ("at least" in str(error) and bad_lines(error) <= count)
         assert len(calls) <= scoring.MAX_REPORTED_ERRORS

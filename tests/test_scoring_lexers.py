@@ -197,3 +197,13 @@ def test_the_window_reader_holds_little_of_a_file_of_blanks_or_of_one_line():
             held = max(held, reader.held_bytes)
         list(reader.finish())
         assert held <= 3 * (1 << 16), held
+
+
+def test_a_sequence_cut_between_pieces_is_named_at_its_first_byte():
+    for pieces in ([b"1000 \xe2\x82", b" 1"], [b"1\n22 \xe2", b"\x82", b"x"], [b"1 \xe2\x82"]):
+        reader, _ = windows_of(b"".join(pieces), 4, 1 << 20)
+        split = LineWindows(4)
+        for piece in pieces:
+            list(split.feed(piece))
+        list(split.finish())
+        assert split.text_error == reader.text_error and split.text_error is not None

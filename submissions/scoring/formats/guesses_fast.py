@@ -211,14 +211,17 @@ def _lex_chunk(
     buf: np.ndarray, line_starts: np.ndarray, line_ends: np.ndarray, class_set: ClassSet, max_guesses: int, boxes: bool
 ) -> _Verdict:
     """The verdict on the whole lines ``buf[line_starts[0]:line_ends[-1]]``, line by line, as the
-    precise parser gives it (:func:`.guesses.parse_line`), without a Python loop per line."""
+    precise parser gives it (:func:`.guesses.parse_line`), without a Python loop per line.
+
+    A line with too many bytes, no token, too many, or (localization) a count that is not a
+    multiple of 5 is bad for that alone; the tokens of the other lines then come in guesses of
+    ``group`` tokens (1, or 5: ``label xmin ymin xmax ymax``), each checked as a whole array.
+    """
     x = padded(buf, int(line_starts[0]), int(line_ends[-1]))
     shift = int(line_starts[0]) - PAD
     ls, le = line_starts - shift, line_ends - shift
     n = len(ls)
     group = 5 if boxes else 1
-    per_line = group * max_guesses
-    long_line = (le - ls) > MAX_LINE_BYTES
     low = x < 32
     if bool(low.any()):
         control = low & (x != 9) & (x != 10) & (x != 13)
@@ -231,100 +234,100 @@ def _lex_chunk(
     del tok
     cum = np.searchsorted(ends, le, side="right")
     counts = np.diff(cum, prepend=0)
-    line_level = long_line | (counts == 0) | (counts > per_line)
+    line_level = ((le - ls) > MAX_LINE_BYTES) | (counts == 0) | (counts > group * max_guesses)
     if group > 1:
         line_level |= counts % group != 0
-    rows = np.repeat(np.arange(n), counts)
-    cols = np.arange(len(starts)) - (cum - counts)[rows]
-    usable = ~line_level[rows]
-    lens = ends - starts
-    words = last8(x, ends, lens)
-    digit_only = all_digits_each(words) & (lens <= MAX_DIGITS)
-    values = combine8(words).astype(np.int64)
-    is_label = cols % group == 0 if group > 1 else np.ones(len(starts), dtype=bool)
-    wnid = is_label & (lens == _WNID_BYTES) & (x[starts] == _N) & all_digits_each(words)
-    label_id = np.where(digit_only, values, 0)
-    if bool(wnid.any()):
-        label_id[wnid] = class_set.wnid_table.ids(values[wnid])
-    label_ok = (digit_only | wnid) & (label_id >= 1) & (label_id <= class_set.n_classes)
-    fail = ~label_ok & is_label
-    coordinate = None
+    guesses_of = counts // group
+    if bool(line_level.any()):  # lines refused for their length or count: their tokens need no look
+        usable = np.flatnonzero(~np.repeat(line_level, counts))
+        starts, ends = starts[usable], ends[usable]
+        guesses_of = np.where(line_level, 0, guesses_of)
+    row = np.repeat(np.arange(n), guesses_of)  # per guess: its line
+    label_id, label_fail, label_zero = _labels(x, starts[::group], ends[::group], class_set)
+    fail = label_fail
+    coords = None
     if boxes:
-        coordinate = np.where(digit_only, values, 0).astype(np.float64)
-        coord_ok = digit_only.copy()
-        other = np.flatnonzero(~is_label & ~digit_only & usable)
-        if len(other):
-            read, read_ok = read_decimals(x, starts[other], ends[other])
-            coordinate[other] = read
-            coord_ok[other] = read_ok
-        coord_ok &= coordinate >= 0
-        fail |= ~coord_ok & ~is_label
-    fail &= usable
+        coords, coord_fail = _coordinates(x, starts.reshape(-1, 5)[:, 1:], ends.reshape(-1, 5)[:, 1:])
+        box_fail = ~coord_fail & ((coords[:, 0] > coords[:, 2]) | (coords[:, 1] > coords[:, 3]))
+        fail = fail | coord_fail | box_fail
     bad = line_level.copy()
-    bad[rows[fail]] = True
-    box_fail = None
-    if boxes:
-        first = np.flatnonzero(is_label & usable)  # each guess's label token; its 4 coordinates follow
-        c = coordinate[first[:, None] + np.arange(1, 5)]
-        all_ok = ~fail[first[:, None] + np.arange(1, 5)].any(axis=1)
-        box_fail = all_ok & ((c[:, 0] > c[:, 2]) | (c[:, 1] > c[:, 3]))
-        bad[rows[first[box_fail]]] = True
-    zero = _zero_hint(x, starts, ends, rows, fail, is_label, digit_only, values, box_fail, first if boxes else None)
+    bad[row[fail]] = True
+    zero = False
+    if bool((label_fail & label_zero).any()):  # a line's first bad guess, bad for a label 0?
+        first = np.flatnonzero(fail)[np.unique(row[fail], return_index=True)[1]]
+        zero = bool((label_fail[first] & label_zero[first]).any())
     comma = False
-    chunk_bytes = x[PAD:-PAD]
-    if bool((chunk_bytes == _COMMA).any()):
+    if bool((x[PAD:-PAD] == _COMMA).any()):
         lines_with_comma = np.searchsorted(ls, np.flatnonzero(x == _COMMA), side="right") - 1
         comma = bool(bad[lines_with_comma].any())
     verdict = _Verdict(np.flatnonzero(bad), zero, comma)
     if len(verdict.bad):
         return verdict
+    guess = np.arange(len(row)) - np.repeat(np.cumsum(guesses_of) - guesses_of, guesses_of)  # its place
     verdict.labels = np.zeros((n, max_guesses), dtype=class_set.label_dtype)
-    guess = cols // group
-    verdict.labels[rows[is_label], guess[is_label]] = label_id[is_label]
+    verdict.labels[row, guess] = label_id
     if boxes:
-        values_of = coordinate[~is_label]
-        verdict.coords = np.zeros((n, max_guesses, 4), dtype=coordinate_dtype(values_of))
-        field = cols[~is_label] % group - 1
-        verdict.coords[rows[~is_label], guess[~is_label], field] = values_of
+        verdict.coords = np.zeros((n, max_guesses, 4), dtype=coordinate_dtype(coords.reshape(-1)))
+        verdict.coords[row, guess] = coords
     return verdict
 
 
-def _zero_hint(
-    x: np.ndarray, starts: np.ndarray, ends: np.ndarray, rows: np.ndarray, fail: np.ndarray, is_label: np.ndarray,
-    digit_only: np.ndarray, values: np.ndarray, box_fail: np.ndarray | None, box_label: np.ndarray | None,
-) -> bool:
-    """Does a bad line's first problem lie in a label written as 0 (``0``, ``000``...)? Such a
-    line is what the precise parser flags for the note on 0-based class indices."""
-    lens = ends - starts
-    zero_label = fail & is_label & ((digit_only & (values == 0)) | ((lens > MAX_DIGITS) & _all_zeros(x, starts, ends)))
-    if not bool(zero_label.any()):
-        return False
-    keys = 2 * np.flatnonzero(fail)
-    key_rows = rows[fail]
-    if box_fail is not None and bool(box_fail.any()):
-        box_keys = 2 * (box_label[box_fail] + 4) + 1  # after the guess's 4 coordinates, before the next guess
-        keys = np.concatenate((keys, box_keys))
-        key_rows = np.concatenate((key_rows, rows[box_label[box_fail]]))
-        order = np.argsort(keys, kind="stable")
-        keys, key_rows = keys[order], key_rows[order]
-    first_rows, first_at = np.unique(key_rows, return_index=True)
-    first_keys = keys[first_at]
-    zero_keys = 2 * np.flatnonzero(zero_label)
-    hits = np.isin(first_keys, zero_keys)
-    return bool(hits.any())
-
-
-def _all_zeros(x: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """Per token: are all its bytes ``0``? (Checked only for the few tokens longer than 8 bytes.)"""
-    lens = ends - starts
+def _all_zeros(x: np.ndarray, starts: np.ndarray, ends: np.ndarray, which: np.ndarray) -> np.ndarray:
+    """Per token (of those ``which`` marks, the few long all-digit ones): are all its bytes ``0``?"""
     out = np.zeros(len(starts), dtype=bool)
-    long_tokens = np.flatnonzero(lens > MAX_DIGITS)
-    if not len(long_tokens):
-        return out
+    at = np.flatnonzero(which)
     not_zero = np.cumsum(x != _ZERO, dtype=np.int64)
-    s, e = starts[long_tokens], ends[long_tokens]
-    out[long_tokens] = not_zero[e - 1] - not_zero[s - 1] == 0
+    out[at] = not_zero[ends[at] - 1] == not_zero[starts[at] - 1]
     return out
+
+
+def _labels(
+    x: np.ndarray, starts: np.ndarray, ends: np.ndarray, class_set: ClassSet
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(class id, bad, a 0)`` per label token: an id of 1..8 digits within the class set, or a
+    leaf WNID; a 0 (``0``, ``000``, of any length) is what the note on 0-based ids is about."""
+    lens = ends - starts
+    if len(lens) and int(lens.max()) <= 4:  # ids of at most 4 digits (every ILSVRC class set): four gathers
+        values, short = _short_digits(x, ends, lens)
+        label_id = values.astype(np.int64)
+        bad = ~short | (label_id < 1) | (label_id > class_set.n_classes)
+        return label_id, bad, short & (label_id == 0)
+    words = last8(x, ends, lens)
+    digits = all_digits_each(words)
+    values = combine8(words).astype(np.int64)
+    short = digits & (lens <= MAX_DIGITS)
+    label_id = np.where(short, values, 0)
+    wnid = (lens == _WNID_BYTES) & digits & (x[starts] == _N)
+    if bool(wnid.any()):
+        label_id[wnid] = class_set.wnid_table.ids(values[wnid])
+    bad = ~(short | wnid) | (label_id < 1) | (label_id > class_set.n_classes)
+    zero = short & (values == 0)
+    long_zero = bad & (lens > MAX_DIGITS) & digits & (values == 0)  # its last 8 bytes are 0s: and the rest?
+    if bool(long_zero.any()):
+        zero |= _all_zeros(x, starts, ends, long_zero)
+    return label_id, bad, zero
+
+
+def _short_digits(x: np.ndarray, ends: np.ndarray, lens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(values, all digits)`` of tokens of 1..4 bytes ending at ``ends``, from four byte gathers."""
+    at = ends - PAD  # x[PAD - k:][at] == x[ends - k]
+    values = np.take(x[PAD - 1 :], at) - np.uint8(48)  # a byte that is no digit wraps around to >= 10
+    digits = values < 10
+    values = values.astype(np.uint16)
+    for k, scale in ((2, 10), (3, 100), (4, 1000)):
+        d = np.take(x[PAD - k :], at) - np.uint8(48)
+        d[lens < k] = 0
+        digits &= d < 10
+        values += d.astype(np.uint16) * np.uint16(scale)
+    return values, digits
+
+
+def _coordinates(x: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(values, bad)`` of ``(m, 4)`` coordinate tokens: decimal numbers (strtod), finite, >= 0,
+    by guess (a guess is bad when one of its coordinates is)."""
+    values, ok = read_decimals(x, starts.reshape(-1), ends.reshape(-1))
+    bad = ~ok | (values < 0)
+    return values.reshape(-1, 4), bad.reshape(-1, 4).any(axis=1)
 
 
 def _count_wnid_bytes(x: np.ndarray) -> int | None:

@@ -191,6 +191,34 @@ def read_decimals(
     first = x[starts]
     negative = first == 45
     length = ends - starts - (negative | (first == 43))
+    if b"." in x[int(starts[0]) : int(ends[0])].tobytes():  # a column of fractions, usually alike (%f)
+        fixed = _fixed_point(x, starts, ends, length, negative)
+        if fixed is not None:
+            return fixed
+    words = last8(x, ends, np.clip(length, 0, 8))
+    integer = (length >= 1) & (length <= 8) & all_digits_each(words)  # a box in whole pixels
+    values = combine8(words).astype(np.float64)
+    np.negative(values, out=values, where=negative)
+    if bool(integer.all()):
+        return values, integer
+    if not bool(integer.any()):
+        return _read_fractions(x, starts, ends, length, negative, need_values)
+    ok = integer.copy()
+    values[~integer] = 0
+    rest = np.flatnonzero(~integer)
+    values[rest], ok[rest] = _read_fractions(x, starts[rest], ends[rest], length[rest], negative[rest], need_values)
+    return values, ok
+
+
+def _read_fractions(
+    x: np.ndarray, starts: np.ndarray, ends: np.ndarray, length: np.ndarray, negative: np.ndarray, need_values: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`read_decimals` for the tokens that are not integers of at most 8 digits."""
+    fixed = _fixed_point(x, starts, ends, length, negative)
+    if fixed is not None:
+        return fixed
+    values = np.zeros(len(starts), dtype=np.float64)
+    ok = np.zeros(len(starts), dtype=bool)
     words = 1 if int(length.max()) <= 8 else 2  # a column of short numbers takes one word each
     whole, scale, form = _mantissa(x, ends, length, words=words)
     if words == 2:
@@ -204,6 +232,37 @@ def read_decimals(
     rest = np.flatnonzero(~done)
     values[rest], ok[rest] = _read_long_decimals(x, starts[rest], ends[rest], need_values)
     return values, ok
+
+
+def _fixed_point(
+    x: np.ndarray, starts: np.ndarray, ends: np.ndarray, length: np.ndarray, negative: np.ndarray
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The values of a column written with one format (``%f``: every dot as far from the end), or
+    None: a dot ``k`` bytes before each token's end (``k`` from the first token), the digits on
+    either side read as one word each, the value ``M / 10**k`` (Clinger: exact operands)."""
+    text = x[int(starts[0]) : int(ends[0])].tobytes()
+    dot = text.rfind(b".")
+    k = len(text) - 1 - dot
+    if dot < 0 or not 1 <= k <= 8:
+        return None
+    int_len = length - k - 1
+    if not bool((x[ends - k - 1] == 46).all()) or int(int_len.max()) > 7 or int(int_len.min()) < 0:
+        return None
+    words = words_of(x)
+    int_words = words[ends - k - 9]
+    int_words ^= _Z64
+    int_words &= _KEEP64[int_len]
+    frac_words = words[ends - 8]
+    frac_words ^= _Z64
+    frac_words &= _KEEP64[k]
+    if not (all_digits(int_words) and all_digits(frac_words)):
+        return None
+    read = combine8(int_words).astype(np.float64)  # below 10**7 * 10**8: sums of exact doubles stay exact
+    read *= _POW10[k]
+    read += combine8(frac_words).astype(np.float64)
+    read /= _POW10[k]
+    np.negative(read, out=read, where=negative)
+    return read, np.ones(len(ends), dtype=bool)
 
 
 def _mantissa(x: np.ndarray, end: np.ndarray, length: np.ndarray, *, words: int) -> tuple[np.ndarray, ...]:

@@ -215,6 +215,8 @@ class _GuessesFound:
         self.boxes, self.class_set, self.max_guesses = boxes, class_set, max_guesses
         self.keep, self.n_images = keep, n_images
         self.lines = 0
+        self.checked = 0  # lines read one by one (a file with far more lines than images is not, beyond)
+        self.skipped = False
         self.refusals = _Refusals()
         self.zero = self.comma = False
         self.state = LexState()
@@ -224,8 +226,18 @@ class _GuessesFound:
         self._windows: list[tuple[np.ndarray, np.ndarray | None]] = []
 
     def window(self, window: Window) -> None:
+        body = window.body
+        if self.n_images is not None and window.last_line > _CHECKED_PER_IMAGE * self.n_images:
+            # refused for its line count: the lines beyond are counted, which costs less than reading them
+            room = _CHECKED_PER_IMAGE * self.n_images - window.first_line + 1
+            self.skipped = True
+            if room <= 0:
+                return
+            body = body[: int(np.flatnonzero(np.frombuffer(body, dtype=np.uint8) == 10)[room - 1])]
+            window = Window(window.first_line, body, window.first_line + room - 1)
+        self.checked = window.last_line
         keep = self.keep and not self.refusals.count
-        lexed = lex_guesses(window.body, boxes=self.boxes, class_set=self.class_set, max_guesses=self.max_guesses,
+        lexed = lex_guesses(body, boxes=self.boxes, class_set=self.class_set, max_guesses=self.max_guesses,
                             state=self.state, keep=keep)
         self.zero |= lexed.zero
         self.comma |= lexed.comma
@@ -276,6 +288,9 @@ class _GuessesFound:
         errors = []
         if self.n_images is not None and self.lines != self.n_images:
             errors.append(line_count_error(self.n_images, self.lines))
+        if self.skipped:
+            errors.append(LineError(None, f"only the first {self.checked:,} lines were read one by one, twice "
+                                          f"the images: at least {self.refusals.count:,} lines are refused"))
         if self.comma:
             errors.append(LineError(None, COMMA_HINT))
         if self.zero:
@@ -289,6 +304,9 @@ class _GuessesFound:
                 self.coords = np.concatenate([c.astype(np.float64) if wide else c for _, c in self._windows])
 
 
+#: A file of guesses with more lines than this many per image is refused for its line count; the
+#: windows after that point are counted, not read line by line (that would cost more than a valid file).
+_CHECKED_PER_IMAGE = 2
 _LONGEST_HELD = 1 << 16  # a blank line up to this long is worded from its spaces; it is refused for its length above 2048
 
 

@@ -37,10 +37,11 @@ _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 @dataclass(frozen=True)
 class Window:
-    """Whole lines ``first_line, first_line + 1, ...`` (1-based), joined by LF, without a final LF."""
+    """Whole lines ``first_line .. last_line`` (1-based), joined by LF, without a final LF."""
 
     first_line: int
     body: bytes
+    last_line: int = 0
 
 
 @dataclass(frozen=True)
@@ -243,9 +244,9 @@ class LineWindows:
         self._buffer = current
 
     def _window(self, body: bytes) -> Window:
-        window = Window(self.lines + 1, body)
+        first = self.lines + 1
         self.lines += body.count(b"\n") + 1
-        return window
+        return Window(first, body, self.lines)
 
     def _long_line(self, length: int, comma: bool) -> LongLine:
         self.lines += 1
@@ -333,8 +334,8 @@ class LineWindows:
             nul = piece.find(b"\x00")
             if nul >= 0:
                 self.nul = nul_error(self._newlines + piece.count(b"\n", 0, nul) + 1)
-        if self.nul is None and self.not_utf8 is None and not piece.isascii():
-            held = self._decoder.getstate()[0]
+        held = self._decoder.getstate()[0]  # a sequence the last piece ended in the middle of
+        if self.nul is None and self.not_utf8 is None and (held or not piece.isascii()):
             try:
                 self._decoder.decode(piece)
             except UnicodeDecodeError as exc:
