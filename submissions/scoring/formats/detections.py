@@ -8,9 +8,9 @@ One detection a line, in any order, any number of lines (zero included)::
 * ``class_id``: an id ``1..n_classes`` (at most 8 digits) or the WNID of a class;
 * ``confidence`` and the coordinates: finite decimal numbers as C's ``strtod`` reads them, as
   the devkit's ``%f`` does (``0.93``, ``-1.5``, ``1e-05``, ``7``, ``119.976089``; no ``nan``,
-  ``inf`` or hex). A box may start outside the image, and like the devkit's, a box whose
-  ``xmax < xmin`` or ``ymax < ymin`` is taken as it is: it overlaps nothing, so it is a false
-  positive.
+  ``inf`` or hex). A box may start outside the image, and as the devkit does, a box whose
+  ``xmax < xmin`` or ``ymax < ymin`` is taken as it is (scored with the devkit's arithmetic, it
+  overlaps no box unless the inversion is under a pixel: a false positive).
 
 Tokens are separated by spaces or tabs; CR counts as a space (CRLF files work); a UTF-8
 BOM and whitespace at the very end are ignored; an empty line is an error.

@@ -151,8 +151,8 @@ def fast_parse_detections(
     body: bytes, n_images: int, class_set: ClassSet
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
     """``(image, label, confidence, boxes)`` of a body (text already checked) whose every line is
-    good, as :func:`.detections.precise_parse_detections` returns them; None when a line is bad.
-    Never raises for any input bytes."""
+    good, as :func:`.detections.precise_parse_detections` returns them; None when a line is bad
+    (for tests that compare the two on whole bodies). Never raises for any input bytes."""
     if not body:
         return None
     lexed = lex_detections(body, DetectionState(n_images, class_set))

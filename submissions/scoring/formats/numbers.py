@@ -25,7 +25,6 @@ __all__ = [
     "all_digits_each",
     "combine8",
     "coordinate_dtype",
-    "digit_values",
     "digits8",
     "digits_short",
     "last8",
@@ -120,14 +119,6 @@ def all_digits_each(words: np.ndarray) -> np.ndarray:
     return (((words + _ADD_76) | words) & _HIGH_BITS) == 0
 
 
-def digit_values(x: np.ndarray, ends: np.ndarray, lens: np.ndarray) -> np.ndarray | None:
-    """int64 values of digit runs of 1..8 bytes ending at ``ends``, or None if a byte is not a digit."""
-    w = last8(x, ends, lens)
-    if not all_digits(w):
-        return None
-    return combine8(w).astype(np.int64)
-
-
 def digits_short(x: np.ndarray, ends: np.ndarray) -> np.ndarray:
     """Values (uint16) of digit tokens of 1..4 bytes ending at ``ends``, from four byte gathers.
 
@@ -178,10 +169,12 @@ def read_decimals(
     else through the 64-bit-mantissa long double (exact for ``|k| <= 27``; its rounding to a
     double is strtod's unless it lies exactly on a midpoint between two doubles, which goes to
     the exact reader). A number beyond the doubles (``1e999``) is refused and one below them
-    (``1e-999``) is 0, from their magnitude alone. Any other token is read one at a time by
-    ``float()`` after :data:`DECIMAL_RE` (at most 19 digits and 3 exponent digits are read
-    vectorized; longer numbers are rare). Without ``need_values`` (a file checked, not scored), a
-    long number's value is not computed, only whether it is one (``values`` then hold 0 for it).
+    (``1e-999``) is 0, from their magnitude alone. Longer numbers and tokens that are no number are
+    checked word by word (:func:`_read_any_decimals`). A column of integers of at most 8 digits
+    is read from one word each, and a column written with one format (``%f``: every dot as far
+    from the end) from one word either side of the dot. Without ``need_values`` (a file checked,
+    not scored), a long number's value is not computed, only whether it is one (``values`` then
+    hold 0 for it).
     """
     n = len(starts)
     values = np.zeros(n, dtype=np.float64)
@@ -375,20 +368,6 @@ def _scaled(whole: np.ndarray, scale: np.ndarray, form: np.ndarray) -> tuple[np.
         read[at[clean]] = got[clean]
         done[at[clean]] = True
     return read, done
-
-
-def _first_in(positions: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For each range ``[starts, ends)``: the first of the sorted ``positions`` in it (``ends`` if
-    none), whether there is one, and whether there is a second."""
-    if not len(positions):
-        none = np.zeros(len(starts), dtype=bool)
-        return ends, none, none
-    at = np.searchsorted(positions, starts)
-    found = positions[np.minimum(at, len(positions) - 1)]
-    has = (at < len(positions)) & (found < ends)
-    second = positions[np.minimum(at + 1, len(positions) - 1)]
-    two = has & (at + 1 < len(positions)) & (second < ends)
-    return np.where(has, found, ends), has, two
 
 
 def _wide_quotients(whole: np.ndarray, scale: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
