@@ -289,8 +289,9 @@ class _GuessesFound:
         if self.n_images is not None and self.lines != self.n_images:
             errors.append(line_count_error(self.n_images, self.lines))
         if self.skipped:
-            errors.append(LineError(None, f"only the first {self.checked:,} lines were read one by one, twice "
-                                          f"the images: at least {self.refusals.count:,} lines are refused"))
+            errors.append(LineError(None, f"the file has more than twice as many lines as images: only its first "
+                                          f"{self.checked:,} lines were read one by one, and at least "
+                                          f"{self.refusals.count:,} lines are refused"))
         if self.comma:
             errors.append(LineError(None, COMMA_HINT))
         if self.zero:
