@@ -207,3 +207,19 @@ def test_a_sequence_cut_between_pieces_is_named_at_its_first_byte():
             list(split.feed(piece))
         list(split.finish())
         assert split.text_error == reader.text_error and split.text_error is not None
+
+
+def test_a_byte_that_is_not_utf8_is_named_in_a_piece_of_megabytes():
+    # The UTF-8 check decodes a piece a megabyte at a time: a sequence cut between two steps
+    # is one character, and a bad byte further on is named at its line and column.
+    line = "\u00e9t\u00e9 1 2\n".encode()
+    for offset in (0, 1, 2):
+        data = b"x" * offset + line * 400_000
+        data = data[:2_500_001] + b"\xff" + data[2_500_001:]
+        reader = LineWindows()
+        list(reader.feed(data))
+        list(reader.finish())
+        try:
+            check_text(prepare_body(data))
+        except scoring.PredictionFileError as exc:
+            assert reader.text_error == exc.errors[0]

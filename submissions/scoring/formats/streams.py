@@ -50,12 +50,11 @@ __all__ = [
 
 
 def pieces_of(data: bytes) -> Iterator[bytes]:
-    """A file in memory as the pieces a stream would give (:data:`.windows.WINDOW_BYTES` each)."""
+    """A file in memory as the pieces of a stream: one, the whole (the window reader cuts its
+    windows from it without copying it first). Raises ``TypeError`` for anything but bytes."""
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError(f"expected bytes, got {type(data).__name__}")
-    view = memoryview(data)
-    for start in range(0, len(view), WINDOW_BYTES):
-        yield bytes(view[start : start + WINDOW_BYTES])
+    yield bytes(data)
 
 
 def check_prediction_stream(

@@ -33,6 +33,7 @@ __all__ = ["WINDOW_BYTES", "BlankLines", "LineWindows", "LongLine", "Window"]
 #: About how many bytes of whole lines a window holds (a window holds at least one line).
 WINDOW_BYTES = 1 << 20
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_DECODE_STEP = 1 << 20  # bytes decoded at a time by the UTF-8 check
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,15 @@ class _Long:
     comma: bool
 
 
+def _content_end(piece: bytes) -> int:
+    """Where ``piece`` ends without its trailing whitespace (looked for in its tail first: copying a
+    piece to strip it would cost a pass over it)."""
+    tail = piece[-64:].rstrip(TRAILING)
+    if tail:
+        return len(piece) - 64 + len(tail) if len(piece) > 64 else len(tail)
+    return len(piece.rstrip(TRAILING))
+
+
 class LineWindows:
     """Feed pieces, get events (see the module docstring); then :meth:`finish` for the last ones.
 
@@ -137,11 +147,7 @@ class LineWindows:
         self._long: _Long | None = None  # the current line, when too long to hold
         self._blank: bytearray | _Run = bytearray()  # whitespace after the last other byte
         self._any = False  # a byte other than whitespace was seen
-        # the text checks: where the stream is, and an incremental UTF-8 decoder
-        self._offset = 0
-        self._newlines = 0
-        self._last_newline = -1
-        self._decoder = codecs.getincrementaldecoder("utf-8")()
+        self._decoder = codecs.getincrementaldecoder("utf-8")()  # for the text checks
 
     @property
     def held_bytes(self) -> int:
@@ -168,12 +174,12 @@ class LineWindows:
         if self.utf16 or not piece:
             return
         self._check_text(piece)
-        content = piece.rstrip(TRAILING)
-        if content:
+        end = _content_end(piece)
+        if end:
             self._any = True
             yield from self._commit_blank()
-            yield from self._add(content)
-        self._hold_blank(piece[len(content):])
+            yield from self._add(piece, end)
+        self._hold_blank(piece[end:])
 
     def finish(self) -> Iterator[Event]:
         """The last events: the held lines, without the whitespace at the very end."""
@@ -203,28 +209,35 @@ class LineWindows:
 
     # --- lines ---------------------------------------------------------------------------------
 
-    def _add(self, content: bytes) -> Iterator[Event]:
-        """Add bytes that end with one that is not whitespace."""
-        if self._long is not None:
-            newline = content.find(b"\n")
-            if newline < 0:
-                self._grow_long(content)
-                return
-            self._grow_long(content[:newline])
-            yield self._end_long()
-            content = content[newline + 1 :]
-        self._buffer += content
-        if len(self._buffer) >= self.window_bytes:
-            yield from self._flush(keep_current=True)
-
-    def _flush(self, *, keep_current: bool) -> Iterator[Event]:
-        """Give out the held whole lines (and, unless ``keep_current``, the current one), in
-        windows of about ``window_bytes``; a line longer than that, and a current line grown
-        longer than that, become long lines."""
-        buffer, width = self._buffer, self.window_bytes
-        last = buffer.rfind(b"\n") if keep_current else len(buffer)  # where the last piece given out ends
+    def _add(self, piece: bytes, end: int) -> Iterator[Event]:
+        """Add ``piece[:end]``, which ends with a byte that is not whitespace."""
         start = 0
-        while start <= last:
+        if self._long is not None:
+            newline = piece.find(b"\n", 0, end)
+            if newline < 0:
+                self._grow_long(piece[:end])
+                return
+            self._grow_long(piece[:newline])
+            yield self._end_long()
+            start = newline + 1
+        if self._buffer or end - start < self.window_bytes:
+            self._buffer += piece[start:end] if start or end < len(piece) else piece
+            if len(self._buffer) >= self.window_bytes:
+                yield from self._flush(self._buffer, 0, len(self._buffer), keep_current=True)
+        else:  # nothing held: the windows are cut from the piece itself, not copied first
+            yield from self._flush(piece, start, end, keep_current=True)
+
+    def _flush(self, source: bytes | bytearray | None = None, begin: int = 0, end: int | None = None, *,
+               keep_current: bool) -> Iterator[Event]:
+        """Give out the whole lines of ``source[begin:end]`` (the held bytes by default) and, unless
+        ``keep_current``, the current line, in windows of about ``window_bytes``; a line longer than
+        that, and a current line grown longer than that, become long lines. What is left is held."""
+        buffer = self._buffer if source is None else source
+        end = len(buffer) if end is None else end
+        width = self.window_bytes
+        last = buffer.rfind(b"\n", begin, end) if keep_current else end  # where the last window ends
+        start = begin
+        while begin <= last and start <= last:
             if last - start <= width:
                 cut = last
             else:
@@ -233,11 +246,11 @@ class LineWindows:
                     cut = buffer.find(b"\n", start + width + 1, last)
                     cut = last if cut < 0 else cut
             if cut - start > self.longest_held:  # one line, too long to hold
-                yield self._long_line(cut - start, b"," in buffer[start:cut])
+                yield self._long_line(cut - start, buffer.find(b",", start, cut) >= 0)
             else:
                 yield self._window(bytes(buffer[start:cut]))
             start = cut + 1
-        current = buffer[start:] if keep_current else bytearray()
+        current = bytearray(buffer[start:end]) if keep_current else bytearray()
         if len(current) > self.longest_held:
             self._long = _Long(self.lines + 1, len(current), b"," in current)
             current = bytearray()
@@ -329,33 +342,54 @@ class LineWindows:
     # --- text checks ---------------------------------------------------------------------------
 
     def _check_text(self, piece: bytes) -> None:
-        """Note a NUL byte or a byte that is not UTF-8 in ``piece`` (the stream's next bytes)."""
+        """Note a NUL byte or a byte that is not UTF-8 in ``piece`` (the stream's next bytes, not yet
+        added: where the stream stands gives their line)."""
         if self.nul is None:
             nul = piece.find(b"\x00")
             if nul >= 0:
-                self.nul = nul_error(self._newlines + piece.count(b"\n", 0, nul) + 1)
+                self.nul = nul_error(self._newlines_so_far() + piece.count(b"\n", 0, nul) + 1)
         held = self._decoder.getstate()[0]  # a sequence the last piece ended in the middle of
         if self.nul is None and self.not_utf8 is None and (held or not piece.isascii()):
-            try:
-                self._decoder.decode(piece)
-            except UnicodeDecodeError as exc:
-                self._not_utf8(held, piece, exc.start)
-        newlines = piece.count(b"\n")
-        if newlines:
-            self._last_newline = self._offset + piece.rfind(b"\n")
-            self._newlines += newlines
-        self._offset += len(piece)
+            for start in range(0, max(len(piece), 1), _DECODE_STEP):  # a str of a step at most
+                pending = self._decoder.getstate()[0]
+                try:
+                    self._decoder.decode(piece[start : start + _DECODE_STEP])
+                except UnicodeDecodeError as exc:
+                    # exc.start counts from the pending bytes (before the piece when start is 0)
+                    self._not_utf8(held, piece, exc.start if not start else len(held) + start + exc.start - len(pending))
+                    return
 
     def _not_utf8(self, held: bytes, piece: bytes, start: int) -> None:
         """Note the byte at ``start`` of ``held + piece`` (``held``: the bytes of a sequence begun
-        before ``piece``, which has not been counted yet)."""
-        if start < len(held):
-            line, line_start, byte = self._newlines + 1, self._last_newline + 1, held[start]
-            at = self._offset - len(held) + start
-        else:
-            local = start - len(held)
-            line = self._newlines + piece.count(b"\n", 0, local) + 1
+        before ``piece``, which has not been added yet)."""
+        line = self._newlines_so_far() + 1
+        column = self._current_line_length() - len(held) + start + 1
+        byte = held[start] if start < len(held) else piece[start - len(held)]
+        local = start - len(held)
+        if local > 0:
             before = piece.rfind(b"\n", 0, local)
-            line_start = self._offset + before + 1 if before >= 0 else self._last_newline + 1
-            at, byte = self._offset + local, piece[local]
-        self.not_utf8 = utf8_error(line, at - line_start + 1, byte)
+            if before >= 0:
+                line += piece.count(b"\n", 0, local)
+                column = local - before
+        self.not_utf8 = utf8_error(line, column, byte)
+
+    def _newlines_so_far(self) -> int:
+        """LFs before the bytes not yet added: the lines given out, and those held."""
+        blank = self._blank.newlines if isinstance(self._blank, _Run) else self._blank.count(b"\n")
+        return self.lines + self._buffer.count(b"\n") + blank
+
+    def _current_line_length(self) -> int:
+        """Bytes of the line that the bytes not yet added continue."""
+        blank = self._blank
+        if isinstance(blank, _Run):
+            if blank.newlines:
+                return blank.after
+            held_blank = blank.after
+        else:
+            newline = blank.rfind(b"\n")
+            if newline >= 0:
+                return len(blank) - newline - 1
+            held_blank = len(blank)
+        if self._long is not None:
+            return self._long.length + held_blank
+        return len(self._buffer) - (self._buffer.rfind(b"\n") + 1) + held_blank
