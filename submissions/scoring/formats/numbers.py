@@ -210,21 +210,73 @@ def _read_fractions(
     fixed = _fixed_point(x, starts, ends, length, negative)
     if fixed is not None:
         return fixed
-    values = np.zeros(len(starts), dtype=np.float64)
-    ok = np.zeros(len(starts), dtype=bool)
-    words = 1 if int(length.max()) <= 8 else 2  # a column of short numbers takes one word each
-    whole, scale, form = _mantissa(x, ends, length, words=words)
-    if words == 2:
-        form &= length <= 16
+    values, ok, settled = _one_word(x, ends, length, negative)
+    if bool(settled.all()):
+        return values, ok
+    rest = np.flatnonzero(~settled)
+    length, negative = length[rest], negative[rest]
+    whole, scale, form = _mantissa(x, ends[rest], length, words=2)
+    form &= length <= 16
     read, done = _scaled(whole, scale, form)
     np.negative(read, out=read, where=negative)
-    if bool(done.all()):
-        return read, done
-    values[done] = read[done]
-    ok[done] = True
-    rest = np.flatnonzero(~done)
-    values[rest], ok[rest] = _read_long_decimals(x, starts[rest], ends[rest], need_values)
+    values[rest[done]] = read[done]
+    ok[rest[done]] = True
+    rest = rest[~done]
+    if len(rest):
+        values[rest], ok[rest] = _read_long_decimals(x, starts[rest], ends[rest], need_values)
     return values, ok
+
+
+def _one_word(
+    x: np.ndarray, ends: np.ndarray, length: np.ndarray, negative: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(values, ok, settled)`` of tokens whose body (after a sign) is at most 8 bytes, from one word:
+    the whole grammar ``digits[.digits][e[+-]digits]`` with SWAR byte tests (a byte that is none of
+    these refuses the token), the dot shifted out of the mantissa, the exponent's digits read
+    apart. ``settled``: the verdict and value are final (the other tokens are longer, or need an
+    exact reader for their value)."""
+    n = len(ends)
+    short = (length >= 1) & (length <= 8)
+    keep = _KEEP64[np.clip(length, 0, 8)]
+    word = words_of(x)[ends - 8]
+    word ^= _Z64
+    word &= keep
+    inside = keep & _HIGH_BITS
+    digit = ~(((word + _ADD_76) | word) & _HIGH_BITS) & inside
+    dot = _bytes_equal(word, _DOT_DIGITS) & inside
+    e = (_bytes_equal(word, _E_LOW) | _bytes_equal(word, _E_HIGH)) & inside
+    sign = (_bytes_equal(word, _PLUS) | _bytes_equal(word, _MINUS)) & inside
+    one = np.uint64(1)
+    ok = short & ((inside & ~(digit | dot | e | sign)) == 0)
+    ok &= (np.bitwise_count(dot) <= 1) & (np.bitwise_count(e) <= 1) & (np.bitwise_count(sign) <= 1)
+    ok &= (sign == 0) | (sign == (e << np.uint64(8)))  # a sign only right after the e
+    ok &= (dot == 0) | (e == 0) | (dot < e)  # the dot before the e
+    has_e = e != 0
+    below = np.where(has_e, (e >> np.uint64(7)) - one, ~np.uint64(0))  # the bytes before the e (all without)
+    above = np.where(has_e, ~((e << one) - one), np.uint64(0))  # the bytes after the e
+    ok &= (digit & below) != 0  # a digit in the mantissa
+    ok &= ~has_e | ((digit & above) != 0)  # and in the exponent
+    exponent = combine8(word & above & ~((sign >> np.uint64(7)) * np.uint64(0xFF))).astype(np.int64)
+    exponent = np.where(sign != 0, np.where(_bytes_equal(word, _MINUS) & inside != 0, -exponent, exponent), exponent)
+    e_byte = np.where(has_e, _flag_byte(e), 8)
+    mantissa = (word & below) << (np.uint64(8) * (8 - e_byte).astype(np.uint64))  # its last byte on top
+    dot = (dot & below) << (np.uint64(8) * (8 - e_byte).astype(np.uint64))
+    has_dot = dot != 0
+    dot_byte = np.where(has_dot, _flag_byte(dot), 0)
+    lower = _LOW_BYTES[dot_byte]
+    mantissa = np.where(has_dot, ((mantissa & lower) << np.uint64(8)) | (mantissa & ~lower & ~((dot >> np.uint64(7)) * np.uint64(0xFF))), mantissa)
+    whole = combine8(mantissa)
+    scale = np.where(has_dot, 7 - dot_byte, 0) - exponent
+    read, done = _scaled(whole, scale, ok)
+    open_ = np.flatnonzero(ok & ~done)
+    if len(open_):  # beyond the doubles, or below them (strtod's 0), from the magnitude alone
+        magnitude = np.floor(np.log10(np.maximum(whole[open_], 1).astype(np.float64))) - scale[open_]
+        ok[open_[magnitude >= 309]] = False
+        done[open_[(magnitude >= 309) | (magnitude <= -325)]] = True
+    np.negative(read, out=read, where=negative)
+    settled = (short & ~ok) | done
+    read[~(ok & done)] = 0
+    return read, ok & done, settled
 
 
 def _fixed_point(
