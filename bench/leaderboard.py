@@ -3,6 +3,7 @@
     .venv/bin/python bench/leaderboard.py                 # throwaway PostgreSQL (needs root), 1,000 teams
     DATABASE_URL=postgres://... .venv/bin/python bench/leaderboard.py --keep-data
     .venv/bin/python bench/leaderboard.py --teams 100 --per-team 5 --duration 5   # a quick look
+    .venv/bin/python bench/leaderboard.py --through-nginx   # also the page through deploy/nginx.conf
 
 Seeds one year with 1,000 teams and 20,000 scored submissions on a 10,000-image split (random
 per-image correctness, each team with its own skill), builds the materialized boards through
@@ -10,6 +11,9 @@ rebuild_leaderboard, starts gunicorn (2 workers, --no-control-socket) on 127.0.0
 with wrk (50 connections): /healthz, the leaderboard page and the leaderboard API. Prints
 requests/s and p99 latency for each, and whether the targets hold: the page and the API each
 at no less than half the trivial view's throughput, and the page's p99 under 100 ms.
+With --through-nginx it then reads the page through nginx running deploy/nginx.conf beside the
+same gunicorn alone, while the boards are rebuilt every second (bench/leaderboard_nginx.py):
+targets 5x gunicorn alone, and no reader shown a board built more than 3 s before the newest.
 """
 
 from __future__ import annotations
@@ -29,6 +33,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 PYTHON = ROOT / ".venv" / "bin" / "python"
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
+
+from bench import leaderboard_nginx  # noqa: E402  (after sys.path)
+from tests.liveproxy import nginx_binary  # noqa: E402
 
 
 def free_port() -> int:
@@ -73,9 +80,10 @@ def seed(*, teams: int, per_team: int, images: int) -> tuple[str, str]:
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
-    from challenge.models import ChallengeYear, ClassSet, Membership, Split, Task, Team
-    from challenge.ground_truth import replace_ground_truth
-    from challenge.services import import_ilsvrc2012
+    from challenge.competition.ground_truth import replace_ground_truth
+    from challenge.competition.models import ChallengeYear, ClassSet, Split, Task
+    from challenge.competition.services import import_ilsvrc2012
+    from challenge.teams.models import Membership, Team
     from submissions.leaderboards.services import rebuild_leaderboard
     from submissions.models import Score, Submission
 
@@ -140,9 +148,16 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=10_000)
     parser.add_argument("--duration", type=int, default=10, help="seconds of wrk per URL")
     parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--through-nginx", action="store_true",
+                        help="also read the page through deploy/nginx.conf, beside gunicorn alone, during rebuilds")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is missing: apt-get install -y wrk (scripts/test installs it)")
+    if args.through_nginx:
+        try:
+            nginx_binary()
+        except RuntimeError as exc:
+            sys.exit(str(exc))
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("SECRET_KEY", "bench-secret-key")
@@ -175,6 +190,9 @@ def main() -> None:
             results = {name: wrk(base + path, duration=args.duration, connections=args.connections)
                        for name, path in (("trivial view (/healthz)", "/healthz"), ("leaderboard page", page),
                                           ("leaderboard API", api))}
+            through_nginx = (leaderboard_nginx.measure(gunicorn_port=port, page=page, duration=args.duration,
+                                                       connections=args.connections, wrk=wrk)
+                             if args.through_nginx else None)
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -195,6 +213,8 @@ def main() -> None:
     print(f"API / trivial throughput: {api_rps / trivial:.2f} (target >= 0.50): "
           f"{'met' if api_rps >= trivial / 2 else 'NOT met'}")
     print(f"page p99: {page_p99:.1f} ms (target < 100 ms): {'met' if page_p99 < 100 else 'NOT met'}")
+    if through_nginx:
+        leaderboard_nginx.report(through_nginx, connections=args.connections, duration=args.duration)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,8 @@ SEED = f"""
 import numpy as np
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from challenge.models import ChallengeYear, Membership, Split, Team
+from challenge.competition.models import ChallengeYear, Split
+from challenge.teams.models import Membership, Team
 from submissions.leaderboards.services import rebuild_leaderboard
 from submissions.ledger import append_record, score_recorded_payload, submission_received_payload
 from submissions.models import LedgerRecord, Score, Submission
@@ -65,7 +66,7 @@ CHECK = f"""
 import io, json, hashlib
 from django.core.files.storage import default_storage
 from django.core.management import call_command
-from challenge.models import Split
+from challenge.competition.models import Split
 from submissions.models import Submission
 accepted = json.load(open(ACCEPTED_PATH))
 split = Split.objects.get(task__year__slug={YEAR!r}, task__slug={TASK!r}, name="val")

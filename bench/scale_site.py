@@ -33,7 +33,7 @@ user = make_user("scaler")
 user.set_password({PASSWORD!r}); user.save()
 """
 TEAM = """
-from challenge.models import ChallengeYear, Split
+from challenge.competition.models import ChallengeYear, Split
 from django.contrib.auth import get_user_model
 from tests.base import make_team
 year = ChallengeYear.objects.get(slug=SLUG)

@@ -7,6 +7,7 @@ from django.utils.html import escape
 
 from config.api_errors import error_body
 from config.middleware import DATABASE_MESSAGE, unavailable_response
+from submissions.selectors import upload_ceiling
 
 
 class RequestBodyLimitMiddleware:
@@ -39,8 +40,6 @@ class RequestBodyLimitMiddleware:
 
     @staticmethod
     def limit_for(path: str) -> int:
-        from submissions.selectors import upload_ceiling  # an app's models: not at settings-import time
-
         largest = upload_ceiling()
         if path.startswith("/organize/"):
             largest = max(largest, settings.DATA_FILE_MAX_UPLOAD_BYTES)

@@ -68,7 +68,14 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # The challenge app keeps the migrations that made its tables; its areas own them now.
     "challenge",
+    "challenge.accounts",
+    "challenge.audit",
+    "challenge.competition",
+    "challenge.teams",
+    "challenge.datafiles",
+    "challenge.notices",
     "submissions",
     "submissions.leaderboards",
 ]
@@ -138,7 +145,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 # Every sign-in (the page, the admin, the API's token endpoint) passes the brake in this backend.
-AUTHENTICATION_BACKENDS = ["challenge.signin.BrakedModelBackend"]
+AUTHENTICATION_BACKENDS = ["challenge.accounts.signin.BrakedModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "challenge:home"
 LOGOUT_REDIRECT_URL = "challenge:home"
@@ -240,10 +247,6 @@ SPECTACULAR_SETTINGS = {
 CACHES = {
     # Each process's own memory: stored leaderboard pages and anonymous responses.
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    # Shared by every worker and host, for throttle counts (config.throttles); the table is
-    # made by a migration (challenge 0005).
-    "throttle": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "throttle_cache",
-                 "OPTIONS": {"MAX_ENTRIES": 10000}},
 }
 # Seconds a process keeps the lookup of a leaderboard page (see leaderboards.selectors.stored_pages).
 LEADERBOARD_CACHE_SECONDS = envint("LEADERBOARD_CACHE_SECONDS", 1)
@@ -285,7 +288,7 @@ ORGANIZER_GROUP = "Organizers"
 
 # A data-file download link on S3 stays valid this long.
 DATA_FILE_URL_SECONDS = envint("DATA_FILE_URL_SECONDS", 60)
-# Sign-in brake (challenge.signin): this many failures for one username (from any address), or
+# Sign-in brake (challenge.accounts.signin): this many failures for one username (from any address), or
 # from one client address (for any username), lock it for the window.
 SIGNIN_MAX_FAILURES = envint("SIGNIN_MAX_FAILURES", 5)
 SIGNIN_MAX_ADDRESS_FAILURES = envint("SIGNIN_MAX_ADDRESS_FAILURES", 30)

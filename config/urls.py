@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from challenge import account_views
-from challenge.signin import ThrottledLoginView
+from challenge.accounts import views as account_views
+from challenge.accounts.signin import ThrottledLoginView
 from config import views
 from submissions.leaderboards.urls import api_urlpatterns as leaderboard_api
 
@@ -18,13 +18,13 @@ urlpatterns = [
     path("accounts/reset/<uidb64>/<token>/", account_views.PasswordResetConfirmView.as_view(),
          name="password_reset_confirm"),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("accounts/", include("challenge.account_urls")),
+    path("accounts/", include("challenge.accounts.urls")),
     path("api/", include("config.api_urls")),
     path("api/", include((leaderboard_api, "leaderboard_api"))),
-    path("organize/", include("challenge.organizer_urls")),
-    path("organize/", include("submissions.organizer_urls")),
-    path("", include("challenge.team_urls")),
+    path("organize/", include("config.organize_urls")),
+    path("", include("challenge.teams.urls")),
     path("", include("submissions.leaderboards.urls")),
     path("", include("submissions.urls")),
-    path("", include("challenge.urls")),
+    path("", include("challenge.datafiles.urls")),
+    path("", include("challenge.competition.urls")),
 ]

@@ -4,7 +4,7 @@ rebuild the boards, audit and write the ledger; teams choose final entries on th
 
 from django.contrib import admin
 
-from submissions.models import IntegrityFlag, RescoringJob, Score, Submission
+from submissions.models import IntegrityFlag, QuotaAdjustment, RescoringJob, Score, Submission
 
 
 class ScoreInline(admin.TabularInline):
@@ -40,3 +40,8 @@ class IntegrityFlagAdmin(admin.ModelAdmin):
 class RescoringJobAdmin(admin.ModelAdmin):
     list_display = ["__str__", "status", "created_at"]
     readonly_fields = [field.name for field in RescoringJob._meta.fields]
+
+
+@admin.register(QuotaAdjustment)
+class QuotaAdjustmentAdmin(admin.ModelAdmin):
+    list_display = ["team", "split", "extra_per_window", "extra_total", "reason", "created_by"]

@@ -7,12 +7,13 @@ leaderboards' visibility rule), so a hidden score never leaves the server either
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from challenge import selectors as challenge_selectors
+from challenge.competition import selectors as competition_selectors
+from challenge.teams import selectors as team_selectors
 from config.api_errors import ErrorsSerializer, error_body
 from config.throttles import UploadThrottle
 from submissions import quotas, selectors, services
@@ -43,11 +44,11 @@ class SubmissionListCreateApi(APIView):
         serializer = SubmissionCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)  # config.api_errors gives the documented shape
         data = serializer.validated_data
-        year = challenge_selectors.year_for_viewer(slug=data["year"], user=request.user)
-        split = challenge_selectors.split_of(year=year, task_slug=data["task"], split_name=data["split"])
+        year = competition_selectors.year_for_viewer(slug=data["year"], user=request.user)
+        split = competition_selectors.split_of(year=year, task_slug=data["task"], split_name=data["split"])
         try:
             submission = services.submit_upload(
-                team=challenge_selectors.team_of(user=request.user, year=year), user=request.user, split=split,
+                team=team_selectors.team_of(user=request.user, year=year), user=request.user, split=split,
                 file=data["file"], entry_name=data["entry"], description=data["description"],
                 external_data=data["external_data"],
             )

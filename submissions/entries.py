@@ -8,7 +8,8 @@ probe a test board and then hide what it showed.
 
 from django.db import transaction
 
-from challenge.models import Membership, Split
+from challenge import policy
+from challenge.competition.models import Split
 from submissions.leaderboards import services as boards
 from submissions.models import Submission
 
@@ -18,10 +19,9 @@ class EntryChangeRefused(Exception):
 
 
 def _check_may_change(submission: Submission, user) -> None:
-    if not Membership.objects.filter(team_id=submission.team_id, user=user).exists():
-        raise EntryChangeRefused("Only members of the entry's team can change it.")
-    if not submission.split.task.year.is_open():
-        raise EntryChangeRefused("Entries can only be changed before the deadline.")
+    refusal = policy.entry_change_refusal(submission=submission, user=user)
+    if refusal:
+        raise EntryChangeRefused(refusal)
 
 
 def edit_entry(*, submission: Submission, user, entry_name: str, description: str) -> Submission:
@@ -35,7 +35,7 @@ def edit_entry(*, submission: Submission, user, entry_name: str, description: st
     with transaction.atomic():
         Submission.objects.filter(pk=submission.pk).update(entry_name=name[:100], description=description.strip())
         if submission.status == Submission.Status.SCORED:
-            boards.rebuild_leaderboard(split=submission.split)
+            boards.mark_dirty(splits=[submission.split], now=True)
     submission.refresh_from_db()
     return submission
 
@@ -51,6 +51,6 @@ def set_withdrawn(*, submission: Submission, user, withdrawn: bool) -> Submissio
         changes = {"withdrawn": withdrawn, **({"is_final": False} if withdrawn else {})}
         Submission.objects.filter(pk=submission.pk).update(**changes)
         if submission.status == Submission.Status.SCORED:
-            boards.rebuild_leaderboard(split=submission.split)
+            boards.mark_dirty(splits=[submission.split], now=True)
     submission.refresh_from_db()
     return submission

@@ -1,6 +1,6 @@
 from django import forms
 
-from challenge.models import Split
+from challenge.competition.models import Split
 from submissions.models import Submission
 
 

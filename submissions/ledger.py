@@ -10,9 +10,10 @@ import json
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from challenge.models import GroundTruth
+from challenge.competition.models import GroundTruth
 from submissions.models import LedgerHead, LedgerRecord, Score, Submission
 
 GENESIS_HASH = "0" * 64
@@ -94,6 +95,9 @@ def ground_truth_payload(ground_truth) -> dict:
     }
 
 
+MODERATION_MARKS = ("disqualified", "disqualified_reason", "not_comparable", "not_comparable_reason")
+
+
 def moderation_payload(submission: Submission, user) -> dict:
     """An entry's public moderation marks as set now (later records may change them)."""
     return {
@@ -126,20 +130,43 @@ def verify_chain(*, check_rows: bool = True) -> BrokenLink | None:
     """Walk the chain from the first record; return the first broken link, or None if intact.
 
     With check_rows, each record is also compared with the rows it describes, so a score
-    or file digest edited in the database (without touching the log) is reported too.
+    or file digest edited in the database (without touching the log) is reported too; an
+    entry's moderation marks are compared with the last record of its moderation (earlier
+    ones describe marks since changed).
     """
     expected_prev, expected_sequence = GENESIS_HASH, 1
+    last_moderation: dict[int, LedgerRecord] = {}
     for record in LedgerRecord.objects.order_by("sequence").iterator(chunk_size=2000):
         broken = _check_link(record, expected_prev, expected_sequence)
         if broken is None and check_rows:
             broken = _check_against_rows(record)
         if broken:
             return broken
+        if record.kind == LedgerRecord.Kind.SUBMISSION_MODERATED:
+            last_moderation[json.loads(record.payload)["submission"]] = record
         expected_prev, expected_sequence = record.hash, record.sequence + 1
     head = LedgerHead.objects.filter(pk=1).first()
     last = expected_sequence - 1
     if head is not None and (head.sequence, head.hash) != (last, expected_prev):
         return BrokenLink(last + 1, f"missing: the head points at record #{head.sequence}, the chain ends at #{last}")
+    return _check_moderation_against_rows(last_moderation, after=last) if check_rows else None
+
+
+def _check_moderation_against_rows(last_moderation: dict[int, LedgerRecord], *, after: int) -> BrokenLink | None:
+    """The first entry whose moderation marks differ from the last record of them (a mark set or
+    cleared in the database without its record); an entry never moderated must carry no mark
+    (reported as missing after the chain's last record, `after`)."""
+    rows = {pk: marks for pk, *marks in Submission.objects.filter(
+        Q(pk__in=list(last_moderation)) | Q(disqualified=True) | Q(not_comparable=True)
+    ).values_list("pk", *MODERATION_MARKS)}
+    for pk in sorted(rows.keys() - last_moderation.keys()):
+        return BrokenLink(after + 1, f"missing: submission {pk} carries a moderation mark that no record sets")
+    for pk, record in sorted(last_moderation.items(), key=lambda item: item[1].sequence):
+        payload = json.loads(record.payload)
+        if pk not in rows:
+            return BrokenLink(record.sequence, f"submission {pk} is missing from the database")
+        if list(rows[pk]) != [payload[mark] for mark in MODERATION_MARKS]:
+            return BrokenLink(record.sequence, f"submission {pk}'s moderation differs from what was recorded")
     return None
 
 

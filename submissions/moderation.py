@@ -2,12 +2,14 @@
 
 from django.db import transaction
 
-from challenge.models import Split, Team
-from challenge.audit import audit_changes
-from challenge.services import record_audit, set_quota_adjustment, set_team_ban
+from challenge.audit.services import audit_changes, record_audit
+from challenge.competition.models import Split
+from challenge.teams.models import Team
+from challenge.teams.services import set_team_ban
 from submissions.leaderboards import services as boards
 from submissions.ledger import append_record, moderation_payload
 from submissions.models import LedgerRecord, Submission
+from submissions.quotas import set_quota_adjustment
 
 
 def moderate_submission(*, user, submission: Submission, disqualified: bool, disqualified_reason: str,
@@ -23,7 +25,7 @@ def moderate_submission(*, user, submission: Submission, disqualified: bool, dis
     with transaction.atomic():
         _moderate(user, submission, disqualified=disqualified, disqualified_reason=disqualified_reason,
                   not_comparable=not_comparable, not_comparable_reason=not_comparable_reason)
-    boards.rebuild_leaderboard(split=submission.split)
+    boards.mark_dirty(splits=[submission.split], now=True)  # the organizer sees it on the next page
     return submission
 
 
@@ -74,15 +76,14 @@ def moderate_entries(*, user, submissions: list[Submission], action: str, reason
             _moderate(user, submission, **marks)
             changed += 1
             splits[submission.split_id] = submission.split
-    for split in splits.values():
-        boards.rebuild_leaderboard(split=split)
+    boards.mark_dirty(splits=splits.values(), now=True)
     return changed
 
 
 def ban_team(*, user, team: Team, banned_until, reason: str) -> Team:
     """Ban a team until a time with a public reason (None lifts it), then rebuild the year's boards."""
     team = set_team_ban(user=user, team=team, banned_until=banned_until, reason=reason)
-    boards.rebuild_leaderboards(splits=Split.objects.filter(task__year=team.year))
+    boards.mark_dirty(splits=Split.objects.filter(task__year=team.year), now=True)
     return team
 
 

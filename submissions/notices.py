@@ -1,9 +1,9 @@
 """E-mail about submissions and results: a submission failed to score; the deadline is 48
 hours away and a team has chosen no final entry; a year's results are published.
 
-Each is queued at most once per person (see challenge.mail). `send_notifications` queues what
-is due and sends what waits; `manage.py send_notifications` runs it once, and the
-`score_pending --loop` worker on every pass.
+Each is queued at most once per person (see challenge.notices.mail). The worker's chores loop
+queues what is due (`queue_due_notifications`) and its mail loop sends what waits;
+`manage.py send_notifications` does both once, for cron.
 """
 
 from __future__ import annotations
@@ -16,8 +16,10 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from challenge.mail import Mail, queue_emails, send_queued_emails, site_url
-from challenge.models import ChallengeYear, EmailKind, Membership, Team
+from challenge.competition.models import ChallengeYear
+from challenge.notices.mail import Mail, queue_emails, send_queued_emails, site_url
+from challenge.notices.models import EmailKind
+from challenge.teams.models import Membership, Team
 from submissions.models import Submission
 
 logger = logging.getLogger(__name__)
@@ -93,9 +95,15 @@ def _members(teams):
     return Membership.objects.filter(team__in=teams, user__in=active).select_related("user", "team")
 
 
+def queue_due_notifications(*, at: datetime | None = None) -> int:
+    """Queue the reminders and results mail that are due (the chores loop's part); returns how many."""
+    return queue_deadline_reminders(at=at) + queue_results_emails(at=at)
+
+
 def send_notifications(*, at: datetime | None = None, limit: int = 500) -> dict[str, int]:
-    """Queue the reminders and results mail that are due, then send up to `limit` waiting mails."""
-    queued = queue_deadline_reminders(at=at) + queue_results_emails(at=at)
+    """Queue the reminders and results mail that are due, then send up to `limit` waiting mails
+    (`manage.py send_notifications`, for cron; the worker's chores and mail loops do both parts)."""
+    queued = queue_due_notifications(at=at)
     handled = 0
     while handled < limit and (batch := send_queued_emails()):
         handled += batch

@@ -2,7 +2,8 @@
 
 from django import forms
 
-from challenge.models import Split, Team
+from challenge.competition.models import ChallengeYear, Split
+from challenge.teams.models import Team
 from submissions.models import Submission
 from submissions.moderation import BulkAction
 
@@ -76,3 +77,15 @@ class BulkModerationForm(forms.Form):
     def __init__(self, *args, year, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["entries"].queryset = Submission.objects.filter(split__task__year=year).select_related("split")
+
+
+class QuotaAdjustmentForm(forms.Form):
+    split = forms.ModelChoiceField(queryset=Split.objects.none(), empty_label=None)
+    extra_per_window = forms.IntegerField(min_value=-1000, max_value=1000, initial=0,
+                                          help_text="Positive raises, negative lowers.")
+    extra_total = forms.IntegerField(min_value=-1000, max_value=1000, initial=0)
+    reason = forms.CharField(max_length=500, required=False)
+
+    def __init__(self, *args, year: ChallengeYear, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["split"].queryset = Split.objects.filter(task__year=year).select_related("task")

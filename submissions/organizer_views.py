@@ -8,23 +8,27 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from challenge import selectors as challenge_selectors
-from challenge.forms import QuotaAdjustmentForm, TeamBanForm
-from challenge.models import Team
-from challenge.organizer.access import organizer_required
+from challenge.accounts.roles import organizer_required
+from challenge.competition import selectors as competition_selectors
+from challenge.teams.models import Team
 from submissions import models, moderation, rescoring, selectors
 from submissions import statistics as stats
-from submissions.ground_truth import GroundTruthRefused, upload_ground_truth
+from submissions.ground_truth_uploads import GroundTruthRefused, upload_ground_truth
 from submissions.moderation import BulkAction
 from submissions.organizer_forms import (
-    BulkModerationForm, EntryFilterForm, GroundTruthForm, ModerationForm, RescoreForm,
+    BulkModerationForm,
+    EntryFilterForm,
+    GroundTruthForm,
+    ModerationForm,
+    QuotaAdjustmentForm,
+    RescoreForm,
 )
 
 
 @organizer_required
 def ground_truth(request, slug, task_slug, split_name):
-    year = challenge_selectors.year_for_organizer(slug=slug)
-    split = challenge_selectors.split_of(year=year, task_slug=task_slug, split_name=split_name)
+    year = competition_selectors.year_for_organizer(slug=slug)
+    split = competition_selectors.split_of(year=year, task_slug=task_slug, split_name=split_name)
     form = GroundTruthForm(request.POST or None, request.FILES or None,
                            localization=split.task.kind == split.task.Kind.LOCALIZATION,
                            detection=split.task.kind == split.task.Kind.DETECTION)
@@ -40,7 +44,7 @@ def ground_truth(request, slug, task_slug, split_name):
             queued = f"{job.total} scored entr{'y' if job.total == 1 else 'ies'} queued for rescoring" if job \
                 else "no scored entries to rescore"
             messages.success(request, f"Ground truth stored (SHA-256 {version.commitment}); {queued}.")
-            return redirect("organize_submissions:rescoring", slug=year.slug)
+            return redirect("organize:rescoring", slug=year.slug)
     context = {"year": year, "split": split, "form": form, "file_errors": errors,
                "versions": split.ground_truths.select_related("uploaded_by")}
     status = 400 if request.method == "POST" else 200
@@ -50,7 +54,7 @@ def ground_truth(request, slug, task_slug, split_name):
 @require_GET
 @organizer_required
 def rescoring_jobs(request, slug):
-    year = challenge_selectors.year_for_organizer(slug=slug)
+    year = competition_selectors.year_for_organizer(slug=slug)
     context = {"year": year, "jobs": rescoring.jobs_of(year=year), "form": RescoreForm(year=year)}
     return render(request, "organize/rescoring.html", context)
 
@@ -58,7 +62,7 @@ def rescoring_jobs(request, slug):
 @require_POST
 @organizer_required
 def rescore_split(request, slug):
-    year = challenge_selectors.year_for_organizer(slug=slug)
+    year = competition_selectors.year_for_organizer(slug=slug)
     form = RescoreForm(request.POST, year=year)
     if form.is_valid():
         try:
@@ -67,7 +71,7 @@ def rescore_split(request, slug):
             form.add_error(None, str(refused))
         else:
             messages.success(request, f"Rescoring of {job.split} queued: {job.total} entries.")
-            return redirect("organize_submissions:rescoring", slug=year.slug)
+            return redirect("organize:rescoring", slug=year.slug)
     context = {"year": year, "jobs": rescoring.jobs_of(year=year), "form": form}
     return render(request, "organize/rescoring.html", context, status=400)
 
@@ -76,7 +80,7 @@ def rescore_split(request, slug):
 @organizer_required
 def rescoring_status(request, slug):
     """The progress of the year's rescoring jobs, for the rescoring page to update itself."""
-    year = challenge_selectors.year_for_organizer(slug=slug)
+    year = competition_selectors.year_for_organizer(slug=slug)
     jobs = [{"id": job.pk, "status": job.status, "status_display": job.get_status_display(), "done": job.done,
              "failed": job.failed, "total": job.total, "percent": job.percent,
              "finished_at": job.finished_at.strftime("%Y-%m-%d %H:%M:%S") if job.finished_at else None}
@@ -87,7 +91,7 @@ def rescoring_status(request, slug):
 @require_GET
 @organizer_required
 def entries(request, slug):
-    year = challenge_selectors.year_for_organizer(slug=slug)
+    year = competition_selectors.year_for_organizer(slug=slug)
     filters = EntryFilterForm(request.GET or None, year=year)
     chosen = filters.cleaned_data if filters.is_valid() else {}
     rows = selectors.organizer_entries(year=year, **{k: v for k, v in chosen.items() if v})
@@ -102,7 +106,7 @@ def entries(request, slug):
 @require_POST
 @organizer_required
 def entries_bulk(request, slug):
-    year = challenge_selectors.year_for_organizer(slug=slug)
+    year = competition_selectors.year_for_organizer(slug=slug)
     form = BulkModerationForm(request.POST, year=year)
     if not form.is_valid():
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
@@ -115,13 +119,13 @@ def entries_bulk(request, slug):
             messages.error(request, str(refused))
     # Back to the same filtered list; the query is parsed and re-encoded, never echoed as sent.
     query = QueryDict(request.POST.get("query", "")).urlencode()
-    return redirect(reverse("organize_submissions:entries", args=[year.slug]) + (f"?{query}" if query else ""))
+    return redirect(reverse("organize:entries", args=[year.slug]) + (f"?{query}" if query else ""))
 
 
 @require_POST
 @organizer_required
 def entry_moderate(request, slug, pk):
-    year = challenge_selectors.year_for_organizer(slug=slug)
+    year = competition_selectors.year_for_organizer(slug=slug)
     submission = get_object_or_404(models.Submission, pk=pk, split__task__year=year)
     form = ModerationForm(request.POST)
     if form.is_valid():
@@ -130,36 +134,13 @@ def entry_moderate(request, slug, pk):
             messages.success(request, f"Entry #{submission.pk} updated.")
         except ValueError as refused:
             messages.error(request, str(refused))
-    return redirect("organize_submissions:entries", slug=year.slug)
-
-
-@require_GET
-@organizer_required
-def teams(request, slug):
-    year = challenge_selectors.year_for_organizer(slug=slug)
-    context = {"year": year, "teams": challenge_selectors.teams_of(year=year),
-               "ban_form": TeamBanForm(), "quota_form": QuotaAdjustmentForm(year=year)}
-    return render(request, "organize/teams.html", context)
-
-
-@require_POST
-@organizer_required
-def team_ban(request, slug, pk):
-    year = challenge_selectors.year_for_organizer(slug=slug)
-    team = get_object_or_404(Team, pk=pk, year=year)
-    form = TeamBanForm(request.POST)
-    if form.is_valid():
-        moderation.ban_team(user=request.user, team=team, **form.cleaned_data)
-        messages.success(request, f"{team.name}: ban {'set' if form.cleaned_data['banned_until'] else 'lifted'}.")
-    else:
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-    return redirect("organize_submissions:teams", slug=year.slug)
+    return redirect("organize:entries", slug=year.slug)
 
 
 @require_POST
 @organizer_required
 def team_quota(request, slug, pk):
-    year = challenge_selectors.year_for_organizer(slug=slug)
+    year = competition_selectors.year_for_organizer(slug=slug)
     team = get_object_or_404(Team, pk=pk, year=year)
     form = QuotaAdjustmentForm(request.POST, year=year)
     if form.is_valid():
@@ -167,13 +148,13 @@ def team_quota(request, slug, pk):
         messages.success(request, f"{team.name}: quota adjusted.")
     else:
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-    return redirect("organize_submissions:teams", slug=year.slug)
+    return redirect("organize:teams", slug=year.slug)
 
 
 @require_GET
 @organizer_required
 def statistics(request, slug):
-    year = challenge_selectors.year_for_organizer(slug=slug)
+    year = competition_selectors.year_for_organizer(slug=slug)
     figures = stats.year_figures(year=year)
     charts = {"per_day": stats.submissions_chart(figures), "best": stats.best_score_chart(figures)}
     return render(request, "organize/statistics.html", {"year": year, "figures": figures, "charts": charts})
@@ -182,7 +163,7 @@ def statistics(request, slug):
 @require_GET
 @organizer_required
 def statistics_csv(request, slug):
-    year = challenge_selectors.year_for_organizer(slug=slug)
+    year = competition_selectors.year_for_organizer(slug=slug)
     response = HttpResponse(stats.figures_csv(stats.year_figures(year=year)), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{year.slug}-statistics.csv"'
     return response

@@ -13,12 +13,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from challenge.models import QuotaAdjustment, Split, Team
+from challenge.audit.services import record_audit
+from challenge.competition.models import Split
+from challenge.teams.models import Team
 from config.formats import moment
-from submissions.models import Submission
+from submissions.models import QuotaAdjustment, Submission
 
 
 @dataclass(frozen=True)
@@ -139,3 +142,16 @@ def _locked(rows: QuerySet) -> None:
     # exists (FOR KEY SHARE), does not wait for an upload that in turn waits for the ledger
     # that worker holds: that was a deadlock. No ordering, so no join locks the year's row too.
     list(rows.order_by().select_for_update(no_key=True).values_list("pk", flat=True))
+
+
+@transaction.atomic
+def set_quota_adjustment(*, user, team: Team, split: Split, extra_per_window: int, extra_total: int,
+                         reason: str) -> QuotaAdjustment:
+    """Raise (positive) or lower (negative) one team's quota on one split; replaces any earlier one."""
+    adjustment, _ = QuotaAdjustment.objects.update_or_create(
+        team=team, split=split,
+        defaults=dict(extra_per_window=extra_per_window, extra_total=extra_total, reason=reason, created_by=user),
+    )
+    record_audit(actor=user, action="team.quota", target=f"{team.name} on {split}", year=team.year, obj=team,
+                 extra_per_window=extra_per_window, extra_total=extra_total, reason=reason)
+    return adjustment

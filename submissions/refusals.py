@@ -7,7 +7,9 @@ rolled back, then re-raised unchanged, so the uploader sees exactly what they sa
 import functools
 import re
 
+from submissions.errors import SubmissionNotAllowed, SubmissionRefused
 from submissions.models import RefusedUpload
+from submissions.quotas import QuotaExceeded
 
 # Lines, numbers and quoted tokens differ from file to file; the kind of problem does not.
 _VARYING = re.compile(r"'[^']*'|\"[^\"]*\"|\d+(?:[.,]\d+)*")
@@ -24,10 +26,6 @@ def recorded(create):
 
     @functools.wraps(create)
     def create_and_count_refusals(**kwargs):
-        # Imported here: the intake service imports this module to decorate itself.
-        from submissions.quotas import QuotaExceeded
-        from submissions.services import SubmissionNotAllowed, SubmissionRefused
-
         try:
             return create(**kwargs)
         except SubmissionRefused as refused:

@@ -12,8 +12,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from challenge.models import GroundTruth, Split
-from challenge.services import record_audit
+from challenge.audit.services import record_audit
+from challenge.competition.models import GroundTruth, Split
 from submissions.leaderboards import services as boards
 from submissions.models import RescoringItem, RescoringJob, Submission
 from submissions.services import evaluate_stored_file, record_score
@@ -111,7 +111,7 @@ def _finish_if_complete(job: RescoringJob) -> None:
         status=RescoringJob.Status.DONE
     ).update(status=RescoringJob.Status.DONE, finished_at=timezone.now())
     if finished:
-        boards.rebuild_leaderboard(split=job.split)
+        boards.mark_dirty(splits=[job.split_id])
 
 
 def jobs_of(*, year):

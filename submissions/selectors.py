@@ -4,13 +4,18 @@ from django.conf import settings
 from django.db.models import Max, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
-from challenge import selectors as challenge_selectors
-from challenge.models import Membership, Split, Team
+from challenge import policy
+from challenge.competition import selectors as competition_selectors
+from challenge.competition.models import Split
+from challenge.teams.models import Membership, Team
 from config.formats import moment
 from submissions import quotas, scoring
+from submissions.leaderboards import ranking
 from submissions.leaderboards import selectors as boards
-from submissions.leaderboards.ranking import METRIC_LABELS, METRICS_BY_KIND, best_first
+from submissions.leaderboards.models import LeaderboardEntry
+from submissions.leaderboards.ranking import METRIC_LABELS, METRICS_BY_KIND
 from submissions.models import IntegrityFlag, Score, Submission
 
 
@@ -26,12 +31,6 @@ def submission_for_viewer(*, pk: int, user) -> Submission:
     ):
         return submission
     raise Http404("No such submission.")
-
-
-def may_change_entry(*, submission: Submission, user) -> bool:
-    """Whether this viewer may rename, describe or withdraw the entry now (its team, before the deadline)."""
-    return (submission.split.task.year.is_open()
-            and Membership.objects.filter(team_id=submission.team_id, user=user).exists())
 
 
 def visible_scores(*, submission: Submission, user) -> dict | None:
@@ -72,7 +71,7 @@ def quota_rows(*, team: Team | None, user, year) -> list[dict]:
     if team is None:
         return []
     rows = []
-    for task in challenge_selectors.tasks_with_splits(year=year):
+    for task in competition_selectors.tasks_with_splits(year=year):
         for split in task.splits.all():
             quota = quotas.quota_for(team=team, user=user, split=split)
             rows.append({"split": split, "quota": quota, "unavailable": _why_unavailable(quota)})
@@ -118,6 +117,7 @@ def final_entry_choices(*, team: Team, year, user) -> list[dict]:
             entries.append({"submission": submission, "eligible": eligible, "final": eligible and submission.is_final,
                             "primary": shown.get(split.task.primary_metric) if shown else None})
         rows.append({"split": split, "entries": entries, "effect": final_entries_effect(split),
+                     "may_change": policy.entries_may_change(split),
                      "chosen": [e["submission"] for e in entries if e["final"]],
                      "primary_label": METRIC_LABELS.get(split.task.primary_metric, "Error")})
     return rows
@@ -143,44 +143,26 @@ def final_entries_effect(split: Split) -> str:
         Split.Visibility.LADDER: " Until the results date the board shows each team's Ladder score.",
     }
     text += meanwhile.get(split.visibility, "")
-    if year.is_open():
+    if policy.entries_may_change(split):
         text += f" You can change the choice until the deadline{f' ({moment(year.deadline)})' if year.deadline else ''}."
     else:
         text += " The deadline has passed: the choice can no longer change."
     return text
 
 
-def default_final_entries(*, team: Team, split: Split) -> list[Submission]:
-    """The entries that count when a team chose none: its best K on validation.
-
-    On the validation split that is the K best primary scores (lowest errors, or highest mean
-    average precision). On a test split, whose scores the team may not see, entries are ranked
-    by the best validation score of the same-named entry (entry names tie a method across
-    splits, as in ILSVRC), newest first among those without one.
-    """
-    metric = split.task.primary_metric
-    own = list(Submission.objects.eligible_for_final().filter(team=team, split=split).order_by("-created_at"))
-    if split.name == Split.Name.VAL:
-        scores = dict(Score.objects.filter(submission__in=own, is_current=True).values_list("submission_id", metric))
-        ranked = sorted(own, key=lambda s: (scores.get(s.pk) is None, best_first(metric, scores.get(s.pk) or 0.0),
-                                            s.created_at))
-        return ranked[: split.max_final_entries]
-    val_best: dict[str, float] = {}  # by entry name: its best validation score, as a best_first key
-    val_scores = Score.objects.filter(
-        is_current=True, submission__team=team, submission__split__task=split.task,
-        submission__split__name=Split.Name.VAL,
-    ).values_list("submission__entry_name", metric)
-    for name, value in val_scores:
-        if value is not None and (name not in val_best or best_first(metric, value) < val_best[name]):
-            val_best[name] = best_first(metric, value)
-    ranked = sorted(own, key=lambda s: (s.entry_name not in val_best, val_best.get(s.entry_name, 0.0)))
-    return ranked[: split.max_final_entries]
-
-
-def final_entries(*, team: Team, split: Split) -> list[Submission]:
-    """The team's final entries on this split: those it marked, else the default choice."""
-    marked = list(Submission.objects.eligible_for_final().filter(team=team, split=split, is_final=True))
-    return marked or default_final_entries(team=team, split=split)
+def final_entries(*, team: Team, split: Split, at=None) -> list[Submission]:
+    """The team's rows in the final ranking of a board that shows final entries: the entries it
+    marked, else its best entry on the final ranking's images. The board's own rule
+    (ranking.select), read from the same materialized entries, so the two cannot disagree;
+    disqualified and withdrawn entries are never final."""
+    at = at or timezone.now()
+    own = [c for c in boards.candidates_of(split, at) if c.team_id == team.pk and not c.disqualified]
+    chosen = ranking.select(own, basis=policy.final_basis(split), rows_mode=ranking.ROWS_FINAL,
+                            primary=split.task.primary_metric)
+    by_entry = dict(LeaderboardEntry.objects.filter(pk__in=[c.entry_id for c in chosen])
+                    .values_list("pk", "submission_id"))
+    submissions = Submission.objects.in_bulk([by_entry[c.entry_id] for c in chosen])
+    return [submissions[by_entry[c.entry_id]] for c in chosen]
 
 
 def submissions_of_user_teams(*, user, year_slug: str | None = None):

@@ -3,7 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from challenge.models import Split
+from challenge.competition.models import Split
 from submissions import selectors
 from submissions.models import Submission
 

@@ -10,35 +10,23 @@ from django.db import DatabaseError, InterfaceError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from challenge.models import Membership, Split, Team
-from challenge.services import open_private_file, store_private_file
+from challenge import policy
+from challenge.competition.models import Split
+from challenge.storage import open_private_file, store_private_file
+from challenge.teams.models import Team
 from submissions import integrity, quotas, scoring, uploads
-from submissions.notices import notify_scoring_failed
-from submissions.refusals import recorded as count_refusals
+from submissions.errors import SubmissionNotAllowed, SubmissionRefused
+from submissions.ground_truth import scoring_class_set, scoring_ground_truth
 from submissions.leaderboards import services as boards
 from submissions.ledger import append_record, score_recorded_payload, submission_received_payload
 from submissions.models import LedgerRecord, Score, Submission
-from submissions.ground_truth import scoring_class_set, scoring_ground_truth
+from submissions.notices import notify_scoring_failed
+from submissions.refusals import recorded as count_refusals
 
 logger = logging.getLogger(__name__)
 
 # After this many claims a submission is failed (and refunded) rather than retried forever.
 MAX_ATTEMPTS = 3
-
-
-class SubmissionNotAllowed(Exception):
-    """This person may not submit here now (no team, banned team, closed year)."""
-
-
-class SubmissionRefused(Exception):
-    """The upload was refused before anything was stored; it costs no quota.
-
-    `errors` is a list of (line or None, message) pairs a person can act on.
-    """
-
-    def __init__(self, errors: list[tuple[int | None, str]]):
-        self.errors = errors
-        super().__init__("; ".join(message for _, message in errors))
 
 
 def validate_prediction_file(*, split: Split, data: File) -> uploads.PlainText:
@@ -67,15 +55,13 @@ def validate_prediction_file(*, split: Split, data: File) -> uploads.PlainText:
         raise SubmissionRefused(errors) from exc
 
 
-def check_may_submit(*, team: Team | None, split: Split, user) -> None:
-    """Raise SubmissionNotAllowed unless `user` is in `team`, of an open year, and not banned."""
-    year = split.task.year
-    if team is None or team.year_id != year.pk or not Membership.objects.filter(team=team, user=user).exists():
-        raise SubmissionNotAllowed("Join or create a team of this year to submit.")
-    if team.is_banned():
-        raise SubmissionNotAllowed(f"Team {team.name} is banned from submitting: {team.ban_reason}")
-    if not year.is_open():
-        raise SubmissionNotAllowed("This challenge is not accepting submissions now.")
+def check_may_submit(*, team: Team | None, split: Split, user) -> str:
+    """The board an entry of `user` in `team` goes on now (challenge.policy decides); raises
+    SubmissionNotAllowed with the policy's reason when they may not submit to this split now."""
+    opening = policy.may_submit(user=user, team=team, split=split)
+    if not opening.allowed:
+        raise SubmissionNotAllowed(opening.reason)
+    return opening.board
 
 
 @count_refusals
@@ -276,7 +262,7 @@ def _public_reason(exc: Exception) -> str:
 def record_score(*, submission: Submission, result: "scoring.Result | scoring.DetectionResult", ground_truth) -> Score:
     """Store a result as the submission's current score (keeping earlier ones), materialize it
     for the leaderboards and ask for a rebuild of its split's boards. Call inside a transaction."""
-    boards.count_change(split_id=submission.split_id)
+    boards.mark_dirty(splits=[submission.split_id])
     submission.scores.filter(is_current=True).update(is_current=False)
     score = Score.objects.create(submission=submission, ground_truth=ground_truth, images=result.images,
                                  **_score_fields(result))
@@ -299,7 +285,7 @@ def mark_final_entries(*, team: Team, split: Split, submission_ids: list[int]) -
     disqualified or withdrawn: those are never final). Locks the
     team's row so two browser tabs cannot together mark more than K.
     """
-    if not split.task.year.is_open():
+    if not policy.entries_may_change(split):
         raise FinalEntriesRefused("Final entries can only be chosen before the deadline.")
     wanted = set(submission_ids)
     if len(wanted) > split.max_final_entries:
@@ -313,7 +299,6 @@ def mark_final_entries(*, team: Team, split: Split, submission_ids: list[int]) -
                                       "nor withdrawn, can be final.")
         Submission.objects.filter(team=team, split=split, is_final=True).exclude(pk__in=wanted).update(is_final=False)
         own.filter(pk__in=wanted).update(is_final=True)
-    # Only boards that show final entries depend on the choice; a rebuild costs a full re-rank.
-    if split.task.year.leaderboard_rows == split.task.year.LeaderboardRows.FINAL_PER_TEAM:
-        boards.rebuild_leaderboard(split=split)
+    # The team sees its choice on the board at once (where the board shows final entries).
+    boards.mark_dirty(splits=[split], now=True)
     return chosen

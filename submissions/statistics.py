@@ -16,7 +16,8 @@ import numpy as np
 from django.db.models import Count
 from django.db.models.functions import TruncDate
 
-from challenge.models import ChallengeYear, Membership, Split, Team
+from challenge.competition.models import ChallengeYear, Split
+from challenge.teams.models import Membership, Team
 from submissions.leaderboards.charts import Point, Series, line_chart_svg
 from submissions.leaderboards.ranking import HIGHER_IS_BETTER
 from submissions.models import RefusedUpload, Score, Submission

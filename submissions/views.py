@@ -9,9 +9,11 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from challenge import selectors as challenge_selectors
-from challenge.models import Split
-from challenge.services import open_private_file
+from challenge import policy
+from challenge.competition import selectors as competition_selectors
+from challenge.competition.models import Split
+from challenge.storage import open_private_file
+from challenge.teams import selectors as team_selectors
 from config.api_errors import error_body
 from config.throttles import upload_wait
 from submissions import entries, quotas, scoring, selectors, services
@@ -32,8 +34,8 @@ def _form_errors(form) -> list[tuple[None, str]]:
 
 @login_required
 def submit(request, slug):
-    year = challenge_selectors.year_for_viewer(slug=slug, user=request.user)
-    team = challenge_selectors.team_of(user=request.user, year=year)
+    year = competition_selectors.year_for_viewer(slug=slug, user=request.user)
+    team = team_selectors.team_of(user=request.user, year=year)
     quota_rows = selectors.quota_rows(team=team, user=request.user, year=year)
     unavailable = {row["split"].pk: row["unavailable"] for row in quota_rows if row["unavailable"]}
     form = SubmissionForm(request.POST or None, request.FILES or None, year=year, unavailable=unavailable)
@@ -54,7 +56,8 @@ def submit(request, slug):
             return JsonResponse({"redirect": url}) if _wants_json(request) else redirect(url)
     if _wants_json(request) and status != 200:
         return JsonResponse(error_body([*errors, *_form_errors(form)]), status=status)
-    context = {"year": year, "team": team, "form": form, "file_errors": errors, "quotas": quota_rows,
+    context = {"year": year, "state": policy.year_state(year), "team": team, "form": form, "file_errors": errors,
+               "quotas": quota_rows,
                "tasks": list(dict.fromkeys(row["split"].task for row in quota_rows)),
                "all_unavailable": bool(quota_rows) and len(unavailable) == len(quota_rows)}
     return render(request, "submissions/submit.html", context, status=status)
@@ -63,8 +66,8 @@ def submit(request, slug):
 @require_GET
 def sample_file(request, slug, task, split):
     """A prediction file in the right format and length for a validation split, scoring at chance."""
-    year = challenge_selectors.year_for_viewer(slug=slug, user=request.user)
-    split = challenge_selectors.split_of(year=year, task_slug=task, split_name=split)
+    year = competition_selectors.year_for_viewer(slug=slug, user=request.user)
+    split = competition_selectors.split_of(year=year, task_slug=task, split_name=split)
     if split.name != Split.Name.VAL:
         raise Http404("Samples are offered for validation splits.")
     data = scoring.sample_file(split.task.kind, n_images=split.n_images, n_classes=split.task.classes.n_classes)
@@ -79,7 +82,8 @@ def submission_detail(request, pk):
     shown = selectors.visible_scores(submission=submission, user=request.user)
     context = {"submission": submission, "shown": shown,
                "score_rows": selectors.score_rows(split=submission.split, shown=shown),
-               "may_change": selectors.may_change_entry(submission=submission, user=request.user),
+               "may_change": not policy.entry_change_refusal(submission=submission, user=request.user),
+               "per_class_shown": policy.per_class_reports_shown(submission.split),
                "entry_form": EntryForm(initial={"entry_name": submission.entry_name,
                                                 "description": submission.description})}
     return render(request, "submissions/submission_detail.html", context)
@@ -134,19 +138,20 @@ def submission_file(request, pk):
 
 @login_required
 def team_submissions(request, slug):
-    year = challenge_selectors.year_for_viewer(slug=slug, user=request.user)
-    team = challenge_selectors.team_of(user=request.user, year=year)
+    year = competition_selectors.year_for_viewer(slug=slug, user=request.user)
+    team = team_selectors.team_of(user=request.user, year=year)
     if team is None:
         raise Http404("You are in no team of this year.")
-    context = {"year": year, "team": team, "splits": selectors.final_entry_choices(team=team, year=year, user=request.user)}
+    context = {"year": year, "state": policy.year_state(year), "team": team,
+               "splits": selectors.final_entry_choices(team=team, year=year, user=request.user)}
     return render(request, "submissions/team_submissions.html", context)
 
 
 @login_required
 @require_POST
 def mark_final(request, slug, split_pk):
-    year = challenge_selectors.year_for_viewer(slug=slug, user=request.user)
-    team = challenge_selectors.team_of(user=request.user, year=year)
+    year = competition_selectors.year_for_viewer(slug=slug, user=request.user)
+    team = team_selectors.team_of(user=request.user, year=year)
     split = get_object_or_404(Split.objects.select_related("task__year"), task__year=year, pk=split_pk)
     if team is None:
         raise Http404("You are in no team of this year.")

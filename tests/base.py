@@ -15,10 +15,11 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.utils import timezone
 
-from challenge.models import ChallengeYear, ClassSet, Membership, Split, Task, Team
-from challenge.roles import organizer_group
-from challenge.ground_truth import replace_ground_truth
-from challenge.services import import_ilsvrc2012
+from challenge.accounts.roles import organizer_group
+from challenge.competition.ground_truth import replace_ground_truth
+from challenge.competition.models import ChallengeYear, ClassSet, Split, Task
+from challenge.competition.services import import_ilsvrc2012
+from challenge.teams.models import Membership, Team
 
 PASSWORD = "correct horse battery staple"
 

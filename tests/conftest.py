@@ -42,17 +42,17 @@ def fresh_process_caches():
 
 @pytest.fixture(autouse=True)
 def fresh_throttle_counts(request, django_db_blocker):
-    """Throttle counts live in a database cache table (CACHES["throttle"]): rolled back with a
-    test's transaction, but left behind by a transactional test (and its live server), whose
-    flush empties model tables only."""
+    """Throttle counts are rows (challenge.accounts.rates): rolled back with a test's transaction, and
+    emptied with the tables after a transactional test; cleared here too, explicitly, so that a
+    live server's requests never leave counts for the next test."""
     yield
     marker = request.node.get_closest_marker("django_db")
     transactional = marker is not None and (marker.kwargs.get("transaction") or marker.args[:1] == (True,))
     if transactional or {"transactional_db", "live_server"} & set(request.fixturenames):
-        from django.core.cache import caches
+        from challenge.accounts.models import RateCount
 
         with django_db_blocker.unblock():
-            caches["throttle"].clear()
+            RateCount.objects.all().delete()
 
 
 @pytest.fixture

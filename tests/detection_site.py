@@ -11,13 +11,13 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from challenge.devkit import read_class_set_folder
-from challenge.models import ChallengeYear, ClassSet, Split, Task
-from challenge.services import SHIPPED_DET_CLASSES
+from challenge.competition.devkit import read_class_set_folder
+from challenge.competition.models import ChallengeYear, ClassSet, Split, Task
+from challenge.competition.services import SHIPPED_DET_CLASSES
 from submissions import scoring
 from submissions.ground_truth import scoring_class_set_from_rows
 from tests.base import PASSWORD
-from tests.test_organizer_years import split_form
+from tests.competition.test_organizer_years import split_form
 
 N_IMAGES = {"val": 300, "test": 400}
 SEEDS = {"val": 11, "test": 12}
@@ -74,7 +74,7 @@ def set_up_detection_task(world) -> DetectionSetup:
     files = {}
     for name in ("val", "test"):
         files[name] = scoring.synthetic_detection(N_IMAGES[name], wnids, SEEDS[name], prefix=f"DET_{name}_")
-        url = reverse("organize_submissions:ground-truth", args=[world.year.slug, "det", name])
+        url = reverse("organize:ground-truth", args=[world.year.slug, "det", name])
         assert "Image list" in organizer.get(url).content.decode()
         response = organizer.post(url, {"labels": _upload("images.txt", files[name].image_list),
                                         "boxes": _upload("boxes.csv", files[name].boxes_csv),

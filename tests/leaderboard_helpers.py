@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from challenge.models import Split
+from challenge.competition.models import Split
 from submissions.models import Submission
 from submissions.services import create_submission
 from tests.base import predictions_file, run_scoring_worker

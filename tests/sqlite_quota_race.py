@@ -1,6 +1,6 @@
 """Run as a script: several processes (like gunicorn workers) upload at once on SQLite.
 
-Prints a JSON list of outcomes. Used by tests/test_quotas_sqlite.py; the caller sets
+Prints a JSON list of outcomes. Used by tests/submissions/test_quotas_sqlite.py; the caller sets
 DATABASE_URL to a fresh SQLite file and MEDIA_ROOT to a scratch folder.
 """
 
@@ -23,10 +23,12 @@ WORKERS = 8
 
 
 def upload(barrier, results, index):
+    from django.contrib.auth import get_user_model
+
+    from challenge.competition.models import Split
+    from challenge.teams.models import Team
     from submissions import quotas, services
     from tests.base import TEST_LABELS, World, predictions_file  # noqa: F401
-    from challenge.models import Split, Team
-    from django.contrib.auth import get_user_model
 
     team = Team.objects.get(name="Alpha")
     user = get_user_model().objects.get(username="alice" if index % 2 else "bob")

@@ -13,8 +13,9 @@ from django.core.cache import cache
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from challenge.models import Announcement, DataFile
-from challenge.services import store_private_file
+from challenge.datafiles.models import DataFile
+from challenge.notices.models import Announcement
+from challenge.storage import store_private_file
 from submissions.services import create_submission, score_submission
 from tests.base import PASSWORD, TEST_LABELS, VAL_LABELS, make_world, predictions_file, run_scoring_worker
 
@@ -78,7 +79,7 @@ class MatrixWorld:
     def _pk_for(self, name: str, namespace: str) -> int:
         if "team" in name or namespace == "teams":
             return self.world.alpha.pk
-        if "data-file" in name or name == "challenge:download":
+        if "data-file" in name or name == "datafiles:download":
             return self.data_file.pk
         if "announcement" in name:
             return self.announcement.pk

@@ -5,7 +5,7 @@ another subset (leaderboards.services.rebuild_boards_of_changed_subsets)."""
 
 import secrets
 
-import challenge.models.years
+import challenge.competition.models.years
 from django.db import migrations, models
 
 
@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='split',
             name='public_subset_seed',
-            field=models.PositiveBigIntegerField(default=challenge.models.years.new_subset_seed),
+            field=models.PositiveBigIntegerField(default=challenge.competition.models.years.new_subset_seed),
         ),
         migrations.RunPython(replace_zero_seeds, migrations.RunPython.noop),
     ]

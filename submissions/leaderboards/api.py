@@ -97,11 +97,12 @@ class LeaderboardApi(APIView):
         except selectors.PageOutOfRange as exc:
             raise NotFound(str(exc)) from exc
         version, modified_at = selectors.view_version(view), selectors.view_modified_at(view)
-        response = (not_modified(request, version=version, modified_at=modified_at)
+        built_at = view.page.board.built_at if view.page else None
+        response = (not_modified(request, version=version, modified_at=modified_at, built_at=built_at)
                     or cached_for_anonymous(request, version=version, content_type="application/json",
                                             build=lambda: _json_bytes(selectors.board_document(view)))
                     or HttpResponse(_json_bytes(selectors.board_document(view)), content_type="application/json"))
-        return with_validators(response, request=request, version=version, modified_at=modified_at)
+        return with_validators(response, request=request, version=version, modified_at=modified_at, built_at=built_at)
 
 
 def _json_bytes(document: dict) -> bytes:

@@ -11,10 +11,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from challenge.models import ChallengeYear, Split
+from challenge import policy
+from challenge.competition.models import Split
 from submissions.leaderboards.models import Basis, LeaderboardArchive, Track
 from submissions.leaderboards.rendering import board_csv, board_payload, metrics_of, render_rows
-from submissions.leaderboards.selectors import final_basis
 from submissions.leaderboards.services import rank_rows, store_board
 
 
@@ -25,10 +25,10 @@ def freeze_results(*, split: Split, at: datetime | None = None) -> list[Leaderbo
     Never overwrites: an archive that exists is returned as it is. Returns [] before the date.
     """
     split = Split.objects.select_related("task__year").get(pk=split.pk)
-    if not split.task.year.results_are_out(at):
+    if not policy.results_are_out(split.task.year, at):
         return []
     archives = []
-    basis, frozen_at, metrics = final_basis(split), at or timezone.now(), metrics_of(split)
+    basis, frozen_at, metrics = policy.final_basis(split), at or timezone.now(), metrics_of(split)
     for track in Track.values:
         existing = LeaderboardArchive.objects.filter(split=split, track=track).first()
         if existing:
@@ -58,8 +58,7 @@ def freeze_due_results(*, at: datetime | None = None) -> int:
     (run periodically by score_pending). Returns how many archives were created."""
     at = at or timezone.now()
     # A split counts as due until every track is archived (a freeze may have stopped between tracks).
-    due = (Split.objects.filter(task__year__results_at__lte=at, task__year__is_historical=False,
-                                task__year__status=ChallengeYear.Status.PUBLISHED)
+    due = (Split.objects.filter(policy.frozen_results_due(at))
            .annotate(archived=Count("leaderboard_archives")).filter(archived__lt=len(Track.values)))
     created = 0
     for split in due:

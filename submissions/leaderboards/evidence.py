@@ -14,7 +14,8 @@ import functools
 
 import numpy as np
 
-from challenge.models import GroundTruth, Split
+from challenge import policy
+from challenge.competition.models import GroundTruth, Split
 from submissions import scoring
 from submissions.ground_truth import scoring_class_set, scoring_ground_truth
 from submissions.leaderboards import ranking
@@ -75,7 +76,7 @@ def entry_stats(*, score: Score, split: Split) -> dict:
     """{basis: {metric: [value, ci_low, ci_high]}} for the image sets this split shows; a
     detection entry also keeps {"class_ap": {basis: [AP of class 1, 2, ... or None]}}."""
     bases = [Basis.ALL]
-    mask = subset_mask(split, score.images) if split.visibility == Split.Visibility.PUBLIC_SUBSET else None
+    mask = subset_mask(split, score.images) if policy.has_public_subset(split) else None
     if mask is not None:
         bases += [Basis.PUBLIC, Basis.PRIVATE]
     parts = {Basis.ALL: None, Basis.PUBLIC: mask, Basis.PRIVATE: None if mask is None else ~mask}

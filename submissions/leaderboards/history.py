@@ -8,8 +8,8 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404
 
-from challenge.models import ChallengeYear, ClassSet, Task
-from challenge.services import SHIPPED_ILSVRC2012, import_ilsvrc2012, import_ilsvrc_det
+from challenge.competition.models import ChallengeYear, ClassSet, Task
+from challenge.competition.services import SHIPPED_ILSVRC2012, import_ilsvrc2012, import_ilsvrc_det
 from submissions.leaderboards.charts import Point, Series, line_chart_svg
 from submissions.leaderboards.models import HistoricalResult
 from submissions.leaderboards.selectors import historical_detection_winners, historical_winners

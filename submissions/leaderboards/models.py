@@ -2,7 +2,7 @@
 and the published results of the historical ILSVRC years.
 
 Everything a page or the API shows is computed when a score is recorded (or a writer calls
-services.rebuild_boards), never per request. The tables keep the names they had when these
+services.mark_dirty), never per request. The tables keep the names they had when these
 models lived in the submissions app (db_table), so moving them moved no rows.
 """
 
@@ -11,15 +11,7 @@ import uuid
 from django.db import models
 from django.utils import timezone
 
-
-class Basis(models.TextChoices):
-    """Which images (or which filter) a board's scores are computed on."""
-
-    ALL = "all", "All images of the split"
-    PUBLIC = "public", "The public subset (live scores)"
-    PRIVATE = "private", "The rest of the images (the final ranking)"
-    LADDER = "ladder", "All images, through the Ladder"
-    FINAL = "final", "The final ranking as frozen at the results date (written once)"
+from challenge.policy import Basis
 
 
 class Track(models.TextChoices):
@@ -40,12 +32,12 @@ class LeaderboardEntry(models.Model):
     Basis = Basis
     Track = Track
 
-    split = models.ForeignKey("challenge.Split", on_delete=models.CASCADE, related_name="leaderboard_entries")
+    split = models.ForeignKey("competition.Split", on_delete=models.CASCADE, related_name="leaderboard_entries")
     submission = models.OneToOneField(
         "submissions.Submission", on_delete=models.CASCADE, related_name="leaderboard_entry"
     )
     score = models.ForeignKey("submissions.Score", on_delete=models.CASCADE, related_name="+")
-    team = models.ForeignKey("challenge.Team", on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="+")
     submitted_at = models.DateTimeField()
     stats = models.JSONField(default=dict)
     stats_key = models.CharField(max_length=200, blank=True)
@@ -64,7 +56,7 @@ class LeaderboardBoard(models.Model):
     Basis = Basis
     Track = Track
 
-    split = models.ForeignKey("challenge.Split", on_delete=models.CASCADE, related_name="leaderboard_boards")
+    split = models.ForeignKey("competition.Split", on_delete=models.CASCADE, related_name="leaderboard_boards")
     basis = models.CharField(max_length=8, choices=Basis.choices)
     track = models.CharField(max_length=8, choices=Track.choices)
     n_rows = models.PositiveIntegerField(default=0)
@@ -103,7 +95,7 @@ class BoardBuild(models.Model):
     a score recorded meanwhile waits for the lock and leaves the split stale for the next one.
     """
 
-    split = models.OneToOneField("challenge.Split", on_delete=models.CASCADE, primary_key=True, related_name="+")
+    split = models.OneToOneField("competition.Split", on_delete=models.CASCADE, primary_key=True, related_name="+")
     changes = models.PositiveBigIntegerField(default=0)
     built_changes = models.PositiveBigIntegerField(default=0)
     built_at = models.DateTimeField(null=True, blank=True)
@@ -122,7 +114,7 @@ class LeaderboardArchive(models.Model):
     Track = Track
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    split = models.ForeignKey("challenge.Split", on_delete=models.PROTECT, related_name="leaderboard_archives")
+    split = models.ForeignKey("competition.Split", on_delete=models.PROTECT, related_name="leaderboard_archives")
     track = models.CharField(max_length=8, choices=Track.choices)
     basis = models.CharField(max_length=8, choices=Basis.choices)
     frozen_at = models.DateTimeField(default=timezone.now)
@@ -152,7 +144,7 @@ class HistoricalResult(models.Model):
         PARTIAL = "partial", "Partly verified"
         NO = "no", "Not verified"
 
-    task = models.ForeignKey("challenge.Task", on_delete=models.CASCADE, related_name="historical_results")
+    task = models.ForeignKey("competition.Task", on_delete=models.CASCADE, related_name="historical_results")
     position = models.PositiveSmallIntegerField(help_text="Order in the source table (1 = winner).")
     team_name = models.CharField(max_length=200)
     entry = models.CharField(max_length=300, blank=True)

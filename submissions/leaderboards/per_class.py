@@ -9,8 +9,9 @@ from dataclasses import dataclass
 import numpy as np
 from django.http import Http404
 
-from challenge.classes import Hierarchy, hierarchy_of
-from challenge.models import ClassSet, Split
+from challenge import policy
+from challenge.competition.classes import Hierarchy, hierarchy_of
+from challenge.competition.models import ClassSet, Split
 from submissions.ground_truth import scoring_class_set, scoring_ground_truth
 from submissions.leaderboards.evidence import positives_of
 from submissions.models import Submission
@@ -59,7 +60,7 @@ def report_for_viewer(*, pk: int, user) -> PerClassReport:
     submission = submission_for_viewer(pk=pk, user=user)
     split = submission.split
     score = submission.current_score
-    if split.name != Split.Name.VAL or not split.labels_public or score is None:
+    if not policy.per_class_reports_shown(split) or score is None:
         raise Http404("Per-class results exist for scored validation submissions only.")
     if split.task.kind == split.task.Kind.DETECTION:
         return _detection_report(submission, score, split)

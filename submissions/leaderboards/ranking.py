@@ -56,9 +56,9 @@ def best_first(metric: str, value: float) -> float:
     return -value if metric in HIGHER_IS_BETTER else value
 
 
-def rounded(value: float | None) -> float | None:
-    """Scores are published rounded to 5 decimals (as ILSVRC did), everywhere."""
-    return None if value is None else round(float(value), DECIMALS)
+def rounded(value: float | None, decimals: int = DECIMALS) -> float | None:
+    """A score as published: rounded to the board's decimals (5, as ILSVRC did, by default)."""
+    return None if value is None else round(float(value), decimals)
 
 
 def ranking_rule(primary: str) -> str:
@@ -132,6 +132,9 @@ class Candidate:
     disqualified: bool
     not_comparable_reason: str | None
     description: str = ""  # the team's method description, shown with the entry
+    # Still scored on an earlier version of the split's ground truth (a rescoring under way or
+    # failed for it): shown marked, so that a board never mixes versions silently.
+    older_ground_truth: bool = False
 
 
 def stats_basis(basis: str) -> str:
@@ -248,4 +251,5 @@ def _row(c: Candidate, basis: str, metrics: list[str], *, position, rank, test, 
         "tied_with": tied_with,
         "not_comparable": c.not_comparable_reason,
         "excluded": c.excluded_reason or None,
+        "older_ground_truth": c.older_ground_truth,
     }

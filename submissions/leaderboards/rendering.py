@@ -10,7 +10,7 @@ from functools import lru_cache
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from challenge.models import Split
+from challenge.competition.models import Split
 from submissions.leaderboards import ranking
 from submissions.leaderboards.models import Basis
 
@@ -38,11 +38,14 @@ def team_url(team_id: int) -> str:
     return reverse("teams:detail", args=[team_id])
 
 
-def render_rows(rows: list[dict], metrics: list[str]) -> str:
+def render_rows(rows: list[dict], metrics: list[str], *, older_ground_truth: int = 0) -> str:
+    """A board's table; `older_ground_truth` counts the board's entries still scored on an
+    earlier ground truth (said above the table, and each such row is marked)."""
     shaped = [{**row, "cells": [row["scores"].get(m) for m in metrics]} for row in rows]
     categories = any("categories_won" in row for row in rows)
     return render_to_string("leaderboards/_rows.html", {"rows": shaped, "categories": categories,
-                                                        "labels": [ranking.METRIC_LABELS[m] for m in metrics]})
+                                                        "labels": [ranking.METRIC_LABELS[m] for m in metrics],
+                                                        "older_ground_truth": older_ground_truth})
 
 
 def mark_team_rows(html: str, *, team_id: int | None) -> str:
@@ -54,13 +57,15 @@ def mark_team_rows(html: str, *, team_id: int | None) -> str:
 
 
 def board_payload(split: Split, *, basis: str | None, track: str, rows: list, count: int | None = None,
-                  page: int = 1, pages: int = 1, frozen: bool | None = None) -> dict:
-    """The JSON body of one board page (API), of an empty board, and of an archive's export."""
+                  page: int = 1, pages: int = 1, frozen: bool | None = None, older_ground_truth: int = 0) -> dict:
+    """The JSON body of one board page (API), of an empty board, and of an archive's export.
+    `older_ground_truth` counts the whole board's entries still scored on an earlier ground truth."""
     return {
         "frozen": basis == Basis.FINAL if frozen is None else frozen, "year": split.task.year.slug,
         "task": split.task.slug, "split": split.name, "track": track, "basis": basis,
         "primary_metric": split.task.primary_metric, "count": len(rows) if count is None else count,
-        "page": page, "pages": pages, "rule": ranking_rule(split), "entries": rows,
+        "page": page, "pages": pages, "rule": ranking_rule(split), "older_ground_truth": older_ground_truth,
+        "entries": rows,
     }
 
 

@@ -2,8 +2,8 @@
 
 Organizers always see raw scores on all images; everyone else follows the split's visibility
 rule until the results date, then the final ranking. The leaderboard page and API, the
-submission pages and API, the public team page and the year API all ask here (`viewer_basis`,
-`visible_scores`, `public_entries_of_team`, `scores_are_visible`), never the Split itself.
+submission pages and API and the public team page read scores here (`visible_scores`,
+`public_entries_of_team`), and what may be seen is decided by challenge.policy.
 """
 
 from __future__ import annotations
@@ -14,64 +14,28 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.contrib.auth.models import AnonymousUser
 from django.conf import settings
 from django.core.cache import cache
 from django.http import Http404
 
-from challenge.models import ChallengeYear, Split, Task
-from challenge.roles import is_organizer
+from challenge import policy
+from challenge.accounts.roles import is_organizer
+from challenge.competition.models import ChallengeYear, GroundTruth, Split, Task
+from submissions.leaderboards import ranking
 from submissions.leaderboards.models import (
-    Basis, HistoricalResult, LeaderboardArchive, LeaderboardBoard, LeaderboardEntry, LeaderboardPage, Track,
+    Basis,
+    HistoricalResult,
+    LeaderboardArchive,
+    LeaderboardBoard,
+    LeaderboardEntry,
+    LeaderboardPage,
+    Track,
 )
 from submissions.leaderboards.ranking import METRIC_LABELS, METRICS_BY_KIND, rounded, stats_basis
 from submissions.leaderboards.rendering import board_csv, board_payload, metrics_of, render_rows
 from submissions.models import Score
 
-# ---------------------------------------------------------------- the visibility rule
-
-
-def bases_of(split: Split) -> list[str]:
-    """The bases a split's boards are built on: all images, plus what its visibility rule shows."""
-    bases = [Basis.ALL]
-    if split.visibility == Split.Visibility.PUBLIC_SUBSET:
-        bases += [Basis.PUBLIC, Basis.PRIVATE]
-    if split.visibility == Split.Visibility.LADDER:
-        bases.append(Basis.LADDER)
-    return bases
-
-
-def final_basis(split: Split) -> str:
-    """The images the final ranking is computed on: the hidden rest for a public-subset split."""
-    return Basis.PRIVATE if split.visibility == Split.Visibility.PUBLIC_SUBSET else Basis.ALL
-
-
-def viewer_basis(*, split: Split, user, at: datetime | None = None) -> tuple[str | None, str]:
-    """Which board this viewer may see, and why. Organizers always see raw scores on all images;
-    everyone else follows the split's visibility rule until the results date."""
-    if is_organizer(user):
-        return Basis.ALL, "Organizer view: raw scores on all images, whatever the visibility rule."
-    if split.task.year.results_are_out(at):
-        # The frozen board once freeze_results has run; until then the live one on final_basis.
-        return Basis.FINAL, "Final results."
-    rule = split.visibility
-    if rule == Split.Visibility.IMMEDIATE:
-        return Basis.ALL, "Scores on all images of this split, live."
-    if rule == Split.Visibility.PUBLIC_SUBSET:
-        return Basis.PUBLIC, ("Live scores on a fixed, secret subset of the images; the final ranking "
-                              "uses the rest and is published at the results date.")
-    if rule == Split.Visibility.LADDER:
-        return Basis.LADDER, ("Ladder: a team's shown score changes only when a new submission beats its "
-                              "shown best significantly (paired test on the same images); otherwise the "
-                              "previous best is shown again.")
-    return None, "Scores on this split are hidden until the results are announced."
-
-
-def scores_are_visible(*, split: Split, user=None, at: datetime | None = None) -> bool:
-    """Whether this viewer (the public by default) may see any scores of the split now: live
-    ones (perhaps on a public subset or through the Ladder) or the final ones."""
-    return viewer_basis(split=split, user=user or AnonymousUser(), at=at)[0] is not None
-
+# ---------------------------------------------------------------- one entry's scores
 
 def visible_scores(*, submission, user, at: datetime | None = None) -> dict | None:
     """The scores of one submission that this viewer may see (for the submission page and API):
@@ -80,9 +44,7 @@ def visible_scores(*, submission, user, at: datetime | None = None) -> dict | No
     where scores on all images are shown; on a public subset or the Ladder they give the advice
     alone."""
     split = submission.split
-    basis, _ = viewer_basis(split=split, user=user, at=at)
-    if basis == Basis.FINAL:
-        basis = final_basis(split)
+    basis = policy.entry_basis(split=split, user=user, at=at)
     own = LeaderboardEntry.objects.filter(submission=submission).first()
     if basis is None or own is None:
         return None
@@ -95,8 +57,9 @@ def visible_scores(*, submission, user, at: datetime | None = None) -> dict | No
     values = shown.stats.get(stats_basis(basis), {}) if shown is not None else {}
     hints = Score.objects.filter(pk=own.score_id).values_list(
         "warnings" if basis in (Basis.ALL, Basis.PRIVATE) else "advice", flat=True).first()
+    decimals = policy.score_decimals(split=split, basis=basis)
     return {"basis": basis, "ladder_accepted": own.ladder_accepted if basis == Basis.LADDER else None,
-            "scores": {m: [rounded(v) for v in triple] for m, triple in values.items()},
+            "scores": {m: [rounded(v, decimals) for v in triple] for m, triple in values.items()},
             "warnings": list(hints or [])}
 
 
@@ -122,15 +85,42 @@ def public_entries_of_team(*, team, user, at: datetime | None = None) -> list[di
             .select_related("split__task__year", "submission")
             .order_by("-submitted_at", "-pk"))
     for entry in rows:
-        basis, _ = viewer_basis(split=entry.split, user=user, at=at)
-        if basis == Basis.FINAL:
-            basis = final_basis(entry.split)
+        basis = policy.entry_basis(split=entry.split, user=user, at=at)
         if basis is None or (basis == Basis.LADDER and not entry.ladder_accepted):
             continue
         triple = entry.stats.get(stats_basis(basis), {}).get(entry.split.task.primary_metric)
         if triple:
-            entries.append({"submission": entry.submission, "split": entry.split, "primary": rounded(triple[0])})
+            decimals = policy.score_decimals(split=entry.split, basis=basis)
+            entries.append({"submission": entry.submission, "split": entry.split,
+                            "primary": rounded(triple[0], decimals)})
     return entries
+
+
+# ---------------------------------------------------------------- what ranking reads
+
+def candidates_of(split: Split, at: datetime) -> list[ranking.Candidate]:
+    """Every materialized entry of the split, with the moderation and ban state at `at`, and
+    whether it is still scored on an earlier version of the split's ground truth."""
+    fields = ("pk", "score_id", "team_id", "team__name", "team__banned_until", "team__ban_reason",
+              "submission__entry_name", "submitted_at", "submission__external_data", "submission__is_final",
+              "ladder_accepted", "stats", "submission__disqualified", "submission__disqualified_reason",
+              "submission__not_comparable", "submission__not_comparable_reason", "submission__description",
+              "score__ground_truth_id")
+    current = GroundTruth.objects.filter(split=split, is_current=True).values_list("pk", flat=True).first()
+    out = []
+    # An entry its team withdrew (validation only) is on no board; it stays everywhere else.
+    for row in LeaderboardEntry.objects.filter(split=split, submission__withdrawn=False).values_list(*fields):
+        (pk, score_id, team_id, team_name, banned_until, ban_reason, entry_name, submitted_at, external,
+         is_final, ladder, stats, dq, dq_reason, nc, nc_reason, description, ground_truth_id) = row
+        reason = ""
+        if dq:
+            reason = f"Disqualified: {dq_reason or 'no reason given'}"
+        elif banned_until is not None and at < banned_until:
+            reason = f"Team banned: {ban_reason or 'no reason given'}"
+        out.append(ranking.Candidate(pk, score_id, team_id, team_name, entry_name, submitted_at, external, is_final,
+                                     ladder, stats, reason, dq, (nc_reason or "not directly comparable") if nc else None,
+                                     description, older_ground_truth=ground_truth_id != current))
+    return out
 
 
 # ---------------------------------------------------------------- reading a stored board
@@ -215,7 +205,9 @@ def page_body(*, page: LeaderboardPage, body: str, split: Split) -> str:
         if body == "json":
             stored = text
         else:
-            stored = render_rows(json.loads(text)["entries"] if text else [], metrics_of(split))
+            payload = json.loads(text) if text else {}
+            stored = render_rows(payload.get("entries", []), metrics_of(split),
+                                 older_ground_truth=payload.get("older_ground_truth", 0))
         cache.set(key, stored, timeout=None)
     return stored
 
@@ -226,7 +218,7 @@ def board_for_viewer(*, split: Split, track: str, user, page: int = 1, at: datet
     board's size: one page row (none when the candidate pages are given), and after the results
     date the archive's permanent link. After the results date the public sees the frozen final
     board written by freeze_results (the live final board until the freeze has run)."""
-    basis, explanation = viewer_basis(split=split, user=user, at=at)
+    basis, explanation = policy.viewer_basis(split=split, user=user, at=at)
     view = BoardView(split=split, track=track, basis=basis, explanation=explanation)
     if basis is None:
         return view
@@ -234,7 +226,7 @@ def board_for_viewer(*, split: Split, track: str, user, page: int = 1, at: datet
     if basis == Basis.FINAL:
         view.archive = (LeaderboardArchive.objects.only("public_id", "frozen_at", "csv_sha256", "json_sha256")
                         .filter(split=split, track=track).first())
-        wanted = [Basis.FINAL, final_basis(split)]  # the live final board until the freeze has run
+        wanted = [Basis.FINAL, policy.final_basis(split)]  # the live final board until the freeze has run
     if candidates is None:
         candidates = list(LeaderboardPage.objects.select_related("board")
                           .only("board__basis", "board__n_pages", "board__n_rows", "board__n_teams", "board__built_at",
@@ -306,7 +298,7 @@ def view_modified_at(view: BoardView) -> datetime | None:
     year = view.split.task.year
     stamps = [view.page.board.built_at] if view.page else []
     stamps += [view.archive.frozen_at] if view.archive else []
-    stamps += [year.results_at] if year.results_are_out() else []
+    stamps += [year.results_at] if policy.results_are_out(year) else []
     return max(stamps, default=None)
 
 
@@ -360,7 +352,7 @@ def year_winners(*, years) -> dict[int, dict]:
     "value", "partial"}}. A historical year: its shown classification winner; a year held here:
     the first row of its first task's frozen final test board (all tracks), once published.
     Two queries whatever the number of years."""
-    years = [y for y in years if y.is_historical or y.results_are_out()]
+    years = [y for y in years if y.is_historical or policy.results_are_out(y)]
     winners = {}
     by_slug = {y.slug: y for y in years if y.is_historical}
     for result in (historical_winners() if by_slug else []):

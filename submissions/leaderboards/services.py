@@ -1,21 +1,24 @@
-"""Writes that keep the materialized leaderboards current. Every writer (scoring, rescoring,
-moderation, final entries, organizer settings, the admin) goes through `record_entry` or
-`rebuild_leaderboard`; what a viewer may see is decided in `selectors`.
+"""Writes that keep the materialized leaderboards current.
 
-The path: record_score's transaction first counts a change to the split's boards
-(`count_change`, on its `BoardBuild` row), then `record_entry` materializes the score (one
-entry per scored submission, its intervals computed once, its Ladder decision taken). A
-score_pending worker then calls `rebuild_due_boards`, which re-ranks the split once for all
-the changes of a LEADERBOARD_REBUILD_SECONDS window and stores every board (JSON, in pages of
-100 rows) in one transaction: readers keep the previous board until it commits. The API
-serves one stored page; the page renders its HTML from it once per process (selectors).
-`archives` publishes the final ranking once.
+One door: every writer that changes what a split's boards show (scoring, rescoring,
+moderation, entry edits, final entries, organizer settings, team names and bans) calls
+`mark_dirty`, which counts a change on the split's `BoardBuild` row; a score_pending worker's
+`rebuild_due_boards` then re-ranks the split once for all the changes of a
+LEADERBOARD_REBUILD_SECONDS window and stores every board (JSON, in pages of 100 rows) in one
+transaction: readers keep the previous board until it commits. Where a person must see their
+own change at once (an organizer's moderation, a team's rename), the writer passes `now=True`
+and the same rebuild runs in the request. What a viewer may see is decided in challenge.policy.
+
+A new score is also materialized by `record_entry` (one entry per scored submission, its
+intervals computed once, its Ladder decision taken). The API serves one stored page; the page
+renders its HTML from it once per process (selectors). `archives` publishes the final ranking once.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -23,12 +26,19 @@ from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from challenge.models import Split
+from challenge import policy
+from challenge.competition.models import Split
 from submissions.leaderboards import evidence, ranking
-from submissions.leaderboards.models import (Basis, BoardBuild, LeaderboardBoard, LeaderboardEntry, LeaderboardPage,
-                                              Track)
+from submissions.leaderboards.models import (
+    Basis,
+    BoardBuild,
+    LeaderboardBoard,
+    LeaderboardEntry,
+    LeaderboardPage,
+    Track,
+)
 from submissions.leaderboards.rendering import PAGE_SIZE, board_payload, metrics_of, with_team_urls
-from submissions.leaderboards.selectors import bases_of, boards_changed
+from submissions.leaderboards.selectors import boards_changed, candidates_of
 from submissions.models import Score, Submission
 
 logger = logging.getLogger(__name__)
@@ -36,8 +46,8 @@ logger = logging.getLogger(__name__)
 
 def stats_key(*, score_id: int, split: Split) -> str:
     """What an entry's stats are computed from; a rebuild recomputes them when it changes."""
-    key = f"score={score_id};bases={','.join(bases_of(split))}"
-    if split.visibility == Split.Visibility.PUBLIC_SUBSET:
+    key = f"score={score_id};bases={','.join(policy.bases_of(split))}"
+    if policy.has_public_subset(split):
         key += _subset_key(split)
     return key
 
@@ -50,8 +60,8 @@ def _subset_key(split: Split) -> str:
 
 def record_entry(*, submission: Submission, score: Score) -> LeaderboardEntry:
     """Materialize a newly recorded score: its stats and its Ladder decision. Call inside the
-    transaction that records the score, after count_change: the entry commits with the score,
-    and the rebuild that count_change asks for sees both."""
+    transaction that records the score, after mark_dirty: the entry commits with the score,
+    and the rebuild that mark_dirty asks for sees both."""
     split = Split.objects.select_related("task__year").get(pk=submission.split_id)
     entry, created = LeaderboardEntry.objects.update_or_create(
         submission=submission,
@@ -60,23 +70,30 @@ def record_entry(*, submission: Submission, score: Score) -> LeaderboardEntry:
                       stats_key=stats_key(score_id=score.pk, split=split),
                       updated_at=timezone.now()),
     )
-    if created and split.visibility == Split.Visibility.LADDER:
+    if created and policy.is_ladder(split):
         entry.ladder_accepted = _ladder_decision(entry=entry, split=split)
         entry.save(update_fields=["ladder_accepted"])
     return entry
 
 
-def count_change(*, split_id: int) -> None:
-    """Mark a split's boards as one score change behind: a worker rebuilds them soon.
+def mark_dirty(*, splits: Iterable[Split | int], now: bool = False) -> None:
+    """The one door to a rebuild: mark the boards of these splits (or split ids) as one change
+    behind, so that a worker rebuilds them soon; with `now`, rebuild them here, through the
+    same rebuild, for a person who must see their own change at once.
 
-    Call first in the transaction that changes the split's scores. It takes the split's
-    BoardBuild row lock, which a rebuild holds while it runs: the transaction waits for a
+    A writer that changes scores calls it first in its transaction: it takes each split's
+    BoardBuild row lock, which a rebuild holds while it runs, so the transaction waits for a
     running rebuild before it holds anything else (a team row that an upload locks for its
     quota, the ledger's head), and its change counts for the next rebuild.
     """
-    if not BoardBuild.objects.filter(split_id=split_id).update(changes=F("changes") + 1):
-        BoardBuild.objects.bulk_create([BoardBuild(split_id=split_id)], ignore_conflicts=True)
-        BoardBuild.objects.filter(split_id=split_id).update(changes=F("changes") + 1)
+    ids = sorted({split if isinstance(split, int) else split.pk for split in splits})  # one lock order
+    for split_id in ids:
+        if not BoardBuild.objects.filter(split_id=split_id).update(changes=F("changes") + 1):
+            BoardBuild.objects.bulk_create([BoardBuild(split_id=split_id)], ignore_conflicts=True)
+            BoardBuild.objects.filter(split_id=split_id).update(changes=F("changes") + 1)
+    if now:
+        for split in Split.objects.filter(pk__in=ids).select_related("task__year"):
+            rebuild_leaderboard(split=split)
 
 
 def _lock_boards_of(split: Split) -> BoardBuild:
@@ -182,24 +199,16 @@ def rebuild_boards_of_changed_subsets() -> int:
     """Rebuild every public-subset split with entries computed on another subset than its own
     (after a migration drew new secret seeds, or a change made outside the organizer pages).
     Run by each score_pending pass; costs one query per public-subset split. Returns how many."""
-    rebuilt = 0
-    for split in Split.objects.filter(visibility=Split.Visibility.PUBLIC_SUBSET):
-        if LeaderboardEntry.objects.filter(split=split).exclude(stats_key__endswith=_subset_key(split)).exists():
-            rebuild_leaderboard(split=split)
-            rebuilt += 1
-    return rebuilt
-
-
-def rebuild_leaderboards(*, splits) -> None:
-    """rebuild_leaderboard for each split (a year's settings, a team's name or ban)."""
-    for split in splits:
-        rebuild_leaderboard(split=split)
+    changed = [split for split in Split.objects.filter(policy.public_subset_splits()).select_related("task__year")
+               if LeaderboardEntry.objects.filter(split=split).exclude(stats_key__endswith=_subset_key(split)).exists()]
+    mark_dirty(splits=changed, now=True)
+    return len(changed)
 
 
 def _replay_ladder(*, split: Split, scores: dict[int, int]) -> None:
     """Decide again, in submission order, which entries moved their team's shown Ladder score
     (`scores`: each submission's current score id)."""
-    if split.visibility != Split.Visibility.LADDER:
+    if not policy.is_ladder(split):
         return
     metric = split.task.primary_metric
     fields = ["pk", "images", "ground_truth_id", evidence.EVIDENCE_FIELDS[metric]]
@@ -220,28 +229,6 @@ def _replay_ladder(*, split: Split, scores: dict[int, int]) -> None:
 
 
 # ---------------------------------------------------------------- ranking
-
-def candidates_of(split: Split, at: datetime) -> list[ranking.Candidate]:
-    """Every materialized entry of the split, with the moderation and ban state at `at`."""
-    fields = ("pk", "score_id", "team_id", "team__name", "team__banned_until", "team__ban_reason",
-              "submission__entry_name", "submitted_at", "submission__external_data", "submission__is_final",
-              "ladder_accepted", "stats", "submission__disqualified", "submission__disqualified_reason",
-              "submission__not_comparable", "submission__not_comparable_reason", "submission__description")
-    out = []
-    # An entry its team withdrew (validation only) is on no board; it stays everywhere else.
-    for row in LeaderboardEntry.objects.filter(split=split, submission__withdrawn=False).values_list(*fields):
-        (pk, score_id, team_id, team_name, banned_until, ban_reason, entry_name, submitted_at, external,
-         is_final, ladder, stats, dq, dq_reason, nc, nc_reason, description) = row
-        reason = ""
-        if dq:
-            reason = f"Disqualified: {dq_reason or 'no reason given'}"
-        elif banned_until is not None and at < banned_until:
-            reason = f"Team banned: {ban_reason or 'no reason given'}"
-        out.append(ranking.Candidate(pk, score_id, team_id, team_name, entry_name, submitted_at, external, is_final,
-                                     ladder, stats, reason, dq, (nc_reason or "not directly comparable") if nc else None,
-                                     description))
-    return out
-
 
 _pair_memo: dict[tuple, object] = {}  # ranking.PairedResult or scoring.PairedMapResult
 # A worker lives for months; past this many pairs the memo starts over rather than grow.
@@ -290,9 +277,9 @@ def build_boards(*, split: Split) -> None:
     """Rank and store every board of a split (each basis it shows, each track), as JSON pages."""
     split = Split.objects.select_related("task__year").get(pk=split.pk)
     # The frozen final board is written once by freeze_results and never rebuilt.
-    LeaderboardBoard.objects.filter(split=split).exclude(basis__in=[*bases_of(split), Basis.FINAL]).delete()
+    LeaderboardBoard.objects.filter(split=split).exclude(basis__in=[*policy.bases_of(split), Basis.FINAL]).delete()
     candidates = candidates_of(split, timezone.now())
-    for basis in bases_of(split):
+    for basis in policy.bases_of(split):
         for track in Track.values:
             rows = rank_rows(split=split, basis=basis, track=track, candidates=candidates)
             store_board(split=split, basis=basis, track=track, rows=rows)
@@ -307,10 +294,12 @@ def store_board(*, split: Split, basis: str, track: str, rows: list[dict]) -> Le
     )
     # Pages are replaced, never updated: a page id then names immutable content (see selectors.page_body).
     board.pages.all().delete()
+    older = sum(1 for row in rows if row.get("older_ground_truth"))
     LeaderboardPage.objects.bulk_create(
         LeaderboardPage(board=board, number=number,
                         json=json.dumps(board_payload(split, basis=basis, track=track, rows=chunk, count=len(rows),
-                                                      page=number, pages=len(chunks)), separators=(",", ":")))
+                                                      page=number, pages=len(chunks), older_ground_truth=older),
+                                        separators=(",", ":")))
         for number, chunk in enumerate(chunks, start=1)
     )
     boards_changed()

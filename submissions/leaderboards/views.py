@@ -4,9 +4,12 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
-from challenge.selectors import team_of
-from submissions.leaderboards import history, per_class as per_class_report, selectors
-from submissions.leaderboards.http_cache import cached_for_anonymous, not_modified, with_validators
+from challenge import policy
+from challenge.teams.selectors import team_of
+from submissions.leaderboards import history, selectors
+from submissions.leaderboards import per_class as per_class_report
+from submissions.leaderboards.http_cache import (cached_for_anonymous, not_modified, with_board_headers,
+                                                  with_validators)
 from submissions.leaderboards.models import LeaderboardArchive, Track
 from submissions.leaderboards.rendering import mark_team_rows, ranking_rule
 
@@ -27,16 +30,19 @@ def leaderboard_page(request, slug, task, split):
             return redirect("leaderboards:history-year", slug=slug)
         raise
     own = team_of(user=request.user, year=view.split.task.year) if request.user.is_authenticated else None
-    context = {"year": view.split.task.year, "split": view.split, "view": view, "tracks": Track.choices,
+    context = {"year": view.split.task.year, "state": policy.year_state(view.split.task.year), "split": view.split, "view": view, "tracks": Track.choices,
                "rule": ranking_rule(view.split), "page_number": page, "own_team": own,
                "board_html": lambda: mark_team_rows(view.content(), team_id=own.pk if own else None)}
+    built_at = view.page.board.built_at if view.page else None
     if request.user.is_authenticated:  # their page shows their name, their team and a CSRF token: no validators
-        return render(request, "leaderboards/leaderboard.html", context)
+        return with_board_headers(render(request, "leaderboards/leaderboard.html", context), request=request,
+                                  built_at=built_at)
     version, modified_at = selectors.view_version(view), selectors.view_modified_at(view)
-    response = not_modified(request, version=version, modified_at=modified_at) or cached_for_anonymous(
+    response = not_modified(request, version=version, modified_at=modified_at, built_at=built_at)
+    response = response or cached_for_anonymous(
         request, version=version, content_type="text/html; charset=utf-8",
         build=lambda: render(request, "leaderboards/leaderboard.html", context).content)
-    return with_validators(response, request=request, version=version, modified_at=modified_at)
+    return with_validators(response, request=request, version=version, modified_at=modified_at, built_at=built_at)
 
 
 @require_GET

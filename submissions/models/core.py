@@ -35,8 +35,8 @@ class Submission(models.Model):
         SCORED = "scored", "Scored"
         FAILED = "failed", "Failed"
 
-    team = models.ForeignKey("challenge.Team", on_delete=models.PROTECT, related_name="submissions")
-    split = models.ForeignKey("challenge.Split", on_delete=models.PROTECT, related_name="submissions")
+    team = models.ForeignKey("teams.Team", on_delete=models.PROTECT, related_name="submissions")
+    split = models.ForeignKey("competition.Split", on_delete=models.PROTECT, related_name="submissions")
     # Quota is counted per person too: this stays with the person when they leave a team.
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="submissions"
@@ -94,7 +94,7 @@ class Score(models.Model):
     """
 
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="scores")
-    ground_truth = models.ForeignKey("challenge.GroundTruth", on_delete=models.PROTECT, related_name="scores")
+    ground_truth = models.ForeignKey("competition.GroundTruth", on_delete=models.PROTECT, related_name="scores")
     is_current = models.BooleanField(default=True)
     images = models.PositiveIntegerField()
     top1_error = models.FloatField(null=True, blank=True)

@@ -18,12 +18,12 @@ class IntegrityFlag(models.Model):
         IDENTICAL = "identical", "Identical file (same SHA-256)"
         NEAR_IDENTICAL = "near_identical", "Near-identical top-1 predictions"
 
-    split = models.ForeignKey("challenge.Split", on_delete=models.CASCADE, related_name="integrity_flags")
+    split = models.ForeignKey("competition.Split", on_delete=models.CASCADE, related_name="integrity_flags")
     kind = models.CharField(max_length=16, choices=Kind.choices)
     submission = models.ForeignKey("submissions.Submission", on_delete=models.CASCADE, related_name="+")
     other = models.ForeignKey("submissions.Submission", on_delete=models.CASCADE, related_name="+")
-    team = models.ForeignKey("challenge.Team", on_delete=models.CASCADE, related_name="+")
-    other_team = models.ForeignKey("challenge.Team", on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="+")
+    other_team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="+")
     # Fraction of images on which the two top-1 labels agree (1.0 for identical files).
     agreement = models.FloatField()
     reviewed = models.BooleanField(default=False)

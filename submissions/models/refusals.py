@@ -14,8 +14,8 @@ class RefusedUpload(models.Model):
         QUOTA = "quota", "The quota was used up"
         NOT_ALLOWED = "not_allowed", "Not allowed to submit (no team, banned, closed)"
 
-    split = models.ForeignKey("challenge.Split", on_delete=models.CASCADE, related_name="refused_uploads")
-    team = models.ForeignKey("challenge.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    split = models.ForeignKey("competition.Split", on_delete=models.CASCADE, related_name="refused_uploads")
+    team = models.ForeignKey("teams.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                              related_name="+")
     kind = models.CharField(max_length=12, choices=Kind.choices)

@@ -17,8 +17,8 @@ class RescoringJob(models.Model):
         RUNNING = "running", "Running"
         DONE = "done", "Done"
 
-    split = models.ForeignKey("challenge.Split", on_delete=models.CASCADE, related_name="rescoring_jobs")
-    ground_truth = models.ForeignKey("challenge.GroundTruth", on_delete=models.CASCADE, related_name="rescoring_jobs")
+    split = models.ForeignKey("competition.Split", on_delete=models.CASCADE, related_name="rescoring_jobs")
+    ground_truth = models.ForeignKey("competition.GroundTruth", on_delete=models.CASCADE, related_name="rescoring_jobs")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)

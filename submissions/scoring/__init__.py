@@ -44,6 +44,7 @@ from .formats.ground_truth import (
 )
 from .formats.guesses import Predictions
 from .formats.limits import check_upload_size, max_upload_bytes
+from .formats.real_labels import read_real_labels
 from .formats.samples import sample_file
 from .formats.streams import (
     check_prediction_stream,
@@ -56,6 +57,7 @@ from .formats.streams import (
 )
 from .metrics.average_precision import DetectionTrace, class_average_precisions, subset_weights, weighted_map
 from .metrics.detection import DetectionResult, match_detections, score_detections
+from .metrics.real import RealResult, score_real
 from .metrics.result import Result, score
 from .statistics.detection import (
     BOOTSTRAP_RESAMPLES,
@@ -79,7 +81,7 @@ from .statistics.losses import (
 from .synthetic.class_set import SynsetRow, SyntheticClassSet, synthetic_class_set, write_class_set_tsv
 from .synthetic.detection import SyntheticDetection, synthetic_detection
 from .tasks import ALL_TASKS, DETECTION, MAX_GUESSES, TASKS
-from .truth import Boxes, DetectionPositives, DetectionTruth, GroundTruth, ImageList
+from .truth import Boxes, DetectionPositives, DetectionTruth, GroundTruth, ImageList, LabelRevision
 
 __all__ = [
     "GZIP_MAGIC",
@@ -122,6 +124,11 @@ __all__ = [
     "read_labels",
     "sample_file",
     "score",
+    # revised labels (ReaL)
+    "LabelRevision",
+    "RealResult",
+    "read_real_labels",
+    "score_real",
     # object detection (DET)
     "BOOTSTRAP_RESAMPLES",
     "BOOTSTRAP_SEED",

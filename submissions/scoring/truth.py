@@ -5,7 +5,10 @@
 * :class:`DetectionTruth`: the boxes of a detection set, sorted by image (each image's boxes
   in file order, which breaks IoU ties in matching), with its blacklist of (image, class)
   pairs; :class:`ImageList` names its images; :class:`DetectionPositives` counts the positive
-  boxes per (image, class), all that average precision needs of it.
+  boxes per (image, class), all that average precision needs of it;
+* :class:`LabelRevision`: revised classification labels ("ReaL", Beyer et al. 2020), several
+  valid labels per image and the images left out, in CSR layout: per image a set of valid
+  class ids (``offsets`` + ``labels``) and a ``kept`` mask.
 
 The files these come from are read by :mod:`.formats.ground_truth`.
 """
@@ -13,8 +16,10 @@ The files these come from are read by :mod:`.formats.ground_truth`.
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import chain
 
 import numpy as np
 
@@ -29,6 +34,8 @@ __all__ = [
     "DetectionTruth",
     "GroundTruth",
     "ImageList",
+    "LabelRevision",
+    "narrow_labels",
 ]
 
 #: ``image * CLASS_KEY + class_id`` is a unique int64 key of an (image, class) pair.
@@ -268,3 +275,82 @@ class DetectionTruth:
         if len(self.label) and int(self.label.max()) > n_classes:
             raise ValueError(f"a ground-truth box has a class id above {n_classes}")
         return DetectionPositives.from_boxes(self.image[self.kept], self.label[self.kept], self.n_images, n_classes)
+
+
+@dataclass(frozen=True, eq=False)
+class LabelRevision:
+    """Per image a set of valid class ids, and which images are kept.
+
+    ``offsets``: int64 ``(n_images + 1,)``, starting at 0, non-decreasing; image ``i``'s labels
+    are ``labels[offsets[i]:offsets[i + 1]]``, class ids (>= 1) ascending without repeats.
+    ``kept``: bool ``(n_images,)``; a kept image has at least one label (an image whose set is
+    empty is always left out). Raises ``ValueError`` when these rules are broken.
+    """
+
+    offsets: np.ndarray
+    labels: np.ndarray
+    kept: np.ndarray
+
+    def __post_init__(self) -> None:
+        offsets = np.asarray(self.offsets)
+        labels = np.asarray(self.labels)
+        kept = np.asarray(self.kept)
+        if offsets.ndim != 1 or offsets.size < 1 or not np.issubdtype(offsets.dtype, np.integer):
+            raise ValueError("offsets must be a 1-D integer array of n_images + 1 entries")
+        if labels.ndim != 1 or (labels.size and not np.issubdtype(labels.dtype, np.integer)):
+            raise ValueError("labels must be a 1-D integer array")
+        if offsets[0] != 0 or offsets[-1] != labels.size or (np.diff(offsets) < 0).any():
+            raise ValueError("offsets must start at 0, never decrease and end at the number of labels")
+        if kept.shape != (offsets.size - 1,) or kept.dtype != bool:
+            raise ValueError(f"kept must be a bool array of {offsets.size - 1} entries")
+        if labels.size and int(labels.min()) < 1:
+            raise ValueError("class ids start at 1")
+        counts = np.diff(offsets)
+        if (kept & (counts == 0)).any():
+            raise ValueError(f"image {int(np.flatnonzero(kept & (counts == 0))[0]) + 1} is kept but has no valid label")
+        same_image = np.repeat(np.arange(counts.size), counts)
+        if labels.size > 1 and ((np.diff(labels) <= 0) & (same_image[1:] == same_image[:-1])).any():
+            raise ValueError("the labels of an image must ascend without repeats")
+        object.__setattr__(self, "offsets", offsets.astype(np.int64, copy=False))
+        object.__setattr__(self, "labels", labels)
+
+    @classmethod
+    def from_lists(cls, sets: Sequence[Iterable[int]], *, kept: np.ndarray | None = None) -> LabelRevision:
+        """Build from one iterable of class ids per image (any order, repeats dropped).
+
+        ``kept`` defaults to "has at least one label". Raises ``ValueError`` as the constructor.
+        """
+        sorted_sets = [sorted(set(int(v) for v in s)) for s in sets]
+        counts = np.fromiter((len(s) for s in sorted_sets), dtype=np.int64, count=len(sorted_sets))
+        offsets = np.concatenate(([0], np.cumsum(counts)))
+        labels = np.fromiter(chain.from_iterable(sorted_sets), dtype=np.int64, count=int(offsets[-1]))
+        return cls(offsets, narrow_labels(labels), counts > 0 if kept is None else np.asarray(kept, dtype=bool))
+
+    @property
+    def n_images(self) -> int:
+        """Number of images (kept or not)."""
+        return int(self.offsets.size - 1)
+
+    @property
+    def kept_images(self) -> int:
+        """Number of kept images."""
+        return int(self.kept.sum())
+
+    def counts(self) -> np.ndarray:
+        """Number of valid labels per image."""
+        return np.diff(self.offsets)
+
+    def labels_of(self, image: int) -> np.ndarray:
+        """The valid class ids of 0-based ``image``, ascending."""
+        return self.labels[self.offsets[image]: self.offsets[image + 1]]
+
+    def to_lists(self) -> list[list[int]]:
+        """One list of class ids per image (ascending)."""
+        bounds = self.offsets.tolist()
+        flat = self.labels.tolist()
+        return [flat[bounds[i]: bounds[i + 1]] for i in range(self.n_images)]
+
+
+def narrow_labels(labels: np.ndarray) -> np.ndarray:
+    """Class ids in the narrowest dtype that holds them (int16 up to 32767, else int32)."""
+    return labels.astype(label_dtype_for(int(labels.max(initial=0))))

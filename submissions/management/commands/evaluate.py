@@ -22,8 +22,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from challenge.devkit import read_class_set_folder
-from challenge.services import SHIPPED_DET_CLASSES
+from challenge.competition.devkit import read_class_set_folder
+from challenge.competition.services import SHIPPED_DET_CLASSES
 from submissions import scoring
 from submissions.ground_truth import scoring_class_set_from_rows
 

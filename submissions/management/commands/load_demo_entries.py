@@ -15,12 +15,15 @@ from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 
-from challenge.ground_truth import replace_ground_truth
-from challenge.models import ChallengeYear, Membership, Split, Team
-from challenge.services import add_data_file, read_private_file
+from challenge.competition.ground_truth import replace_ground_truth
+from challenge.competition.models import ChallengeYear, Split
+from challenge.datafiles.services import add_data_file
+from challenge.storage import read_private_file
+from challenge.teams.models import Membership, Team
 from submissions import scoring, services
-from submissions.ground_truth import scoring_class_set, validate_ground_truth
-from submissions.leaderboards.services import rebuild_leaderboard
+from submissions.ground_truth import scoring_class_set
+from submissions.ground_truth_uploads import validate_ground_truth
+from submissions.leaderboards.services import mark_dirty
 
 # (team, entry, probability that the label is among the guesses). The two 0.70 entries are
 # close enough that McNemar's test cannot separate them: the board shows them as tied.
@@ -120,7 +123,7 @@ class Command(BaseCommand):
             services.score_submission(submission_id=submission.pk)
             added += 1
         if added:  # a first visit should find them ranked, with or without a scoring worker running
-            rebuild_leaderboard(split=split)
+            mark_dirty(splits=[split], now=True)
         return added
 
     def host_val_boxes(self, year: ChallengeYear, synthetic: scoring.SyntheticDetection) -> None:

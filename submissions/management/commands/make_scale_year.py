@@ -22,11 +22,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from challenge.ground_truth import replace_ground_truth
-from challenge.models import ChallengeYear, ClassSet, Split, Task
-from challenge.services import sha256_of, store_class_set
+from challenge.competition.ground_truth import replace_ground_truth
+from challenge.competition.models import ChallengeYear, ClassSet, Split, Task
+from challenge.competition.services import store_class_set
+from challenge.storage import sha256_of
 from submissions import scoring
-
 
 # Rows formatted at a time: a 10M-image file is written in bounded memory (about 100 MB).
 ROWS_PER_CHUNK = 1_000_000

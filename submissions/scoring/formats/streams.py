@@ -14,7 +14,7 @@ bytes it holds, and a refused file still names its first bad lines and counts al
 A refusal says, in this order: the text error alone if there is one (UTF-16, else the first NUL
 byte, else the first byte that is not UTF-8); else the wrong number of lines, the note on
 commas, the note on 0-based class ids, and the first bad lines with how many more there were:
-exactly what :func:`.guesses.precise_parse` says of the whole file (``tests/test_scale_streaming.py``
+exactly what :func:`.guesses.precise_parse` says of the whole file (``tests/scoring/test_scale_streaming.py``
 compares the two on generated files).
 """
 

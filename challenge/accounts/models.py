@@ -1,0 +1,40 @@
+"""Failed sign-in attempts (counted per username and per address to brake password guessing)
+and rate counts. The tables keep the names they had in the challenge app (db_table)."""
+
+from django.db import models
+from django.utils import timezone
+
+
+class SignInFailure(models.Model):
+    # In the database rather than the per-process cache, so that the limit holds across
+    # every gunicorn worker and host (see challenge.accounts.signin).
+    username = models.CharField(max_length=150)
+    address = models.GenericIPAddressField()
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "challenge_signinfailure"
+        indexes = [
+            models.Index(fields=["username", "at"], name="signin_failure_username"),
+            models.Index(fields=["address", "at"], name="signin_failure_address"),
+            models.Index(fields=["at"], name="signin_failure_at"),  # purging old rows
+        ]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} from {self.address}"
+
+
+class RateCount(models.Model):
+    # One row per key: its current window and how many events it has counted. Incremented in
+    # one statement (see challenge.accounts.rates), so simultaneous requests on any host cannot both
+    # read the same count.
+    key = models.CharField(max_length=200, unique=True)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        db_table = "challenge_ratecount"
+        indexes = [models.Index(fields=["window_start"], name="rate_count_window")]  # purging old rows
+
+    def __str__(self):
+        return f"{self.key}: {self.count} since {self.window_start:%Y-%m-%d %H:%M:%S}"

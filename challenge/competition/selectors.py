@@ -1,0 +1,69 @@
+"""Reads that build the pages of years, tasks, splits and class sets (public and organizers')."""
+
+from django.db.models import Count, Prefetch
+from django.shortcuts import get_object_or_404
+
+from challenge import policy
+from challenge.competition.models import ChallengeYear, ClassSet, GroundTruth, Split, Task
+
+
+def visible_years(*, user):
+    return ChallengeYear.objects.visible_to(user).select_related("class_set")
+
+
+def year_for_viewer(*, slug: str, user) -> ChallengeYear:
+    """The year, if this viewer may see it (drafts only for organizers); 404 otherwise."""
+    return get_object_or_404(visible_years(user=user), slug=slug)
+
+
+def tasks_with_splits(*, year: ChallengeYear):
+    splits = Split.objects.order_by("-name")
+    return year.tasks.prefetch_related(Prefetch("splits", queryset=splits))
+
+
+def years_open_first(years) -> list[ChallengeYear]:
+    """Years as the home page lists them: open ones first, then upcoming, then the others (newest first)."""
+    order = {"open": 0, "upcoming": 1}
+    return sorted(years, key=lambda year: order.get(policy.phase(year), 2))
+
+
+def split_of(*, year: ChallengeYear, task_slug: str, split_name: str) -> Split:
+    return get_object_or_404(Split, task__year=year, task__slug=task_slug, name=split_name)
+
+
+def task_of(*, year: ChallengeYear, task_slug: str) -> Task:
+    return get_object_or_404(Task, year=year, slug=task_slug)
+
+
+# ---- Organizer pages ----
+
+def organizer_years():
+    return ChallengeYear.objects.select_related("class_set").prefetch_related("tasks").order_by("-created_at")
+
+
+def year_for_organizer(*, slug: str) -> ChallengeYear:
+    return get_object_or_404(ChallengeYear.objects.select_related("class_set"), slug=slug)
+
+
+def splits_with_ground_truth(*, year: ChallengeYear) -> list[Split]:
+    """Every split of the year, each with `ground_truth` set to its current version (or None)."""
+    splits = list(Split.objects.filter(task__year=year).select_related("task").order_by("task__position", "task__slug", "-name"))
+    current = {gt.split_id: gt for gt in GroundTruth.objects.filter(split__in=splits, is_current=True)}
+    for split in splits:
+        split.ground_truth = current.get(split.pk)
+    return splits
+
+
+def test_commitments(*, year: ChallengeYear) -> list[GroundTruth]:
+    """The public SHA-256 commitments of a published year's test ground truth (none for drafts)."""
+    if not year.is_published():
+        return []
+    return list(
+        GroundTruth.objects.filter(split__task__year=year, split__name=Split.Name.TEST, is_current=True)
+        .select_related("split__task").order_by("split__task__position", "split__task__slug")
+    )
+
+
+def class_sets_with_counts():
+    """Every class set with its number of synsets and of years using it (organizer page)."""
+    return ClassSet.objects.annotate(n_synsets=Count("synsets", distinct=True), n_years=Count("years", distinct=True))

@@ -1,1 +1,0 @@
-"""Organizer pages: years, tasks and splits, hosted data files, the audit log."""

@@ -1,0 +1,249 @@
+"""The one place that decides time and visibility.
+
+Every question of the form "may this happen now?" or "what may this viewer see?" is answered
+here, and only here: may a person submit to a split now, and onto which board; may an entry
+still change (its name, description, withdrawal, the final choice); does a year take teams;
+which basis of a split's boards a viewer sees; are per-class reports shown; how precisely a
+score is shown. Services, selectors, serializers and (through their views' context) templates
+ask; nothing else reads a year's dates or a split's visibility to decide.
+
+Every answer takes the moment it is asked for (`at`, now by default), so a test or a command
+can ask about any time without freezing the clock.
+
+A new phase (say, entries after the results date on a board of their own) is a change to
+`split_opening` and its tests: callers already ask which board an entry goes to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from challenge.accounts.roles import is_organizer
+from challenge.competition.models import ChallengeYear, Split
+from challenge.teams.models import Membership, Team
+
+
+class Basis(models.TextChoices):
+    """Which images (or which filter) a board's scores are computed on."""
+
+    ALL = "all", "All images of the split"
+    PUBLIC = "public", "The public subset (live scores)"
+    PRIVATE = "private", "The rest of the images (the final ranking)"
+    LADDER = "ladder", "All images, through the Ladder"
+    FINAL = "final", "The final ranking as frozen at the results date (written once)"
+
+
+class Board(models.TextChoices):
+    """The board an entry is ranked on."""
+
+    OFFICIAL = "official", "Official"
+
+
+# Scores are published rounded to 5 decimals, as ILSVRC did.
+SCORE_DECIMALS = 5
+
+NOT_ACCEPTING = "This challenge is not accepting submissions now."
+
+
+def _now(at: datetime | None) -> datetime:
+    return at or timezone.now()
+
+
+# ---------------------------------------------------------------- a year's phases
+
+def results_are_out(year: ChallengeYear, at: datetime | None = None) -> bool:
+    """Whether the year's final results are announced. A missing results date means they are not."""
+    return year.results_at is not None and _now(at) >= year.results_at
+
+
+def frozen_results_due(at: datetime | None = None) -> Q:
+    """The filter of splits whose final ranking is due to be frozen at `at`: results_are_out for
+    the database, on published years held here (historical years have no boards)."""
+    return Q(task__year__results_at__lte=_now(at), task__year__is_historical=False,
+             task__year__status=ChallengeYear.Status.PUBLISHED)
+
+
+def _takes_official_entries(year: ChallengeYear, at: datetime) -> bool:
+    # A missing opens_at means open since creation; a missing deadline means no deadline yet.
+    if year.is_historical or not year.is_published():
+        return False
+    if year.opens_at and at < year.opens_at:
+        return False
+    return year.deadline is None or at <= year.deadline
+
+
+def phase(year: ChallengeYear, at: datetime | None = None) -> str:
+    """Where the year stands for its visitors: "historical", "upcoming" (not open yet), "open",
+    "closed" (results pending) or "results" (announced)."""
+    at = _now(at)
+    if year.is_historical:
+        return "historical"
+    if results_are_out(year, at):
+        return "results"
+    if _takes_official_entries(year, at):
+        return "open"
+    if year.opens_at and at < year.opens_at:
+        return "upcoming"
+    return "closed"
+
+
+# ---------------------------------------------------------------- submitting
+
+@dataclass(frozen=True)
+class Opening:
+    """Whether something may be done now: `board` names where an entry goes (None: refused),
+    `reason` says why not, for the person who asked ("" when allowed)."""
+
+    board: str | None
+    reason: str = ""
+
+    @property
+    def allowed(self) -> bool:
+        return self.board is not None
+
+
+def split_opening(split: Split, at: datetime | None = None) -> Opening:
+    """Whether a split takes entries at `at` (whoever sends them), and onto which board."""
+    if _takes_official_entries(split.task.year, _now(at)):
+        return Opening(Board.OFFICIAL)
+    return Opening(None, NOT_ACCEPTING)
+
+
+def year_takes_entries(year: ChallengeYear, at: datetime | None = None) -> bool:
+    """Whether the year takes entries on any of its splits now (the pages' "Submit" links)."""
+    return _takes_official_entries(year, _now(at))
+
+
+def may_submit(*, user, team: Team | None, split: Split, at: datetime | None = None) -> Opening:
+    """May `user`, in `team`, send an entry to `split` now, and onto which board?"""
+    year = split.task.year
+    if team is None or team.year_id != year.pk or not Membership.objects.filter(team=team, user=user).exists():
+        return Opening(None, "Join or create a team of this year to submit.")
+    if team.is_banned(_now(at)):
+        return Opening(None, f"Team {team.name} is banned from submitting: {team.ban_reason}")
+    return split_opening(split, at)
+
+
+# ---------------------------------------------------------------- changing entries and teams
+
+def entries_may_change(split: Split, at: datetime | None = None) -> bool:
+    """Whether entries of a split may still change (name, description, withdrawal, final
+    choice): until the deadline, as the board they are ranked on is still open."""
+    return _takes_official_entries(split.task.year, _now(at))
+
+
+def entry_change_refusal(*, submission, user, at: datetime | None = None) -> str:
+    """Why `user` may not rename, describe or withdraw this entry now ("" when they may)."""
+    if not Membership.objects.filter(team_id=submission.team_id, user=user).exists():
+        return "Only members of the entry's team can change it."
+    if not entries_may_change(submission.split, at):
+        return "Entries can only be changed before the deadline."
+    return ""
+
+
+def team_change_refusal(year: ChallengeYear, at: datetime | None = None) -> str:
+    """Why teams of this year can no longer form or change ("" while they can)."""
+    if year.is_historical or not year.is_published():
+        return "This challenge year does not take teams."
+    if year.deadline is not None and _now(at) > year.deadline:
+        # Joining after the deadline could only be used to get round per-person quotas.
+        return "The submission deadline of this year has passed."
+    return ""
+
+
+@dataclass(frozen=True)
+class YearState:
+    """What the pages of a year say about its phase, for templates (through the view's context)."""
+
+    phase: str
+    takes_entries: bool
+    results_out: bool
+    takes_teams: bool
+
+
+def year_state(year: ChallengeYear, at: datetime | None = None) -> YearState:
+    at = _now(at)
+    return YearState(phase=phase(year, at), takes_entries=year_takes_entries(year, at),
+                     results_out=results_are_out(year, at), takes_teams=not team_change_refusal(year, at))
+
+
+# ---------------------------------------------------------------- what a viewer sees
+
+def bases_of(split: Split) -> list[str]:
+    """The bases a split's boards are built on: all images, plus what its visibility rule shows."""
+    bases = [Basis.ALL]
+    if split.visibility == Split.Visibility.PUBLIC_SUBSET:
+        bases += [Basis.PUBLIC, Basis.PRIVATE]
+    if split.visibility == Split.Visibility.LADDER:
+        bases.append(Basis.LADDER)
+    return bases
+
+
+def public_subset_splits() -> Q:
+    """The filter of splits whose live scores come from a public subset (has_public_subset)."""
+    return Q(visibility=Split.Visibility.PUBLIC_SUBSET)
+
+
+def has_public_subset(split: Split) -> bool:
+    """Whether the split's live scores come from a fixed secret subset of its images."""
+    return split.visibility == Split.Visibility.PUBLIC_SUBSET
+
+
+def is_ladder(split: Split) -> bool:
+    """Whether the split's live board shows each team's score through the Ladder."""
+    return split.visibility == Split.Visibility.LADDER
+
+
+def final_basis(split: Split) -> str:
+    """The images the final ranking is computed on: the hidden rest for a public-subset split."""
+    return Basis.PRIVATE if has_public_subset(split) else Basis.ALL
+
+
+def viewer_basis(*, split: Split, user, at: datetime | None = None) -> tuple[str | None, str]:
+    """Which board this viewer may see, and why. Organizers always see raw scores on all images;
+    everyone else follows the split's visibility rule until the results date."""
+    if is_organizer(user):
+        return Basis.ALL, "Organizer view: raw scores on all images, whatever the visibility rule."
+    if results_are_out(split.task.year, at):
+        # The frozen board once freeze_results has run; until then the live one on final_basis.
+        return Basis.FINAL, "Final results."
+    rule = split.visibility
+    if rule == Split.Visibility.IMMEDIATE:
+        return Basis.ALL, "Scores on all images of this split, live."
+    if rule == Split.Visibility.PUBLIC_SUBSET:
+        return Basis.PUBLIC, ("Live scores on a fixed, secret subset of the images; the final ranking "
+                              "uses the rest and is published at the results date.")
+    if rule == Split.Visibility.LADDER:
+        return Basis.LADDER, ("Ladder: a team's shown score changes only when a new submission beats its "
+                              "shown best significantly (paired test on the same images); otherwise the "
+                              "previous best is shown again.")
+    return None, "Scores on this split are hidden until the results are announced."
+
+
+def entry_basis(*, split: Split, user, at: datetime | None = None) -> str | None:
+    """The basis of one entry's scores this viewer may see (the final ranking's images after the
+    results date), or None while they are hidden."""
+    basis, _ = viewer_basis(split=split, user=user, at=at)
+    return final_basis(split) if basis == Basis.FINAL else basis
+
+
+def scores_are_visible(*, split: Split, user, at: datetime | None = None) -> bool:
+    """Whether this viewer may see any scores of the split now: live ones (perhaps on a public
+    subset or through the Ladder) or the final ones."""
+    return viewer_basis(split=split, user=user, at=at)[0] is not None
+
+
+def per_class_reports_shown(split: Split) -> bool:
+    """Whether a team's per-class report (per-image results aggregated by class) may be shown:
+    only on a validation split whose labels are published anyway."""
+    return split.name == Split.Name.VAL and split.labels_public
+
+
+def score_decimals(*, split: Split, basis: str | None) -> int:
+    """How many decimals of a score on this split and basis are shown."""
+    return SCORE_DECIMALS
