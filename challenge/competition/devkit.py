@@ -11,19 +11,17 @@ the synsets that are nobody's parent in the edges file (`parent_id`, `child_id`)
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from challenge.competition.matfiles import load_mat
+from submissions import scoring
 
 SYNSET_FILES = ("synsets.tsv", "synsets_1860.tsv")
 EDGES_FILE = "is_a_edges.tsv"
-# Well above ImageNet's 21,841 leaves and ~30,000 synsets; a bound so a typo cannot ask for millions.
-MAX_SYNSETS = 200_000
+MAX_SYNSETS = scoring.MAX_SYNSETS
 # A meta.mat is read only if it unpacks to at most this (ILSVRC2012's: 1 MB for 1,860 synsets; about
 # 85,000 synsets fit) and its arrays would take at most this much memory once loaded; larger class
 # sets come as synsets.tsv + is_a_edges.tsv, read line by line.
@@ -65,55 +63,16 @@ def read_class_set_folder(path: Path) -> ClassSetFiles:
 
 
 def read_synsets_tsv(synsets: bytes, edges: bytes, *, name: str = "synsets.tsv") -> tuple[list[dict], list[tuple[int, int]]]:
-    """Synset rows and (parent, child) edges from the two TSV files' bytes (see the module doc).
+    """Synset rows and (parent, child) edges from the two TSV files' bytes, read by the scoring
+    core's class-set TSV reader (see the module doc).
 
     Raises ValueError naming the file and line of the first malformed row.
     """
-    synset_rows = _tsv_rows(synsets, name, required=("wnid", "wordnet_height"), id_from_first_column=True)
-    edge_rows = _tsv_rows(edges, EDGES_FILE, required=("parent_id", "child_id"))
-    try:
-        edge_list = [(int(r["parent_id"]), int(r["child_id"])) for _, r in edge_rows]
-    except ValueError as exc:
-        raise ValueError(f"{EDGES_FILE}: an id is not a whole number ({exc})") from None
-    parents = {parent for parent, _ in edge_list}
-    rows = []
-    for line, row in synset_rows:
-        try:
-            ilsvrc_id = int(row["id"])
-            rows.append(dict(
-                ilsvrc_id=ilsvrc_id, wnid=row["wnid"].strip(), words=row.get("words", "") or row["wnid"].strip(),
-                gloss=row.get("gloss", ""), is_leaf=ilsvrc_id not in parents,
-                wordnet_height=int(row["wordnet_height"]), num_train_images=int(row.get("num_train_images") or 0),
-            ))
-        except ValueError as exc:
-            raise ValueError(f"{name} line {line}: {exc}") from None
-    return rows, edge_list
-
-
-def _tsv_rows(data: bytes, name: str, *, required: tuple[str, ...], id_from_first_column: bool = False):
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ValueError(f"{name} is not UTF-8 text") from None
-    reader = csv.reader(io.StringIO(text), delimiter="\t", quoting=csv.QUOTE_NONE)
-    header = next(reader, None)
-    if not header:
-        raise ValueError(f"{name} is empty")
-    if id_from_first_column:
-        header = ["id", *header[1:]]
-    missing = [column for column in required if column not in header]
-    if missing:
-        raise ValueError(f"{name} lacks the column(s) {', '.join(missing)}")
-    rows = []
-    for line, fields in enumerate(reader, start=2):
-        if not fields:
-            continue
-        if len(fields) != len(header):
-            raise ValueError(f"{name} line {line}: {len(fields)} fields, expected {len(header)}")
-        rows.append((line, dict(zip(header, fields))))
-        if len(rows) > MAX_SYNSETS * 4:
-            raise ValueError(f"{name} has more rows than a class set may ({MAX_SYNSETS:,} synsets)")
-    return rows
+    tables = scoring.read_class_set_tsv(synsets, edges, name=name, edges_name=EDGES_FILE)
+    parents = {parent for parent, _ in tables.edges}
+    rows = [dict(ilsvrc_id=s.id, wnid=s.wnid, words=s.words or s.wnid, gloss=s.gloss, is_leaf=s.id not in parents,
+                 wordnet_height=s.wordnet_height, num_train_images=s.num_train_images) for s in tables.synsets]
+    return rows, tables.edges
 
 
 def read_devkit_meta_mat(path: Path) -> tuple[list[dict], list[tuple[int, int]]]:

@@ -3,13 +3,8 @@
 Per-image losses are arrays with one value per scored image: 0/1 errors (top-5,
 localization) or small non-negative costs (hierarchical LCA heights). Lower is better.
 
-- `bootstrap_ci`: the 95% percentile bootstrap interval of the mean loss. Resampling n images
-  with replacement only changes how often each distinct loss value is drawn, so a resample's
-  mean is drawn exactly from a multinomial (a binomial for 0/1 losses) instead of building an
-  n-by-B index matrix: the same distribution, in microseconds, seeded and deterministic.
-- `paired_test`: McNemar's test on the images where two entries disagree (exact two-sided
-  binomial when there are fewer than 25 such images, chi-squared with continuity correction
-  otherwise). For costs it is the sign test, its natural generalisation.
+- `bootstrap_ci`, `paired_test` (McNemar's test, the sign test for costs) and `PairedResult` are
+  the scoring core's (`submissions.scoring.statistics`), imported here for ranking and its callers.
 - `tie_groups`: consecutive ranked entries stay in one group until one is significantly better
   than the next.
 - `ladder_accepts`: the parameter-free Ladder (Blum & Hardt 2015): a new submission replaces the
@@ -20,18 +15,14 @@ localization) or small non-negative costs (hierarchical LCA heights). Lower is b
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
 
-CONFIDENCE = 0.95
-ALPHA = 0.05
-BOOTSTRAP_RESAMPLES = 2000
-BOOTSTRAP_SEED = 20150707  # fixed: the same score always gets the same interval
-EXACT_BELOW = 25  # discordant pairs under which McNemar uses the exact binomial
+from submissions.scoring import PairedResult, bootstrap_ci, paired_test  # noqa: F401 (evidence reads bootstrap_ci here)
+
 DECIMALS = 5
 
 # The values of the models' Basis, Track and the year's row and exclusion options.
@@ -108,69 +99,6 @@ def public_subset_mask(n: int, *, seed: int, fraction: float) -> np.ndarray:
     return mask
 
 
-def bootstrap_ci(losses: np.ndarray, *, resamples: int = BOOTSTRAP_RESAMPLES,
-                 seed: int = BOOTSTRAP_SEED, confidence: float = CONFIDENCE) -> tuple[float, float]:
-    """The percentile bootstrap interval of the mean of `losses` (over images)."""
-    losses = np.asarray(losses)
-    n = losses.size
-    if n == 0:
-        return (math.nan, math.nan)
-    values, counts = np.unique(losses, return_counts=True)
-    if values.size == 1:
-        return (float(values[0]), float(values[0]))
-    rng = np.random.default_rng(seed)
-    draws = rng.multinomial(n, counts / n, size=resamples)
-    means = draws @ values.astype(np.float64) / n
-    tail = (1 - confidence) / 2
-    low, high = np.quantile(means, [tail, 1 - tail], method="inverted_cdf")
-    return (float(low), float(high))
-
-
-@dataclass(frozen=True)
-class PairedResult:
-    """How entry A compares with entry B on the same images (losses: lower is better)."""
-
-    a_better: int  # images where A's loss is lower
-    b_better: int  # images where B's loss is lower
-    p_value: float
-
-    @property
-    def a_significantly_better(self) -> bool:
-        return self.a_better > self.b_better and self.p_value < ALPHA
-
-    @property
-    def b_significantly_better(self) -> bool:
-        return self.b_better > self.a_better and self.p_value < ALPHA
-
-
-def exact_binomial_two_sided(k: int, n: int) -> float:
-    """Two-sided p-value of k successes in n fair coin flips (doubling the smaller tail)."""
-    if n == 0:
-        return 1.0
-    low = min(k, n - k)
-    tail = sum(math.comb(n, i) for i in range(low + 1)) / 2**n
-    return min(1.0, 2 * tail)
-
-
-def mcnemar_p(a_better: int, b_better: int) -> float:
-    """McNemar's two-sided p-value from the two discordant counts."""
-    discordant = a_better + b_better
-    if discordant < EXACT_BELOW:
-        return exact_binomial_two_sided(a_better, discordant)
-    statistic = (abs(a_better - b_better) - 1) ** 2 / discordant
-    return math.erfc(math.sqrt(statistic / 2))  # chi-squared with one degree of freedom
-
-
-def paired_test(losses_a: np.ndarray, losses_b: np.ndarray) -> PairedResult:
-    """McNemar's test (the sign test for costs) on two entries' per-image losses."""
-    losses_a, losses_b = np.asarray(losses_a), np.asarray(losses_b)
-    if losses_a.shape != losses_b.shape:
-        raise ValueError("paired losses must cover the same images")
-    a_better = int(np.count_nonzero(losses_a < losses_b))
-    b_better = int(np.count_nonzero(losses_b < losses_a))
-    return PairedResult(a_better, b_better, mcnemar_p(a_better, b_better))
-
-
 def tie_groups(better_than_next: list[bool]) -> list[int]:
     """Group numbers (1, 2, ...) for ranked entries, given for each entry whether it is
     significantly better than the next one; a group ends after each such entry."""
@@ -186,7 +114,7 @@ def ladder_accepts(new_losses: np.ndarray, shown_losses: np.ndarray | None) -> b
     """Whether a new submission replaces a team's shown best on a Ladder leaderboard.
 
     The first submission is always shown; afterwards only a significant improvement on the
-    same images (paired test at level ALPHA) moves the shown score.
+    same images (paired test at the core's level, 5%) moves the shown score.
     """
     if shown_losses is None:
         return True

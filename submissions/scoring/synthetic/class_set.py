@@ -5,7 +5,7 @@ scoring core must cope with: tens of thousands of leaves, thousands of internal 
 DAG in which thousands of synsets have two parents or more, and heights up to about 20.
 :func:`synthetic_class_set` builds such a set from a seed and returns plain data (synset
 rows and parent->child edges) that a database import, a TSV file or
-:class:`~.hierarchy.ClassSet` can all take; :func:`write_class_set_tsv` writes the two
+:class:`..classes.class_set.ClassSet` can all take; :func:`write_class_set_tsv` writes the two
 files :meth:`.ClassSet.from_tsv` (and the site's importer) read.
 
 Ids follow the ILSVRC convention: leaves are ``1..n_classes``, internal synsets follow, and
@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .hierarchy import ClassSet
+from ..classes.class_set import ClassSet
 
 __all__ = ["SynsetRow", "SyntheticClassSet", "synthetic_class_set", "write_class_set_tsv"]
 
@@ -70,7 +70,7 @@ class SyntheticClassSet:
         return out
 
     def class_set(self) -> ClassSet:
-        """The scoring core's :class:`~.hierarchy.ClassSet` for these synsets."""
+        """The scoring core's :class:`..classes.class_set.ClassSet` for these synsets."""
         return ClassSet(
             [r.wnid for r in self.rows[: self.n_classes]],
             self.parents(),

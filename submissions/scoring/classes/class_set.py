@@ -22,12 +22,13 @@ from pathlib import Path
 import numpy as np
 
 from .lca import LcaIndex
+from .tsv import read_class_set_tsv
 from .wnids import WnidTable
 
-__all__ = ["ClassSet", "ILSVRC2012_DATA_DIR", "MAX_CLASSES", "WNID_RE", "label_dtype_for"]
+__all__ = ["ClassSet", "ILSVRC2012_DATA_DIR", "MAX_CLASSES", "WNID_RE", "detection_class_set", "label_dtype_for"]
 
 #: Where the project ships its copy of the ILSVRC2012 devkit data.
-ILSVRC2012_DATA_DIR = Path(__file__).resolve().parents[2] / "challenge" / "data" / "ilsvrc2012"
+ILSVRC2012_DATA_DIR = Path(__file__).resolve().parents[3] / "challenge" / "data" / "ilsvrc2012"
 
 #: A WordNet noun id as used by ImageNet: ``n`` followed by 8 digits.
 WNID_RE = re.compile(r"n[0-9]{8}")
@@ -97,40 +98,28 @@ class ClassSet:
     # ------------------------------------------------------------------ construction
     @classmethod
     def from_tsv(cls, synsets_tsv_path: str | PathLike[str], edges_tsv_path: str | PathLike[str]) -> ClassSet:
-        """Build a class set from ``synsets_1860.tsv`` and ``is_a_edges.tsv`` (devkit-derived).
+        """Build a class set from ``synsets_1860.tsv`` and ``is_a_edges.tsv`` (devkit-derived; the
+        layout is :mod:`.tsv`'s). Leaves are the synsets that are nobody's parent; they must be
+        ids ``1..n``.
 
-        The synsets file needs the columns ``wnid`` and ``wordnet_height`` and the synset id
-        in the column ``ilsvrc2012_id``, or else in its first column whatever its name
-        (``words`` is used when present); the edges file needs ``parent_id`` and ``child_id``.
-        Leaves are the synsets that are nobody's parent; they must be ids ``1..n``.
         Raises ``ValueError`` on a malformed file, ``OSError`` when a file cannot be read.
         """
-        synsets_path = Path(synsets_tsv_path)
-        header, synsets = _read_tsv(synsets_path, ("wnid", "wordnet_height"))
-        _, edges = _read_tsv(Path(edges_tsv_path), ("parent_id", "child_id"))
-        id_column = "ilsvrc2012_id" if "ilsvrc2012_id" in header else header[0]
-        if id_column in ("wnid", "wordnet_height", "words"):
-            raise ValueError(f"{synsets_path.name}: the first column must hold the synset ids, not {id_column}")
-        try:
-            ids = [int(r[id_column]) for r in synsets]
-            wnid_of = dict(zip(ids, (r["wnid"] for r in synsets)))
-            heights = dict(zip(ids, (int(r["wordnet_height"]) for r in synsets)))
-            words = {i: r.get("words", "") for i, r in zip(ids, synsets)}
-            parents: dict[int, list[int]] = {}
-            for r in edges:
-                parents.setdefault(int(r["child_id"]), []).append(int(r["parent_id"]))
-        except ValueError as exc:
-            raise ValueError(f"malformed class-set TSV: {exc}") from None
-        parent_ids = {p for ps in parents.values() for p in ps}
-        leaves = sorted(i for i in ids if i not in parent_ids)
+        synsets_path, edges_path = Path(synsets_tsv_path), Path(edges_tsv_path)
+        tables = read_class_set_tsv(synsets_path.read_bytes(), edges_path.read_bytes(), name=synsets_path.name,
+                                    edges_name=edges_path.name)
+        parents: dict[int, list[int]] = {}
+        for parent, child in tables.edges:
+            parents.setdefault(child, []).append(parent)
+        leaves = tables.leaf_ids()
         if leaves != list(range(1, len(leaves) + 1)):
             raise ValueError("the leaf synsets must have the ids 1..n")
+        wnid_of = {s.id: s.wnid for s in tables.synsets}
         return cls(
             [wnid_of[i] for i in leaves],
             parents,
-            heights,
+            {s.id: s.wordnet_height for s in tables.synsets},
             synset_wnids=wnid_of,
-            words=words,
+            words={s.id: s.words for s in tables.synsets},
         )
 
     @classmethod
@@ -267,19 +256,10 @@ class ClassSet:
         return f"<ClassSet {self.n_classes} classes, max height {self.max_height}>"
 
 
-def _read_tsv(path: Path, required: Sequence[str]) -> tuple[list[str], list[dict[str, str]]]:
-    text = path.read_text(encoding="utf-8")
-    lines = [ln for ln in text.splitlines() if ln.strip()]
-    if not lines:
-        raise ValueError(f"{path.name}: empty file")
-    header = lines[0].split("\t")
-    missing = [c for c in required if c not in header]
-    if missing:
-        raise ValueError(f"{path.name}: missing column(s) {', '.join(missing)}")
-    rows = []
-    for number, line in enumerate(lines[1:], start=2):
-        fields = line.split("\t")
-        if len(fields) != len(header):
-            raise ValueError(f"{path.name} line {number}: {len(fields)} fields, expected {len(header)}")
-        rows.append(dict(zip(header, fields)))
-    return header, rows
+
+def detection_class_set(wnids: Sequence[str]) -> ClassSet:
+    """A flat class set (no hierarchy) for detection: class id ``k`` is ``wnids[k - 1]``.
+
+    Raises ``ValueError`` for WNIDs that are malformed or not unique.
+    """
+    return ClassSet(list(wnids), {}, {i: 0 for i in range(1, len(wnids) + 1)})

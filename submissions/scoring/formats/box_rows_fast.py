@@ -1,25 +1,26 @@
 """Vectorized reader for well-formed ground-truth box files (``ImageId,PredictionString`` CSV).
 
 :func:`fast_read_boxes` accepts only files that the precise, line-by-line reader in
-:mod:`.groundtruth` accepts, and returns the same arrays; at the first sign of anything
-unusual it returns ``None`` and the precise reader runs and names the bad lines. So, as in
-:mod:`.fastparse`, this module never writes an error message, it only has to be right
-when it says yes.
+:mod:`.box_rows` accepts (with localization's numbered images), and returns the same arrays; at
+the first sign of anything unusual it returns ``None`` and the precise reader runs and names the
+bad lines. So this module never writes an error message, it only has to be right when it says yes.
 
 A plain line is ``<ImageId>,<label> <xmin> <ymin> <xmax> <ymax> ...`` where the ImageId is
 letters, digits and ``_`` ending in 1..8 digits preceded by ``_`` (or digits only), every
 label a class id or leaf WNID, and the line holds one comma. Quotes, dots, leading
 whitespace, non-ASCII bytes and everything else go to the precise reader. The file is
 read in chunks of whole lines; each chunk is classified byte by byte with a lookup table,
-and its prediction strings are tokenized by :func:`.fastparse._token_values`.
+and its digits are read by the kernels of :mod:`.numbers`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .fastparse import _PAD, MAX_DIGITS, _combine8, _digits8, _last8, _padded
-from .hierarchy import ClassSet
+from ..classes.class_set import ClassSet
+from ..truth import MAX_BOX_AREA
+from .limits import MAX_DIGITS
+from .numbers import PAD, all_digits, combine8, digits8, last8, padded
 
 __all__ = ["fast_read_boxes"]
 
@@ -38,10 +39,6 @@ _CLASS[ord("\n")] = _LF
 _MAX_ID_DIGITS = 8
 _UNDERSCORE = ord("_")
 _LETTER_N = ord("n")
-# A byte b of a word from _last8 is a digit when b < 10; then b + 0x76 < 0x80, and no carry
-# crosses into the next byte. Any other byte sets its high bit in b or in b + 0x76.
-_ADD_76 = np.uint64(0x7676767676767676)
-_HIGH_BITS = np.uint64(0x8080808080808080)
 
 
 def fast_read_boxes(
@@ -49,7 +46,7 @@ def fast_read_boxes(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """``(image, label, coords)`` of a plain box file, ordered by image, or None.
 
-    ``body`` comes from :func:`.parsing.prepare_body`. ``image`` is 0-based int32,
+    ``body`` comes from :func:`.text.prepare_body`. ``image`` is 0-based int32,
     ``label`` the class set's label dtype, ``coords`` ``(m, 4)`` int32; boxes of one image
     keep their order in the file. Returns None whenever the precise reader might differ
     (any error, any unusual byte or layout); never raises for any input bytes.
@@ -102,8 +99,8 @@ def _read_chunk(
     ImageId, starting at the line start and ending at the comma; the others come in groups
     ``label xmin ymin xmax ymax``.
     """
-    shift = int(line_starts[0]) - _PAD  # chunk offset -> position in the padded copy
-    x = _padded(buf, int(line_starts[0]), int(line_ends[-1]))
+    shift = int(line_starts[0]) - PAD  # chunk offset -> position in the padded copy
+    x = padded(buf, int(line_starts[0]), int(line_ends[-1]))
     classes = np.take(_CLASS, x)
     if int(np.count_nonzero(classes)) != len(x):
         return None  # a byte outside letters, digits, _ , blanks, comma and LF
@@ -147,7 +144,7 @@ def _image_ids(x: np.ndarray, starts: np.ndarray, commas: np.ndarray, n_images: 
     after_prefix = (first_digit == starts) | (x[first_digit - 1] == _UNDERSCORE)
     if not bool(after_prefix.all()):
         return None
-    values = _digits8(x, commas, run).astype(np.int64)
+    values = digits8(x, commas, run).astype(np.int64)
     if bool((values < 1).any()) or bool((values > n_images).any()):
         return None
     return values
@@ -163,10 +160,10 @@ def _box_groups(
     is_wnid = x[tok_starts] == _LETTER_N
     if bool((lens[is_wnid] != 9).any()) or bool((lens[~is_wnid] > MAX_DIGITS).any()):
         return None  # a WNID is n + 8 digits; a number has at most 8 digits
-    words = _last8(x, tok_ends, lens)
-    if bool((((words + _ADD_76) | words) & _HIGH_BITS).any()):
+    words = last8(x, tok_ends, lens)
+    if not all_digits(words):
         return None  # a byte that is not a digit (after a WNID's n)
-    groups = _combine8(words).astype(np.int64).reshape(-1, 5)  # lines hold whole groups
+    groups = combine8(words).astype(np.int64).reshape(-1, 5)  # lines hold whole groups
     wnid = is_wnid.reshape(-1, 5)
     if bool(wnid[:, 1:].any()):
         return None  # a WNID where a coordinate belongs
@@ -180,6 +177,8 @@ def _box_groups(
         return None
     coords = groups[:, 1:]
     if bool((coords[:, 0] > coords[:, 2]).any()) or bool((coords[:, 1] > coords[:, 3]).any()):
+        return None
+    if bool(((coords[:, 2] - coords[:, 0] + 1) * (coords[:, 3] - coords[:, 1] + 1) > MAX_BOX_AREA).any()):
         return None
     return per_line // 5, labels.astype(class_set.label_dtype), coords.astype(np.int32)
 

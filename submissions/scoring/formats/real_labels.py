@@ -1,108 +1,24 @@
-"""Revised classification labels ("ReaL", Beyer et al. 2020): several valid labels per image,
-images left out, and the ReaL top-1 / top-5 accuracies.
+"""The ``real.json`` layout of revised classification labels ("ReaL", Beyer et al. 2020).
 
-A :class:`LabelRevision` holds, per image, the set of its valid class ids (the class set's
-ids ``1..n``) in CSR layout (``offsets`` + ``labels``) and a ``kept`` mask. ReaL accuracy
-counts only kept images: top-1 is the share whose first guess is in their set, top-5 the
-share with any of the first 5 guesses in it (as the paper reports them, accuracies, not errors).
-
-:func:`read_real_labels` reads the ``real.json`` layout: a JSON list with one list per image
-(in image order) of 0-based class indices in sorted-WNID order (the frameworks' numbering);
-an empty list leaves the image out. ``index_to_id`` maps those indices to class ids; for a
-:class:`~submissions.scoring.hierarchy.ClassSet` it is ``class_set.sorted_index_to_id``.
+:func:`read_real_labels` reads a JSON list with one list per image (in image order) of 0-based
+class indices in sorted-WNID order (the frameworks' numbering); an empty list leaves the image
+out. ``index_to_id`` maps those indices to class ids; for a
+:class:`~submissions.scoring.classes.class_set.ClassSet` it is ``class_set.sorted_index_to_id``.
+A vectorised reader takes well-formed files; the json module is the spec, and reads or explains
+the others.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from itertools import chain
 
 import numpy as np
 
-from .errors import ErrorList, GroundTruthError, LineError
-from .parsing import MAX_GUESSES, Predictions
+from ..errors import ErrorList, GroundTruthError, LineError
+from ..truth import LabelRevision, narrow_labels
 
-__all__ = ["LabelRevision", "RealResult", "read_real_labels", "score_real"]
-
-
-@dataclass(frozen=True, eq=False)
-class LabelRevision:
-    """Per image a set of valid class ids, and which images are kept.
-
-    ``offsets``: int64 ``(n_images + 1,)``, starting at 0, non-decreasing; image ``i``'s labels
-    are ``labels[offsets[i]:offsets[i + 1]]``, class ids (>= 1) ascending without repeats.
-    ``kept``: bool ``(n_images,)``; a kept image has at least one label (an image whose set is
-    empty is always left out). Raises ``ValueError`` when these rules are broken.
-    """
-
-    offsets: np.ndarray
-    labels: np.ndarray
-    kept: np.ndarray
-
-    def __post_init__(self) -> None:
-        offsets = np.asarray(self.offsets)
-        labels = np.asarray(self.labels)
-        kept = np.asarray(self.kept)
-        if offsets.ndim != 1 or offsets.size < 1 or not np.issubdtype(offsets.dtype, np.integer):
-            raise ValueError("offsets must be a 1-D integer array of n_images + 1 entries")
-        if labels.ndim != 1 or (labels.size and not np.issubdtype(labels.dtype, np.integer)):
-            raise ValueError("labels must be a 1-D integer array")
-        if offsets[0] != 0 or offsets[-1] != labels.size or (np.diff(offsets) < 0).any():
-            raise ValueError("offsets must start at 0, never decrease and end at the number of labels")
-        if kept.shape != (offsets.size - 1,) or kept.dtype != bool:
-            raise ValueError(f"kept must be a bool array of {offsets.size - 1} entries")
-        if labels.size and int(labels.min()) < 1:
-            raise ValueError("class ids start at 1")
-        counts = np.diff(offsets)
-        if (kept & (counts == 0)).any():
-            raise ValueError(f"image {int(np.flatnonzero(kept & (counts == 0))[0]) + 1} is kept but has no valid label")
-        same_image = np.repeat(np.arange(counts.size), counts)
-        if labels.size > 1 and ((np.diff(labels) <= 0) & (same_image[1:] == same_image[:-1])).any():
-            raise ValueError("the labels of an image must ascend without repeats")
-        object.__setattr__(self, "offsets", offsets.astype(np.int64, copy=False))
-        object.__setattr__(self, "labels", labels)
-
-    @classmethod
-    def from_lists(cls, sets: Sequence[Iterable[int]], *, kept: np.ndarray | None = None) -> LabelRevision:
-        """Build from one iterable of class ids per image (any order, repeats dropped).
-
-        ``kept`` defaults to "has at least one label". Raises ``ValueError`` as the constructor.
-        """
-        sorted_sets = [sorted(set(int(v) for v in s)) for s in sets]
-        counts = np.fromiter((len(s) for s in sorted_sets), dtype=np.int64, count=len(sorted_sets))
-        offsets = np.concatenate(([0], np.cumsum(counts)))
-        labels = np.fromiter(chain.from_iterable(sorted_sets), dtype=np.int64, count=int(offsets[-1]))
-        return cls(offsets, _narrow(labels), counts > 0 if kept is None else np.asarray(kept, dtype=bool))
-
-    @property
-    def n_images(self) -> int:
-        """Number of images (kept or not)."""
-        return int(self.offsets.size - 1)
-
-    @property
-    def kept_images(self) -> int:
-        """Number of kept images."""
-        return int(self.kept.sum())
-
-    def counts(self) -> np.ndarray:
-        """Number of valid labels per image."""
-        return np.diff(self.offsets)
-
-    def labels_of(self, image: int) -> np.ndarray:
-        """The valid class ids of 0-based ``image``, ascending."""
-        return self.labels[self.offsets[image]: self.offsets[image + 1]]
-
-    def to_lists(self) -> list[list[int]]:
-        """One list of class ids per image (ascending)."""
-        bounds = self.offsets.tolist()
-        flat = self.labels.tolist()
-        return [flat[bounds[i]: bounds[i + 1]] for i in range(self.n_images)]
-
-
-def _narrow(labels: np.ndarray) -> np.ndarray:
-    return labels.astype(np.int16) if labels.size == 0 or int(labels.max()) <= np.iinfo(np.int16).max else labels.astype(np.int32)
+__all__ = ["read_real_labels"]
 
 
 def read_real_labels(data: bytes, *, index_to_id: np.ndarray, n_images: int | None = None) -> LabelRevision:
@@ -134,7 +50,7 @@ def read_real_labels(data: bytes, *, index_to_id: np.ndarray, n_images: int | No
         images = sorted({int(owner[i]) for i in repeated})
         _raise_with_positions(raw.decode("utf-8-sig"), [(i, f"image {i + 1}: a label is listed twice") for i in images])
     offsets = np.concatenate(([0], np.cumsum(counts)))
-    return LabelRevision(offsets, _narrow(ids), counts > 0)
+    return LabelRevision(offsets, narrow_labels(ids), counts > 0)
 
 
 # Token codes of the fast parser: the only bytes a real.json-layout file is made of.
@@ -276,61 +192,3 @@ def _entry_starts(text: str, last: int) -> dict[int, int]:
         starts[i] = pos
         _, pos = decoder.raw_decode(text, pos)
     return starts
-
-
-@dataclass(frozen=True, eq=False)
-class RealResult:
-    """ReaL accuracies of one prediction file: ``top1_accuracy`` and ``top5_accuracy`` over the
-    ``images`` kept, and per image ``top1_correct`` / ``top5_correct`` (False where left out)."""
-
-    top1_accuracy: float
-    top5_accuracy: float
-    images: int
-    top1_correct: np.ndarray
-    top5_correct: np.ndarray
-
-    def metrics(self) -> dict[str, float | int]:
-        """``real_top1_accuracy``, ``real_top5_accuracy`` and ``real_images``, as ``evaluate --json`` prints them."""
-        return {
-            "real_top1_accuracy": self.top1_accuracy,
-            "real_top5_accuracy": self.top5_accuracy,
-            "real_images": self.images,
-        }
-
-
-def score_real(predictions: Predictions, revision: LabelRevision, *, guesses: int = MAX_GUESSES) -> RealResult:
-    """ReaL top-1 and top-K accuracy (K = ``guesses``, 5 by default) of parsed classification predictions.
-
-    Top-1: the share of kept images whose first guess is among their valid labels; top-K: the
-    share with any of the first K guesses among them. Left-out images count in neither. Raises
-    ``ValueError`` when ``guesses`` is outside 1..5, the predictions and the revision differ in
-    their number of images, or the revision keeps no image.
-    """
-    if not 1 <= guesses <= MAX_GUESSES:
-        raise ValueError(f"guesses must be 1..{MAX_GUESSES}, got {guesses}")
-    if predictions.n_images != revision.n_images:
-        raise ValueError(f"predictions are for {predictions.n_images:,} images, the revision for {revision.n_images:,}")
-    if revision.kept_images == 0:
-        raise ValueError("the revision leaves every image out: ReaL accuracy is undefined")
-    guessed = predictions.labels[:, : min(guesses, predictions.max_guesses)]
-    hit = _in_sets(guessed, revision) & revision.kept[:, None]
-    top1 = hit[:, 0]
-    topk = hit.any(axis=1)
-    n = revision.kept_images
-    return RealResult(float(top1.sum() / n), float(topk.sum() / n), n, top1, topk)
-
-
-def _in_sets(guessed: np.ndarray, revision: LabelRevision) -> np.ndarray:
-    """Bool ``guessed.shape``: is each guess among its image's valid labels?
-
-    The (image, label) pairs of the revision, as one int64 key each, are sorted (CSR order), so
-    a binary search answers every guess at once; 0 (no guess) matches nothing.
-    """
-    width = int(max(int(revision.labels.max(initial=0)), int(guessed.max(initial=0)))) + 1
-    owner = np.repeat(np.arange(revision.n_images, dtype=np.int64), revision.counts())
-    keys = owner * width + revision.labels
-    queries = np.arange(guessed.shape[0], dtype=np.int64)[:, None] * width + guessed
-    if keys.size == 0:
-        return np.zeros(guessed.shape, dtype=bool)
-    pos = np.minimum(np.searchsorted(keys, queries), keys.size - 1)
-    return keys[pos] == queries

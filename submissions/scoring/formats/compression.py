@@ -13,8 +13,8 @@ import zlib
 from collections.abc import Iterable, Iterator
 from typing import BinaryIO, Protocol
 
-from .errors import InputFileError, LineError, PredictionFileError
-from .parsing import max_upload_bytes
+from ..errors import InputFileError, LineError, PredictionFileError
+from .limits import max_upload_bytes
 
 __all__ = ["GZIP_MAGIC", "decompress_upload", "is_gzip", "iter_decompressed", "max_decompressed_bytes"]
 
@@ -34,7 +34,7 @@ class _Readable(Protocol):
 def max_decompressed_bytes(task: str, n_images: int) -> int:
     """The most bytes an upload for ``task`` with ``n_images`` images may decompress to.
 
-    The parser's own bound (:func:`.parsing.max_upload_bytes`): anything larger is refused
+    The parser's own bound (:func:`.limits.max_upload_bytes`): anything larger is refused
     by the parser anyway, so decompressing further would only cost memory. Raises
     ``ValueError`` for an unknown task or a negative ``n_images``.
     """

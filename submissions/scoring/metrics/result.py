@@ -1,12 +1,12 @@
-"""Scoring: flat top-1/top-K error, localization error, hierarchical (LCA height) error.
+"""The outcome of scoring a file of guesses: per-image outcomes and the error rates they give.
 
 Semantics follow the ILSVRC devkits (see docs/scoring.md):
 
 * flat error: an image is right when one of its first K guesses equals its label;
 * localization: right when one of the first K guesses has the image's label and a box with
   IoU >= 0.5 against some ground-truth box of that class; IoU uses inclusive pixel
-  coordinates (width = xmax - xmin + 1) and is compared exactly, in integers, as
-  ``2 * intersection >= union``; blacklisted images are left out of this error only;
+  coordinates (width = xmax - xmin + 1) and is computed in doubles as the devkit does;
+  blacklisted images are left out of this error only;
 * hierarchical: per image the smallest LCA height over the first K guesses; the mean
   (2010) and the mean divided by the root's height (2011).
 """
@@ -18,11 +18,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .groundtruth import GroundTruth
-from .hierarchy import ClassSet
-from .parsing import MAX_GUESSES, TASKS, Predictions, parse_predictions
+from ..classes.class_set import ClassSet
+from ..formats.guesses import Predictions
+from ..tasks import MAX_GUESSES, TASKS
+from ..truth import GroundTruth
+from .classification import any_column_equal, order_warning
+from .hierarchical import hierarchical_costs
+from .localization import localization_correct
 
-__all__ = ["Result", "score", "evaluate_bytes"]
+__all__ = ["Result", "score"]
 
 
 @dataclass(eq=False)
@@ -164,92 +168,6 @@ def _metrics(
     return metrics
 
 
-def _localization_correct(pred_labels: np.ndarray, pred_boxes: np.ndarray, truth: GroundTruth) -> np.ndarray:
-    """Per image: does one of the given guesses find a box of the image's class (IoU >= 0.5)?"""
-    n = truth.n_images
-    img_all, gt_all = truth.own_boxes
-    correct = np.zeros(n, dtype=bool)
-    step = 1 << 14  # small blocks: bounded temporaries that stay in cache
-    for lo in range(0, len(img_all), step):
-        img = img_all[lo : lo + step]
-        g = gt_all[lo : lo + step].astype(np.int64)
-        gx1, gy1, gx2, gy2 = g[:, 0], g[:, 1], g[:, 2], g[:, 3]
-        area_g = (gx2 - gx1 + 1) * (gy2 - gy1 + 1)
-        want = truth.labels[img]
-        found = np.zeros(len(img), dtype=bool)
-        for j in range(pred_labels.shape[1]):  # one guess at a time: 1-D arrays only
-            pb = pred_boxes[img, j].astype(np.int64)
-            px1, py1, px2, py2 = pb[:, 0], pb[:, 1], pb[:, 2], pb[:, 3]
-            iw = np.minimum(px2, gx2) - np.maximum(px1, gx1) + 1
-            ih = np.minimum(py2, gy2) - np.maximum(py1, gy1) + 1
-            overlap = (iw > 0) & (ih > 0)
-            inter = iw * ih
-            inter *= overlap
-            union = (px2 - px1 + 1) * (py2 - py1 + 1) + area_g - inter
-            found |= (pred_labels[img, j] == want) & overlap & (2 * inter >= union)
-        correct[img[found]] = True
-    return correct
-
-
-def _hierarchical_costs(labels: np.ndarray, truth: np.ndarray, hit: np.ndarray, class_set: ClassSet) -> np.ndarray:
-    """Per image, the lowest LCA height over its guesses (uint8); 0 where a guess is the label.
-
-    Only the images without an exact hit are looked up: d(t, t) = 0 is already the least cost.
-    """
-    cost = np.zeros(len(truth), dtype=np.uint8)
-    missed = np.flatnonzero(~hit)
-    if not len(missed):
-        return cost
-    k = labels.shape[1]
-    per_guess = class_set.lca_costs(labels[missed].reshape(-1), np.repeat(truth[missed], k)).reshape(-1, k)
-    best = per_guess[:, 0].copy()
-    for j in range(1, k):  # column by column: faster than a reduction over a short axis
-        np.minimum(best, per_guess[:, j], out=best)
-    cost[missed] = best
-    return cost
-
-
-def _any_column_equal(labels: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """``(labels == target[:, None]).any(axis=1)``, column by column (much faster for 5 columns)."""
-    out = labels[:, 0] == target
-    for j in range(1, labels.shape[1]):
-        out |= labels[:, j] == target
-    return out
-
-
-def _order_warning(labels: np.ndarray, truth: np.ndarray, error: float, class_set: ClassSet,
-                   k: int) -> tuple[str, str] | None:
-    """A hint when the labels look like sorted-WNID class indices (torchvision/Caffe/Keras):
-    (the hint with its errors, the same advice without them)."""
-    if error < 0.5:
-        return None
-    n = class_set.n_classes
-    s2i = class_set.sorted_index_to_id
-    one_based = np.concatenate(([0], s2i)).astype(class_set.label_dtype)  # v -> id of the v-th sorted WNID
-    zero_based = np.concatenate(([0], s2i[1:], [0])).astype(class_set.label_dtype)  # v -> id of sorted index v
-    best = None
-    for table, how in (
-        (one_based, "1-based positions in sorted-WNID order"),
-        (zero_based, "0-based indices in sorted-WNID order (torchvision/Caffe/Keras)"),
-    ):
-        remapped = table[labels]
-        alt = 1.0 - float(np.count_nonzero(_any_column_equal(remapped, truth))) / len(truth)
-        if best is None or alt < best[0]:
-            best = (alt, how)
-    assert best is not None
-    alt, how = best
-    if alt > error / 2:
-        return None
-    remedy = (
-        f"ILSVRC ids 1..{n} follow the devkit's order (meta.mat), not sorted WNIDs: map class index k to the "
-        "id of the k-th WNID in sorted order (synset_words_sorted_wnid.txt, classes.tsv), or submit WNIDs."
-    )
-    return (
-        f"Top-{k} error is {error:.4f}, but reading your labels as {how} would give {alt:.4f}. {remedy}",
-        f"Your labels look like {how}: read that way, they would have a much lower top-{k} error. {remedy}",
-    )
-
-
 def score(
     task: str,
     predictions: Predictions,
@@ -278,7 +196,7 @@ def score(
     k = min(guesses, predictions.max_guesses)
     labels = predictions.labels[:, :k]
     top1 = labels[:, 0] == t
-    top5 = _any_column_equal(labels, t)
+    top5 = any_column_equal(labels, t)
     loc = None
     hier = None
     blacklist = None
@@ -286,13 +204,13 @@ def score(
     if task == "localization":
         if predictions.boxes is None or truth.boxes is None:
             raise ValueError("localization needs boxes in the predictions and in the ground truth")
-        loc = _localization_correct(labels, predictions.boxes[:, :k], truth)
+        loc = localization_correct(labels, predictions.boxes[:, :k], truth)
         blacklist = truth.blacklist
     elif task == "hierarchical":
-        hier = _hierarchical_costs(labels, t, top5, class_set)
+        hier = hierarchical_costs(labels, t, top5, class_set)
         max_height = class_set.max_height
     metrics = _metrics(task, top1, top5, loc, blacklist, hier, max_height)
-    hints = [hint for hint in (_order_warning(labels, t, metrics["top5_error"], class_set, k),) if hint]
+    hints = [hint for hint in (order_warning(labels, t, metrics["top5_error"], class_set, k),) if hint]
     return Result(
         task=task,
         images=n,
@@ -308,19 +226,3 @@ def score(
         warnings=[full for full, _ in hints],
         advice=[advice for _, advice in hints],
     )
-
-
-def evaluate_bytes(
-    task: str,
-    data: bytes,
-    truth: GroundTruth,
-    *,
-    class_set: ClassSet,
-    guesses: int = MAX_GUESSES,
-) -> Result:
-    """Parse ``data`` in the task's format for ``truth.n_images`` images, then :func:`score` it.
-
-    Raises :class:`PredictionFileError` for a bad file, ``ValueError`` as :func:`score`.
-    """
-    predictions = parse_predictions(task, data, n_images=truth.n_images, class_set=class_set)
-    return score(task, predictions, truth, class_set=class_set, guesses=guesses)

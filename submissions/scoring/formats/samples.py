@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .parsing import ALL_TASKS, DETECTION, MAX_GUESSES
+from ..tasks import ALL_TASKS, DETECTION, MAX_GUESSES
 
 __all__ = ["sample_file"]
 

@@ -13,9 +13,10 @@ The rules (docs/scoring.md has a worked example):
 * AP: all-points interpolated precision (made monotone from the right) summed over the recall
   steps, recall over the class's positives; mAP: mean over classes with a positive.
 
-IoU >= threshold is decided exactly, in int64, as ``inter * td >= union * tn`` for the
-threshold ``tn / td`` (``1/2``, or ``w*h / ((w+10)*(h+10))``); the highest IoU is found
-with float64 division (monotone) and float ties are checked with exact cross-products.
+IoUs and thresholds are computed as eval_detection.m computes them: in IEEE doubles, with the
+same operations in the same order (:func:`overlaps`, :func:`thresholds`), so a detection at a
+threshold, and two IoUs that are different fractions but the same double, are decided as the
+devkit decides them (on equal doubles, the first ground-truth box).
 
 Matching is vectorized: detections are grouped by (class, image) in ranking order, every
 (detection, box) pair of a group that passes its threshold is listed best-IoU first, and each
@@ -26,26 +27,18 @@ still free. Rounds are at most the most boxes of one class in one image.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from fractions import Fraction
 
 import numpy as np
 
-from .detection_bootstrap import (
-    CLASS_KEY,
-    DetectionPositives,
-    DetectionTrace,
-    class_average_precisions,
-    map_from_class_aps,
-)
-from .detection_parse import Detections, parse_detections
-from .detection_truth import DetectionTruth
-from .errors import GroundTruthError, LineError
-from .hierarchy import ClassSet
+from ..classes.class_set import ClassSet
+from ..errors import GroundTruthError, LineError
+from ..formats.detections import Detections
+from ..truth import CLASS_KEY, DetectionPositives, DetectionTruth
+from .average_precision import DetectionTrace, class_average_precisions, map_from_class_aps
 
-__all__ = ["DetectionResult", "evaluate_detection_bytes", "match_detections", "score_detections"]
+__all__ = ["DetectionResult", "devkit_mean_ap", "match_detections", "overlaps", "score_detections", "thresholds"]
 
 _PAIR_BLOCK = 1 << 20  # (detection, box) pairs examined at once
-_UNION_LIMIT = 1 << 33  # a pair with a larger union can never pass (boxes are <= 2**28 pixels)
 
 
 @dataclass(eq=False)
@@ -57,6 +50,8 @@ class DetectionResult:
     mean AP. ``detections``: lines in the file; ``ignored``: those in blacklisted pairs;
     ``true_positives``: matched detections. ``trace`` (with the ground truth's
     ``positives``) is what the bootstrap needs; store ``trace.to_bytes()``.
+    ``devkit_mean_ap`` is the figure demo_eval_det.m prints (:func:`devkit_mean_ap`): NaN when
+    the devkit's own mean is NaN.
     """
 
     images: int
@@ -68,10 +63,11 @@ class DetectionResult:
     true_positives: int
     trace: DetectionTrace
     positives: DetectionPositives = field(repr=False)
+    devkit_mean_ap: float = float("nan")
 
     @property
     def metrics(self) -> dict[str, float]:
-        """``{"mean_average_precision": ...}``, like :attr:`.metrics.Result.metrics`."""
+        """``{"mean_average_precision": ...}``, like :attr:`.result.Result.metrics`."""
         return {"mean_average_precision": self.mean_average_precision}
 
 
@@ -82,19 +78,37 @@ def _ranking(image: np.ndarray, label: np.ndarray, confidence: np.ndarray, rows:
     return order[np.argsort(label[order], kind="stable")]
 
 
-def _thresholds(boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per box the threshold ``min(1/2, w*h / ((w+10)*(h+10)))`` as an int64 fraction (tn, td)."""
-    w = boxes[:, 2] - boxes[:, 0] + 1
-    h = boxes[:, 3] - boxes[:, 1] + 1
-    area, padded = w * h, (w + 10) * (h + 10)
-    half = 2 * area >= padded
-    return np.where(half, 1, area), np.where(half, 2, padded)
+def thresholds(boxes: np.ndarray) -> np.ndarray:
+    """Per ground-truth box, eval_detection.m's threshold in doubles: ``min(0.5, (gt_w .* gt_h) ./
+    ((gt_w + 10) .* (gt_h + 10)))``, where (as the devkit names them) ``gt_w`` is the box's height
+    and ``gt_h`` its width."""
+    boxes = boxes.astype(np.float64)
+    gt_w = boxes[:, 3] - boxes[:, 1] + 1
+    gt_h = boxes[:, 2] - boxes[:, 0] + 1
+    return np.minimum(0.5, (gt_w * gt_h) / ((gt_w + 10) * (gt_h + 10)))
+
+
+def overlaps(bb: np.ndarray, bbgt: np.ndarray) -> np.ndarray:
+    """eval_detection.m's overlap of detection boxes ``bb`` and ground-truth boxes ``bbgt`` (pairs,
+    ``(m, 4)`` each), in doubles; -inf where they do not overlap (``iw > 0 & ih > 0`` fails)."""
+    bb = bb.astype(np.float64, copy=False)
+    bbgt = bbgt.astype(np.float64, copy=False)
+    iw = np.minimum(bb[:, 2], bbgt[:, 2]) - np.maximum(bb[:, 0], bbgt[:, 0]) + 1
+    ih = np.minimum(bb[:, 3], bbgt[:, 3]) - np.maximum(bb[:, 1], bbgt[:, 1]) + 1
+    inter = iw * ih
+    ua = (bb[:, 2] - bb[:, 0] + 1) * (bb[:, 3] - bb[:, 1] + 1) + (bbgt[:, 2] - bbgt[:, 0] + 1) * (
+        bbgt[:, 3] - bbgt[:, 1] + 1
+    )
+    ua -= inter
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        ov = inter / ua
+    return np.where((iw > 0) & (ih > 0), ov, -np.inf)
 
 
 def _eligible_pairs(
-    det_boxes: np.ndarray, gt_boxes: np.ndarray, tn: np.ndarray, td: np.ndarray, lo: np.ndarray, cnt: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(detection, box, inter, union) of the pairs that pass the box's threshold, in pair order.
+    det_boxes: np.ndarray, gt_boxes: np.ndarray, threshold: np.ndarray, lo: np.ndarray, cnt: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(detection, box, IoU) of the pairs whose IoU reaches the box's threshold, in pair order.
 
     Detection ``d`` is paired with boxes ``lo[d] .. lo[d] + cnt[d] - 1``; done in blocks.
     """
@@ -106,35 +120,20 @@ def _eligible_pairs(
         d1 = max(d0 + 1, int(np.searchsorted(ends, base + _PAIR_BLOCK, side="right")))
         d = np.repeat(np.arange(d0, d1), cnt[d0:d1])
         g = lo[d] + (np.arange(len(d)) - (ends[d] - cnt[d] - base))
-        a, b = det_boxes[d], gt_boxes[g]
-        iw = np.minimum(a[:, 2], b[:, 2]) - np.maximum(a[:, 0], b[:, 0]) + 1
-        ih = np.minimum(a[:, 3], b[:, 3]) - np.maximum(a[:, 1], b[:, 1]) + 1
-        inter = np.maximum(iw, 0) * np.maximum(ih, 0)
-        union = (a[:, 2] - a[:, 0] + 1) * (a[:, 3] - a[:, 1] + 1) + (b[:, 2] - b[:, 0] + 1) * (b[:, 3] - b[:, 1] + 1)
-        union -= inter
-        small = union <= _UNION_LIMIT
-        ok = (inter > 0) & small & (inter * td[g] >= np.where(small, union, 0) * tn[g])
-        out.append((d[ok], g[ok], inter[ok], union[ok]))
+        ov = overlaps(det_boxes[d], gt_boxes[g])
+        ok = ov >= threshold[g]
+        out.append((d[ok], g[ok], ov[ok]))
         d0 = d1
-    return tuple(np.concatenate(parts) for parts in zip(*out)) if out else (np.zeros(0, np.int64),) * 4
+    if not out:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float64)
+    d, g, ov = (np.concatenate(parts) for parts in zip(*out))
+    return d, g, ov
 
 
-def _best_first(d: np.ndarray, g: np.ndarray, inter: np.ndarray, union: np.ndarray) -> np.ndarray:
-    """Order of the pairs by (detection, IoU descending, box), exact.
-
-    Sorting by float64 IoU never inverts two different IoUs (division is monotone) but may
-    tie them; float ties are checked with exact cross-products, and the few detections whose
-    order was wrong are sorted again with fractions.
-    """
-    order = np.lexsort((-(inter / union), d))
-    d_s, i_s, u_s = d[order], inter[order], union[order]
-    same = d_s[1:] == d_s[:-1]
-    inverted = same & (i_s[1:] * u_s[:-1] > i_s[:-1] * u_s[1:])
-    for det in np.unique(d_s[1:][inverted]).tolist():  # only with enormous boxes
-        idx = np.flatnonzero(d_s == det)
-        ranked = sorted(idx.tolist(), key=lambda k: (-Fraction(int(i_s[k]), int(u_s[k])), int(g[order[k]])))
-        order[idx] = order[ranked]
-    return order
+def _best_first(d: np.ndarray, ov: np.ndarray) -> np.ndarray:
+    """Order of the pairs by (detection, IoU descending), keeping ground-truth order on equal
+    doubles (a stable sort): the box the devkit's ``ov > ovmax`` keeps comes first."""
+    return np.lexsort((-ov, d))
 
 
 def _greedy_rounds(
@@ -180,14 +179,13 @@ def match_detections(detections: Detections, truth: DetectionTruth) -> tuple[np.
     gt_rows = np.flatnonzero(truth.kept)
     gt_key_all = truth.label[gt_rows].astype(np.int64) * n_images + truth.image[gt_rows]
     gt_sort = np.argsort(gt_key_all, kind="stable")
-    gt_key, gt_boxes = gt_key_all[gt_sort], truth.boxes[gt_rows[gt_sort]].astype(np.int64)
+    gt_key, gt_boxes = gt_key_all[gt_sort], truth.boxes[gt_rows[gt_sort]].astype(np.float64)
     det_key = group_key[by_group]
     lo = np.searchsorted(gt_key, det_key, side="left")
     cnt = np.searchsorted(gt_key, det_key, side="right") - lo
-    tn, td = _thresholds(gt_boxes)
-    det_boxes = detections.boxes[order[by_group]].astype(np.int64)
-    d, g, inter, union = _eligible_pairs(det_boxes, gt_boxes, tn, td, lo, cnt)
-    best = _best_first(d, g, inter, union)
+    det_boxes = detections.boxes[order[by_group]].astype(np.float64)
+    d, g, ov = _eligible_pairs(det_boxes, gt_boxes, thresholds(gt_boxes), lo, cnt)
+    best = _best_first(d, ov)
     matched = _greedy_rounds(d[best], g[best], det_key[d[best]], len(order), len(gt_key))
     true_positive = np.zeros(len(order), dtype=bool)
     true_positive[by_group[matched]] = True
@@ -246,13 +244,29 @@ def score_detections(detections: Detections, truth: DetectionTruth, *, class_set
         true_positives=int(np.count_nonzero(true_positive)),
         trace=trace,
         positives=positives,
+        devkit_mean_ap=devkit_mean_ap(ap, positives.per_class, truth.label, detections.label),
     )
 
 
-def evaluate_detection_bytes(data: bytes, truth: DetectionTruth, *, class_set: ClassSet) -> DetectionResult:
-    """Parse a detection file for ``truth.n_images`` images and :func:`score_detections` it.
+def devkit_mean_ap(ap: np.ndarray, positives: np.ndarray, truth_labels: np.ndarray, labels: np.ndarray) -> float:
+    """``mean(ap)`` as demo_eval_det.m computes it after eval_detection.m, from our per-class AP
+    (``ap[c]``, with ``positives[c]`` positive boxes).
 
-    Raises :class:`PredictionFileError` for a bad file.
+    The devkit's classes are ``1..C``, C the highest class id of any ground-truth box (blacklisted
+    ones included: ``num_classes = length(num_pos_per_class)``), and its ``ap(c)`` for a class
+    without positives is not left out: it is 0 when no line of the file names the class (VOCap of
+    an empty curve), and NaN when one does (recall 0/0), blacklisted lines included; the mean is
+    then NaN. Our mAP is the mean over the classes with positives only.
     """
-    detections = parse_detections(data, n_images=truth.n_images, class_set=class_set)
-    return score_detections(detections, truth, class_set=class_set)
+    if not len(truth_labels):
+        return float("nan")
+    classes = int(truth_labels.max())
+    named = np.zeros(classes + 1, dtype=bool)
+    named[labels[labels <= classes]] = True
+    values = []
+    for c in range(1, classes + 1):
+        if positives[c] > 0:
+            values.append(float(ap[c]))
+        else:
+            values.append(float("nan") if named[c] else 0.0)
+    return float(np.mean(values))
