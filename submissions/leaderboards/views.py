@@ -8,8 +8,8 @@ from challenge import policy
 from challenge.teams.selectors import team_of
 from submissions.leaderboards import history, selectors
 from submissions.leaderboards import per_class as per_class_report
-from submissions.leaderboards.http_cache import (cached_for_anonymous, not_modified, with_board_headers,
-                                                  with_validators)
+from submissions.leaderboards.http_cache import (cached_for_anonymous, not_modified, shared_with_everyone,
+                                                  with_board_headers, with_validators)
 from submissions.leaderboards.models import LeaderboardArchive, Track
 from submissions.leaderboards.rendering import mark_team_rows, ranking_rule
 
@@ -34,7 +34,7 @@ def leaderboard_page(request, slug, task, split):
                "rule": ranking_rule(view.split, view.basis), "page_number": page, "own_team": own,
                "board_html": lambda: mark_team_rows(view.content(), team_id=own.pk if own else None)}
     built_at = view.page.board.built_at if view.page else None
-    if request.user.is_authenticated:  # their page shows their name, their team and a CSRF token: no validators
+    if not shared_with_everyone(request):  # their name, team, CSRF token or messages: no validators
         return with_board_headers(render(request, "leaderboards/leaderboard.html", context), request=request,
                                   built_at=built_at)
     version, modified_at = selectors.view_version(view), selectors.view_modified_at(view)
