@@ -10,8 +10,9 @@ ask; nothing else reads a year's dates or a split's visibility to decide.
 Every answer takes the moment it is asked for (`at`, now by default), so a test or a command
 can ask about any time without freezing the clock.
 
-A new phase (say, entries after the results date on a board of their own) is a change to
-`split_opening` and its tests: callers already ask which board an entry goes to.
+Entries after the results date go on a board of their own (the post-challenge board, beside
+the frozen official one): `split_opening` answers Board.POST_CHALLENGE from the results date
+for a split whose switch is on; between the deadline and the results date nothing is taken.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from django.utils import timezone
 from challenge.accounts.roles import is_organizer
 from challenge.competition.models import ChallengeYear, Split
 from challenge.teams.models import Membership, Team
+from config.formats import moment
 
 
 class Basis(models.TextChoices):
@@ -42,12 +44,14 @@ class Board(models.TextChoices):
     """The board an entry is ranked on."""
 
     OFFICIAL = "official", "Official"
+    POST_CHALLENGE = "post-challenge", "After the challenge"
 
 
 # Scores are published rounded to 5 decimals, as ILSVRC did.
 SCORE_DECIMALS = 5
 
 NOT_ACCEPTING = "This challenge is not accepting submissions now."
+NO_YEAR = "This challenge year does not take submissions."
 
 
 def _now(at: datetime | None) -> datetime:
@@ -75,6 +79,12 @@ def _takes_official_entries(year: ChallengeYear, at: datetime) -> bool:
     if year.opens_at and at < year.opens_at:
         return False
     return year.deadline is None or at <= year.deadline
+
+
+def _takes_post_challenge_entries(split: Split, at: datetime) -> bool:
+    year = split.task.year
+    return (split.post_challenge and not year.is_historical and year.is_published()
+            and results_are_out(year, at))
 
 
 def phase(year: ChallengeYear, at: datetime | None = None) -> str:
@@ -108,15 +118,53 @@ class Opening:
 
 
 def split_opening(split: Split, at: datetime | None = None) -> Opening:
-    """Whether a split takes entries at `at` (whoever sends them), and onto which board."""
-    if _takes_official_entries(split.task.year, _now(at)):
+    """Whether a split takes entries at `at` (whoever sends them), and onto which board: the
+    official board until the deadline; the post-challenge board from the results date when the
+    split's switch is on; none between the two (no test score may show before the results)."""
+    at = _now(at)
+    if _takes_official_entries(split.task.year, at):
         return Opening(Board.OFFICIAL)
-    return Opening(None, NOT_ACCEPTING)
+    if _takes_post_challenge_entries(split, at):
+        return Opening(Board.POST_CHALLENGE)
+    return Opening(None, _closed_reason(split, at))
+
+
+def _closed_reason(split: Split, at: datetime) -> str:
+    """Why a split takes no entry now, with the dates that matter, for the person who asked."""
+    year = split.task.year
+    if year.is_historical or not year.is_published():
+        return NO_YEAR
+    if year.opens_at and at < year.opens_at:
+        return f"This challenge opens for submissions on {moment(year.opens_at)}."
+    closed = f"Submissions closed at the deadline, {moment(year.deadline)}." if year.deadline else NOT_ACCEPTING
+    if not results_are_out(year, at):
+        if split.post_challenge and year.results_at:
+            return (f"{closed} The results are published on {moment(year.results_at)}; from then on this split "
+                    "takes entries again, on a post-challenge board beside the official results.")
+        results = f" The results are published on {moment(year.results_at)}." if year.results_at else ""
+        return closed + results
+    return f"{closed} This split takes no entries after the challenge."
 
 
 def year_takes_entries(year: ChallengeYear, at: datetime | None = None) -> bool:
     """Whether the year takes entries on any of its splits now (the pages' "Submit" links)."""
-    return _takes_official_entries(year, _now(at))
+    at = _now(at)
+    return _takes_official_entries(year, at) or _post_challenge_year(year, at)
+
+
+def _post_challenge_year(year: ChallengeYear, at: datetime) -> bool:
+    """Whether one of the year's splits takes post-challenge entries now."""
+    if year.is_historical or not year.is_published() or not results_are_out(year, at):
+        return False
+    return Split.objects.filter(task__year=year, post_challenge=True).exists()
+
+
+def boards_of(split: Split, at: datetime | None = None) -> list[str]:
+    """The boards a split keeps at `at`: the official one, and from the results date the
+    post-challenge one when its switch is on (a board that has entries is kept whatever the switch)."""
+    if _takes_post_challenge_entries(split, _now(at)):
+        return [Board.OFFICIAL, Board.POST_CHALLENGE]
+    return [Board.OFFICIAL]
 
 
 def may_submit(*, user, team: Team | None, split: Split, at: datetime | None = None) -> Opening:
@@ -138,9 +186,14 @@ def entries_may_change(split: Split, at: datetime | None = None) -> bool:
 
 
 def entry_change_refusal(*, submission, user, at: datetime | None = None) -> str:
-    """Why `user` may not rename, describe or withdraw this entry now ("" when they may)."""
+    """Why `user` may not rename, describe or withdraw this entry now ("" when they may). An entry
+    after the challenge may change while its split takes post-challenge entries."""
     if not Membership.objects.filter(team_id=submission.team_id, user=user).exists():
         return "Only members of the entry's team can change it."
+    if submission.board == Board.POST_CHALLENGE:
+        if split_opening(submission.split, at).board != Board.POST_CHALLENGE:
+            return "This split takes no entries after the challenge any more; its entries stay as they are."
+        return ""
     if not entries_may_change(submission.split, at):
         return "Entries can only be changed before the deadline."
     return ""
@@ -150,8 +203,9 @@ def team_change_refusal(year: ChallengeYear, at: datetime | None = None) -> str:
     """Why teams of this year can no longer form or change ("" while they can)."""
     if year.is_historical or not year.is_published():
         return "This challenge year does not take teams."
-    if year.deadline is not None and _now(at) > year.deadline:
-        # Joining after the deadline could only be used to get round per-person quotas.
+    if year.deadline is not None and _now(at) > year.deadline and not _post_challenge_year(year, _now(at)):
+        # Joining after the deadline could only be used to get round per-person quotas; from the
+        # results date a year that takes post-challenge entries takes newcomers again.
         return "The submission deadline of this year has passed."
     return ""
 
@@ -164,19 +218,25 @@ class YearState:
     takes_entries: bool
     results_out: bool
     takes_teams: bool
+    post_challenge: bool = False  # takes entries after the challenge, on the post-challenge boards
 
 
 def year_state(year: ChallengeYear, at: datetime | None = None) -> YearState:
     at = _now(at)
-    return YearState(phase=phase(year, at), takes_entries=year_takes_entries(year, at),
-                     results_out=results_are_out(year, at), takes_teams=not team_change_refusal(year, at))
+    after = _post_challenge_year(year, at)
+    return YearState(phase=phase(year, at), takes_entries=_takes_official_entries(year, at) or after,
+                     results_out=results_are_out(year, at), takes_teams=not team_change_refusal(year, at),
+                     post_challenge=after)
 
 
 # ---------------------------------------------------------------- what a viewer sees
 
-def bases_of(split: Split) -> list[str]:
-    """The bases a split's boards are built on: all images, plus what its visibility rule shows."""
+def bases_of(split: Split, board: str = Board.OFFICIAL) -> list[str]:
+    """The bases a split's boards are built on: all images, plus what its visibility rule shows
+    on the official board; the post-challenge board is on all images only (the year is over)."""
     bases = [Basis.ALL]
+    if board == Board.POST_CHALLENGE:
+        return bases
     if split.visibility == Split.Visibility.PUBLIC_SUBSET:
         bases += [Basis.PUBLIC, Basis.PRIVATE]
     if split.visibility == Split.Visibility.LADDER:
@@ -225,9 +285,25 @@ def viewer_basis(*, split: Split, user, at: datetime | None = None) -> tuple[str
     return None, "Scores on this split are hidden until the results are announced."
 
 
-def entry_basis(*, split: Split, user, at: datetime | None = None) -> str | None:
+POST_CHALLENGE_EXPLANATION = ("Entries sent after the challenge ended, scored on all images of the split and "
+                              "ranked live; they are not part of the official results, which stay as published.")
+
+
+def board_basis(*, split: Split, board: str, user, at: datetime | None = None) -> tuple[str | None, str]:
+    """Which basis of one of the split's boards (official or post-challenge) this viewer sees, and
+    why. Post-challenge scores are public and on all images, whatever the split's visibility was."""
+    if board != Board.POST_CHALLENGE:
+        return viewer_basis(split=split, user=user, at=at)
+    if is_organizer(user) or results_are_out(split.task.year, at):
+        return Basis.ALL, POST_CHALLENGE_EXPLANATION
+    return None, "The post-challenge board opens on the results date."
+
+
+def entry_basis(*, split: Split, user, at: datetime | None = None, board: str = Board.OFFICIAL) -> str | None:
     """The basis of one entry's scores this viewer may see (the final ranking's images after the
-    results date), or None while they are hidden."""
+    results date; all images for an entry after the challenge), or None while they are hidden."""
+    if board == Board.POST_CHALLENGE:
+        return Basis.ALL
     basis, _ = viewer_basis(split=split, user=user, at=at)
     return final_basis(split) if basis == Basis.FINAL else basis
 

@@ -1,4 +1,5 @@
-"""Submission quotas: N per rolling window of D days and a total, per team and per person.
+"""Submission quotas: N per rolling window of D days and a total, per team and per person, on
+each board of a split (entries after the challenge have the split's quota afresh).
 
 A quota is taken inside the transaction that inserts the submission, after locking the
 team's and the person's rows (PostgreSQL `SELECT ... FOR NO KEY UPDATE`; on SQLite the settings
@@ -18,6 +19,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from challenge.audit.services import record_audit
+from challenge.policy import Board
 from challenge.competition.models import Split
 from challenge.teams.models import Team
 from config.formats import moment
@@ -86,12 +88,12 @@ def limits_for(*, team: Team, split: Split) -> tuple[int, int | None]:
     return max(per_window, 0), (max(total, 0) if total is not None else None)
 
 
-def quota_for(*, team: Team, user, split: Split, at: datetime | None = None) -> Quota:
-    """Count what the team and the person have used on this split. Reads only; takes no lock."""
+def quota_for(*, team: Team, user, split: Split, at: datetime | None = None, board: str = Board.OFFICIAL) -> Quota:
+    """Count what the team and the person have used on this split's `board`. Reads only; takes no lock."""
     at = at or timezone.now()
     per_window, total = limits_for(team=team, split=split)
     window_start = at - timedelta(days=split.quota_window_days)
-    counted = Submission.objects.filter(split=split).counted_for_quota()
+    counted = Submission.objects.filter(split=split, board=board).counted_for_quota()
     team_rows = counted.filter(team=team)
     # A person's submissions follow them across the teams of a year (the split is the year's).
     person_rows = counted.filter(submitted_by=user)
@@ -120,7 +122,7 @@ def _next_slot(times: list[datetime], per_window: int, window_days: int, at: dat
     return max(times[excess] + timedelta(days=window_days), at)
 
 
-def lock_and_check(*, team: Team, user, split: Split) -> Quota:
+def lock_and_check(*, team: Team, user, split: Split, board: str = Board.OFFICIAL) -> Quota:
     """Inside an atomic block: lock the team's and the person's rows, then count.
 
     Raises QuotaExceeded when no slot is free. The locks are held until the caller's
@@ -129,7 +131,7 @@ def lock_and_check(*, team: Team, user, split: Split) -> Quota:
     """
     _locked(Team.objects.filter(pk=team.pk))
     _locked(get_user_model().objects.filter(pk=user.pk))
-    quota = quota_for(team=team, user=user, split=split)
+    quota = quota_for(team=team, user=user, split=split, board=board)
     if quota.remaining <= 0:
         raise QuotaExceeded(quota)
     return quota

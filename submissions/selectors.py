@@ -66,16 +66,31 @@ def submission_status(*, submission: Submission, user) -> dict:
 
 
 def quota_rows(*, team: Team | None, user, year) -> list[dict]:
-    """Per split of the year, what is left of the quota for this team and person (submit page),
-    and why the split cannot be chosen now ("" when it can)."""
+    """Per split of the year, what is left of the quota for this team and person on the board the
+    split takes entries on now (submit page), which board that is, and why the split cannot be
+    chosen now ("" when it can)."""
     if team is None:
         return []
     rows = []
     for task in competition_selectors.tasks_with_splits(year=year):
         for split in task.splits.all():
-            quota = quotas.quota_for(team=team, user=user, split=split)
-            rows.append({"split": split, "quota": quota, "unavailable": _why_unavailable(quota)})
+            opening = policy.split_opening(split)
+            board = opening.board or policy.Board.OFFICIAL
+            quota = quotas.quota_for(team=team, user=user, split=split, board=board)
+            rows.append({"split": split, "quota": quota, "board": board, "closed": opening.reason,
+                         "unavailable": opening.reason or _why_unavailable(quota)})
     return rows
+
+
+def closed_reason(*, year, rows: list[dict]) -> str:
+    """Why the year takes no entry on any split now, with its dates ("" when one split is open):
+    the policy's reason for its first split (they differ only by each split's post-challenge switch)."""
+    if any(not row["closed"] for row in rows):
+        return ""
+    if rows:
+        return rows[0]["closed"]
+    split = Split.objects.filter(task__year=year).select_related("task__year").first()
+    return policy.split_opening(split).reason if split else "This year has no task to submit to yet."
 
 
 def _why_unavailable(quota: quotas.Quota) -> str:

@@ -4,6 +4,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from challenge.competition.models import Split
+from challenge.policy import Board
+from config.api_errors import ErrorSerializer
 from submissions import selectors
 from submissions.models import Submission
 
@@ -17,8 +19,25 @@ class SubmissionCreateSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="The prediction file: plain text, or gzip-compressed (found by its "
                                            "first bytes, whatever its name).")
     entry = serializers.CharField(max_length=100)
-    description = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+    description = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="",
+                                        help_text="The method, in Markdown (shown on the boards).")
+    method_url = serializers.URLField(max_length=500, required=False, allow_blank=True, default="",
+                                      help_text="A paper describing the method.")
+    code_url = serializers.URLField(max_length=500, required=False, allow_blank=True, default="",
+                                    help_text="The method's code.")
     external_data = serializers.BooleanField(required=False, default=False)
+    check_only = serializers.BooleanField(required=False, default=False, help_text=(
+        "Check the file as an upload would (format, lines, classes; whether you may submit it now) and answer "
+        "200 with {ready, errors}: nothing is stored and no quota is used (the upload throttle counts it)."))
+
+
+class FileCheckSerializer(serializers.Serializer):
+    """The answer to check_only=true: would this upload be accepted now? Nothing was stored."""
+
+    ready = serializers.BooleanField(help_text="True when an upload of this file now would be accepted.")
+    errors = ErrorSerializer(many=True, help_text="Why not: the file's line-numbered errors, or why it cannot be "
+                                                  "submitted now (quota, deadline, team).")
+    message = serializers.CharField(help_text="The outcome in words.")
 
 
 class ScoresSerializer(serializers.Serializer):
@@ -42,13 +61,15 @@ class SubmissionSerializer(serializers.ModelSerializer):
     split = serializers.CharField(source="split.name")
     team = serializers.IntegerField(source="team_id")
     entry = serializers.CharField(source="entry_name")
+    board = serializers.ChoiceField(choices=Board.choices, read_only=True, help_text=(
+        "The board the entry is on: official, or post-challenge (sent after the results date)."))
     scores = serializers.SerializerMethodField()
 
     class Meta:
         model = Submission
-        fields = ["id", "year", "task", "split", "team", "entry", "description", "external_data", "status",
-                  "failure_reason", "refunded", "is_final", "file_sha256", "file_size", "created_at", "scored_at",
-                  "scores"]
+        fields = ["id", "year", "task", "split", "team", "entry", "description", "method_url", "code_url",
+                  "external_data", "board", "is_baseline", "status", "failure_reason", "refunded", "is_final",
+                  "file_sha256", "file_size", "created_at", "scored_at", "scores"]
 
     @extend_schema_field(ScoresSerializer(allow_null=True))
     def get_scores(self, submission):

@@ -1,6 +1,7 @@
 """Team-facing submission pages: submit, a submission and its live status, the team's list."""
 
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
@@ -38,10 +39,17 @@ def submit(request, slug):
     team = team_selectors.team_of(user=request.user, year=year)
     quota_rows = selectors.quota_rows(team=team, user=request.user, year=year)
     unavailable = {row["split"].pk: row["unavailable"] for row in quota_rows if row["unavailable"]}
-    form = SubmissionForm(request.POST or None, request.FILES or None, year=year, unavailable=unavailable)
-    errors, status = [], 400 if request.method == "POST" else 200
+    check_only = bool(request.POST.get("check_only"))
+    form = SubmissionForm(request.POST or None, request.FILES or None, year=year, unavailable=unavailable,
+                          check_only=check_only)
+    errors, status, checked = [], 400 if request.method == "POST" else 200, None
     if request.method == "POST" and (wait := upload_wait(request)) is not None:
         errors, status = [(None, f"Too many uploads in a short time; try again in {wait} s.")], 429
+    elif request.method == "POST" and form.is_valid() and check_only:
+        checked, status = services.check_upload(team=team, user=request.user, split=form.cleaned_data["split"],
+                                                data=form.cleaned_data["file"]), 200
+        if _wants_json(request):
+            return JsonResponse({**error_body(checked.errors), "ready": checked.ready, "message": checked.message})
     elif request.method == "POST" and form.is_valid():
         try:
             submission = services.submit_upload(team=team, user=request.user, **form.cleaned_data)
@@ -57,10 +65,24 @@ def submit(request, slug):
     if _wants_json(request) and status != 200:
         return JsonResponse(error_body([*errors, *_form_errors(form)]), status=status)
     context = {"year": year, "state": policy.year_state(year), "team": team, "form": form, "file_errors": errors,
-               "quotas": quota_rows,
+               "checked": checked, "quotas": quota_rows, "closed": selectors.closed_reason(year=year, rows=quota_rows),
                "tasks": list(dict.fromkeys(row["split"].task for row in quota_rows)),
-               "all_unavailable": bool(quota_rows) and len(unavailable) == len(quota_rows)}
+               "all_unavailable": bool(quota_rows) and len(unavailable) == len(quota_rows),
+               "after_challenge": any(row["board"] == policy.Board.POST_CHALLENGE for row in quota_rows)}
     return render(request, "submissions/submit.html", context, status=status)
+
+
+CLIENT_PATH = settings.BASE_DIR / "static" / "client" / "ilsvrc_submit.py"
+
+
+@require_GET
+def client_script(request):
+    """The command-line client under the name every instruction uses (the static copy's name
+    carries a hash of its content, which a browser would keep)."""
+    response = FileResponse(open(CLIENT_PATH, "rb"), as_attachment=True, filename="ilsvrc_submit.py",
+                            content_type="text/x-python; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
 
 
 @require_GET
@@ -85,7 +107,8 @@ def submission_detail(request, pk):
                "may_change": not policy.entry_change_refusal(submission=submission, user=request.user),
                "per_class_shown": policy.per_class_reports_shown(submission.split),
                "entry_form": EntryForm(initial={"entry_name": submission.entry_name,
-                                                "description": submission.description})}
+                                                "description": submission.description,
+                                                "method_url": submission.method_url, "code_url": submission.code_url})}
     return render(request, "submissions/submission_detail.html", context)
 
 

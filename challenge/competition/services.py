@@ -205,6 +205,8 @@ def save_task(*, user, year: ChallengeYear, task: Task | None = None, task_data:
                                  after=split_values, prefix=f"{name}.")
         Split.objects.update_or_create(task=task, name=name, defaults=split_values)
     record_audit(actor=user, action=action, target=str(task), year=year, obj=task, kind=task.kind, changes=changes)
+    # The year's pages keep what they list of its tasks until the year changes (its updated_at).
+    ChallengeYear.objects.filter(pk=year.pk).update(updated_at=timezone.now())
     if action == "task.update":
         _announce_ranking_change(list(task.splits.all()))
     return task

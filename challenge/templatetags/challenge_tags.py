@@ -4,6 +4,7 @@ from django.utils.safestring import mark_safe
 
 from challenge.markup import render_markdown
 from config.formats import moment as moment_text
+from submissions.leaderboards import numbers
 
 register = template.Library()
 
@@ -19,6 +20,19 @@ def score(value):
     if value is None:
         return "—"
     return f"{value:.5f}"
+
+
+@register.filter
+def metric(value, name):
+    """A score as every page shows it (submissions.leaderboards.numbers): an error as a percentage
+    with the board's precision ({{ 0.1|metric:"top5_error" }} is 10.000%), mAP as a decimal."""
+    return numbers.metric_text(name, value)
+
+
+@register.filter
+def metric_label(name):
+    """A metric's heading: "Top-5 error", "Mean average precision" (never "error" for mAP)."""
+    return numbers.metric_label(name)
 
 
 @register.filter

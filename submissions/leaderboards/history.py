@@ -12,7 +12,8 @@ from challenge.competition.models import ChallengeYear, ClassSet, Task
 from challenge.competition.services import SHIPPED_ILSVRC2012, import_ilsvrc2012, import_ilsvrc_det
 from submissions.leaderboards.charts import Point, Series, line_chart_svg
 from submissions.leaderboards.models import HistoricalResult
-from submissions.leaderboards.selectors import historical_detection_winners, historical_winners
+from submissions.leaderboards.selectors import (best_since_challenge, historical_detection_winners,
+                                                 historical_winners, year_winners)
 
 HISTORICAL_CSV = SHIPPED_ILSVRC2012 / "historical_results.csv"
 HUMAN_TOP5_ERROR = 0.051
@@ -118,10 +119,12 @@ def history_context() -> dict:
         y_max=0.80 if det_points else 0.30,
     )
     years = ChallengeYear.objects.published().order_by("slug")
+    held = [y for y in years if not y.is_historical]
+    held_winners, since = year_winners(years=held), best_since_challenge(years=held)
     return {"chart": chart, "winners": winners, "detection_winners": detection,
             "historical_years": [y for y in years if y.is_historical],
-            "site_years": [y for y in years if not y.is_historical], "human_error": HUMAN_TOP5_ERROR,
-            "human_source": HUMAN_SOURCE}
+            "site_years": [{"year": y, "winner": held_winners.get(y.pk), "best_since": since.get(y.pk)} for y in held],
+            "human_error": HUMAN_TOP5_ERROR, "human_source": HUMAN_SOURCE}
 
 
 def is_historical(*, slug: str) -> bool:

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from challenge.competition.models import Split
 from submissions.leaderboards import ranking
-from submissions.leaderboards.models import Basis
+from submissions.leaderboards.models import Basis, Board
 
 PAGE_SIZE = 100
 
@@ -57,12 +57,13 @@ def mark_team_rows(html: str, *, team_id: int | None) -> str:
 
 
 def board_payload(split: Split, *, basis: str | None, track: str, rows: list, count: int | None = None,
-                  page: int = 1, pages: int = 1, frozen: bool | None = None, older_ground_truth: int = 0) -> dict:
+                  page: int = 1, pages: int = 1, frozen: bool | None = None, older_ground_truth: int = 0,
+                  board: str = Board.OFFICIAL) -> dict:
     """The JSON body of one board page (API), of an empty board, and of an archive's export.
     `older_ground_truth` counts the whole board's entries still scored on an earlier ground truth."""
     return {
         "frozen": basis == Basis.FINAL if frozen is None else frozen, "year": split.task.year.slug,
-        "task": split.task.slug, "split": split.name, "track": track, "basis": basis,
+        "task": split.task.slug, "split": split.name, "board": board, "track": track, "basis": basis,
         "primary_metric": split.task.primary_metric, "count": len(rows) if count is None else count,
         "page": page, "pages": pages, "rule": ranking_rule(split), "older_ground_truth": older_ground_truth,
         "entries": rows,
