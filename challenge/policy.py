@@ -135,8 +135,9 @@ def _closed_reason(split: Split, at: datetime) -> str:
     if year.is_historical or not year.is_published():
         return NO_YEAR
     if year.opens_at and at < year.opens_at:
-        return f"This challenge opens for submissions on {moment(year.opens_at)}."
-    closed = f"Submissions closed at the deadline, {moment(year.deadline)}." if year.deadline else NOT_ACCEPTING
+        return f"{NOT_ACCEPTING} It opens for submissions on {moment(year.opens_at)}."
+    closed = f"{NOT_ACCEPTING} Submissions closed at the deadline, {moment(year.deadline)}." if year.deadline \
+        else NOT_ACCEPTING
     if not results_are_out(year, at):
         if split.post_challenge and year.results_at:
             return (f"{closed} The results are published on {moment(year.results_at)}; from then on this split "

@@ -41,6 +41,7 @@ urlpatterns = [
     path("years/<slug:slug>/entries/", submissions.entries, name="entries"),
     path("years/<slug:slug>/entries/bulk/", submissions.entries_bulk, name="entries-bulk"),
     path("years/<slug:slug>/entries/<int:pk>/moderate/", submissions.entry_moderate, name="entry-moderate"),
+    path("years/<slug:slug>/entries/<int:pk>/baseline/", submissions.entry_baseline, name="entry-baseline"),
     path("years/<slug:slug>/teams/", teams.teams, name="teams"),
     path("years/<slug:slug>/teams/<int:pk>/ban/", teams.team_ban, name="team-ban"),
     path("years/<slug:slug>/teams/<int:pk>/quota/", submissions.team_quota, name="team-quota"),

@@ -31,29 +31,33 @@ def _label(token: str) -> bool:
     return bool(_INTEGER.match(token) or _WNID.match(token))
 
 
-def _kind_of_line(tokens: list[str]) -> str | None:
-    if len(tokens) == 7 and _INTEGER.match(tokens[0]) and _label(tokens[1]) and "." in tokens[2] \
-            and all(_NUMBER.match(t) for t in tokens[2:]):
-        return "detection"
-    if len(tokens) >= 5 and len(tokens) % 5 == 0 and len(tokens) <= 25 \
-            and all(_label(t) for t in tokens[0::5]) and all(_NUMBER.match(t) for i, t in enumerate(tokens) if i % 5):
-        return "localization"
+def _kinds_of_line(tokens: list[str]) -> set[str]:
+    """The formats a line fits: five class ids are also one class id with its box."""
+    kinds = set()
+    if len(tokens) == 7 and _INTEGER.match(tokens[0]) and _label(tokens[1]) and all(_NUMBER.match(t) for t in tokens[2:]):
+        kinds.add("detection")
+    if 5 <= len(tokens) <= 25 and len(tokens) % 5 == 0 and all(_label(t) for t in tokens[0::5]) \
+            and all(_NUMBER.match(t) for i, t in enumerate(tokens) if i % 5):
+        kinds.add("localization")
     if 1 <= len(tokens) <= 5 and all(_label(t) for t in tokens):
-        return "classification"
-    return None
+        kinds.add("classification")
+    return kinds
 
 
-def guess_kind(head: bytes) -> str | None:
-    """The task whose format the first lines of `head` follow ("classification", "localization"
-    or "detection"), when at least 9 in 10 of them agree; None when they do not."""
+def _share(lines: list[set[str]], kind: str) -> bool:
+    return sum(kind in kinds for kinds in lines) * 10 >= 9 * len(lines)
+
+
+def guess_kind(head: bytes, *, expected: str) -> str | None:
+    """The task whose format the first lines of `head` follow, when it is not `expected`'s: None
+    when the lines may be `expected`'s (nine in ten of them fit it), or fit no one format that well."""
     lines = [line.split() for line in head.decode("utf-8", "replace").splitlines()[:LINES] if line.strip()]
     if len(lines) > 1 and len(head) >= HEAD_BYTES:
         lines = lines[:-1]  # the last line may be cut off
-    kinds = [_kind_of_line(tokens) for tokens in lines]
-    for kind in set(kinds) - {None}:
-        if kinds.count(kind) * 10 >= 9 * len(kinds):
-            return kind
-    return None
+    kinds = [_kinds_of_line(tokens) for tokens in lines]
+    if not kinds or _share(kinds, expected):
+        return None
+    return next((kind for kind in FORMATS if _share(kinds, kind)), None)
 
 
 def read_head(upload) -> bytes:
@@ -74,9 +78,9 @@ def read_head(upload) -> bytes:
 
 def wrong_task_message(*, task_kind: str, head: bytes) -> str | None:
     """The first message for a file that looks written for another task than `task_kind`, or None."""
-    guessed = guess_kind(head)
     expected = "classification" if task_kind == "hierarchical" else task_kind
-    if guessed is None or guessed == expected:
+    guessed = guess_kind(head, expected=expected)
+    if guessed is None:
         return None
     return (f"This looks like a {NAMES[guessed]} file ({FORMATS[guessed]}), but this task is "
             f"{NAMES[task_kind]}: it takes {FORMATS[expected]}. Check the task you chose.")

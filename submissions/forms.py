@@ -17,6 +17,10 @@ class SplitSelect(forms.Select):
         return option
 
 
+def _unavailable_label(reason: str) -> str:
+    return " — none left now" if reason.startswith("none left") else " — closed now"
+
+
 class SubmissionForm(forms.Form):
     """Checks what a person typed and the file's size; parsing belongs to the scoring core."""
 
@@ -43,7 +47,7 @@ class SubmissionForm(forms.Form):
         splits = list(field.queryset)
         field.label_from_instance = lambda s: (f"{s.task.title}: {s.get_name_display()} ({s.n_images:,} "
                                                + ("images" if s.task.kind == s.task.Kind.DETECTION else "lines") + ")"
-                                               + (" — not now" if s.pk in unavailable else ""))
+                                               + (_unavailable_label(unavailable[s.pk]) if s.pk in unavailable else ""))
         field.widget.unavailable = unavailable
         available = [s for s in splits if s.pk not in unavailable]
         if available:

@@ -139,6 +139,17 @@ def entry_moderate(request, slug, pk):
 
 @require_POST
 @organizer_required
+def entry_baseline(request, slug, pk):
+    year = competition_selectors.year_for_organizer(slug=slug)
+    submission = get_object_or_404(models.Submission, pk=pk, split__task__year=year)
+    flag = request.POST.get("is_baseline") == "on"
+    moderation.set_baseline(user=request.user, submission=submission, is_baseline=flag)
+    messages.success(request, f"Entry #{submission.pk} is {'a baseline now' if flag else 'no baseline now'}.")
+    return redirect("organize:entries", slug=year.slug)
+
+
+@require_POST
+@organizer_required
 def team_quota(request, slug, pk):
     year = competition_selectors.year_for_organizer(slug=slug)
     team = get_object_or_404(Team, pk=pk, year=year)
@@ -156,7 +167,7 @@ def team_quota(request, slug, pk):
 def statistics(request, slug):
     year = competition_selectors.year_for_organizer(slug=slug)
     figures = stats.year_figures(year=year)
-    charts = {"per_day": stats.submissions_chart(figures), "best": stats.best_score_chart(figures)}
+    charts = {"per_day": stats.submissions_chart(figures), "best": stats.best_score_charts(figures)}
     return render(request, "organize/statistics.html", {"year": year, "figures": figures, "charts": charts})
 
 

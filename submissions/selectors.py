@@ -12,7 +12,7 @@ from challenge.competition.models import Split
 from challenge.teams.models import Membership, Team
 from config.formats import moment
 from submissions import quotas, scoring
-from submissions.leaderboards import ranking
+from submissions.leaderboards import numbers, ranking
 from submissions.leaderboards import selectors as boards
 from submissions.leaderboards.models import LeaderboardEntry
 from submissions.leaderboards.ranking import METRIC_LABELS, METRICS_BY_KIND
@@ -53,15 +53,36 @@ def score_rows(*, split: Split, shown: dict | None) -> list[dict]:
             for metric in METRICS_BY_KIND[split.task.kind]]
 
 
+def scores_hidden_until(*, submission: Submission, user):
+    """When this viewer sees the entry's scores, while they are hidden now (the results date;
+    None when they are not hidden, or when the year has no results date yet)."""
+    if policy.entry_basis(split=submission.split, user=user, board=submission.board) is not None:
+        return None
+    return submission.split.task.year.results_at
+
+
+def standing(*, submission: Submission, user, shown: dict | None):
+    """Where a scored entry stands for its team (the leaderboards' entry_standing), or None."""
+    return boards.entry_standing(submission=submission, user=user, shown=shown)
+
+
+def scores_text(*, split: Split, shown: dict | None) -> dict:
+    """The visible scores as pages show them: {metric: "12.345%"} (errors as percentages, mAP as a decimal)."""
+    return {metric: numbers.metric_text(metric, shown.get(metric)) for metric in METRICS_BY_KIND[split.task.kind]
+            if shown and shown.get(metric) is not None}
+
+
 def submission_status(*, submission: Submission, user) -> dict:
     """What the status poll of a submission page may reveal to this viewer."""
+    shown = visible_scores(submission=submission, user=user)
     return {
         "id": submission.pk,
         "status": submission.status,
         "status_display": submission.get_status_display(),
         "failure_reason": submission.failure_reason,
         "refunded": submission.refunded,
-        "scores": visible_scores(submission=submission, user=user),
+        "scores": shown,
+        "scores_text": scores_text(split=submission.split, shown=shown),
     }
 
 

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -104,6 +105,7 @@ def submission_detail(request, pk):
     shown = selectors.visible_scores(submission=submission, user=request.user)
     context = {"submission": submission, "shown": shown,
                "score_rows": selectors.score_rows(split=submission.split, shown=shown),
+               "standing": selectors.standing(submission=submission, user=request.user, shown=shown),
                "may_change": not policy.entry_change_refusal(submission=submission, user=request.user),
                "per_class_shown": policy.per_class_reports_shown(submission.split),
                "entry_form": EntryForm(initial={"entry_name": submission.entry_name,
@@ -146,7 +148,10 @@ def withdraw_entry(request, pk):
 @login_required
 def submission_status(request, pk):
     submission = selectors.submission_for_viewer(pk=pk, user=request.user)
-    return JsonResponse(selectors.submission_status(submission=submission, user=request.user))
+    status = selectors.submission_status(submission=submission, user=request.user)
+    where = selectors.standing(submission=submission, user=request.user, shown=status["scores"])
+    status["standing_html"] = render_to_string("submissions/_standing.html", {"standing": where}, request=request)
+    return JsonResponse(status)
 
 
 @never_cache  # the team's own predictions

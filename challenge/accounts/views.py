@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from rest_framework.authtoken.models import Token
 
 from challenge.accounts import services as account_services
+from challenge.competition import selectors as competition_selectors
 from challenge.notices import mail
 from challenge.notices.models import EmailKind
 from challenge.teams import selectors as team_selectors
@@ -61,7 +62,8 @@ def _back(request, *, default: str):
 @login_required
 def profile(request):
     token = Token.objects.filter(user=request.user).first()
-    context = {"token": token, "teams": team_selectors.teams_of(user=request.user),
+    teams = team_selectors.teams_of(user=request.user)
+    context = {"token": token, "teams": teams, "example": competition_selectors.client_example(teams=teams),
                "email_kinds": mail.email_preferences(address=request.user.email) if request.user.email else []}
     return render(request, "accounts/profile.html", context)
 
@@ -110,7 +112,7 @@ def rotate_token(request):
     Token.objects.filter(user=request.user).delete()
     Token.objects.create(user=request.user)
     messages.success(request, "A new API token was made; the old one no longer works.")
-    return redirect("accounts:profile")
+    return HttpResponseRedirect(reverse("accounts:profile") + "#api-token")  # the new token in view
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

@@ -67,3 +67,13 @@ def test_commitments(*, year: ChallengeYear) -> list[GroundTruth]:
 def class_sets_with_counts():
     """Every class set with its number of synsets and of years using it (organizer page)."""
     return ClassSet.objects.annotate(n_synsets=Count("synsets", distinct=True), n_years=Count("years", distinct=True))
+
+
+def client_example(*, teams) -> dict | None:
+    """What the command-line client's example is filled in with for a person: the year of their
+    team that takes entries now (else any published year that does) and its first task, on its
+    validation split. None when no year takes entries."""
+    years = [team.year for team in teams] + list(ChallengeYear.objects.published().filter(is_historical=False))
+    year = next((y for y in years if policy.year_takes_entries(y)), None)
+    task = year.tasks.order_by("position", "slug").first() if year else None
+    return {"year": year, "task": task, "split": Split.Name.VAL} if task else None

@@ -134,7 +134,7 @@ YEAR_FIELDS = [
 TASK_FIELDS = ["slug", "title", "kind", "class_set", "description", "position"]
 SPLIT_FIELDS = [
     "n_images", "labels_public", "quota_per_window", "quota_window_days", "quota_total", "visibility",
-    "public_subset_fraction", "max_final_entries",
+    "public_subset_fraction", "max_final_entries", "post_challenge",
 ]
 
 

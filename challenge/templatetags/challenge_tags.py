@@ -30,6 +30,12 @@ def metric(value, name):
 
 
 @register.filter
+def attr_of(obj, name):
+    """One named field of an object ({{ score|attr_of:"top5_error" }}), for a metric chosen by name."""
+    return getattr(obj, name, None)
+
+
+@register.filter
 def metric_label(name):
     """A metric's heading: "Top-5 error", "Mean average precision" (never "error" for mAP)."""
     return numbers.metric_label(name)

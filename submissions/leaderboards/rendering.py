@@ -41,7 +41,8 @@ def team_url(team_id: int) -> str:
 def render_rows(rows: list[dict], metrics: list[str], *, older_ground_truth: int = 0) -> str:
     """A board's table; `older_ground_truth` counts the board's entries still scored on an
     earlier ground truth (said above the table, and each such row is marked)."""
-    shaped = [{**row, "cells": [row["scores"].get(m) for m in metrics]} for row in rows]
+    shaped = [{**row, "cells": [{"metric": m, **row["scores"][m]} if row["scores"].get(m) else None for m in metrics]}
+              for row in rows]
     categories = any("categories_won" in row for row in rows)
     return render_to_string("leaderboards/_rows.html", {"rows": shaped, "categories": categories,
                                                         "labels": [ranking.METRIC_LABELS[m] for m in metrics],

@@ -33,7 +33,7 @@ from submissions.leaderboards.models import (
     Track,
 )
 from submissions.leaderboards.ranking import METRIC_LABELS, METRICS_BY_KIND, rounded, stats_basis
-from submissions.leaderboards.rendering import board_csv, board_payload, metrics_of, render_rows
+from submissions.leaderboards.rendering import PAGE_SIZE, board_csv, board_payload, metrics_of, render_rows
 from submissions.models import Score
 
 # ---------------------------------------------------------------- one entry's scores
@@ -62,6 +62,91 @@ def visible_scores(*, submission, user, at: datetime | None = None) -> dict | No
     return {"basis": basis, "ladder_accepted": own.ladder_accepted if basis == Basis.LADDER else None,
             "scores": {m: [rounded(v, decimals) for v in triple] for m, triple in values.items()},
             "warnings": list(hints or [])}
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a scored entry stands, for its team: the rank it would have on the board its viewer
+    sees (all tracks), the team's best so far, and the link to the team's row on that board; or,
+    while the split's scores are hidden, when they appear."""
+
+    hidden: bool
+    appears_at: datetime | None = None
+    metric: str = ""
+    text: str = ""
+    rank: int | None = None
+    ranked: int = 0
+    best_text: str = ""
+    best_entry: str = ""
+    best_is_this: bool = False
+    board_url: str = ""
+    row_url: str = ""
+    after_challenge: bool = False
+
+
+def entry_standing(*, submission, user, shown: dict | None, at: datetime | None = None) -> Standing | None:
+    """Where this scored entry stands, as its team may see it now (`shown`: its flat_scores).
+    None while it is not scored. The rank it would have counts the other teams' ranked rows of
+    the stored board that are strictly better (the board itself may lag its newest score by a
+    rebuild); the team's best is over its entries on the same split and board, on the same images."""
+    split, year = submission.split, submission.split.task.year
+    board = submission.board
+    if policy.entry_basis(split=split, user=user, at=at, board=board) is None:
+        return Standing(hidden=True, appears_at=year.results_at)
+    if submission.status != submission.Status.SCORED or shown is None:
+        return None
+    metric = split.task.primary_metric
+    value, basis = shown.get(metric), shown["basis"]
+    board_basis = policy.board_basis(split=split, board=board, user=user, at=at)[0]
+    bases = [Basis.FINAL, policy.final_basis(split)] if board_basis == Basis.FINAL else [board_basis]
+    stored = sorted(LeaderboardBoard.objects.filter(split=split, kind=board, basis__in=bases, track=Track.COMBINED)
+                    .only("pk", "built_at", "basis"), key=lambda b: bases.index(b.basis))
+    rows = _ranked_rows(stored[0]) if stored else []
+    sign = -1 if metric in ranking.HIGHER_IS_BETTER else 1
+    better = [r for r in rows if r[2] != submission.team_id and value is not None and sign * r[3] < sign * value]
+    best_value, best_name, best_is_this = _team_best(submission=submission, basis=basis, metric=metric)
+    url = reverse("leaderboards:leaderboard", args=[year.slug, split.task.slug, split.name])
+    url += f"?board={board}" if board != policy.Board.OFFICIAL else ""
+    own = next((r for r in rows if r[2] == submission.team_id), None)
+    row_url = ""
+    if own is not None:
+        page = own[0] // PAGE_SIZE + 1
+        row_url = f"{url}{'&' if '?' in url else '?'}page={page}#position-{own[1]}" if page > 1 \
+            else f"{url}#position-{own[1]}"
+    return Standing(hidden=False, metric=metric, text=numbers.metric_text(metric, value),
+                    rank=len(better) + 1 if value is not None else None,
+                    ranked=len({r[2] for r in rows} | {submission.team_id}), best_text=numbers.metric_text(metric, best_value),
+                    best_entry=best_name, best_is_this=best_is_this, board_url=url, row_url=row_url,
+                    after_challenge=board == policy.Board.POST_CHALLENGE)
+
+
+def _ranked_rows(board: LeaderboardBoard) -> list[tuple[int, int, int, float]]:
+    """(index in the board's rows, position, team id, primary value) of each ranked row of a stored
+    board, kept per process for each build of the board (its rows weigh megabytes at 1,000 teams)."""
+    key = f"leaderboard-ranked:{board.pk}:{board.built_at.timestamp()}"
+    rows = cache.get(key)
+    if rows is None:
+        full = LeaderboardBoard.objects.filter(pk=board.pk).values_list("rows", "split__task__kind").first()
+        primary = METRICS_BY_KIND[full[1]][0] if full else ""
+        rows = [(index, row["position"], row["team"]["id"], row["scores"][primary]["value"])
+                for index, row in enumerate(full[0] if full else []) if row.get("position")]
+        cache.set(key, rows, timeout=3600)
+    return rows
+
+
+def _team_best(*, submission, basis: str, metric: str) -> tuple[float | None, str, bool]:
+    """The team's best primary score on the submission's split and board, on `basis`' images (a
+    Ladder's shown scores), with that entry's name and whether it is this submission."""
+    entries = LeaderboardEntry.objects.filter(split_id=submission.split_id, team_id=submission.team_id,
+                                              submission__board=submission.board, submission__disqualified=False)
+    if basis == Basis.LADDER:
+        entries = entries.filter(ladder_accepted=True)
+    best = None
+    for submission_id, name, stats in entries.values_list("submission_id", "submission__entry_name", "stats"):
+        triple = stats.get(stats_basis(basis), {}).get(metric)
+        if triple and (best is None or ranking.best_first(metric, rounded(triple[0])) < ranking.best_first(metric, best[0])):
+            best = (rounded(triple[0]), name, submission_id == submission.pk)
+    return best if best is not None else (None, "", False)
 
 
 def flat_scores(shown: dict | None) -> dict | None:

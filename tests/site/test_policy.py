@@ -51,7 +51,8 @@ def test_who_may_submit_and_onto_which_board(world):
     late = policy.may_submit(user=world.alice, team=world.alpha, split=world.val, at=after)
     # Refused with the reason and the dates that matter (issue 24: no more a bare "not accepting").
     assert (late.allowed, late.board) == (False, None)
-    assert late.reason.startswith("Submissions closed at the deadline, ") and "results are published on" in late.reason
+    assert late.reason.startswith(f"{policy.NOT_ACCEPTING} Submissions closed at the deadline, ")
+    assert "results are published on" in late.reason
     world.alpha.banned_until, world.alpha.ban_reason = timezone.now() + timedelta(days=1), "shared accounts"
     assert "shared accounts" in policy.may_submit(user=world.alice, team=world.alpha, split=world.val).reason
 

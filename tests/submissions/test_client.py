@@ -42,7 +42,7 @@ def test_it_submits_and_prints_the_score(live_server, setup, scoring_worker):
     path.write_bytes(predictions_file([[label] for label in VAL_LABELS[:9]] + [[1000]]))
     result = run_client(live_server, token, path, "--split", "val", "--external-data")
     assert result.returncode == 0, result.stderr
-    assert "top5_error: 0.10000" in result.stdout
+    assert "Top-5 error: 10.000%" in result.stdout
     submission = Submission.objects.get()
     assert submission.entry_name == "cli entry" and submission.external_data and submission.status == "scored"
 
@@ -54,7 +54,7 @@ def test_it_sends_a_large_file_gzip_compressed(live_server, setup, scoring_worke
     path.write_bytes(plain)
     result = run_client(live_server, token, path, "--split", "val", "--gzip")
     assert result.returncode == 0, result.stderr
-    assert "top5_error: 0.10000" in result.stdout
+    assert "Top-5 error: 10.000%" in result.stdout
     assert Submission.objects.get().file_sha256 == hashlib.sha256(plain).hexdigest()  # its text was stored
 
 

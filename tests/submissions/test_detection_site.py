@@ -150,10 +150,12 @@ def test_a_bad_detection_file_is_refused_with_its_line_numbers_and_costs_no_quot
     response = submit_by_api(world.alice, world, "val", bad, "broken")
     assert response.status_code == 400
     assert [e["line"] for e in response.json()["errors"]] == [2, 3, 4, 5, 6]
-    # A classification file sent to the detection task: one id a line is not a detection.
+    # A classification file sent to the detection task: one id a line is not a detection, and the
+    # first message says which task the file is for (issue 24); the line errors follow.
     response = submit_by_api(world.alice, world, "val", b"1\n2\n3\n", "wrong task")
-    assert response.status_code == 400 and response.json()["errors"][0]["line"] == 1
-    assert "expected 7 fields" in response.json()["errors"][0]["message"]
+    first, second = response.json()["errors"][:2]
+    assert response.status_code == 400 and first["line"] is None and "looks like a classification file" in first["message"]
+    assert second["line"] == 1 and "expected 7 fields" in second["message"]
     assert not Submission.objects.exists()
     assert quotas.quota_for(team=world.alpha, user=world.alice, split=val).remaining == left
 
