@@ -30,6 +30,12 @@ def metric(value, name):
 
 
 @register.filter
+def published(value, name):
+    """A figure of a published results table at its source's precision: 0.282 top-5 error is 28.2%."""
+    return numbers.published_text(name, value)
+
+
+@register.filter
 def attr_of(obj, name):
     """One named field of an object ({{ score|attr_of:"top5_error" }}), for a metric chosen by name."""
     return getattr(obj, name, None)
