@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from challenge.competition import selectors as competition_selectors
 from challenge.teams import selectors as team_selectors
 from config.api_errors import ErrorsSerializer, error_body
+from config.network import client_address
 from config.throttles import UploadThrottle
 from submissions import quotas, selectors, services
 from submissions.serializers import FileCheckSerializer, SubmissionCreateSerializer, SubmissionSerializer
@@ -55,6 +56,7 @@ class SubmissionListCreateApi(APIView):
                 team=team, user=request.user, split=split,
                 file=data["file"], entry_name=data["entry"], description=data["description"],
                 external_data=data["external_data"], method_url=data["method_url"], code_url=data["code_url"],
+                client_address=client_address(request),
             )
         except services.SubmissionRefused as exc:
             return Response(error_body(exc.errors), status=status.HTTP_400_BAD_REQUEST)

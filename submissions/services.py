@@ -113,6 +113,7 @@ def create_submission(
     external_data: bool = False,
     method_url: str = "",
     code_url: str = "",
+    client_address: str | None = None,
 ) -> Submission:
     """Validate, take a quota slot, store the file with its SHA-256, record it as received, on
     the board the policy answers (official, or post-challenge after the results date).
@@ -139,6 +140,7 @@ def create_submission(
             code_url=code_url,
             external_data=external_data,
             board=board,
+            client_address=client_address,
             file_key=file_key,
             file_sha256=file_sha256,
             file_size=text.size,
@@ -150,7 +152,7 @@ def create_submission(
 
 def submit_upload(
     *, team: Team | None, user, split: Split, file, entry_name: str, description: str = "",
-    external_data: bool = False, method_url: str = "", code_url: str = "",
+    external_data: bool = False, method_url: str = "", code_url: str = "", client_address: str | None = None,
 ) -> Submission:
     """The browser's and the API's upload: create_submission, and nothing more.
 
@@ -162,7 +164,7 @@ def submit_upload(
     return create_submission(
         team=team, split=split, user=user, data=file, filename=file.name or "",
         entry_name=entry_name, description=description, external_data=external_data,
-        method_url=method_url, code_url=code_url,
+        method_url=method_url, code_url=code_url, client_address=client_address,
     )
 
 

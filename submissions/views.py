@@ -17,6 +17,7 @@ from challenge.competition.models import Split
 from challenge.storage import open_private_file
 from challenge.teams import selectors as team_selectors
 from config.api_errors import error_body
+from config.network import client_address
 from config.throttles import upload_wait
 from submissions import entries, quotas, scoring, selectors, services
 from submissions.forms import EntryForm, FinalEntriesForm, SubmissionForm
@@ -53,7 +54,8 @@ def submit(request, slug):
             return JsonResponse({**error_body(checked.errors), "ready": checked.ready, "message": checked.message})
     elif request.method == "POST" and form.is_valid():
         try:
-            submission = services.submit_upload(team=team, user=request.user, **form.cleaned_data)
+            submission = services.submit_upload(team=team, user=request.user, client_address=client_address(request),
+                                                **form.cleaned_data)
         except services.SubmissionRefused as refused:
             errors = refused.errors
         except quotas.QuotaExceeded as exc:

@@ -8,6 +8,7 @@ from django.template.loader import render_to_string
 from rest_framework.authtoken.models import Token
 
 from challenge.accounts import signin
+from challenge.accounts.models import SignUpAddress
 
 
 @transaction.atomic
@@ -18,6 +19,11 @@ def password_changed(*, user) -> None:
     if Token.objects.filter(user=user).delete()[0]:
         Token.objects.create(user=user)
     signin.forget_failures(username=user.get_username())
+
+
+def record_sign_up(*, user, address: str) -> None:
+    """Keep the address an account signed up from, for the organizers' multiple-account signals."""
+    SignUpAddress.objects.update_or_create(user=user, defaults={"address": address})
 
 
 def tell_owners_of_the_address(*, new_user, sign_in_url: str, reset_url: str) -> int:

@@ -23,6 +23,7 @@ from challenge.competition import selectors as competition_selectors
 from challenge.notices import mail
 from challenge.notices.models import EmailKind
 from challenge.teams import selectors as team_selectors
+from config.network import client_address
 
 
 class SignUpForm(UserCreationForm):
@@ -40,6 +41,7 @@ def signup(request):
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
+        account_services.record_sign_up(user=user, address=client_address(request))
         account_services.tell_owners_of_the_address(
             new_user=user, sign_in_url=request.build_absolute_uri(reverse("login")),
             reset_url=request.build_absolute_uri(reverse("password_reset")))
@@ -64,6 +66,7 @@ def profile(request):
     token = Token.objects.filter(user=request.user).first()
     teams = team_selectors.teams_of(user=request.user)
     context = {"token": token, "teams": teams, "example": competition_selectors.client_example(teams=teams),
+               "token_created": request.session.pop("token_created", False),
                "email_kinds": mail.email_preferences(address=request.user.email) if request.user.email else []}
     return render(request, "accounts/profile.html", context)
 
@@ -112,7 +115,8 @@ def rotate_token(request):
     Token.objects.filter(user=request.user).delete()
     Token.objects.create(user=request.user)
     messages.success(request, "A new API token was made; the old one no longer works.")
-    return HttpResponseRedirect(reverse("accounts:profile") + "#api-token")  # the new token in view
+    request.session["token_created"] = True  # the profile then shows the new token first, in view
+    return redirect("accounts:profile")
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

@@ -72,6 +72,8 @@ class Submission(models.Model):
     board = models.CharField(max_length=16, choices=Board.choices, default=Board.OFFICIAL)
     # An organizers' reference entry: shown at its score's place with a mark, never ranked.
     is_baseline = models.BooleanField(default=False)
+    # Where the upload came from, for organizers' multiple-account signals only (never shown to teams).
+    client_address = models.GenericIPAddressField(null=True, blank=True)
 
     objects = SubmissionQuerySet.as_manager()
 
