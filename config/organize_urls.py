@@ -22,6 +22,7 @@ urlpatterns = [
     path("years/new/", competition.year_create, name="year-create"),
     path("years/<slug:slug>/", competition.year_overview, name="year"),
     path("years/<slug:slug>/edit/", competition.year_edit, name="year-edit"),
+    path("years/<slug:slug>/copy/", competition.year_copy, name="year-copy"),
     path("years/<slug:slug>/tasks/new/", competition.task_edit, name="task-create"),
     path("years/<slug:slug>/tasks/<slug:task_slug>/edit/", competition.task_edit, name="task-edit"),
     path("years/<slug:slug>/tasks/<slug:task_slug>/<str:split_name>/new-subset/", competition.split_new_subset,

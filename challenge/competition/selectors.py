@@ -1,10 +1,14 @@
 """Reads that build the pages of years, tasks, splits and class sets (public and organizers')."""
 
+from dataclasses import dataclass
+
 from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 
 from challenge import policy
 from challenge.competition.models import ChallengeYear, ClassSet, GroundTruth, Split, Task
+from challenge.datafiles.models import DataFile
 
 
 def visible_years(*, user):
@@ -77,3 +81,37 @@ def client_example(*, teams) -> dict | None:
     year = next((y for y in years if policy.year_takes_entries(y)), None)
     task = year.tasks.order_by("position", "slug").first() if year else None
     return {"year": year, "task": task, "split": Split.Name.VAL} if task else None
+
+
+@dataclass(frozen=True)
+class SetupItem:
+    """One line of a year's setup checklist: done or not, what, and where to do it."""
+
+    done: bool
+    text: str
+    link: str = ""
+
+
+def setup_checklist(*, year: ChallengeYear) -> list[SetupItem]:
+    """What a year still needs before teams can take part (the console's checklist): dates, terms
+    of access, tasks with their splits, ground truth for every split, data files."""
+    missing = [name for name, value in (("opening", year.opens_at), ("deadline", year.deadline),
+                                         ("results date", year.results_at)) if not value]
+    settings_url = reverse("organize:year-edit", args=[year.slug])
+    terms = bool(year.terms_of_access.strip())
+    items = [SetupItem(not missing, f"Dates: {', '.join(missing)} not set" if missing
+                       else "Dates: opening, deadline and results date", settings_url),
+             SetupItem(terms, "Terms of access" if terms else "Terms of access: none yet", settings_url)]
+    splits = splits_with_ground_truth(year=year)
+    items.append(SetupItem(bool(splits), f"Tasks: {len({s.task_id for s in splits})} with {len(splits)} split"
+                                         f"{'s' if len(splits) != 1 else ''}" if splits else "Tasks: none yet",
+                           reverse("organize:task-create", args=[year.slug])))
+    for split in splits:
+        items.append(SetupItem(split.ground_truth is not None, f"Ground truth of {split.task.title}, "
+                                                              f"{split.get_name_display()}"
+                               + ("" if split.ground_truth else ": missing"),
+                               reverse("organize:ground-truth", args=[year.slug, split.task.slug, split.name])))
+    files = DataFile.objects.filter(year=year).count()
+    items.append(SetupItem(files > 0, f"Data files: {files}" if files else "Data files: none yet",
+                           reverse("organize:data-files", args=[year.slug])))
+    return items

@@ -36,6 +36,12 @@ def published(value, name):
 
 
 @register.filter
+def get_item(mapping, key):
+    """A dict's value in a template: {{ counts|get_item:year.pk }}."""
+    return mapping.get(key) if mapping else None
+
+
+@register.filter
 def attr_of(obj, name):
     """One named field of an object ({{ score|attr_of:"top5_error" }}), for a metric chosen by name."""
     return getattr(obj, name, None)
