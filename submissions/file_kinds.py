@@ -82,5 +82,6 @@ def wrong_task_message(*, task_kind: str, head: bytes) -> str | None:
     guessed = guess_kind(head, expected=expected)
     if guessed is None:
         return None
-    return (f"This looks like a {NAMES[guessed]} file ({FORMATS[guessed]}), but this task is "
+    article = "an" if NAMES[guessed][0] in "aeiou" else "a"
+    return (f"This looks like {article} {NAMES[guessed]} file ({FORMATS[guessed]}), but this task is "
             f"{NAMES[task_kind]}: it takes {FORMATS[expected]}. Check the task you chose.")

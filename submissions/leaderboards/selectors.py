@@ -82,6 +82,7 @@ class Standing:
     board_url: str = ""
     row_url: str = ""
     after_challenge: bool = False
+    board_name: str = ""
 
 
 def entry_standing(*, submission, user, shown: dict | None, at: datetime | None = None) -> Standing | None:
@@ -117,7 +118,8 @@ def entry_standing(*, submission, user, shown: dict | None, at: datetime | None 
                     rank=len(better) + 1 if value is not None else None,
                     ranked=len({r[2] for r in rows} | {submission.team_id}), best_text=numbers.metric_text(metric, best_value),
                     best_entry=best_name, best_is_this=best_is_this, board_url=url, row_url=row_url,
-                    after_challenge=board == policy.Board.POST_CHALLENGE)
+                    after_challenge=board == policy.Board.POST_CHALLENGE,
+                    board_name=f"{split.task.title} {split.get_name_display().lower()}")
 
 
 def _ranked_rows(board: LeaderboardBoard) -> list[tuple[int, int, int, float]]:

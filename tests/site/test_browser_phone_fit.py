@@ -3,6 +3,9 @@ the history chart fit the screen's width (measured in a real Chromium), the char
 readable and inside the picture, and the submit form is on the submit page's first screen. The
 same on a laptop (1280 x 800)."""
 
+import os
+from pathlib import Path
+
 import pytest
 from django.core.management import call_command
 from rest_framework.authtoken.models import Token
@@ -114,4 +117,7 @@ def test_the_submit_form_is_on_the_first_screen_of_the_submit_page(live_server, 
         box = page.get_by_label(label).bounding_box()
         assert box["y"] + box["height"] <= screen["height"], (label, box)
     assert widths(page)[0] <= screen["width"]
+    if os.environ.get("SCREENSHOT_DIR"):
+        name = "phone" if screen == PHONE else "laptop"
+        page.screenshot(path=str(Path(os.environ["SCREENSHOT_DIR"]) / f"submit-page-{name}.png"))
     context.close()
