@@ -79,14 +79,18 @@ def board_csv(rows: list[dict], metrics: list[str]) -> str:
     header = ["rank", "team", "entry", "submitted_at", "outside_data"]
     for m in metrics:
         header += [m, f"{m}_ci_low", f"{m}_ci_high"]
-    writer.writerow(header + ["better_than_next", "p_value_next", "tie_group", "not_comparable", "excluded"])
+    writer.writerow(header + ["better_than_next", "p_value_next", "tie_group", "not_comparable", "excluded",
+                              "baseline", "method_url", "code_url", "team_entries", "last_entry_at"])
     for r in rows:
         line = [r["rank"] or "", r["team"]["name"], r["entry"], r["submitted_at"], r["outside_data"]]
         for m in metrics:
             s = r["scores"].get(m) or {}
             line += [_fixed(s.get("value")), _fixed(s.get("ci_low")), _fixed(s.get("ci_high"))]
         line += ["" if r["better_than_next"] is None else r["better_than_next"], _fixed(r["p_value_next"]),
-                 r["tie_group"] or "", r["not_comparable"] or "", r["excluded"] or ""]
+                 r["tie_group"] or "", r["not_comparable"] or "", r["excluded"] or "",
+                 # Rows ranked before these existed (a frozen board) have none of them.
+                 r.get("is_baseline", False), r.get("method_url", ""), r.get("code_url", ""),
+                 r.get("team_entries", ""), r.get("last_entry_at", "")]
         writer.writerow(line)
     return out.getvalue()
 
