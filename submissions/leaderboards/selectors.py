@@ -105,7 +105,14 @@ def entry_standing(*, submission, user, shown: dict | None, at: datetime | None 
     rows = _ranked_rows(stored[0]) if stored else []
     sign = -1 if metric in ranking.HIGHER_IS_BETTER else 1
     better = [r for r in rows if r[2] != submission.team_id and value is not None and sign * r[3] < sign * value]
-    best_value, best_name, best_is_this = _team_best(submission=submission, basis=basis, metric=metric)
+    if basis == Basis.LADDER:
+        # What the Ladder released for the team (its row), never a figure it did not release.
+        own_row = next((r for r in rows if r[2] == submission.team_id), None)
+        best_value, best_name, best_is_this = (own_row[3], own_row[4],
+                                               own_row[5] == submission.created_at.isoformat()) if own_row \
+            else (value, submission.entry_name, True)
+    else:
+        best_value, best_name, best_is_this = _team_best(submission=submission, basis=basis, metric=metric)
     url = reverse("leaderboards:leaderboard", args=[year.slug, split.task.slug, split.name])
     url += f"?board={board}" if board != policy.Board.OFFICIAL else ""
     own = next((r for r in rows if r[2] == submission.team_id), None)
@@ -122,16 +129,17 @@ def entry_standing(*, submission, user, shown: dict | None, at: datetime | None 
                     board_name=f"{split.task.title} {split.get_name_display().lower()}")
 
 
-def _ranked_rows(board: LeaderboardBoard) -> list[tuple[int, int, int, float]]:
-    """(index in the board's rows, position, team id, primary value) of each ranked row of a stored
-    board, kept per process for each build of the board (its rows weigh megabytes at 1,000 teams)."""
+def _ranked_rows(board: LeaderboardBoard) -> list[tuple]:
+    """(index in the board's rows, position, team id, primary value, entry name, submitted at) of
+    each ranked row of a stored board, kept per process for each build of the board (its
+    rows weigh megabytes at 1,000 teams)."""
     key = f"leaderboard-ranked:{board.pk}:{board.built_at.timestamp()}"
     rows = cache.get(key)
     if rows is None:
         full = LeaderboardBoard.objects.filter(pk=board.pk).values_list("rows", "split__task__kind").first()
         primary = METRICS_BY_KIND[full[1]][0] if full else ""
-        rows = [(index, row["position"], row["team"]["id"], row["scores"][primary]["value"])
-                for index, row in enumerate(full[0] if full else []) if row.get("position")]
+        rows = [(index, row["position"], row["team"]["id"], row["scores"][primary]["value"], row["entry"],
+                 row["submitted_at"]) for index, row in enumerate(full[0] if full else []) if row.get("position")]
         cache.set(key, rows, timeout=3600)
     return rows
 
