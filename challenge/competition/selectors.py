@@ -110,7 +110,8 @@ def setup_checklist(*, year: ChallengeYear) -> list[SetupItem]:
         items.append(SetupItem(split.ground_truth is not None, f"Ground truth of {split.task.title}, "
                                                               f"{split.get_name_display()}"
                                + ("" if split.ground_truth else ": missing"),
-                               reverse("organize:ground-truth", args=[year.slug, split.task.slug, split.name])))
+                               # To the split's row of the overview, whose Upload link is the one way there.
+                               reverse("organize:year", args=[year.slug]) + f"#split-{split.pk}"))
     files = DataFile.objects.filter(year=year).count()
     items.append(SetupItem(files > 0, f"Data files: {files}" if files else "Data files: none yet",
                            reverse("organize:data-files", args=[year.slug])))

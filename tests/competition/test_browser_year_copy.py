@@ -54,6 +54,8 @@ def test_an_organizer_copies_a_year_and_the_checklist_says_what_is_missing(live_
     assert "Ground truth of Classification, Test: missing" in text
     assert "Terms of access" in text and "Data files: 1" in text
     page.get_by_role("link", name="Ground truth of Classification, Test: missing").click()
+    page.wait_for_url(f"**/organize/years/y2031/#split-{test.pk}")
+    page.locator(f"#split-{test.pk}").get_by_role("link", name="Upload").click()
     page.wait_for_url("**/organize/years/y2031/tasks/classification/test/ground-truth/")
 
     # The copy lists the same stored file; unlisting it in one year keeps it for the other.
