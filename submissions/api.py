@@ -40,7 +40,7 @@ class SubmissionListCreateApi(APIView):
 
     @extend_schema(request=SubmissionCreateSerializer,
                    responses={200: FileCheckSerializer, 201: SubmissionSerializer, 400: ErrorsSerializer,
-                              403: ErrorsSerializer, 429: ErrorsSerializer})
+                              403: ErrorsSerializer, 429: ErrorsSerializer, 503: ErrorsSerializer})
     def post(self, request):
         serializer = SubmissionCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)  # config.api_errors gives the documented shape
@@ -48,10 +48,10 @@ class SubmissionListCreateApi(APIView):
         year = competition_selectors.year_for_viewer(slug=data["year"], user=request.user)
         split = competition_selectors.split_of(year=year, task_slug=data["task"], split_name=data["split"])
         team = team_selectors.team_of(user=request.user, year=year)
-        if data["check_only"]:
-            checked = services.check_upload(team=team, split=split, user=request.user, data=data["file"])
-            return Response({**error_body(checked.errors), "ready": checked.ready, "message": checked.message})
         try:
+            if data["check_only"]:
+                checked = services.check_upload(team=team, split=split, user=request.user, data=data["file"])
+                return Response({**error_body(checked.errors), "ready": checked.ready, "message": checked.message})
             submission = services.submit_upload(
                 team=team, user=request.user, split=split,
                 file=data["file"], entry_name=data["entry"], description=data["description"],
@@ -64,6 +64,10 @@ class SubmissionListCreateApi(APIView):
             return Response(error_body([(None, str(exc))]), status=status.HTTP_403_FORBIDDEN)
         except quotas.QuotaExceeded as exc:
             return _quota_response(exc)
+        except services.ValidationsBusy as exc:
+            response = Response(error_body([(None, str(exc))]), status=status.HTTP_503_SERVICE_UNAVAILABLE)
+            response["Retry-After"] = str(exc.retry_after)
+            return response
         body = SubmissionSerializer(submission, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)
 

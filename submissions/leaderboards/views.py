@@ -34,7 +34,7 @@ def leaderboard_page(request, slug, task, split):
     context = {"year": view.split.task.year, "state": policy.year_state(view.split.task.year), "split": view.split,
                "view": view, "tracks": Track.choices, "boards": selectors.boards_to_switch(view),
                "board_links": selectors.board_links(year=view.split.task.year),
-               "rule": ranking_rule(view.split), "page_number": page, "own_team": own,
+               "rule": ranking_rule(view.split, view.basis), "page_number": page, "own_team": own,
                "board_html": lambda: mark_team_rows(view.content(), team_id=own.pk if own else None)}
     built_at = view.page.board.built_at if view.page else None
     if request.user.is_authenticated:  # their page shows their name, their team and a CSRF token: no validators

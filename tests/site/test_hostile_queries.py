@@ -40,6 +40,7 @@ QUERY_PARAMETERS = {
     "leaderboards:leaderboard": ["board", "track", "page"],
     "leaderboards:export": ["board", "track"],
     "challenge:classes": ["q"],
+    "teams:detail": ["sent"],
     "organize:audit": ["year", "kind", "person", "page"],
     "organize:entries": ["split", "team", "status", "moderation", "page"],
 }
