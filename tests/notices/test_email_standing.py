@@ -22,9 +22,10 @@ from challenge.notices.models import EmailKind, OutgoingEmail
 from challenge.teams.services import invite_by_email
 from submissions.ground_truth_uploads import upload_ground_truth
 from submissions.leaderboards.archives import freeze_results
+from submissions.moderation import moderate_submission
 from submissions.notices import notify_scoring_failed, queue_deadline_reminders
 from submissions.services import create_submission, score_submission
-from tests.base import TEST_LABELS, labels_file, make_team, make_user
+from tests.base import PASSWORD, TEST_LABELS, labels_file, make_team, make_user
 from tests.leaderboard_helpers import open_quota, submit
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -97,13 +98,23 @@ def test_every_link_in_every_email_uses_the_address_the_site_is_served_on(world,
     client.force_login(world.olivia)
     client.post(reverse("organize:announcement-create", args=[world.year.slug]),
                 {"title": "News", "body": "A change", "action": "post"})
+    disqualified = submit(world.val, world.alpha, world.alice, wrong=2, entry="disqualified")
+    moderate_submission(user=world.olivia, submission=disqualified, disqualified=True,
+                        disqualified_reason="Trained on validation images", not_comparable=False,
+                        not_comparable_reason="")
+    # The account's own mail: a sign-up's confirmation link (and the word to the address's owner),
+    # a password reset.
+    Client().post(reverse("accounts:signup"), {"username": "newcomer", "email": world.alice.email,
+                                               "password1": PASSWORD, "password2": PASSWORD})
+    Client().post(reverse("password_reset"), {"email": world.alice.email})
     upload_ground_truth(user=world.olivia, split=world.test, labels=labels_file(list(reversed(TEST_LABELS))))
     finish(world)
     send()
     kinds = set(OutgoingEmail.objects.values_list("kind", flat=True))
     assert kinds == set(EmailKind.values)  # every kind of e-mail the site sends
     links = [link for message in mail.outbox for link in LINK.findall(message.body)]
-    links += [link for message in mail.outbox for link in LINK.findall(message.extra_headers["List-Unsubscribe"])]
+    # The account's own mail cannot be stopped, so it carries no List-Unsubscribe.
+    links += [link for message in mail.outbox for link in LINK.findall(message.extra_headers.get("List-Unsubscribe", ""))]
     assert links and all(link.startswith("http://127.0.0.1:8201/") for link in links), [
         link for link in links if not link.startswith("http://127.0.0.1:8201/")]
 

@@ -129,6 +129,16 @@ def test_a_detection_challenge_runs_from_the_organizer_pages_to_a_frozen_board(w
     final_score = api.get(f"/api/submissions/{their_test.pk}/").json()["scores"]["mean_average_precision"]
     assert final_score == round(their_test.current_score.mean_average_precision, 5)
 
+    # An mAP is shown as a decimal under its own name, never called an error (issue 24, item 8):
+    # on the team page and on the organizers' statistics chart.
+    page = Client().get(reverse("teams:detail", args=[world.alpha.pk])).content.decode()
+    assert f'{scored:.5f} <span class="metric-name">Mean average precision</span>' in page
+    assert "error" not in page.split("Published entries")[1].split("</table>")[0].lower()
+    organizer = _signed_in(world.olivia)
+    page = organizer.get(reverse("organize:statistics", args=[world.year.slug])).content.decode()
+    assert "Best mean average precision so far, per split (higher is better)" in page
+    assert "Best primary error" not in page
+
 
 def test_a_bad_detection_file_is_refused_with_its_line_numbers_and_costs_no_quota(world):
     det = set_up_detection_task(world)
