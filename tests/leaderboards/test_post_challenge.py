@@ -3,6 +3,7 @@ post-challenge board beside the frozen official one, which never changes (its AP
 archive's exports are compared byte for byte before and after), with the split's quota afresh;
 between the deadline and the results date nothing is taken."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -89,7 +90,6 @@ def test_a_year_past_its_results_takes_test_entries_onto_a_board_of_their_own_an
     assert archive_bytes() == before["archives"]
 
     late = board_bytes(anonymous, world, board="post-challenge")
-    import json
     document = json.loads(late)
     assert document["board"] == "post-challenge" and document["basis"] == "all" and document["count"] == 1
     row = document["entries"][0]

@@ -6,12 +6,14 @@ quota's row locks) or ban them, audited."""
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from challenge.accounts.models import SignUpAddress
+from challenge.accounts.services import confirmation_token
 from challenge.audit.models import AuditEntry
 from challenge.teams.models import Team
 from submissions import quotas
@@ -37,6 +39,9 @@ def test_sign_ups_and_uploads_from_one_address_are_recorded_and_listed(world):
         response = client.post(reverse("accounts:signup"), {"username": name, "email": f"{name}@example.org",
                                                             "password1": PASSWORD, "password2": PASSWORD})
         assert response.status_code == 302
+        # The link mailed at sign-up confirms the address, which one must before submitting.
+        token = confirmation_token(user=get_user_model().objects.get(username=name))
+        assert client.get(reverse("accounts:confirm-email", args=[token])).status_code == 200
         client.post(reverse("teams:create", args=[world.year.slug]), {"name": f"Team {name}"})
         upload = SimpleUploadedFile("p.txt", GOOD)
         client.post(reverse("submissions:submit", args=[world.year.slug]),
