@@ -41,7 +41,7 @@ from .numbers import (
     read_decimals,
 )
 
-__all__ = ["GuessesLex", "LexState", "fast_parse", "lex_guesses"]
+__all__ = ["JUDGED_BYTES", "GuessesLex", "LexState", "fast_parse", "lex_guesses"]
 
 _CHUNK_BYTES = 1 << 18  # small enough to stay in cache and below malloc's mmap threshold
 _WNID_BYTES = 9
@@ -51,12 +51,18 @@ _N = 110
 _COMMA = 44
 
 
+#: Bytes of a file read on the verdict path before a reader that has found enough bad lines may
+#: stop judging lines (one chunk: a small file's bad lines are all counted).
+JUDGED_BYTES = _CHUNK_BYTES
+
+
 @dataclass
 class LexState:
     """What the chunks of a file read so far showed: after a chunk with a bad line, every chunk
-    takes the verdict path directly."""
+    takes the verdict path directly; ``verdict_bytes`` were read on it."""
 
     plain: bool = True
+    verdict_bytes: int = 0
 
 
 @dataclass
@@ -64,8 +70,9 @@ class GuessesLex:
     """The verdict on a window of ``lines`` lines: the 0-based ``bad`` lines (ascending), whether a
     bad line's first problem is a label 0 (``zero``: the 0-based-indices hint), whether a bad line
     holds a comma (``comma``), and for the good lines the arrays of :func:`.guesses.precise_parse`
-    (``labels``; ``coords``, float64 when a coordinate is not an integer, else int32); and where
-    each line starts in the window (``line_starts``)."""
+    (``labels``; ``coords``, float64 when a coordinate is not an integer, else int32); where
+    each line starts in the window (``line_starts``); and how many of its first lines were judged
+    (``judged``: all of them unless the reader was told it had found ``enough``)."""
 
     lines: int
     bad: np.ndarray
@@ -74,6 +81,7 @@ class GuessesLex:
     labels: np.ndarray
     coords: np.ndarray | None
     line_starts: np.ndarray
+    judged: int = 0
 
 
 def lex_guesses(
@@ -84,10 +92,14 @@ def lex_guesses(
     max_guesses: int,
     state: LexState | None = None,
     keep: bool = True,
+    enough: int | None = None,
 ) -> GuessesLex:
     """The verdict on every line of ``body`` (whole lines, without the last LF; see
-    :class:`GuessesLex`), and the values of the good lines when ``keep``. Never raises for any
-    input bytes."""
+    :class:`GuessesLex`), and the values of the good lines when ``keep``. With ``enough``, the
+    lines after a chunk are not judged once ``enough`` bad lines are found in the window and the
+    file has had :data:`JUDGED_BYTES` read on the verdict path: a refused file's later lines cost
+    more to judge than a good file does to read, and the caller says "at least". Never raises
+    for any input bytes."""
     state = state or LexState()
     buf = np.frombuffer(body, dtype=np.uint8)
     size = len(buf)
@@ -105,7 +117,13 @@ def lex_guesses(
     cuts = np.searchsorted(line_starts, np.arange(_CHUNK_BYTES, size, _CHUNK_BYTES), side="right")
     bounds = np.unique(np.concatenate(([0], cuts, [n_lines])))
     bad_parts, zero, comma = [], False, False
+    found = 0
+    judged = n_lines
     for l0, l1 in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+        if enough is not None and found >= enough and state.verdict_bytes >= JUDGED_BYTES:
+            judged = l0
+            comma |= body.find(b",", int(line_starts[l0])) >= 0  # a line with a comma is always bad
+            break
         out_labels = labels[l0:l1] if keep else np.zeros((l1 - l0, max_guesses), dtype=class_set.label_dtype)
         out_coords = None
         if boxes:
@@ -116,6 +134,8 @@ def lex_guesses(
             continue
         state.plain = False
         verdict = _lex_chunk(buf, line_starts[l0:l1], line_ends[l0:l1], class_set, max_guesses, boxes)
+        state.verdict_bytes += int(line_ends[l1 - 1] - line_starts[l0]) + 1
+        found += len(verdict.bad)
         bad_parts.append(verdict.bad + l0)
         zero |= verdict.zero
         comma |= verdict.comma
@@ -126,7 +146,7 @@ def lex_guesses(
             if boxes:
                 coords[l0:l1] = verdict.coords
     bad = np.concatenate(bad_parts) if bad_parts else np.zeros(0, dtype=np.int64)
-    return GuessesLex(n_lines, bad, zero, comma, labels, coords, line_starts)
+    return GuessesLex(n_lines, bad, zero, comma, labels, coords, line_starts, judged)
 
 
 def fast_parse(
