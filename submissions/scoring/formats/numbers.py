@@ -210,18 +210,29 @@ def _read_fractions(
     fixed = _fixed_point(x, starts, ends, length, negative)
     if fixed is not None:
         return fixed
-    values, ok, settled = _one_word(x, ends, length, negative)
-    if bool(settled.all()):
-        return values, ok
-    rest = np.flatnonzero(~settled)
-    length, negative = length[rest], negative[rest]
-    whole, scale, form = _mantissa(x, ends[rest], length, words=2)
-    form &= length <= 16
-    read, done = _scaled(whole, scale, form)
-    np.negative(read, out=read, where=negative)
-    values[rest[done]] = read[done]
-    ok[rest[done]] = True
-    rest = rest[~done]
+    n = len(ends)
+    short = length <= 8
+    if bool(short.all()):
+        values, ok, settled = _one_word(x, ends, length, negative)
+        if bool(settled.all()):
+            return values, ok
+        todo = ~settled
+    else:  # longer numbers (repr()'s 17 digits) skip the one-word reader
+        values, ok = np.zeros(n, dtype=np.float64), np.zeros(n, dtype=bool)
+        todo = ~short
+        if bool(short.any()):
+            at = np.flatnonzero(short)
+            values[at], ok[at], settled = _one_word(x, ends[at], length[at], negative[at])
+            todo[at[~settled]] = True
+    medium = np.flatnonzero(todo & (length <= 16))
+    if len(medium):
+        whole, scale, form = _mantissa(x, ends[medium], length[medium], words=2)
+        read, done = _scaled(whole, scale, form)
+        np.negative(read, out=read, where=negative[medium])
+        values[medium[done]] = read[done]
+        ok[medium[done]] = True
+        todo[medium[done]] = False
+    rest = np.flatnonzero(todo)
     if len(rest):
         values[rest], ok[rest] = _read_long_decimals(x, starts[rest], ends[rest], need_values)
     return values, ok
