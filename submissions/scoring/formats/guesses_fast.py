@@ -249,9 +249,9 @@ def _lex_chunk(
             x[control] = ord("x")  # part of a token, and no digit
     del low  # control bytes other than tab, LF and CR are part of tokens for the precise parser
     tok = x > 32
-    starts = np.flatnonzero(tok[1:] > tok[:-1]) + 1
-    ends = np.flatnonzero(tok[:-1] > tok[1:]) + 1
+    edges = np.flatnonzero(tok[1:] != tok[:-1]) + 1  # padded with spaces: a start, an end, a start, ...
     del tok
+    starts, ends = edges[0::2], edges[1::2]
     cum = np.searchsorted(ends, le, side="right")
     counts = np.diff(cum, prepend=0)
     line_level = ((le - ls) > MAX_LINE_BYTES) | (counts == 0) | (counts > group * max_guesses)
@@ -399,7 +399,12 @@ def _token_values(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | N
     if not n_wnid:
         if int(lens.max()) > MAX_DIGITS:
             return None
-        return ends, digits8(x, ends, lens).astype(np.int32), None
+        long = np.flatnonzero(lens > 4)
+        if len(long) > len(ends) // 4:
+            return ends, digits8(x, ends, lens).astype(np.int32), None
+        values = digits_short(x, ends).astype(np.int32)  # a few long ids (leading zeros): read again whole
+        values[long] = digits8(x, ends[long], lens[long])
+        return ends, values, None
     is_wnid = x[ends - lens] == 110
     # every 'n' starts a token of exactly 9 bytes: n + 8 digits
     if int(np.count_nonzero(is_wnid)) != n_wnid:
