@@ -98,10 +98,19 @@ def last8(x: np.ndarray, ends: np.ndarray, lens: np.ndarray) -> np.ndarray:
 
 
 def combine8(w: np.ndarray) -> np.ndarray:
-    """Integer values of words from :func:`last8` (digits only), by three multiply-shift steps."""
-    w = w * np.uint64(10) + (w >> np.uint64(8))
-    w = ((w & _M64) * _MUL64A + ((w >> np.uint64(16)) & _M64) * _MUL64B) >> np.uint64(32)
-    return w
+    """Integer values of words from :func:`last8` (digits only), by three multiply-shift steps
+    (in place on one new array and one temporary: these arrays are large, and each new one costs
+    more than the operation)."""
+    out = w * np.uint64(10)
+    out += w >> np.uint64(8)
+    high = out >> np.uint64(16)
+    high &= _M64
+    high *= _MUL64B
+    out &= _M64
+    out *= _MUL64A
+    out += high
+    out >>= np.uint64(32)
+    return out
 
 
 def digits8(x: np.ndarray, ends: np.ndarray, lens: np.ndarray) -> np.ndarray:
@@ -111,12 +120,18 @@ def digits8(x: np.ndarray, ends: np.ndarray, lens: np.ndarray) -> np.ndarray:
 
 def all_digits(words: np.ndarray) -> bool:
     """Are all bytes of these :func:`last8` words digits (or masked out)?"""
-    return not bool((((words + _ADD_76) | words) & _HIGH_BITS).any())
+    probe = words + _ADD_76
+    probe |= words
+    probe &= _HIGH_BITS
+    return not bool(probe.any())
 
 
 def all_digits_each(words: np.ndarray) -> np.ndarray:
     """Per :func:`last8` word: are all its bytes digits (or masked out)?"""
-    return (((words + _ADD_76) | words) & _HIGH_BITS) == 0
+    probe = words + _ADD_76
+    probe |= words
+    probe &= _HIGH_BITS
+    return probe == 0
 
 
 def digits_short(x: np.ndarray, ends: np.ndarray) -> np.ndarray:
