@@ -133,7 +133,7 @@ def lex_guesses(
                                   max_guesses):
             continue
         state.plain = False
-        verdict = _lex_chunk(buf, line_starts[l0:l1], line_ends[l0:l1], class_set, max_guesses, boxes)
+        verdict = _lex_chunk(buf, line_starts[l0:l1], line_ends[l0:l1], class_set, max_guesses, boxes, keep)
         state.verdict_bytes += int(line_ends[l1 - 1] - line_starts[l0]) + 1
         found += len(verdict.bad)
         bad_parts.append(verdict.bad + l0)
@@ -228,10 +228,12 @@ class _Verdict:
 
 
 def _lex_chunk(
-    buf: np.ndarray, line_starts: np.ndarray, line_ends: np.ndarray, class_set: ClassSet, max_guesses: int, boxes: bool
+    buf: np.ndarray, line_starts: np.ndarray, line_ends: np.ndarray, class_set: ClassSet, max_guesses: int,
+    boxes: bool, keep: bool = True,
 ) -> _Verdict:
     """The verdict on the whole lines ``buf[line_starts[0]:line_ends[-1]]``, line by line, as the
-    precise parser gives it (:func:`.guesses.parse_line`), without a Python loop per line.
+    precise parser gives it (:func:`.guesses.parse_line`), without a Python loop per line, and
+    (``keep``) the values when no line is bad.
 
     A line with too many bytes, no token, too many, or (localization) a count that is not a
     multiple of 5 is bad for that alone; the tokens of the other lines then come in guesses of
@@ -243,7 +245,7 @@ def _lex_chunk(
     n = len(ls)
     group = 5 if boxes else 1
     low = x < 32
-    if bool(low.any()):
+    if np.count_nonzero(low) > n - 1:  # more than the LFs: tabs, CRs, or control bytes
         control = low & (x != 9) & (x != 10) & (x != 13)
         if bool(control.any()):
             x[control] = ord("x")  # part of a token, and no digit
@@ -281,7 +283,12 @@ def _lex_chunk(
         lines_with_comma = np.searchsorted(ls, np.flatnonzero(x == _COMMA), side="right") - 1
         comma = bool(bad[lines_with_comma].any())
     verdict = _Verdict(np.flatnonzero(bad), zero, comma)
-    if len(verdict.bad):
+    if len(verdict.bad) or not keep:
+        return verdict
+    if len(row) == n * max_guesses:  # every line has all its guesses
+        verdict.labels = label_id.astype(class_set.label_dtype).reshape(n, max_guesses)
+        if boxes:
+            verdict.coords = coords.astype(coordinate_dtype(coords.reshape(-1))).reshape(n, max_guesses, 4)
         return verdict
     guess = np.arange(len(row)) - np.repeat(np.cumsum(guesses_of) - guesses_of, guesses_of)  # its place
     verdict.labels = np.zeros((n, max_guesses), dtype=class_set.label_dtype)
