@@ -71,8 +71,8 @@ class GuessesLex:
     bad line's first problem is a label 0 (``zero``: the 0-based-indices hint), whether a bad line
     holds a comma (``comma``), and for the good lines the arrays of :func:`.guesses.precise_parse`
     (``labels``; ``coords``, float64 when a coordinate is not an integer, else int32); where
-    each line starts in the window (``line_starts``); and how many of its first lines were judged
-    (``judged``: all of them unless the reader was told it had found ``enough``)."""
+    each line judged starts in the window (``line_starts``); and how many of its first lines were
+    judged (``judged``: all of them unless the reader was told it had found ``enough``)."""
 
     lines: int
     bad: np.ndarray
@@ -103,50 +103,67 @@ def lex_guesses(
     state = state or LexState()
     buf = np.frombuffer(body, dtype=np.uint8)
     size = len(buf)
-    nl = np.flatnonzero(buf == 10)
-    n_lines = len(nl) + 1
-    line_starts = np.empty(n_lines, dtype=np.int64)
-    line_starts[0] = 0
-    line_starts[1:] = nl + 1
-    line_ends = np.empty(n_lines, dtype=np.int64)
-    line_ends[:-1] = nl
-    line_ends[-1] = size
-    del nl
+    n_lines = body.count(b"\n") + 1
     labels = np.zeros((n_lines if keep else 0, max_guesses), dtype=class_set.label_dtype)
     coords = np.zeros((n_lines if keep else 0, max_guesses, 4), dtype=np.int32) if boxes else None
-    cuts = np.searchsorted(line_starts, np.arange(_CHUNK_BYTES, size, _CHUNK_BYTES), side="right")
-    bounds = np.unique(np.concatenate(([0], cuts, [n_lines])))
-    bad_parts, zero, comma = [], False, False
+    starts_parts, bad_parts, zero, comma = [], [], False, False
     found = 0
     judged = n_lines
-    for l0, l1 in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+    l0 = pos = 0
+    while pos <= size:  # chunk by chunk, each one's lines found as it comes (a refused file's last are not)
         if enough is not None and found >= enough and state.verdict_bytes >= JUDGED_BYTES:
             judged = l0
-            comma |= body.find(b",", int(line_starts[l0])) >= 0  # a line with a comma is always bad
+            comma |= body.find(b",", pos) >= 0  # a line with a comma is always bad
             break
-        out_labels = labels[l0:l1] if keep else np.zeros((l1 - l0, max_guesses), dtype=class_set.label_dtype)
+        end = _chunk_end(body, pos)
+        nl = np.flatnonzero(buf[pos:end] == 10)
+        line_starts = np.empty(len(nl) + 1, dtype=np.int64)
+        line_starts[0] = pos
+        line_starts[1:] = nl + (pos + 1)
+        line_ends = np.empty(len(nl) + 1, dtype=np.int64)
+        line_ends[:-1] = nl + pos
+        line_ends[-1] = end
+        del nl
+        starts_parts.append(line_starts)
+        l1 = l0 + len(line_starts)
+        chunk_start, pos = l0, end + 1
+        l0 = l1
+        out_labels = labels[chunk_start:l1] if keep else np.zeros((l1 - chunk_start, max_guesses),
+                                                                   dtype=class_set.label_dtype)
         out_coords = None
         if boxes:
-            out_coords = coords[l0:l1] if keep else np.zeros((l1 - l0, max_guesses, 4), dtype=np.int32)
-        plain = state.plain and int((line_ends[l0:l1] - line_starts[l0:l1]).max()) <= MAX_LINE_BYTES
-        if plain and _parse_chunk(buf, line_starts[l0:l1], line_ends[l0:l1], out_labels, out_coords, class_set,
-                                  max_guesses):
+            out_coords = (coords[chunk_start:l1] if keep
+                          else np.zeros((l1 - chunk_start, max_guesses, 4), dtype=np.int32))
+        plain = state.plain and int((line_ends - line_starts).max()) <= MAX_LINE_BYTES
+        if plain and _parse_chunk(buf, line_starts, line_ends, out_labels, out_coords, class_set, max_guesses):
             continue
         state.plain = False
-        verdict = _lex_chunk(buf, line_starts[l0:l1], line_ends[l0:l1], class_set, max_guesses, boxes, keep)
-        state.verdict_bytes += int(line_ends[l1 - 1] - line_starts[l0]) + 1
+        verdict = _lex_chunk(buf, line_starts, line_ends, class_set, max_guesses, boxes, keep)
+        state.verdict_bytes += end - int(line_starts[0]) + 1
         found += len(verdict.bad)
-        bad_parts.append(verdict.bad + l0)
+        bad_parts.append(verdict.bad + chunk_start)
         zero |= verdict.zero
         comma |= verdict.comma
         if keep and not len(verdict.bad):  # a chunk with a bad line refuses the file: no values needed
             if boxes and verdict.coords.dtype == np.float64 and coords.dtype != np.float64:
                 coords = coords.astype(np.float64)
-            labels[l0:l1] = verdict.labels
+            labels[chunk_start:l1] = verdict.labels
             if boxes:
-                coords[l0:l1] = verdict.coords
+                coords[chunk_start:l1] = verdict.coords
     bad = np.concatenate(bad_parts) if bad_parts else np.zeros(0, dtype=np.int64)
+    line_starts = np.concatenate(starts_parts) if starts_parts else np.zeros(0, dtype=np.int64)
     return GuessesLex(n_lines, bad, zero, comma, labels, coords, line_starts, judged)
+
+
+def _chunk_end(body: bytes, pos: int) -> int:
+    """Where the chunk of whole lines from ``pos`` ends (an LF, or the end): about :data:`_CHUNK_BYTES`
+    on, or further for a line that long."""
+    if len(body) - pos <= _CHUNK_BYTES:
+        return len(body)
+    cut = body.rfind(b"\n", pos, pos + _CHUNK_BYTES)
+    if cut < 0:
+        cut = body.find(b"\n", pos + _CHUNK_BYTES)
+    return len(body) if cut < 0 else cut
 
 
 def fast_parse(
