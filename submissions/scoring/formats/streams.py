@@ -233,7 +233,7 @@ class _GuessesFound:
             self.skipped = True
             if room <= 0:
                 return
-            body = body[: int(np.flatnonzero(np.frombuffer(body, dtype=np.uint8) == 10)[room - 1])]
+            body = body[: _nth_newline(body, room)]
             window = Window(window.first_line, body, window.first_line + room - 1)
         self.checked = window.last_line
         if self.judged_to is not None:  # refused, with its errors listed: the rest is not judged
@@ -311,6 +311,20 @@ class _GuessesFound:
             if self.boxes:
                 wide = any(c.dtype == np.float64 for _, c in self._windows)
                 self.coords = np.concatenate([c.astype(np.float64) if wide else c for _, c in self._windows])
+
+
+def _nth_newline(body: bytes, k: int) -> int:
+    """Where the ``k``-th LF of ``body`` is (it has one): counted piece by piece, the LFs beyond
+    are never listed (a window of two-byte lines holds half a million)."""
+    step, at = 1 << 16, 0
+    while True:
+        end = min(len(body), at + step)
+        count = body.count(b"\n", at, end)
+        if count >= k:
+            piece = np.frombuffer(body, dtype=np.uint8, count=end - at, offset=at)
+            return at + int(np.flatnonzero(piece == 10)[k - 1])
+        k -= count
+        at = end
 
 
 def _partly_judged(judged_to: int, count: int) -> LineError:
