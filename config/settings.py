@@ -250,9 +250,10 @@ CACHES = {
 }
 # Seconds a process keeps the lookup of a leaderboard page (see leaderboards.selectors.stored_pages).
 LEADERBOARD_CACHE_SECONDS = envint("LEADERBOARD_CACHE_SECONDS", 1)
-# A split's boards are rebuilt at most once per this many seconds by the scoring workers: the
-# scores of one window are ranked together (see leaderboards.services.rebuild_due_boards).
-LEADERBOARD_REBUILD_SECONDS = envint("LEADERBOARD_REBUILD_SECONDS", 1)
+# A split's boards are updated at most once per this many seconds by the ranking workers (the
+# changes of one window together; see leaderboards.services.rebuild_due_boards). 0: as soon as a
+# change commits, which costs what the change moves, not the board.
+LEADERBOARD_REBUILD_SECONDS = envint("LEADERBOARD_REBUILD_SECONDS", 0)
 
 # Production hardening; `manage.py check --deploy` is clean with DEBUG off.
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "False" if DEBUG else "True")

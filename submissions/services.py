@@ -262,7 +262,7 @@ def _public_reason(exc: Exception) -> str:
 def record_score(*, submission: Submission, result: "scoring.Result | scoring.DetectionResult", ground_truth) -> Score:
     """Store a result as the submission's current score (keeping earlier ones), materialize it
     for the leaderboards and ask for a rebuild of its split's boards. Call inside a transaction."""
-    boards.mark_dirty(splits=[submission.split_id])
+    boards.mark_dirty(splits=[submission.split_id], teams=[submission.team_id])
     submission.scores.filter(is_current=True).update(is_current=False)
     score = Score.objects.create(submission=submission, ground_truth=ground_truth, images=result.images,
                                  **_score_fields(result))
@@ -300,5 +300,5 @@ def mark_final_entries(*, team: Team, split: Split, submission_ids: list[int]) -
         Submission.objects.filter(team=team, split=split, is_final=True).exclude(pk__in=wanted).update(is_final=False)
         own.filter(pk__in=wanted).update(is_final=True)
     # The team sees its choice on the board at once (where the board shows final entries).
-    boards.mark_dirty(splits=[split], now=True)
+    boards.mark_dirty(splits=[split], teams=[team], now=True)
     return chosen

@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
@@ -33,6 +33,7 @@ BOOTSTRAP_RESAMPLES = 2000
 BOOTSTRAP_SEED = 20150707  # fixed: the same score always gets the same interval
 EXACT_BELOW = 25  # discordant pairs under which McNemar uses the exact binomial
 DECIMALS = 5
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 # The values of the models' Basis, Track and the year's row and exclusion options.
 ALL, PUBLIC, PRIVATE, LADDER, FINAL = "all", "public", "private", "ladder", "final"
@@ -106,7 +107,7 @@ def bootstrap_ci(losses: np.ndarray, *, resamples: int = BOOTSTRAP_RESAMPLES,
     n = losses.size
     if n == 0:
         return (math.nan, math.nan)
-    values, counts = np.unique(losses, return_counts=True)
+    values, counts = _distinct_counts(losses)
     if values.size == 1:
         return (float(values[0]), float(values[0]))
     rng = np.random.default_rng(seed)
@@ -115,6 +116,16 @@ def bootstrap_ci(losses: np.ndarray, *, resamples: int = BOOTSTRAP_RESAMPLES,
     tail = (1 - confidence) / 2
     low, high = np.quantile(means, [tail, 1 - tail], method="inverted_cdf")
     return (float(low), float(high))
+
+
+def _distinct_counts(losses: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """np.unique(losses, return_counts=True), without its sort when the losses are small
+    non-negative integers (0/1 errors, LCA heights): a count per value, in one pass."""
+    if losses.dtype.kind in "biu" and losses.size and 0 <= losses.min() and losses.max() < 4096:
+        counts = np.bincount(losses.astype(np.int64, copy=False))
+        values = np.flatnonzero(counts)
+        return values.astype(losses.dtype), counts[values]
+    return np.unique(losses, return_counts=True)
 
 
 @dataclass(frozen=True)
@@ -228,6 +239,13 @@ def order_key(basis: str, primary: str) -> Callable[[Candidate], tuple]:
     return lambda c: (best_first(primary, key_value(c, basis, primary)), c.submitted_at, c.entry_id)
 
 
+def sort_key(candidate: Candidate, basis: str, primary: str) -> tuple[float, int, int]:
+    """order_key as plain numbers (the submission time in microseconds since 1970, exactly),
+    the same order: what a stored board keeps with each row to find its place again."""
+    micros = (candidate.submitted_at - _EPOCH) // timedelta(microseconds=1)
+    return (best_first(primary, key_value(candidate, basis, primary)), micros, candidate.entry_id)
+
+
 def select(candidates: list[Candidate], *, basis: str, rows_mode: str, primary: str) -> list[Candidate]:
     """Which entries appear: per team its best, its final ones, its Ladder-shown one, or all."""
     candidates = [c for c in candidates if c.stats.get(stats_basis(basis), {}).get(primary)]
@@ -255,6 +273,22 @@ def select(candidates: list[Candidate], *, basis: str, rows_mode: str, primary: 
 PairedTests = Callable[[list[Candidate]], list[PairedResult | None]]
 
 
+def members(candidates: list[Candidate], *, basis: str, track: str, rows_mode: str,
+            excluded_display: str, primary: str) -> tuple[list[Candidate], list[Candidate]]:
+    """Which entries one board shows, unordered: (ranked, struck through). Each team's rows
+    follow from its own entries alone, so a change to one team's entries is ranked again by
+    calling this with that team's candidates (what the stored boards' incremental updates do)."""
+    everything = [c for c in candidates if in_track(c, track)]
+    shown = select([c for c in everything if not c.disqualified], basis=basis, rows_mode=rows_mode,
+                   primary=primary)
+    ranked = [c for c in shown if not c.excluded_reason]
+    struck = []
+    if excluded_display == EXCLUDED_STRUCK:
+        struck = [c for c in shown if c.excluded_reason]
+        struck += [c for c in select(everything, basis=basis, rows_mode=rows_mode, primary=primary) if c.disqualified]
+    return ranked, struck
+
+
 def rank(candidates: list[Candidate], *, basis: str, track: str, rows_mode: str, excluded_display: str,
          primary: str, metrics: list[str], paired_tests: PairedTests) -> list[dict]:
     """The ranked, rounded rows of one board: ranked entries first, then excluded ones (struck).
@@ -262,33 +296,48 @@ def rank(candidates: list[Candidate], *, basis: str, track: str, rows_mode: str,
     `paired_tests(ranked)` returns, for each ranked entry, its test against the next one
     (None for the last); the caller supplies it because it needs the per-image losses.
     """
-    everything = [c for c in candidates if in_track(c, track)]
-    shown = select([c for c in everything if not c.disqualified], basis=basis, rows_mode=rows_mode,
-                   primary=primary)
-    ranked = sorted((c for c in shown if not c.excluded_reason), key=order_key(basis, primary))
-    excluded = []
-    if excluded_display == EXCLUDED_STRUCK:
-        struck = [c for c in shown if c.excluded_reason]
-        struck += [c for c in select(everything, basis=basis, rows_mode=rows_mode, primary=primary) if c.disqualified]
-        excluded = sorted(struck, key=order_key(basis, primary))
+    return [row for _, row in rank_lines(candidates, basis=basis, track=track, rows_mode=rows_mode,
+                                         excluded_display=excluded_display, primary=primary, metrics=metrics,
+                                         paired_tests=paired_tests)]
+
+
+def rank_lines(candidates: list[Candidate], *, basis: str, track: str, rows_mode: str, excluded_display: str,
+               primary: str, metrics: list[str], paired_tests: PairedTests) -> list[tuple[Candidate, dict]]:
+    """rank(), each row with the entry it shows."""
+    shown, struck = members(candidates, basis=basis, track=track, rows_mode=rows_mode,
+                            excluded_display=excluded_display, primary=primary)
+    ranked = sorted(shown, key=order_key(basis, primary))
+    excluded = sorted(struck, key=order_key(basis, primary))
     tests = paired_tests(ranked)
     groups = tie_groups([bool(t and t.a_significantly_better) for t in tests[:-1]] + [False])
-    members: dict[int, list[int]] = {}
+    in_group: dict[int, list[int]] = {}
     for position, group in enumerate(groups, start=1):
-        members.setdefault(group, []).append(position)
+        in_group.setdefault(group, []).append(position)
     rows, place, previous = [], 0, None
     for position, (c, test, group) in enumerate(zip(ranked, tests, groups), start=1):
         value = key_value(c, basis, primary)
         if value != previous:
             place, previous = position, value
-        tied = [members[group][0], members[group][-1]] if len(members[group]) > 1 else None
+        tied = [in_group[group][0], in_group[group][-1]] if len(in_group[group]) > 1 else None
         rows.append(_row(c, basis, metrics, position=position, rank=place, test=test, group=group, tied_with=tied))
     won = categories_won([c.stats.get("class_ap", {}).get(stats_basis(basis)) for c in ranked])
     for row, count in zip(rows, won or []):
         row["categories_won"] = count
     for c in excluded:
         rows.append(_row(c, basis, metrics, position=None, rank=None, test=None, group=None, tied_with=None))
-    return rows
+    return list(zip([*ranked, *excluded], rows))
+
+
+def board_row(c: Candidate, basis: str, metrics: list[str]) -> dict:
+    """One entry's row as a board shows it, without what depends on the other rows: its place
+    (position, rank, tie group) and its test against the next entry are left empty."""
+    return _row(c, basis, metrics, position=None, rank=None, test=None, group=None, tied_with=None)
+
+
+def test_fields(test: PairedResult | None) -> dict:
+    """A row's comparison with the next ranked entry, as the board shows it (None for the last)."""
+    return {"better_than_next": None if test is None else test.a_significantly_better,
+            "p_value_next": None if test is None else rounded(test.p_value)}
 
 
 def categories_won(class_aps: list[list[float | None] | None]) -> list[int] | None:
@@ -317,8 +366,7 @@ def _row(c: Candidate, basis: str, metrics: list[str], *, position, rank, test, 
             m: {"value": rounded(values[m][0]), "ci_low": rounded(values[m][1]), "ci_high": rounded(values[m][2])}
             for m in metrics if m in values
         },
-        "better_than_next": None if test is None else test.a_significantly_better,
-        "p_value_next": None if test is None else rounded(test.p_value),
+        **test_fields(test),
         "tie_group": group,
         "tied_with": tied_with,
         "not_comparable": c.not_comparable_reason,

@@ -14,8 +14,6 @@ from challenge.competition.models import Split
 from submissions.leaderboards import ranking
 from submissions.leaderboards.models import Basis
 
-PAGE_SIZE = 100
-
 
 def metrics_of(split: Split) -> list[str]:
     return ranking.METRICS_BY_KIND[split.task.kind]
@@ -60,12 +58,26 @@ def board_payload(split: Split, *, basis: str | None, track: str, rows: list, co
                   page: int = 1, pages: int = 1, frozen: bool | None = None, older_ground_truth: int = 0) -> dict:
     """The JSON body of one board page (API), of an empty board, and of an archive's export.
     `older_ground_truth` counts the whole board's entries still scored on an earlier ground truth."""
+    return page_payload(board_header(split, basis=basis, track=track, frozen=frozen), rows=rows, count=count,
+                        page=page, pages=pages, older_ground_truth=older_ground_truth)
+
+
+def board_header(split: Split, *, basis: str | None, track: str, frozen: bool | None = None) -> dict:
+    """What every page of a board says besides its rows, as the board was ranked: kept with a
+    stored board, so that its pages read the same whatever happens to the task meanwhile."""
+    return {"frozen": basis == Basis.FINAL if frozen is None else frozen, "year": split.task.year.slug,
+            "task": split.task.slug, "split": split.name, "track": track, "basis": basis,
+            "primary_metric": split.task.primary_metric, "rule": ranking_rule(split), "metrics": metrics_of(split)}
+
+
+def page_payload(header: dict, *, rows: list, count: int | None = None, page: int = 1, pages: int = 1,
+                 older_ground_truth: int = 0) -> dict:
+    """board_payload from a board's header (board_header)."""
     return {
-        "frozen": basis == Basis.FINAL if frozen is None else frozen, "year": split.task.year.slug,
-        "task": split.task.slug, "split": split.name, "track": track, "basis": basis,
-        "primary_metric": split.task.primary_metric, "count": len(rows) if count is None else count,
-        "page": page, "pages": pages, "rule": ranking_rule(split), "older_ground_truth": older_ground_truth,
-        "entries": rows,
+        "frozen": header["frozen"], "year": header["year"], "task": header["task"], "split": header["split"],
+        "track": header["track"], "basis": header["basis"], "primary_metric": header["primary_metric"],
+        "count": len(rows) if count is None else count, "page": page, "pages": pages, "rule": header["rule"],
+        "older_ground_truth": older_ground_truth, "entries": rows,
     }
 
 

@@ -33,7 +33,7 @@ def leaderboard_page(request, slug, task, split):
     context = {"year": view.split.task.year, "state": policy.year_state(view.split.task.year), "split": view.split, "view": view, "tracks": Track.choices,
                "rule": ranking_rule(view.split), "page_number": page, "own_team": own,
                "board_html": lambda: mark_team_rows(view.content(), team_id=own.pk if own else None)}
-    built_at = view.page.board.built_at if view.page else None
+    built_at = view.board.built_at if view.board else None
     if request.user.is_authenticated:  # their page shows their name, their team and a CSRF token: no validators
         return with_board_headers(render(request, "leaderboards/leaderboard.html", context), request=request,
                                   built_at=built_at)
@@ -55,7 +55,7 @@ def leaderboard_export(request, slug, task, split, fmt):
     except ValueError as exc:
         raise Http404(str(exc)) from exc
     view = selectors.leaderboard_for_viewer(slug=slug, task_slug=task, split_name=split, track=track, user=request.user)
-    if view.page is None:
+    if view.board is None:
         raise Http404("No scores of this board may be shown yet.")
     body, content_type = selectors.board_export(view, fmt=fmt)
     response = HttpResponse(body, content_type=f"{content_type}; charset=utf-8")

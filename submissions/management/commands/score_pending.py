@@ -29,7 +29,8 @@ from django.db import DatabaseError, InterfaceError, close_old_connections, conn
 from challenge.accounts import rates
 from challenge.notices.mail import send_queued_emails
 from submissions.leaderboards.archives import freeze_due_results
-from submissions.leaderboards.services import rebuild_boards_of_changed_subsets, rebuild_due_boards
+from submissions.leaderboards import wakeup
+from submissions.leaderboards.services import mark_ended_bans, rebuild_boards_of_changed_subsets, rebuild_due_boards
 from submissions.notices import queue_due_notifications
 from submissions.rescoring import rescore_next
 from submissions.services import claimable_submission_ids, release_claim, score_submission
@@ -115,6 +116,8 @@ class Command(BaseCommand):
         failure (PostgreSQL restarting) waits and tries again rather than ending the loop."""
         unit = {"scoring": self.scoring_unit, "ranking": self.rebuild_one, "chores": self.chores_unit,
                 "mail": self.send_mail}[job]
+        # The ranking loop waits for a change to commit (announced by mark_dirty), not for its next poll.
+        listener = wakeup.Listener() if job == "ranking" else None
         try:
             while not self.shutdown:
                 try:
@@ -130,9 +133,14 @@ class Command(BaseCommand):
                     logger.exception("%s: a unit of work failed", job)
                     did = False
                 if not did:
-                    time.sleep(interval)
+                    if listener is not None:
+                        listener.wait(interval)
+                    else:
+                        time.sleep(interval)
                     close_old_connections()
         finally:
+            if listener is not None:
+                listener.close()
             connection.close()  # this thread's own connection
 
     def scoring_unit(self) -> bool:
@@ -151,9 +159,10 @@ class Command(BaseCommand):
 
     def chores(self) -> None:
         """Freeze due results, rebuild boards whose public subset changed behind the site's back,
-        forget idle rate counts, and queue the mail that fell due."""
+        mark the teams whose ban ended, forget idle rate counts, and queue the mail that fell due."""
         self.freeze_due_results()
         rebuild_boards_of_changed_subsets()
+        mark_ended_bans()
         rates.purge()
         try:
             queue_due_notifications()
