@@ -254,6 +254,8 @@ LEADERBOARD_CACHE_SECONDS = envint("LEADERBOARD_CACHE_SECONDS", 1)
 # changes of one window together; see leaderboards.services.rebuild_due_boards). 0: as soon as a
 # change commits, which costs what the change moves, not the board.
 LEADERBOARD_REBUILD_SECONDS = envint("LEADERBOARD_REBUILD_SECONDS", 0)
+# Rows per stored segment of a board (leaderboards.segments): what a change rewrites.
+LEADERBOARD_SEGMENT_ROWS = envint("LEADERBOARD_SEGMENT_ROWS", 100)
 
 # Production hardening; `manage.py check --deploy` is clean with DEBUG off.
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "False" if DEBUG else "True")

@@ -1,8 +1,8 @@
 """A board stored in segments, its ranks apart: pure Python, no Django, no database.
 
 A board is its rows in order, ranked rows first, then the struck-through ones. They are stored
-in segments of about PAGE_SIZE rows (between MIN_SEGMENT_ROWS and MAX_SEGMENT_ROWS once edited),
-each segment immutable under its id, and an index (one short list per segment, kept with the
+in segments of about `rows_per_segment` rows (100, LEADERBOARD_SEGMENT_ROWS; between half and
+twice that once edited), each segment immutable under its id, and an index (one short list per segment, kept with the
 board) says in which order the segments come and what each holds. A row is stored without what
 depends on the rows before it: its position, its rank, its tie group and the span of that group
 are derived when a page is read, from the index and the row's own `_b` (how many rows right
@@ -26,9 +26,7 @@ import bisect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-PAGE_SIZE = 100
-MAX_SEGMENT_ROWS = 2 * PAGE_SIZE  # an edited segment grown past this is split
-MIN_SEGMENT_ROWS = PAGE_SIZE // 2  # an edited segment shrunk below this is merged with the next
+PAGE_SIZE = 100  # rows a page shows (segments need not line up with pages)
 POSITIONAL = ("position", "rank", "tie_group", "tied_with")
 RANKED, STRUCK = 0, 1
 
@@ -88,7 +86,7 @@ def summarize(rows: list[dict], pk: int | None = None) -> SegmentInfo:
                        first_key=rows[0].get("_k") if rows else None)
 
 
-def chunked(rows: list[dict], size: int = PAGE_SIZE) -> list[list[dict]]:
+def chunked(rows: list[dict], size: int) -> list[list[dict]]:
     """Rows cut in segments of `size` (a whole board as the full rebuild stores it)."""
     return [rows[i:i + size] for i in range(0, len(rows), size)]
 
@@ -109,11 +107,11 @@ def totals(index: list[SegmentInfo]) -> Totals:
 
 # ---------------------------------------------------------------- reading
 
-def page_rows(index: list[SegmentInfo], page: int, load: Loader) -> list[dict]:
-    """The served rows of one page (from 1) of a stored board: PAGE_SIZE rows, with position,
+def page_rows(index: list[SegmentInfo], page: int, load: Loader, *, size: int = PAGE_SIZE) -> list[dict]:
+    """The served rows of one page (from 1) of a stored board: `size` rows, with position,
     rank, tie group and tied_with derived from the index and the rows themselves."""
     n_rows = sum(info.n_rows for info in index)
-    return _rows_between(index, (page - 1) * PAGE_SIZE, min(page * PAGE_SIZE, n_rows), load)
+    return _rows_between(index, (page - 1) * size, min(page * size, n_rows), load)
 
 
 def all_rows(index: list[SegmentInfo], load: Loader) -> list[dict]:
@@ -188,22 +186,31 @@ class BoardInconsistent(Exception):
 class SegmentedBoard:
     """A stored board being edited in place: rows removed and inserted by key, the rank of exact
     ties and the tests against the next entry set again where the edits touched them, and the
-    segments that changed cut or merged to size. Segments are loaded when first needed
-    (`load`), and only those are written again (`finish`)."""
+    segments that changed cut or merged to size (`rows_per_segment`: a changed segment of more
+    than twice that is cut, one of less than half is merged with the next). Segments are loaded
+    when first needed (`load`), and only those are written again (`finish`)."""
 
-    def __init__(self, index: list[SegmentInfo], load: Loader):
+    def __init__(self, index: list[SegmentInfo], load: Loader, *, rows_per_segment: int):
         self.segments = [_Segment(info=info) for info in index]
         self._load = load
+        self.rows_per_segment = rows_per_segment
 
     # -------------------------------------------------------- finding rows
 
-    def preload(self, keys: Iterable[list]) -> None:
-        """Load, in one call, the segments where these keys are or would go, and their neighbours."""
-        wanted = set()
+    def wanted(self, keys: Iterable[list]) -> list[int]:
+        """The ids of the segments where these keys are or would go, and of their neighbours
+        (the rows before and after a change): what an edit of these keys reads first."""
+        found = set()
         for key in keys:
             s = self._locate(key)
-            wanted.update(t for t in (s - 1, s, s + 1) if 0 <= t < len(self.segments))
-        self._ensure([self.segments[t] for t in sorted(wanted)])
+            found.update(t for t in (s - 1, s, s + 1) if 0 <= t < len(self.segments))
+        return [self.segments[t].info.pk for t in sorted(found) if self.segments[t].rows is None]
+
+    def give(self, rows_by_pk: dict[int, list[dict]]) -> None:
+        """Segments' rows read beforehand (with other boards' in one query), to edit in place."""
+        for seg in self.segments:
+            if seg.rows is None and seg.info.pk in rows_by_pk:
+                seg.rows = rows_by_pk[seg.info.pk]
 
     def _ensure(self, segments: list[_Segment]) -> None:
         missing = [seg for seg in segments if seg.rows is None]
@@ -345,15 +352,16 @@ class SegmentedBoard:
                 continue
             rows = list(seg.rows)
             replaced += [seg.info.pk] if seg.info.pk is not None else []
-            while len(rows) < MIN_SEGMENT_ROWS and s + 1 < len(self.segments):
+            largest, smallest = 2 * self.rows_per_segment, max(self.rows_per_segment // 2, 1)
+            while len(rows) < smallest and s + 1 < len(self.segments):
                 following = self.segments[s + 1]
                 size = len(following.rows) if following.rows is not None else following.info.n_rows
-                if len(rows) + size > MAX_SEGMENT_ROWS:
+                if len(rows) + size > largest:
                     break
                 rows += self._rows(s + 1)
                 replaced += [following.info.pk] if following.info.pk is not None else []
                 s += 1
-            pieces = [rows] if len(rows) <= MAX_SEGMENT_ROWS else chunked(rows)
+            pieces = [rows] if len(rows) <= largest else chunked(rows, self.rows_per_segment)
             out += [_Segment(info=summarize(piece), rows=piece, dirty=True) for piece in pieces if piece]
             s += 1
         return out, replaced

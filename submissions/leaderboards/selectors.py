@@ -105,16 +105,19 @@ def public_entries_of_team(*, team, user, at: datetime | None = None) -> list[di
 
 # ---------------------------------------------------------------- what ranking reads
 
-def candidates_of(split: Split, at: datetime, *, teams: Iterable[int] | None = None) -> list[ranking.Candidate]:
+def candidates_of(split: Split, at: datetime, *, teams: Iterable[int] | None = None,
+                  current_ground_truth: int | None = None) -> list[ranking.Candidate]:
     """Every materialized entry of the split (of these teams only, when given), with the
     moderation and ban state at `at`, and whether it is still scored on an earlier version of
-    the split's ground truth."""
+    the split's ground truth (its current version's id may be given, when already known)."""
     fields = ("pk", "score_id", "team_id", "team__name", "team__banned_until", "team__ban_reason",
               "submission__entry_name", "submitted_at", "submission__external_data", "submission__is_final",
               "ladder_accepted", "stats", "submission__disqualified", "submission__disqualified_reason",
               "submission__not_comparable", "submission__not_comparable_reason", "submission__description",
               "score__ground_truth_id")
-    current = GroundTruth.objects.filter(split=split, is_current=True).values_list("pk", flat=True).first()
+    current = current_ground_truth
+    if current is None:
+        current = GroundTruth.objects.filter(split=split, is_current=True).values_list("pk", flat=True).first()
     out = []
     # An entry its team withdrew (validation only) is on no board; it stays everywhere else.
     entries = LeaderboardEntry.objects.filter(split=split, submission__withdrawn=False)
@@ -247,6 +250,11 @@ def segment_rows(pks: list[int]) -> dict[int, list[dict]]:
         cache.set_many({f"leaderboard-segment:{pk}": value for pk, value in fresh.items()}, timeout=300)
         rows.update(fresh)
     return rows
+
+
+def remember_segments(rows_by_pk: dict[int, list[dict]]) -> None:
+    """Keep segments this process has just written, as segment_rows keeps those it read."""
+    cache.set_many({f"leaderboard-segment:{pk}": rows for pk, rows in rows_by_pk.items()}, timeout=300)
 
 
 def board_rows(board: LeaderboardBoard) -> list[dict]:

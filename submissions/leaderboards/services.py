@@ -32,11 +32,12 @@ import hashlib
 import json
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from challenge import policy
@@ -54,7 +55,13 @@ from submissions.leaderboards.models import (
     Track,
 )
 from submissions.leaderboards.rendering import board_header, metrics_of, team_url, with_team_urls
-from submissions.leaderboards.selectors import board_index, boards_changed, candidates_of, segment_rows
+from submissions.leaderboards.selectors import (
+    board_index,
+    boards_changed,
+    candidates_of,
+    remember_segments,
+    segment_rows,
+)
 from submissions.models import Score, Submission
 
 logger = logging.getLogger(__name__)
@@ -78,12 +85,25 @@ def settings_key(split: Split) -> str:
     ground truth (which decides the rows marked as scored on an earlier one). Boards are updated
     team by team only under the settings they were last ranked with in full."""
     year, task = split.task.year, split.task
-    current = GroundTruth.objects.filter(split=split, is_current=True).values_list("pk", flat=True).first()
+    current = _current_ground_truth(split)
     key = (f"rows={year.leaderboard_rows};excluded={year.excluded_display};bases={','.join(policy.bases_of(split))};"
            f"kind={task.kind};metric={task.primary_metric};ground_truth={current}")
     if policy.has_public_subset(split):
         key += _subset_key(split)
     return key
+
+
+def _current_ground_truth(split: Split) -> int | None:
+    if hasattr(split, "current_ground_truth_id"):  # read with the split (_split_to_rank)
+        return split.current_ground_truth_id
+    return GroundTruth.objects.filter(split=split, is_current=True).values_list("pk", flat=True).first()
+
+
+def _split_to_rank(split_id: int) -> Split:
+    """The split with its task, year and current ground truth, in one query."""
+    current = GroundTruth.objects.filter(split=OuterRef("pk"), is_current=True).values("pk")[:1]
+    return (Split.objects.select_related("task__year").annotate(current_ground_truth_id=Subquery(current))
+            .get(pk=split_id))
 
 
 def _incremental(split: Split) -> bool:
@@ -168,12 +188,13 @@ def rebuild_due_boards(*, coalesce: bool = True) -> bool:
     if not stale.exists():  # the idle worker's question, asked without opening a transaction
         return False
     with transaction.atomic():
-        build = stale.select_for_update(skip_locked=True).order_by(F("built_at").asc(nulls_first=True)).first()
+        build = (stale.select_for_update(skip_locked=True).only("split_id")
+                 .order_by(F("built_at").asc(nulls_first=True)).first())
         if build is None:
             return False
         try:
             with transaction.atomic():
-                update_boards(split=build.split)
+                _bring_up_to_date(build.split_id, whole=False)
         except DatabaseError:
             raise
         except Exception:
@@ -188,7 +209,7 @@ def update_boards(*, split: Split) -> None:
     of the teams whose entries changed, or the whole split again when anything else changed
     (or the boards were ranked under other settings). One transaction holding the split's
     BoardBuild row; readers see the previous boards until it commits. Idempotent."""
-    _bring_up_to_date(split, whole=False)
+    _bring_up_to_date(split.pk, whole=False)
 
 
 def rebuild_leaderboard(*, split: Split) -> None:
@@ -202,20 +223,22 @@ def rebuild_leaderboard(*, split: Split) -> None:
     one transaction (readers see the previous boards until it commits) that holds the split's
     BoardBuild row. Idempotent; archives are never touched.
     """
-    _bring_up_to_date(split, whole=True)
+    _bring_up_to_date(split.pk, whole=True)
 
 
-def _bring_up_to_date(split: Split, *, whole: bool) -> None:
-    split = Split.objects.select_related("task__year").get(pk=split.pk)
-    with transaction.atomic():
+def _bring_up_to_date(split_id: int, *, whole: bool) -> None:
+    split = _split_to_rank(split_id)
+    with transaction.atomic(savepoint=False):  # its caller's transaction, or its own
         build = _lock_boards_of(split)
         started = timezone.now()
         changes = list(BoardChange.objects.filter(split=split).values_list("pk", "team_id"))
         teams = {team for _, team in changes}
         key = settings_key(split)
         if whole or None in teams or build.ranked_with != key or not _incremental(split):
+            logger.debug("split %s ranked whole (%s)", split.pk, "asked" if whole else "everything may have changed")
             _rank_whole(split)
         elif teams:
+            logger.debug("split %s ranked again for %d team(s)", split.pk, len(teams))
             try:
                 with transaction.atomic():
                     _rank_teams_again(split, teams)
@@ -327,23 +350,29 @@ _PAIR_MEMO_LIMIT = 200_000
 
 
 def _paired_results(split: Split, basis: str, primary: str, pairs: list[tuple[int, int]]) -> list:
-    """The test of score A against score B on the basis' images, for each (A, B) of `pairs`;
-    memoized per pair of scores (a score's bits never change), so a new score costs two or
-    three tests, not a thousand. The public subset is part of the key: an organizer may change
-    its fraction or seed."""
-    subset = (split.public_subset_fraction, split.public_subset_seed) if basis in (Basis.PUBLIC, Basis.PRIVATE) else None
-    keys = [(a, b, basis, primary, subset) for a, b in pairs]
+    """The test of score A against score B on the basis' images, for each (A, B) of `pairs`."""
+    tested = _paired_results_by_basis(split, primary, [(basis, a, b) for a, b in pairs])
+    return [tested[(basis, a, b)] for a, b in pairs]
+
+
+def _paired_results_by_basis(split: Split, primary: str, wanted: list[tuple[str, int, int]]) -> dict:
+    """{(basis, score A, score B): the test of A against B on the basis' images}; memoized per pair
+    of scores (a score's bits never change), so a new score costs two or three tests, not a
+    thousand, and the scores of the missing pairs are read in one query. The public subset is
+    part of the key: an organizer may change its fraction or seed."""
+    subset = (split.public_subset_fraction, split.public_subset_seed)
+    keys = {(basis, a, b): (a, b, basis, primary, subset if basis in (Basis.PUBLIC, Basis.PRIVATE) else None)
+            for basis, a, b in wanted}
     if len(_pair_memo) > _PAIR_MEMO_LIMIT:
         _pair_memo.clear()
-    missing = {score for key in keys if key not in _pair_memo for score in key[:2]}
+    missing = {score for key in keys.values() if key not in _pair_memo for score in key[:2]}
     if missing:
         scores = {s.pk: s for s in Score.objects.filter(pk__in=missing).only(
             "pk", "images", "ground_truth", evidence.EVIDENCE_FIELDS[primary])}
-        for key in keys:
+        for (basis, a, b), key in keys.items():
             if key not in _pair_memo:
-                _pair_memo[key] = evidence.paired(scores[key[0]], scores[key[1]], split=split, basis=basis,
-                                                  metric=primary)
-    return [_pair_memo[key] for key in keys]
+                _pair_memo[key] = evidence.paired(scores[a], scores[b], split=split, basis=basis, metric=primary)
+    return {wanted_pair: _pair_memo[key] for wanted_pair, key in keys.items()}
 
 
 def _paired_tests(split: Split, basis: str, primary: str):
@@ -436,7 +465,7 @@ def _store_whole(*, split: Split, basis: str, track: str, stored: list[dict]) ->
     board, _ = LeaderboardBoard.objects.get_or_create(split=split, basis=basis, track=track)
     # Segments are replaced, never updated: a segment id names immutable content (see selectors.page_body).
     BoardSegment.objects.filter(board=board).delete()
-    chunks = segments.chunked(stored)
+    chunks = segments.chunked(stored, settings.LEADERBOARD_SEGMENT_ROWS)
     created = BoardSegment.objects.bulk_create([BoardSegment(board=board, rows=_dumps(chunk)) for chunk in chunks],
                                                batch_size=500)
     index = [segments.summarize(chunk, pk=segment.pk) for chunk, segment in zip(chunks, created)]
@@ -460,48 +489,86 @@ def _save_board(board: LeaderboardBoard, *, split: Split, index: list[segments.S
 
 def _rank_teams_again(split: Split, teams: set[int]) -> None:
     """Rank again only these teams' rows on every board of the split (their entries changed).
-    Raises segments.BoardInconsistent when a board does not hold what the placements say."""
+    The boards' segments that the changes touch are read in one query, the scores of the tests
+    against the next entry in another, and what changed is written in a few (whatever the
+    number of boards). Raises segments.BoardInconsistent when a board does not hold what the
+    placements say."""
     at = timezone.now()
     current = _follow_current_scores(split, teams=teams)
     _replay_ladder(split=split, scores=current, teams=teams)
     entries_of: dict[int, list[ranking.Candidate]] = {team: [] for team in teams}
-    for candidate in candidates_of(split, at, teams=teams):
+    for candidate in candidates_of(split, at, teams=teams, current_ground_truth=_current_ground_truth(split)):
         entries_of[candidate.team_id].append(candidate)
     placements = {p.team_id: p for p in BoardPlacement.objects.filter(split=split, team_id__in=list(teams))}
     placed = {team: dict(placements[team].rows) if team in placements else {} for team in teams}
     bases = policy.bases_of(split)
     boards = {(b.basis, b.track): b for b in LeaderboardBoard.objects.filter(split=split, basis__in=bases)}
-    year, primary, metrics = split.task.year, split.task.primary_metric, metrics_of(split)
+    edits = []
     for basis in bases:
         for track in Track.values:
-            board, label = boards.get((basis, track)), f"{basis}:{track}"
-            if board is None:
-                raise segments.BoardInconsistent(f"no {label} board")
-            removals, insertions, teams_delta = [], [], 0
-            for team in sorted(teams):
-                ranked, struck = ranking.members(entries_of[team], basis=basis, track=track,
-                                                 rows_mode=year.leaderboard_rows,
-                                                 excluded_display=year.excluded_display, primary=primary)
-                rows = [_team_row(c, section, basis=basis, primary=primary, metrics=metrics)
-                        for section, group in ((segments.RANKED, ranked), (segments.STRUCK, struck)) for c in group]
-                new = [[row["_k"], _digest(row)] for row in rows]
-                old = placed[team].get(label, [])
-                kept_new = {(tuple(key), digest) for key, digest in new}
-                kept_old = {(tuple(key), digest) for key, digest in old}
-                removals += [key for key, digest in old if (tuple(key), digest) not in kept_new]
-                insertions += [row for row, (key, digest) in zip(rows, new) if (tuple(key), digest) not in kept_old]
-                teams_delta += bool(new) - bool(old)
-                if new:
-                    placed[team][label] = new
-                else:
-                    placed[team].pop(label, None)
-            if removals or insertions:
-                _edit_board(board, split=split, basis=basis, removals=removals, insertions=insertions,
-                            teams_delta=teams_delta)
-    BoardPlacement.objects.filter(split=split, team_id__in=[team for team in teams if not placed[team]]).delete()
+            if (basis, track) not in boards:
+                raise segments.BoardInconsistent(f"no {basis}:{track} board")
+            edit = _board_edit(split, boards[(basis, track)], entries_of, placed)
+            if edit is not None:
+                edits.append(edit)
+    _write_edits(split, edits)
+    gone = [team for team in teams if not placed[team]]
+    BoardPlacement.objects.filter(split=split, team_id__in=gone).delete()
     for team in teams:
-        if placed[team]:
-            BoardPlacement.objects.update_or_create(split=split, team_id=team, defaults={"rows": placed[team]})
+        if placed[team] and team in placements:
+            BoardPlacement.objects.filter(pk=placements[team].pk).update(rows=placed[team])
+    BoardPlacement.objects.bulk_create([BoardPlacement(split=split, team_id=team, rows=placed[team])
+                                        for team in teams if placed[team] and team not in placements])
+
+
+@dataclass
+class _Edit:
+    """One board's part of an update: the rows that go, the rows that come, how many more teams
+    it shows, and the board being edited."""
+
+    board: LeaderboardBoard
+    removals: list[list]
+    insertions: list[dict]
+    teams_delta: int
+    segmented: segments.SegmentedBoard
+
+    @property
+    def touched(self) -> list[list]:
+        return [*self.removals, *(row["_k"] for row in self.insertions)]
+
+
+def _board_edit(split: Split, board: LeaderboardBoard, entries_of: dict[int, list[ranking.Candidate]],
+                placed: dict[int, dict]) -> _Edit | None:
+    """What these teams' rows change on one board (None: nothing); updates `placed`."""
+    year, primary, metrics, label = split.task.year, split.task.primary_metric, metrics_of(split), board_label(board)
+    removals, insertions, teams_delta = [], [], 0
+    for team in sorted(entries_of):
+        ranked, struck = ranking.members(entries_of[team], basis=board.basis, track=board.track,
+                                         rows_mode=year.leaderboard_rows, excluded_display=year.excluded_display,
+                                         primary=primary)
+        rows = [_team_row(c, section, basis=board.basis, primary=primary, metrics=metrics)
+                for section, group in ((segments.RANKED, ranked), (segments.STRUCK, struck)) for c in group]
+        new = [[row["_k"], _digest(row)] for row in rows]
+        old = placed[team].get(label, [])
+        kept_new = {(tuple(key), digest) for key, digest in new}
+        kept_old = {(tuple(key), digest) for key, digest in old}
+        removals += [key for key, digest in old if (tuple(key), digest) not in kept_new]
+        insertions += [row for row, (key, digest) in zip(rows, new) if (tuple(key), digest) not in kept_old]
+        teams_delta += bool(new) - bool(old)
+        if new:
+            placed[team][label] = new
+        else:
+            placed[team].pop(label, None)
+    if not (removals or insertions):
+        return None
+    segmented = segments.SegmentedBoard(board_index(board), segment_rows,
+                                        rows_per_segment=settings.LEADERBOARD_SEGMENT_ROWS)
+    return _Edit(board=board, removals=removals, insertions=insertions, teams_delta=teams_delta, segmented=segmented)
+
+
+def board_label(board: LeaderboardBoard) -> str:
+    """How BoardPlacement names a board of the split."""
+    return f"{board.basis}:{board.track}"
 
 
 def _team_row(candidate: ranking.Candidate, section: int, *, basis: str, primary: str, metrics: list[str]) -> dict:
@@ -514,35 +581,45 @@ def _team_row(candidate: ranking.Candidate, section: int, *, basis: str, primary
     return stored
 
 
-def _edit_board(board: LeaderboardBoard, *, split: Split, basis: str, removals: list[list], insertions: list[dict],
-                teams_delta: int) -> None:
-    """Take these rows out of a stored board and put those in, then set again the ranks of the
-    exact ties and the tests against the next entry where rows came or went, and write the
-    segments that changed (new ids) and the board's index."""
-    edit = segments.SegmentedBoard(board_index(board), segment_rows)
-    touched = [*removals, *(row["_k"] for row in insertions)]
-    edit.preload(touched)
-    for key in removals:
-        edit.remove(key)
-    for row in insertions:
-        edit.insert(row)
-    for value in sorted({key[1] for key in touched if key[0] == segments.RANKED}):
-        edit.renumber_ties(value)
-    pairs = edit.pairs_to_test(touched)
-    tested = iter(_paired_results(split, basis, split.task.primary_metric,
-                                  [(row["_s"], following["_s"]) for row, following in pairs if following is not None]))
-    for row, following in pairs:
-        edit.set_test(row, ranking.test_fields(next(tested) if following is not None else None))
-    ordered, replaced = edit.finish()
-    fresh = [segment for segment in ordered if segment.info.pk is None]
-    created = BoardSegment.objects.bulk_create([BoardSegment(board=board, rows=_dumps(segment.rows))
-                                                for segment in fresh])
-    for segment, stored in zip(fresh, created):
+def _write_edits(split: Split, edits: list[_Edit]) -> None:
+    """Apply each board's edit to its segments: take the rows out, put the new ones in, set the
+    ranks of exact ties and the tests against the next entry again where rows came or went;
+    then write the segments that changed (new ids) and each board's index."""
+    wanted = [pk for edit in edits for pk in edit.segmented.wanted(edit.touched)]
+    read = segment_rows(wanted)
+    pairs_of = []
+    for edit in edits:
+        edit.segmented.give(read)
+        for key in edit.removals:
+            edit.segmented.remove(key)
+        for row in edit.insertions:
+            edit.segmented.insert(row)
+        for value in sorted({key[1] for key in edit.touched if key[0] == segments.RANKED}):
+            edit.segmented.renumber_ties(value)
+        pairs_of.append(edit.segmented.pairs_to_test(edit.touched))
+    primary = split.task.primary_metric
+    tested = _paired_results_by_basis(split, primary, [
+        (edit.board.basis, row["_s"], following["_s"])
+        for edit, pairs in zip(edits, pairs_of) for row, following in pairs if following is not None])
+    for edit, pairs in zip(edits, pairs_of):
+        for row, following in pairs:
+            test = tested[(edit.board.basis, row["_s"], following["_s"])] if following is not None else None
+            edit.segmented.set_test(row, ranking.test_fields(test))
+    finished = [edit.segmented.finish() for edit in edits]
+    fresh = [(edit, segment) for edit, (ordered, _) in zip(edits, finished) for segment in ordered
+             if segment.info.pk is None]
+    created = BoardSegment.objects.bulk_create([BoardSegment(board=edit.board, rows=_dumps(segment.rows))
+                                                for edit, segment in fresh])
+    for (_, segment), stored in zip(fresh, created):
         segment.info.pk = stored.pk
-    BoardSegment.objects.filter(pk__in=replaced).delete()
-    top = board.top
-    if not ordered:
-        top = {}
-    elif ordered[0].dirty:  # written again: its first row may be another
-        top = segments.served(ordered[0].rows[0])
-    _save_board(board, split=split, index=[segment.info for segment in ordered], n_teams=board.n_teams + teams_delta, top=top)
+    remember_segments({segment.info.pk: segment.rows for _, segment in fresh})
+    BoardSegment.objects.filter(pk__in=[pk for _, replaced in finished for pk in replaced]).delete()
+    for edit, (ordered, _) in zip(edits, finished):
+        top = edit.board.top
+        if not ordered:
+            top = {}
+        elif ordered[0].dirty:  # written again: its first row may be another
+            top = segments.served(ordered[0].rows[0])
+        _save_board(edit.board, split=split, index=[segment.info for segment in ordered],
+                    n_teams=edit.board.n_teams + edit.teams_delta, top=top)
+
