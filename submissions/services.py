@@ -1,13 +1,16 @@
 """The path of a prediction file: validate, store, record, score."""
 
 import logging
+import threading
+from contextlib import nullcontext
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
-from django.db import DatabaseError, InterfaceError, transaction
+from django.db import DatabaseError, InterfaceError, connection, transaction
 from django.db.models import F, Q
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from challenge import policy
@@ -123,18 +126,23 @@ def submit_upload(
     )
 
 
-def score_submission(*, submission_id: int) -> Submission:
+def score_submission(*, submission_id: int, heartbeat: float | None = None) -> Submission:
     """Score one submission against its split's current ground truth. Idempotent.
 
-    The row is claimed with a conditional UPDATE (received, or a crashed worker's stale
-    claim), so two workers never score it at once, and a scored row is never scored again.
+    The row is claimed with a conditional UPDATE (received, or a dead worker's claim), so two
+    workers never score it at once, and a scored row is never scored again. With `heartbeat`
+    (seconds; the workers pass SCORING_HEARTBEAT_SECONDS) the claim is refreshed that often
+    while the file is scored, so a live worker keeps it however long the scoring takes, and a
+    dead worker's claim is taken over after three missed beats; a claim without heartbeats is
+    taken over after SCORING_STALE_CLAIM_SECONDS.
     A failure marks it failed and refunded (the file had validated: the fault is the site's)
     before it is logged, so nothing is left stuck in `scoring`; a DatabaseError instead puts
     the row back in the queue and is raised (MAX_ATTEMPTS claims bound the retries).
     """
     now = timezone.now()
     claimed = Submission.objects.filter(_claimable(now), pk=submission_id).update(
-        status=Submission.Status.SCORING, claimed_at=now, attempts=F("attempts") + 1
+        status=Submission.Status.SCORING, claimed_at=now, heartbeat_at=Now() if heartbeat else None,
+        attempts=F("attempts") + 1,
     )
     submission = Submission.objects.select_related(
         "split__task__year__class_set", "split__task__class_set", "team").get(pk=submission_id)
@@ -145,6 +153,12 @@ def score_submission(*, submission_id: int) -> Submission:
                              "against your quota.")
         submission.refresh_from_db()
         return submission
+    with ClaimHeartbeat(submission_id=submission_id, every=heartbeat) if heartbeat else nullcontext():
+        return _score_claimed(submission)
+
+
+def _score_claimed(submission: Submission) -> Submission:
+    submission_id = submission.pk
     try:
         result, ground_truth = _evaluate(submission)
         with transaction.atomic():
@@ -192,11 +206,45 @@ def display_filename(name: str) -> str:
     return "".join(ch for ch in base if ch.isprintable())[:255]
 
 
+class ClaimHeartbeat:
+    """While the block runs, a thread of its own (with its own database connection) refreshes
+    a submission's claim every `every` seconds, by the database's clock (the hosts' clocks
+    may disagree); the claim is stale after three missed beats (_claimable)."""
+
+    def __init__(self, *, submission_id: int, every: float):
+        self.submission_id, self.every = submission_id, every
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._beat, name=f"heartbeat-{submission_id}", daemon=True)
+
+    def __enter__(self) -> "ClaimHeartbeat":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stopping.set()
+        self.thread.join()
+
+    def _beat(self) -> None:
+        try:
+            while not self.stopping.wait(self.every):
+                try:
+                    Submission.objects.filter(pk=self.submission_id, status=Submission.Status.SCORING).update(
+                        heartbeat_at=Now())
+                except DatabaseError as exc:  # the claim may go stale, and another worker take it over
+                    logger.warning("refreshing the claim on submission %s failed: %s", self.submission_id, exc)
+        finally:
+            connection.close()  # this thread's own
+
+
 def _claimable(now) -> Q:
-    """Received, or claimed by a worker that has been silent too long to be alive (a claim
-    older than SCORING_STALE_CLAIM_SECONDS is a crashed worker's; the row is scored again)."""
+    """Received, or claimed by a worker that has been silent too long to be alive: three missed
+    heartbeats (SCORING_HEARTBEAT_SECONDS, by the database's clock), or for a claim made
+    without heartbeats, SCORING_STALE_CLAIM_SECONDS. The row is scored again."""
     stale = now - timedelta(seconds=settings.SCORING_STALE_CLAIM_SECONDS)
-    return Q(status=Submission.Status.RECEIVED) | Q(status=Submission.Status.SCORING, claimed_at__lt=stale)
+    silent = Now() - timedelta(seconds=3 * settings.SCORING_HEARTBEAT_SECONDS)
+    scoring = Submission.Status.SCORING
+    return (Q(status=Submission.Status.RECEIVED) | Q(status=scoring, heartbeat_at__lt=silent)
+            | Q(status=scoring, heartbeat_at__isnull=True, claimed_at__lt=stale))
 
 
 def claimable_submission_ids(*, limit: int = 10) -> list[int]:

@@ -2,11 +2,12 @@
 or as a worker (--loop) with one loop per job.
 
 The database is the queue of every job. Scoring: rows `received` (every upload: the request
-only validates, stores and counts), rows left `scoring` by a worker that died (a claim older
-than SCORING_STALE_CLAIM_SECONDS), and rescoring items after a ground-truth replacement; each is
-claimed with a conditional UPDATE or SKIP LOCKED, so several workers on several hosts never take
-the same row. Ranking: a split's boards, rebuilt once for all the scores of a
-LEADERBOARD_REBUILD_SECONDS window (claimed with SKIP LOCKED). Chores: freezing the boards of
+only validates, stores and counts), rows left `scoring` by a worker that died (its claim, which
+a live worker refreshes every SCORING_HEARTBEAT_SECONDS, three beats silent), and rescoring
+items after a ground-truth replacement; each is claimed with a conditional UPDATE or SKIP
+LOCKED, so several workers on several hosts never take the same row. Ranking: the boards of a
+split with changes they do not show yet, updated as soon as a change commits (woken by
+PostgreSQL's NOTIFY; claimed with SKIP LOCKED). Chores: freezing the boards of
 years whose results date passed, public subsets changed behind the site's back, idle rate counts,
 and the mail that falls due (deadline reminders, results). Mail: the outbox, sent outside any
 transaction.
@@ -23,6 +24,7 @@ import signal
 import threading
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, InterfaceError, close_old_connections, connection
 
@@ -207,6 +209,6 @@ class Command(BaseCommand):
         if not waiting:
             return False
         self.holding = waiting[0]
-        score_submission(submission_id=waiting[0])
+        score_submission(submission_id=waiting[0], heartbeat=settings.SCORING_HEARTBEAT_SECONDS)
         self.holding = None
         return True
