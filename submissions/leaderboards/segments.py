@@ -194,6 +194,7 @@ class SegmentedBoard:
         self.segments = [_Segment(info=info) for info in index]
         self._load = load
         self.rows_per_segment = rows_per_segment
+        self._pending_tests: dict[tuple, int] = {}  # rows handed out by pairs_to_test: their segment
 
     # -------------------------------------------------------- finding rows
 

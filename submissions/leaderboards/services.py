@@ -325,21 +325,27 @@ def _replay_ladder(*, split: Split, scores: dict[int, int], teams: Iterable[int]
 
 def mark_ended_bans(*, at: datetime | None = None) -> int:
     """Mark for an update the teams whose ban ended since the last look (a ban that ends by
-    itself has no writer to pass the one door); run by the workers' chores. Returns how many
-    teams were marked."""
+    itself has no writer to pass the one door); run by the workers' chores, in a few queries
+    whatever the number of splits. Returns how many teams were marked."""
     at = at or timezone.now()
-    marked = 0
-    for split_id, year_id, checked in BoardBuild.objects.values_list("split_id", "split__task__year_id",
-                                                                     "bans_checked_at"):
-        ended = Team.objects.filter(year_id=year_id, banned_until__lte=at)
-        if checked is not None:
-            ended = ended.filter(banned_until__gt=checked)
-        teams = list(ended.values_list("pk", flat=True))
+    builds = list(BoardBuild.objects.values_list("split_id", "split__task__year_id", "bans_checked_at"))
+    if not builds:
+        return 0
+    looked = [checked for _, _, checked in builds]
+    ended = Team.objects.filter(banned_until__lte=at, year_id__in={year for _, year, _ in builds})
+    if None not in looked:
+        ended = ended.filter(banned_until__gt=min(looked))
+    by_year: dict[int, list[tuple[int, datetime]]] = {}
+    for team, year, until in ended.values_list("pk", "year_id", "banned_until"):
+        by_year.setdefault(year, []).append((team, until))
+    marked: set[int] = set()
+    for split_id, year, checked in builds:
+        teams = [team for team, until in by_year.get(year, []) if checked is None or until > checked]
         if teams:
             mark_dirty(splits=[split_id], teams=teams)
-            marked += len(teams)
-        BoardBuild.objects.filter(split_id=split_id).update(bans_checked_at=at)
-    return marked
+            marked.update(teams)
+    BoardBuild.objects.filter(split_id__in=[split_id for split_id, _, _ in builds]).update(bans_checked_at=at)
+    return len(marked)
 
 
 # ---------------------------------------------------------------- ranking

@@ -176,3 +176,21 @@ def test_a_rebuild_that_raises_keeps_the_previous_boards_and_the_worker_scoring(
     Task.objects.filter(pk=world.task.pk).update(kind=Task.Kind.CLASSIFICATION)
     BoardBuild.objects.update(built_at=timezone.now() - timedelta(seconds=61))
     assert Command().rebuild_one() is True and _board(client, world) == ["first", "second"]
+
+
+@pytest.mark.django_db
+def test_a_ban_that_ends_by_itself_is_shown_ended_after_the_workers_chores(client, world):
+    from submissions.leaderboards.services import mark_ended_bans
+    from submissions.moderation import ban_team
+
+    _upload(world, world.alpha, world.alice, "alpha")
+    run_scoring_worker()
+    ban_team(user=world.olivia, team=world.alpha, banned_until=timezone.now() + timedelta(seconds=1), reason="copied")
+    url = reverse("leaderboard_api:leaderboard", args=[world.year.slug, "classification"])
+    assert client.get(url, {"split": "val"}).json()["entries"][0]["excluded"] == "Team banned: copied"
+    assert mark_ended_bans() == 0  # still banned
+    time.sleep(1.2)
+    assert mark_ended_bans() == 1 and mark_ended_bans() == 0  # marked once, when it ended
+    assert Command().rebuild_one() is True
+    [entry] = client.get(url, {"split": "val"}).json()["entries"]
+    assert entry["excluded"] is None and entry["rank"] == 1
