@@ -107,19 +107,21 @@ def totals(index: list[SegmentInfo]) -> Totals:
 
 # ---------------------------------------------------------------- reading
 
-def page_rows(index: list[SegmentInfo], page: int, load: Loader, *, size: int = PAGE_SIZE) -> list[dict]:
+def page_rows(index: list[SegmentInfo], page: int, load: Loader, *, size: int = PAGE_SIZE,
+              ties: bool = True) -> list[dict]:
     """The served rows of one page (from 1) of a stored board: `size` rows, with position,
-    rank, tie group and tied_with derived from the index and the rows themselves."""
+    rank, tie group and tied_with derived from the index and the rows themselves. Without
+    `ties` (a board that runs no paired test: the Ladder's) rows have no tie group."""
     n_rows = sum(info.n_rows for info in index)
-    return _rows_between(index, (page - 1) * size, min(page * size, n_rows), load)
+    return _rows_between(index, (page - 1) * size, min(page * size, n_rows), load, ties=ties)
 
 
-def all_rows(index: list[SegmentInfo], load: Loader) -> list[dict]:
-    """Every served row of a stored board, in order."""
-    return _rows_between(index, 0, sum(info.n_rows for info in index), load)
+def all_rows(index: list[SegmentInfo], load: Loader, *, ties: bool = True) -> list[dict]:
+    """Every served row of a stored board, in order (`ties` as for page_rows)."""
+    return _rows_between(index, 0, sum(info.n_rows for info in index), load, ties=ties)
 
 
-def _rows_between(index: list[SegmentInfo], low: int, high: int, load: Loader) -> list[dict]:
+def _rows_between(index: list[SegmentInfo], low: int, high: int, load: Loader, *, ties: bool) -> list[dict]:
     if low >= high:
         return []
     starts, flags_before, start, flags = [], [], 0, 0
@@ -146,6 +148,8 @@ def _rows_between(index: list[SegmentInfo], low: int, high: int, load: Loader) -
                 first = 0 if last_flag is None else last_flag + 1
                 row.update(position=g + 1, rank=g + 1 - row["_b"], tie_group=flags_before[s] + before + 1,
                            tied_with=[first + 1, end + 1] if end > first else None)
+                if not ties:
+                    row.update(tie_group=None, tied_with=None)
             out.append(served(row))
     return out
 

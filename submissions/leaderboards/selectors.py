@@ -46,10 +46,14 @@ from submissions.models import Score
 
 def visible_scores(*, submission, user, at: datetime | None = None) -> dict | None:
     """The scores of one submission that this viewer may see (for the submission page and API):
-    {"basis", "scores": {metric: [value, low, high]}, "ladder_accepted", "warnings"}, or None
-    while hidden. The scoring engine's hints keep their figures (computed on all images) only
-    where scores on all images are shown; on a public subset or the Ladder they give the advice
-    alone."""
+    {"basis", "scores": {metric: [value, low, high]}, "decimals", "ladder_accepted", "warnings"},
+    or None while hidden.
+
+    On a Ladder, what the Ladder releases: the team's shown primary score, rounded to the
+    Ladder's step, without interval. The scoring engine's hints keep their figures (computed on
+    all images) only where scores on all images are shown; on a public subset the advice computed
+    on the public images alone (kept with the entry's stats); on a Ladder none (there is no public
+    part: the Ladder releases its score alone)."""
     split = submission.split
     basis = policy.entry_basis(split=split, user=user, at=at)
     own = LeaderboardEntry.objects.filter(submission=submission).first()
@@ -62,31 +66,42 @@ def visible_scores(*, submission, user, at: datetime | None = None) -> dict | No
                                                  submitted_at__lte=own.submitted_at)
                  .order_by("-submitted_at", "-pk").first())
     values = shown.stats.get(stats_basis(basis), {}) if shown is not None else {}
-    hints = Score.objects.filter(pk=own.score_id).values_list(
-        "warnings" if basis in (Basis.ALL, Basis.PRIVATE) else "advice", flat=True).first()
     decimals = policy.score_decimals(split=split, basis=basis)
+    if basis == Basis.LADDER:
+        primary = split.task.primary_metric
+        values = {primary: [values[primary][0], None, None]} if primary in values else {}
     return {"basis": basis, "ladder_accepted": own.ladder_accepted if basis == Basis.LADDER else None,
             "scores": {m: [rounded(v, decimals) for v in triple] for m, triple in values.items()},
-            "warnings": list(hints or [])}
+            "decimals": decimals, "warnings": _hints(own, basis)}
+
+
+def _hints(entry: LeaderboardEntry, basis: str) -> list[str]:
+    if basis in (Basis.ALL, Basis.PRIVATE):
+        return list(Score.objects.filter(pk=entry.score_id).values_list("warnings", flat=True).first() or [])
+    if basis == Basis.PUBLIC:
+        return list(entry.stats.get("advice", {}).get(Basis.PUBLIC, []))
+    return []
 
 
 def flat_scores(shown: dict | None) -> dict | None:
     """visible_scores flattened for pages and JSON: {"basis", "ladder_accepted", "<metric>": value,
-    ..., "intervals": {"<metric>": [low, high]}, "warnings"}; None while hidden."""
+    ..., "intervals": {"<metric>": [low, high]}, "decimals", "warnings"}; None while hidden. A
+    metric shown without interval (the Ladder's) has none in "intervals"."""
     if shown is None:
         return None
     flat = {"basis": shown["basis"], "ladder_accepted": shown["ladder_accepted"], "intervals": {},
-            "warnings": shown["warnings"]}
+            "decimals": shown["decimals"], "warnings": shown["warnings"]}
     for metric, (value, low, high) in shown["scores"].items():
         flat[metric] = value
-        flat["intervals"][metric] = [low, high]
+        if low is not None:
+            flat["intervals"][metric] = [low, high]
     return flat
 
 
 def public_entries_of_team(*, team, user, at: datetime | None = None) -> list[dict]:
     """The team's scored entries whose scores this viewer may see, newest first, each with the
-    primary score the boards show it (subset, Ladder or final basis as the rule says). Entries the
-    team withdrew from the boards are left out here too."""
+    primary score the boards show it (subset, Ladder or final basis as the rule says) and its
+    decimals. Entries the team withdrew from the boards are left out here too."""
     entries = []
     rows = (LeaderboardEntry.objects.filter(team=team, submission__withdrawn=False)
             .select_related("split__task__year", "submission")
@@ -99,7 +114,7 @@ def public_entries_of_team(*, team, user, at: datetime | None = None) -> list[di
         if triple:
             decimals = policy.score_decimals(split=entry.split, basis=basis)
             entries.append({"submission": entry.submission, "split": entry.split,
-                            "primary": rounded(triple[0], decimals)})
+                            "primary": rounded(triple[0], decimals), "decimals": decimals})
     return entries
 
 
@@ -217,13 +232,14 @@ def page_body(*, board: LeaderboardBoard, page: int, body: str, split: Split) ->
     key = f"leaderboard-page:{board.pk}:{board.built_at.timestamp()}:{page}:{body}"
     stored = cache.get(key)
     if stored is None:
-        rows = segments.page_rows(board_index(board), page, segment_rows)
+        rows = board_page_rows(board, page)
         header = header_of(board)
         if body == "json":
             stored = json.dumps(page_payload(header, rows=rows, count=board.n_rows, page=page, pages=board.n_pages,
                                              older_ground_truth=board.n_older), separators=(",", ":"))
         else:
-            stored = render_rows(rows, header["metrics"], older_ground_truth=board.n_older)
+            stored = render_rows(rows, header["metrics"], older_ground_truth=board.n_older,
+                                 decimals=header.get("decimals", ranking.DECIMALS))
         cache.set(key, stored, timeout=None)
     return stored
 
@@ -257,9 +273,14 @@ def remember_segments(rows_by_pk: dict[int, list[dict]]) -> None:
     cache.set_many({f"leaderboard-segment:{pk}": rows for pk, rows in rows_by_pk.items()}, timeout=300)
 
 
+def board_page_rows(board: LeaderboardBoard, page: int, *, size: int = segments.PAGE_SIZE) -> list[dict]:
+    """The served rows of one page (from 1) of a stored board, `size` rows a page."""
+    return segments.page_rows(board_index(board), page, segment_rows, size=size, ties=board.basis != Basis.LADDER)
+
+
 def board_rows(board: LeaderboardBoard) -> list[dict]:
     """Every row of a stored board as pages and exports show it, in order."""
-    return segments.all_rows(board_index(board), segment_rows)
+    return segments.all_rows(board_index(board), segment_rows, ties=board.basis != Basis.LADDER)
 
 
 def board_for_viewer(*, split: Split, track: str, user, page: int = 1, at: datetime | None = None,
@@ -368,7 +389,7 @@ def board_export(view: BoardView, *, fmt: str) -> tuple[str, str]:
         raise ValueError(f"unknown export format {fmt!r}")
     rows, header = board_rows(view.board), header_of(view.board)
     if fmt == "csv":
-        return board_csv(rows, header["metrics"]), "text/csv"
+        return board_csv(rows, header["metrics"], decimals=header.get("decimals", ranking.DECIMALS)), "text/csv"
     payload = page_payload(header, rows=rows, older_ground_truth=view.board.n_older)
     return json.dumps({"visible": True, "explanation": view.explanation, **payload}, indent=1), "application/json"
 

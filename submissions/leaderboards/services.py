@@ -67,9 +67,14 @@ from submissions.models import Score, Submission
 logger = logging.getLogger(__name__)
 
 
+# Bumped when entry_stats computes something new, so that a rebuild recomputes stored entries
+# (2: a public subset's advice, and no NaN in a detection entry's per-class AP).
+STATS_VERSION = 2
+
+
 def stats_key(*, score_id: int, split: Split) -> str:
     """What an entry's stats are computed from; a rebuild recomputes them when it changes."""
-    key = f"score={score_id};bases={','.join(policy.bases_of(split))}"
+    key = f"score={score_id};bases={','.join(policy.bases_of(split))};v={STATS_VERSION}"
     if policy.has_public_subset(split):
         key += _subset_key(split)
     return key
@@ -87,7 +92,8 @@ def settings_key(split: Split) -> str:
     year, task = split.task.year, split.task
     current = _current_ground_truth(split)
     key = (f"rows={year.leaderboard_rows};excluded={year.excluded_display};bases={','.join(policy.bases_of(split))};"
-           f"kind={task.kind};metric={task.primary_metric};ground_truth={current}")
+           f"kind={task.kind};metric={task.primary_metric};ground_truth={current};"
+           f"decimals={','.join(str(policy.score_decimals(split=split, basis=b)) for b in policy.bases_of(split))}")
     if policy.has_public_subset(split):
         key += _subset_key(split)
     return key
@@ -399,15 +405,16 @@ def rank_rows(*, split: Split, basis: str, track: str, at: datetime | None = Non
     rows = ranking.rank(
         candidates if candidates is not None else candidates_of(split, at), basis=basis, track=track,
         rows_mode=year.leaderboard_rows, excluded_display=year.excluded_display, primary=primary,
-        metrics=metrics_of(split), paired_tests=_paired_tests(split, basis, primary))
+        metrics=metrics_of(split), paired_tests=_paired_tests(split, basis, primary),
+        decimals=policy.score_decimals(split=split, basis=basis))
     return with_team_urls(rows)
 
 
-def _rank_lines(split: Split, basis: str, track: str, candidates: list[ranking.Candidate]):
+def _rank_lines(split: Split, basis: str, track: str, candidates: list[ranking.Candidate], *, decimals: int):
     year, primary = split.task.year, split.task.primary_metric
     lines = ranking.rank_lines(candidates, basis=basis, track=track, rows_mode=year.leaderboard_rows,
                                excluded_display=year.excluded_display, primary=primary, metrics=metrics_of(split),
-                               paired_tests=_paired_tests(split, basis, primary))
+                               paired_tests=_paired_tests(split, basis, primary), decimals=decimals)
     with_team_urls([row for _, row in lines])
     return lines
 
@@ -447,12 +454,13 @@ def build_boards(*, split: Split) -> None:
     primary = split.task.primary_metric
     placements: dict[int, dict[str, list]] = {}
     for basis in policy.bases_of(split):
+        decimals = policy.score_decimals(split=split, basis=basis)
         for track in Track.values:
             stored = []
-            for candidate, row in _rank_lines(split, basis, track, candidates):
+            for candidate, row in _rank_lines(split, basis, track, candidates, decimals=decimals):
                 section = segments.RANKED if row["position"] is not None else segments.STRUCK
-                stored.append(segments.stored_row(row, key=[section, *ranking.sort_key(candidate, basis, primary)],
-                                                  score_id=candidate.score_id))
+                key = [section, *ranking.sort_key(candidate, basis, primary, decimals)]
+                stored.append(segments.stored_row(row, key=key, score_id=candidate.score_id))
                 placements.setdefault(candidate.team_id, {}).setdefault(f"{basis}:{track}", []).append(
                     [stored[-1]["_k"], _digest(stored[-1])])
             _store_whole(split=split, basis=basis, track=track, stored=stored)
@@ -547,12 +555,13 @@ def _board_edit(split: Split, board: LeaderboardBoard, entries_of: dict[int, lis
                 placed: dict[int, dict]) -> _Edit | None:
     """What these teams' rows change on one board (None: nothing); updates `placed`."""
     year, primary, metrics, label = split.task.year, split.task.primary_metric, metrics_of(split), board_label(board)
+    decimals = policy.score_decimals(split=split, basis=board.basis)
     removals, insertions, teams_delta = [], [], 0
     for team in sorted(entries_of):
         ranked, struck = ranking.members(entries_of[team], basis=board.basis, track=board.track,
                                          rows_mode=year.leaderboard_rows, excluded_display=year.excluded_display,
                                          primary=primary)
-        rows = [_team_row(c, section, basis=board.basis, primary=primary, metrics=metrics)
+        rows = [_team_row(c, section, basis=board.basis, primary=primary, metrics=metrics, decimals=decimals)
                 for section, group in ((segments.RANKED, ranked), (segments.STRUCK, struck)) for c in group]
         new = [[row["_k"], _digest(row)] for row in rows]
         old = placed[team].get(label, [])
@@ -577,10 +586,11 @@ def board_label(board: LeaderboardBoard) -> str:
     return f"{board.basis}:{board.track}"
 
 
-def _team_row(candidate: ranking.Candidate, section: int, *, basis: str, primary: str, metrics: list[str]) -> dict:
-    row = ranking.board_row(candidate, basis, metrics)
+def _team_row(candidate: ranking.Candidate, section: int, *, basis: str, primary: str, metrics: list[str],
+              decimals: int) -> dict:
+    row = ranking.board_row(candidate, basis, metrics, primary=primary, decimals=decimals)
     row["team"]["url"] = team_url(candidate.team_id)
-    stored = segments.stored_row(row, key=[section, *ranking.sort_key(candidate, basis, primary)],
+    stored = segments.stored_row(row, key=[section, *ranking.sort_key(candidate, basis, primary, decimals)],
                                  score_id=candidate.score_id)
     if section == segments.RANKED:
         stored["_b"] = 0  # a ranked row; its true count of equal scores before it is set in place
@@ -604,12 +614,17 @@ def _write_edits(split: Split, edits: list[_Edit]) -> None:
             edit.segmented.renumber_ties(value)
         pairs_of.append(edit.segmented.pairs_to_test(edit.touched))
     primary = split.task.primary_metric
+
+    def tests_next(edit: _Edit, following: dict | None) -> bool:
+        # A Ladder board runs no test on its images (ranking.rank): its rows say nothing of the next.
+        return following is not None and edit.board.basis != Basis.LADDER
+
     tested = _paired_results_by_basis(split, primary, [
         (edit.board.basis, row["_s"], following["_s"])
-        for edit, pairs in zip(edits, pairs_of) for row, following in pairs if following is not None])
+        for edit, pairs in zip(edits, pairs_of) for row, following in pairs if tests_next(edit, following)])
     for edit, pairs in zip(edits, pairs_of):
         for row, following in pairs:
-            test = tested[(edit.board.basis, row["_s"], following["_s"])] if following is not None else None
+            test = tested[(edit.board.basis, row["_s"], following["_s"])] if tests_next(edit, following) else None
             edit.segmented.set_test(row, ranking.test_fields(test))
     finished = [edit.segmented.finish() for edit in edits]
     fresh = [(edit, segment) for edit, (ordered, _) in zip(edits, finished) for segment in ordered

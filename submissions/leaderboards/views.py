@@ -31,7 +31,7 @@ def leaderboard_page(request, slug, task, split):
         raise
     own = team_of(user=request.user, year=view.split.task.year) if request.user.is_authenticated else None
     context = {"year": view.split.task.year, "state": policy.year_state(view.split.task.year), "split": view.split, "view": view, "tracks": Track.choices,
-               "rule": ranking_rule(view.split), "page_number": page, "own_team": own,
+               "rule": ranking_rule(view.split, view.basis), "page_number": page, "own_team": own,
                "board_html": lambda: mark_team_rows(view.content(), team_id=own.pk if own else None)}
     built_at = view.board.built_at if view.board else None
     if request.user.is_authenticated:  # their page shows their name, their team and a CSRF token: no validators

@@ -28,9 +28,8 @@ from django.utils import timezone
 from challenge.competition.models import ChallengeYear, Split
 from submissions import entries, moderation, services
 from submissions.errors import SubmissionNotAllowed
-from submissions.leaderboards import segments
 from submissions.leaderboards.models import BoardPlacement, LeaderboardBoard, LeaderboardEntry
-from submissions.leaderboards.selectors import board_index, board_rows, page_body, segment_rows
+from submissions.leaderboards.selectors import board_page_rows, board_rows, page_body
 from submissions.leaderboards.services import rebuild_due_boards, rebuild_leaderboard
 from submissions.models import Submission
 from tests.base import make_task, make_team, make_user, make_year, predictions_file
@@ -112,11 +111,15 @@ class Year:
         if submission is None:
             return
         member = self.members[[t.pk for t in self.teams].index(submission.team_id)]
-        if kind == "withdraw":
-            entries.set_withdrawn(submission=submission, user=member, withdrawn=args[1])
-        elif kind == "rename":
-            entries.edit_entry(submission=submission, user=member, entry_name=f"{submission.entry_name}'",
-                               description=f"method {args[0]}")
+        if kind in ("withdraw", "rename"):
+            try:
+                if kind == "withdraw":
+                    entries.set_withdrawn(submission=submission, user=member, withdrawn=args[1])
+                else:
+                    entries.edit_entry(submission=submission, user=member, entry_name=f"{submission.entry_name}'",
+                                       description=f"method {args[0]}")
+            except entries.EntryChangeRefused:  # a banned team's entries stay as they are
+                pass
         else:
             mark = {"disqualify": "disqualified", "not_comparable": "not_comparable"}[kind]
             marks = {name: getattr(submission, name) for name in moderation.MARKS}
@@ -131,7 +134,7 @@ def snapshot(split: Split) -> dict:
         rows = board_rows(board)
         # Pages of 7 rows, assembled from the segments, add up to the board.
         paged = [row for page in range(1, -(-len(rows) // 7) + 1)
-                 for row in segments.page_rows(board_index(board), page, segment_rows, size=7)]
+                 for row in board_page_rows(board, page, size=7)]
         assert paged == rows
         boards[(board.basis, board.track)] = {
             "rows": rows, "totals": (board.n_rows, board.n_ranked, board.n_teams, board.n_pages, board.n_older),
