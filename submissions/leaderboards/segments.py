@@ -13,8 +13,11 @@ run of exact ties crosses into it), never the 50 pages that its arrival moves do
 Stored rows keep, besides the served fields (the four positional ones set to None):
 
 - `_k`: the row's place in the order, [section (0 ranked, 1 struck), best-first rounded primary
-  score, submission time in microseconds, entry id]; rows that carry it can be edited;
-- `_b`: for a ranked row, how many ranked rows right before it share its rounded score;
+  score, 1 for a baseline (0 otherwise), submission time in microseconds, entry id]; rows that
+  carry it can be edited;
+- `_b`: for a ranked row, how many ranked rows right before it share its rounded score (a row
+  without it is not ranked: struck through, or a baseline shown among the ranked rows at its
+  score's place, after the ranked rows of an equal score, without a place of its own);
 - `_s`: the score id, for the paired test that the row before it makes against it.
 
 Readers get PAGE_SIZE rows a page (`page_rows`); the writer edits with `SegmentedBoard`.
@@ -63,7 +66,7 @@ class SegmentInfo:
     n_rows: int = 0
     n_ranked: int = 0
     n_flags: int = 0  # ranked rows significantly better than the next: where tie groups end
-    first_flag: int = -1  # offset in the segment of the first such row (-1: none)
+    first_flag: int = -1  # how many ranked rows of the segment come before the first such row (-1: none)
     last_flag: int = -1
     n_older: int = 0  # rows still scored on an earlier ground truth
     first_key: list | None = None
@@ -77,9 +80,16 @@ class SegmentInfo:
         return cls(*item)
 
 
+def _flags(rows: list[dict]) -> list[int]:
+    """Where tie groups end in these rows: for each ranked row significantly better than the
+    next, how many ranked rows come before it among these rows."""
+    ranked = [row for row in rows if is_ranked(row)]
+    return [i for i, row in enumerate(ranked) if row.get("better_than_next")]
+
+
 def summarize(rows: list[dict], pk: int | None = None) -> SegmentInfo:
     """The index entry of a segment holding these rows."""
-    flags = [i for i, row in enumerate(rows) if is_ranked(row) and row.get("better_than_next")]
+    flags = _flags(rows)
     return SegmentInfo(pk=pk, n_rows=len(rows), n_ranked=sum(1 for row in rows if is_ranked(row)),
                        n_flags=len(flags), first_flag=flags[0] if flags else -1, last_flag=flags[-1] if flags else -1,
                        n_older=sum(1 for row in rows if row.get("older_ground_truth")),
@@ -124,47 +134,55 @@ def all_rows(index: list[SegmentInfo], load: Loader, *, ties: bool = True) -> li
 def _rows_between(index: list[SegmentInfo], low: int, high: int, load: Loader, *, ties: bool) -> list[dict]:
     if low >= high:
         return []
-    starts, flags_before, start, flags = [], [], 0, 0
+    # Per segment: its first row's index in the board, how many ranked rows and tie-group ends
+    # come before it. Positions count ranked rows only (a baseline among them has none).
+    starts, ranked_before, flags_before, start, ranked, flags = [], [], [], 0, 0, 0
     for info in index:
         starts.append(start)
+        ranked_before.append(ranked)
         flags_before.append(flags)
-        start, flags = start + info.n_rows, flags + info.n_flags
-    n_ranked = sum(info.n_ranked for info in index)
+        start, ranked, flags = start + info.n_rows, ranked + info.n_ranked, flags + info.n_flags
+    n_ranked = ranked
     wanted = [s for s, info in enumerate(index) if starts[s] < high and starts[s] + info.n_rows > low]
     loaded = load([index[s].pk for s in wanted])
     out = []
     for s in wanted:
         rows = loaded[index[s].pk]
-        flag_offsets = [i for i, row in enumerate(rows) if is_ranked(row) and row.get("better_than_next")]
-        for offset in range(max(low - starts[s], 0), min(high - starts[s], len(rows))):
-            g = starts[s] + offset
+        flag_offsets = _flags(rows)  # in ranked rows of this segment
+        first_offset = max(low - starts[s], 0)
+        r = sum(1 for row in rows[:first_offset] if is_ranked(row))  # ranked rows of the segment before
+        for offset in range(first_offset, min(high - starts[s], len(rows))):
             row = {**rows[offset]}
-            if g < n_ranked:
-                before = bisect.bisect_left(flag_offsets, offset)  # flags in this segment before the row
-                last_flag = (starts[s] + flag_offsets[before - 1] if before else _last_flag_before(index, starts, s))
+            if is_ranked(row):
+                g = ranked_before[s] + r  # the row's index among the board's ranked rows
+                before = bisect.bisect_left(flag_offsets, r)  # flags in this segment before the row
+                last_flag = (ranked_before[s] + flag_offsets[before - 1] if before
+                             else _last_flag_before(index, ranked_before, s))
                 at_or_after = flag_offsets[before] if before < len(flag_offsets) else None
-                end = (starts[s] + at_or_after if at_or_after is not None else _first_flag_after(index, starts, s))
+                end = (ranked_before[s] + at_or_after if at_or_after is not None
+                       else _first_flag_after(index, ranked_before, s))
                 end = n_ranked - 1 if end is None else end
                 first = 0 if last_flag is None else last_flag + 1
                 row.update(position=g + 1, rank=g + 1 - row["_b"], tie_group=flags_before[s] + before + 1,
                            tied_with=[first + 1, end + 1] if end > first else None)
                 if not ties:
                     row.update(tie_group=None, tied_with=None)
+                r += 1
             out.append(served(row))
     return out
 
 
-def _last_flag_before(index: list[SegmentInfo], starts: list[int], s: int) -> int | None:
+def _last_flag_before(index: list[SegmentInfo], ranked_before: list[int], s: int) -> int | None:
     for t in range(s - 1, -1, -1):
         if index[t].last_flag >= 0:
-            return starts[t] + index[t].last_flag
+            return ranked_before[t] + index[t].last_flag
     return None
 
 
-def _first_flag_after(index: list[SegmentInfo], starts: list[int], s: int) -> int | None:
+def _first_flag_after(index: list[SegmentInfo], ranked_before: list[int], s: int) -> int | None:
     for t in range(s + 1, len(index)):
         if index[t].first_flag >= 0:
-            return starts[t] + index[t].first_flag
+            return ranked_before[t] + index[t].first_flag
     return None
 
 
@@ -267,6 +285,21 @@ class SegmentedBoard:
     def _after(self, s: int, j: int) -> tuple[int, int] | None:
         return self._normalized(s, j + 1)
 
+    def _ranked_before(self, key: list) -> tuple[int, int] | None:
+        """The last ranked row whose key is before `key`, or None (baselines are passed over)."""
+        at = self._before(key)
+        while at is not None and not is_ranked(self._row(at)):
+            at = self._before(self._row(at)["_k"])
+        return at
+
+    def _ranked_after(self, s: int, j: int) -> tuple[int, int] | None:
+        """The first ranked row after this one, or None when the ranked rows end (baselines are
+        passed over; struck rows come after every ranked one)."""
+        at = self._after(s, j)
+        while at is not None and self._row(at)["_k"][0] == RANKED and not is_ranked(self._row(at)):
+            at = self._after(*at)
+        return at if at is not None and is_ranked(self._row(at)) else None
+
     def _row(self, at: tuple[int, int]) -> dict:
         return self._rows(at[0])[at[1]]
 
@@ -300,11 +333,12 @@ class SegmentedBoard:
             self.segments[0].info.first_key = key
 
     def renumber_ties(self, value: float) -> None:
-        """Set `_b` again along the run of ranked rows whose rounded score is `value`."""
+        """Set `_b` again along the run of ranked rows whose rounded score is `value` (a baseline
+        of that score comes after them)."""
         at, back = self._position([RANKED, value]), 0
         while at is not None:
             row = self._row(at)
-            if row["_k"][0] != RANKED or row["_k"][1] != value:
+            if row["_k"][0] != RANKED or row["_k"][1] != value or not is_ranked(row):
                 break
             if row.get("_b") != back:
                 row["_b"] = back
@@ -321,16 +355,16 @@ class SegmentedBoard:
         for key in keys:
             if key[0] != RANKED:
                 continue
-            places = [self._before(key)]
+            places = [self._ranked_before(key)]
             here = self._position(key)
-            if here is not None and self._row(here)["_k"] == key:
+            if here is not None and self._row(here)["_k"] == key and is_ranked(self._row(here)):
                 places.append(here)
             for at in places:
                 if at is None:
                     continue
                 row = self._row(at)
-                nxt = self._after(*at)
-                following = self._row(nxt) if nxt is not None and self._row(nxt)["_k"][0] == RANKED else None
+                nxt = self._ranked_after(*at)
+                following = self._row(nxt) if nxt is not None else None
                 found[tuple(row["_k"])] = (row, following, at[0])
         self._pending_tests = {k: s for k, (_, _, s) in found.items()}
         return [(row, following) for row, following, _ in found.values()]

@@ -1,7 +1,8 @@
 """A board stored in segments (leaderboards.segments), without the database: edited in place
 it holds what a board stored whole from the same rows holds, and its pages show what ranking
 the rows from scratch shows (positions, shared ranks, tie groups and their spans), on boards of
-hundreds of rows cut in segments of 1 to 12 rows.
+hundreds of rows cut in segments of 1 to 12 rows, with baselines (shown among the ranked rows at
+their score's place, without a place of their own) and struck-through rows.
 
 The tests against the next entry are a made-up function of the two rows' scores here (the
 services compute real paired tests); the services' incremental updates against whole rankings,
@@ -24,20 +25,24 @@ def _better(a: int, b: int) -> bool:
 
 
 def _row(key: tuple, score: int) -> dict:
-    section, value, submitted, entry = key
+    section, value, baseline, submitted, entry = key
     row = {"position": None, "rank": None, "team": {"id": entry % 5, "name": f"T{entry % 5}"}, "entry": f"e{entry}",
            "scores": {"top5_error": {"value": value}}, "better_than_next": None, "p_value_next": None,
            "tie_group": None, "tied_with": None, "excluded": "Disqualified: x" if section else None,
-           "older_ground_truth": entry % 4 == 0, "_k": list(key), "_s": score}
-    if section == segments.RANKED:
+           "older_ground_truth": entry % 4 == 0, "is_baseline": bool(baseline), "_k": list(key), "_s": score}
+    if _ranked(key):
         row["_b"] = 0
     return row
 
 
-def _ranked(rows: dict[tuple, int]) -> list[dict]:
+def _ranked(key: tuple) -> bool:
+    return key[0] == segments.RANKED and not key[2]
+
+
+def _ranked_board(rows: dict[tuple, int]) -> list[dict]:
     """The board ranked from scratch: rows in key order with every derived field and their internals."""
     ordered = [_row(key, score) for key, score in sorted(rows.items())]
-    ranked = [row for row in ordered if row["_k"][0] == segments.RANKED]
+    ranked = [row for row in ordered if _ranked(tuple(row["_k"]))]
     flags = [_better(a["_s"], b["_s"]) for a, b in zip(ranked, ranked[1:])] + [False]
     groups = ranking.tie_groups(flags)
     place, previous = 0, None
@@ -54,7 +59,7 @@ def _ranked(rows: dict[tuple, int]) -> list[dict]:
 
 def _expected(rows: dict[tuple, int]) -> list[dict]:
     """The served rows of the board ranked from scratch."""
-    return [segments.served(row) for row in _ranked(rows)]
+    return [segments.served(row) for row in _ranked_board(rows)]
 
 
 class Store:
@@ -73,12 +78,13 @@ class Store:
 
 
 def _stored_whole(rows: dict[tuple, int], store: Store, size: int) -> list[segments.SegmentInfo]:
-    stored = [segments.stored_row(row, key=row["_k"], score_id=row["_s"]) for row in _ranked(rows)]
+    stored = [segments.stored_row(row, key=row["_k"], score_id=row["_s"]) for row in _ranked_board(rows)]
     return [segments.summarize(chunk, pk=store.write(chunk)) for chunk in segments.chunked(stored, size)]
 
 
 keys = st.tuples(st.sampled_from([segments.RANKED] * 4 + [segments.STRUCK]),
-                 st.integers(0, 12).map(lambda v: v / 10), st.integers(0, 3), st.integers(1, 400))
+                 st.integers(0, 12).map(lambda v: v / 10), st.integers(0, 3), st.integers(0, 3),
+                 st.integers(1, 400)).map(lambda k: (k[0], k[1], int(k[0] == segments.RANKED and k[2] == 0), *k[3:]))
 boards = st.dictionaries(keys, st.integers(1, 50), max_size=160)
 
 
@@ -93,7 +99,7 @@ def test_pages_of_a_board_stored_whole_show_the_board_ranked_from_scratch(rows, 
     assert [row for page in range(1, pages + 1)
             for row in segments.page_rows(index, page, store.load, size=page_size)] == expected
     totals = segments.totals(index)
-    assert (totals.n_rows, totals.n_ranked) == (len(rows), sum(1 for k in rows if k[0] == segments.RANKED))
+    assert (totals.n_rows, totals.n_ranked) == (len(rows), sum(1 for k in rows if _ranked(k)))
 
 
 @SETTINGS
