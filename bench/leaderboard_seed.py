@@ -105,7 +105,7 @@ def seed_entries(*, split, ground_truth, teams: list, members: list, per_team: i
             "id", "team_id", "split_id", "submitted_by_id", "entry_name", "description", "external_data", "file_key",
             "file_sha256", "file_size", "original_filename", "status", "failure_reason", "refunded", "attempts",
             "created_at", "scored_at", "is_final", "disqualified", "disqualified_reason", "not_comparable",
-            "not_comparable_reason", "withdrawn"])
+            "not_comparable_reason", "withdrawn", "board", "is_baseline", "method_url", "code_url"])
         scores = BinaryCopy(cursor, "submissions_score", [
             "id", "submission_id", "ground_truth_id", "is_current", "images", "top1_error", "top5_error",
             "top1_bits", "top5_bits", "warnings", "advice", "created_at"])
@@ -125,7 +125,7 @@ def seed_entries(*, split, ground_truth, teams: list, members: list, per_team: i
                 best[team.pk] = min(best.get(team.pk, 1.0), score.top5_error)
                 submissions.add(submission_id, team.pk, split.pk, user.pk, f"run {k}", "", team.pk % 4 == 0,
                                 f"bench/{team.pk}/{k}", "0" * 64, 1, "", "scored", "", False, 1, created, now,
-                                False, False, "", False, "", False)
+                                False, False, "", False, "", False, "official", False, "", "")
                 scores.add(score_id, submission_id, ground_truth.pk, True, images, score.top1_error,
                            score.top5_error, score.top1_bits, score.top5_bits, [], [], now)
                 entries.add(entry_id, split.pk, submission_id, score_id, team.pk, created,

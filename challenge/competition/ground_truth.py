@@ -2,7 +2,7 @@
 
 This module only stores a version someone already validated. Validating an upload with the
 scoring core, queueing the rescoring and loading a version for scoring live in
-`submissions.ground_truth`; the file readers themselves in `submissions.scoring.groundtruth`.
+`submissions.ground_truth`; the file readers themselves in `submissions.scoring.formats.ground_truth`.
 """
 
 from django.core.files import File

@@ -10,7 +10,9 @@ localization) or small non-negative costs (hierarchical LCA heights). Lower is b
 - `ladder_accepts`: the parameter-free Ladder (Blum & Hardt 2015): a new submission replaces the
   shown one only if it is better and the paired test says so.
 - `rank`: which entries a board shows (`select`), in which order, with shared ranks for equal
-  rounded scores, the test against the next entry and the tie groups.
+  rounded scores, the test against the next entry and the tie groups; organizers' baseline
+  entries at their score's place without a rank (as Kaggle shows its benchmarks), and per team
+  the number of its entries on the board and the time of the last one.
 """
 
 from __future__ import annotations
@@ -145,6 +147,9 @@ class Candidate:
     # Still scored on an earlier version of the split's ground truth (a rescoring under way or
     # failed for it): shown marked, so that a board never mixes versions silently.
     older_ground_truth: bool = False
+    is_baseline: bool = False  # an organizers' reference entry: shown at its place, never ranked
+    method_url: str = ""
+    code_url: str = ""
 
 
 def stats_basis(basis: str) -> str:
@@ -166,11 +171,13 @@ def order_key(basis: str, primary: str, decimals: int = DECIMALS) -> Callable[[C
     return lambda c: (best_first(primary, key_value(c, basis, primary, decimals)), c.submitted_at, c.entry_id)
 
 
-def sort_key(candidate: Candidate, basis: str, primary: str, decimals: int = DECIMALS) -> tuple[float, int, int]:
+def sort_key(candidate: Candidate, basis: str, primary: str, decimals: int = DECIMALS) -> tuple[float, int, int, int]:
     """order_key as plain numbers (the submission time in microseconds since 1970, exactly),
-    the same order: what a stored board keeps with each row to find its place again."""
+    the same order, a baseline after the entries of an equal rounded score (as rank places it):
+    what a stored board keeps with each row to find its place again."""
     micros = (candidate.submitted_at - _EPOCH) // timedelta(microseconds=1)
-    return (best_first(primary, key_value(candidate, basis, primary, decimals)), micros, candidate.entry_id)
+    return (best_first(primary, key_value(candidate, basis, primary, decimals)), int(candidate.is_baseline), micros,
+            candidate.entry_id)
 
 
 def select(candidates: list[Candidate], *, basis: str, rows_mode: str, primary: str) -> list[Candidate]:
@@ -201,19 +208,24 @@ PairedTests = Callable[[list[Candidate]], list[PairedResult | None]]
 
 
 def members(candidates: list[Candidate], *, basis: str, track: str, rows_mode: str,
-            excluded_display: str, primary: str) -> tuple[list[Candidate], list[Candidate]]:
-    """Which entries one board shows, unordered: (ranked, struck through). Each team's rows
-    follow from its own entries alone, so a change to one team's entries is ranked again by
-    calling this with that team's candidates (what the stored boards' incremental updates do)."""
+            excluded_display: str, primary: str) -> tuple[list[Candidate], list[Candidate], list[Candidate]]:
+    """Which entries one board shows, unordered: (ranked, baselines, struck through). Baselines
+    (organizers' reference entries) are shown at their score's place without a rank, unless
+    disqualified or excluded. Each team's rows follow from its own entries alone, so a change to
+    one team's entries is ranked again by calling this with that team's candidates (what the
+    stored boards' incremental updates do)."""
     everything = [c for c in candidates if in_track(c, track)]
-    shown = select([c for c in everything if not c.disqualified], basis=basis, rows_mode=rows_mode,
+    baselines = [c for c in everything if c.is_baseline and not c.disqualified and not c.excluded_reason
+                 and c.stats.get(stats_basis(basis), {}).get(primary)]
+    entries = [c for c in everything if not c.is_baseline]
+    shown = select([c for c in entries if not c.disqualified], basis=basis, rows_mode=rows_mode,
                    primary=primary)
     ranked = [c for c in shown if not c.excluded_reason]
     struck = []
     if excluded_display == EXCLUDED_STRUCK:
         struck = [c for c in shown if c.excluded_reason]
-        struck += [c for c in select(everything, basis=basis, rows_mode=rows_mode, primary=primary) if c.disqualified]
-    return ranked, struck
+        struck += [c for c in select(entries, basis=basis, rows_mode=rows_mode, primary=primary) if c.disqualified]
+    return ranked, baselines, struck
 
 
 def rank(candidates: list[Candidate], *, basis: str, track: str, rows_mode: str, excluded_display: str,
@@ -240,8 +252,8 @@ def rank_lines(candidates: list[Candidate], *, basis: str, track: str, rows_mode
     ladder = basis == LADDER
     if ladder:
         metrics = [primary]
-    shown, struck = members(candidates, basis=basis, track=track, rows_mode=rows_mode,
-                            excluded_display=excluded_display, primary=primary)
+    shown, baselines, struck = members(candidates, basis=basis, track=track, rows_mode=rows_mode,
+                                       excluded_display=excluded_display, primary=primary)
     ranked = sorted(shown, key=order_key(basis, primary, decimals))
     excluded = sorted(struck, key=order_key(basis, primary, decimals))
     tests = [None] * len(ranked) if ladder else paired_tests(ranked)
@@ -260,16 +272,49 @@ def rank_lines(candidates: list[Candidate], *, basis: str, track: str, rows_mode
     won = None if ladder else categories_won([c.stats.get("class_ap", {}).get(stats_basis(basis)) for c in ranked])
     for row, count in zip(rows, won or []):
         row["categories_won"] = count
-    for c in excluded:
-        rows.append(_row(c, basis, metrics, position=None, rank=None, test=None, group=None, tied_with=None,
-                         decimals=decimals, intervals=not ladder))
-    return list(zip([*ranked, *excluded], rows))
+    lines = list(zip(ranked, rows))
+    lines = _with_baselines(lines, [(c, _row(c, basis, metrics, position=None, rank=None, test=None, group=None,
+                                             tied_with=None, decimals=decimals, intervals=not ladder))
+                                    for c in sorted(baselines, key=order_key(basis, primary, decimals))], primary)
+    lines += [(c, _row(c, basis, metrics, position=None, rank=None, test=None, group=None, tied_with=None,
+                       decimals=decimals, intervals=not ladder)) for c in excluded]
+    activity = team_activity(candidates, track=track)
+    for c, row in lines:
+        row.update(activity[c.team_id])
+    return lines
+
+
+def _with_baselines(lines: list[tuple[Candidate, dict]], baselines: list[tuple[Candidate, dict]],
+                    primary: str) -> list[tuple[Candidate, dict]]:
+    """Ranked rows with the baseline rows (each in board order) placed at their scores: after the
+    ranked entries whose rounded score is as good or better."""
+    merged, pending = [], list(baselines)
+    for line in lines:
+        value = best_first(primary, line[1]["scores"][primary]["value"])
+        while pending and best_first(primary, pending[0][1]["scores"][primary]["value"]) < value:
+            merged.append(pending.pop(0))
+        merged.append(line)
+    return merged + pending
+
+
+def team_activity(candidates: list[Candidate], *, track: str) -> dict[int, dict]:
+    """Per team of these entries on a board's track: its number of entries there and the time of
+    the last one, as every row of the team shows them ({team id: {"team_entries", "last_entry_at"}}).
+    A team's figures follow from its own entries alone."""
+    count: dict[int, int] = {}
+    last: dict[int, datetime] = {}
+    for c in candidates:
+        if in_track(c, track):
+            count[c.team_id] = count.get(c.team_id, 0) + 1
+            last[c.team_id] = max(last.get(c.team_id, c.submitted_at), c.submitted_at)
+    return {team: {"team_entries": count[team], "last_entry_at": last[team].isoformat()} for team in count}
 
 
 def board_row(c: Candidate, basis: str, metrics: list[str], *, primary: str, decimals: int = DECIMALS) -> dict:
     """One entry's row as a board shows it, without what depends on the other rows: its place
-    (position, rank, tie group) and its test against the next entry are left empty. On a Ladder
-    board, as rank shows it: the primary score alone, without interval."""
+    (position, rank, tie group), its test against the next entry and its team's activity
+    (team_activity) are left out. On a Ladder board, as rank shows it: the primary score alone,
+    without interval."""
     ladder = basis == LADDER
     return _row(c, basis, [primary] if ladder else metrics, position=None, rank=None, test=None, group=None,
                 tied_with=None, decimals=decimals, intervals=not ladder)
@@ -318,4 +363,7 @@ def _row(c: Candidate, basis: str, metrics: list[str], *, position, rank, test, 
         "not_comparable": c.not_comparable_reason,
         "excluded": c.excluded_reason or None,
         "older_ground_truth": c.older_ground_truth,
+        "is_baseline": c.is_baseline,
+        "method_url": c.method_url,
+        "code_url": c.code_url,
     }

@@ -85,13 +85,15 @@ def _subset_key(split: Split) -> str:
 
 
 def settings_key(split: Split) -> str:
-    """Everything but the teams' entries that a split's boards are ranked with: the year's row
-    and exclusion settings, the bases and public subset, the task's metric and the current
-    ground truth (which decides the rows marked as scored on an earlier one). Boards are updated
-    team by team only under the settings they were last ranked with in full."""
+    """Everything but the teams' entries that a split's boards are ranked with: the boards it
+    keeps (official, after the challenge), the year's row and exclusion settings, the bases and
+    public subset, the task's metric and the current ground truth (which decides the rows marked
+    as scored on an earlier one). Boards are updated team by team only under the settings they
+    were last ranked with in full."""
     year, task = split.task.year, split.task
     current = _current_ground_truth(split)
-    key = (f"rows={year.leaderboard_rows};excluded={year.excluded_display};bases={','.join(policy.bases_of(split))};"
+    key = (f"boards={','.join(board_kinds(split, timezone.now()))};"
+           f"rows={year.leaderboard_rows};excluded={year.excluded_display};bases={','.join(policy.bases_of(split))};"
            f"kind={task.kind};metric={task.primary_metric};ground_truth={current};"
            f"decimals={','.join(str(policy.score_decimals(split=split, basis=b)) for b in policy.bases_of(split))}")
     if policy.has_public_subset(split):
@@ -132,7 +134,7 @@ def record_entry(*, submission: Submission, score: Score) -> LeaderboardEntry:
                       stats_key=stats_key(score_id=score.pk, split=split),
                       updated_at=timezone.now()),
     )
-    if created and policy.is_ladder(split):
+    if created and policy.is_ladder(split) and submission.board == policy.Board.OFFICIAL:
         entry.ladder_accepted = _ladder_decision(entry=entry, split=split)
         entry.save(update_fields=["ladder_accepted"])
     return entry
@@ -297,7 +299,7 @@ def _follow_current_scores(split: Split, teams: Iterable[int] | None = None) -> 
 def _ladder_decision(*, entry: LeaderboardEntry, split: Split) -> bool:
     shown = (
         LeaderboardEntry.objects.filter(split=split, team_id=entry.team_id, ladder_accepted=True,
-                                        submission__disqualified=False)
+                                        submission__disqualified=False, submission__board=policy.Board.OFFICIAL)
         .exclude(pk=entry.pk).select_related("score").order_by("-submitted_at", "-pk").first()
     )
     return evidence.improves(entry.score, shown.score if shown else None, split=split)
@@ -314,7 +316,8 @@ def _replay_ladder(*, split: Split, scores: dict[int, int], teams: Iterable[int]
     evidence_of = Score.objects.only(*fields).in_bulk(list(scores.values()))
     shown: dict[int, Score] = {}
     accepted = []
-    entries = LeaderboardEntry.objects.filter(split=split)
+    # Only official entries take part in the Ladder; entries after the challenge are ranked on all images.
+    entries = LeaderboardEntry.objects.filter(split=split, submission__board=policy.Board.OFFICIAL)
     if teams is not None:
         entries = entries.filter(team_id__in=list(teams))
     rows = entries.values_list("pk", "team_id", "submission_id", "submission__disqualified").order_by("submitted_at", "pk")
@@ -397,22 +400,25 @@ def _paired_tests(split: Split, basis: str, primary: str):
 
 
 def rank_rows(*, split: Split, basis: str, track: str, at: datetime | None = None,
-              candidates: list[ranking.Candidate] | None = None) -> list[dict]:
+              candidates: list[ranking.Candidate] | None = None, board: str = policy.Board.OFFICIAL) -> list[dict]:
     """The ranked, rounded rows of one board (ranked entries first, then excluded ones).
-    `candidates` (all of the split's entries) may be passed in when ranking several boards."""
+    `candidates` (all of the split's entries on that board) may be passed in when ranking several
+    boards. After the challenge there are no final entries: each team is shown by its best."""
     at = at or timezone.now()
     year, primary = split.task.year, split.task.primary_metric
+    rows_mode = rows_mode_of(year, board)
     rows = ranking.rank(
-        candidates if candidates is not None else candidates_of(split, at), basis=basis, track=track,
-        rows_mode=year.leaderboard_rows, excluded_display=year.excluded_display, primary=primary,
+        candidates if candidates is not None else candidates_of(split, at, board), basis=basis, track=track,
+        rows_mode=rows_mode, excluded_display=year.excluded_display, primary=primary,
         metrics=metrics_of(split), paired_tests=_paired_tests(split, basis, primary),
         decimals=policy.score_decimals(split=split, basis=basis))
     return with_team_urls(rows)
 
 
-def _rank_lines(split: Split, basis: str, track: str, candidates: list[ranking.Candidate], *, decimals: int):
+def _rank_lines(split: Split, basis: str, track: str, candidates: list[ranking.Candidate], *, decimals: int,
+                board: str):
     year, primary = split.task.year, split.task.primary_metric
-    lines = ranking.rank_lines(candidates, basis=basis, track=track, rows_mode=year.leaderboard_rows,
+    lines = ranking.rank_lines(candidates, basis=basis, track=track, rows_mode=rows_mode_of(year, board),
                                excluded_display=year.excluded_display, primary=primary, metrics=metrics_of(split),
                                paired_tests=_paired_tests(split, basis, primary), decimals=decimals)
     with_team_urls([row for _, row in lines])
@@ -445,38 +451,50 @@ def _dumps(rows: list[dict]) -> str:
 
 
 def build_boards(*, split: Split) -> None:
-    """Rank and store every board of a split (each basis it shows, each track), whole, and where
-    each team's rows are (BoardPlacement)."""
+    """Rank and store every board of a split (official, and after the challenge; each basis it
+    shows, each track), whole, and where each team's rows are (BoardPlacement). The official
+    board's entries never include entries sent after the challenge, so their arrival leaves it
+    as it was."""
     split = Split.objects.select_related("task__year").get(pk=split.pk)
+    now = timezone.now()
+    kinds = board_kinds(split, now)
     # The frozen final board is written once by freeze_results and never rebuilt.
-    LeaderboardBoard.objects.filter(split=split).exclude(basis__in=[*policy.bases_of(split), Basis.FINAL]).delete()
-    candidates = candidates_of(split, timezone.now())
+    kept = Q(basis=Basis.FINAL, kind=policy.Board.OFFICIAL)
+    for kind in kinds:
+        kept |= Q(kind=kind, basis__in=policy.bases_of(split, kind))
+    LeaderboardBoard.objects.filter(split=split).exclude(kept).delete()
     primary = split.task.primary_metric
     placements: dict[int, dict[str, list]] = {}
-    for basis in policy.bases_of(split):
-        decimals = policy.score_decimals(split=split, basis=basis)
-        for track in Track.values:
-            stored = []
-            for candidate, row in _rank_lines(split, basis, track, candidates, decimals=decimals):
-                section = segments.RANKED if row["position"] is not None else segments.STRUCK
-                key = [section, *ranking.sort_key(candidate, basis, primary, decimals)]
-                stored.append(segments.stored_row(row, key=key, score_id=candidate.score_id))
-                placements.setdefault(candidate.team_id, {}).setdefault(f"{basis}:{track}", []).append(
-                    [stored[-1]["_k"], _digest(stored[-1])])
-            _store_whole(split=split, basis=basis, track=track, stored=stored)
+    for kind in kinds:
+        candidates = candidates_of(split, now, kind)
+        for basis in policy.bases_of(split, kind):
+            decimals = policy.score_decimals(split=split, basis=basis)
+            for track in Track.values:
+                stored = []
+                for candidate, row in _rank_lines(split, basis, track, candidates, decimals=decimals, board=kind):
+                    section = segments.RANKED if row["position"] is not None or row["is_baseline"] else segments.STRUCK
+                    key = [section, *ranking.sort_key(candidate, basis, primary, decimals)]
+                    stored.append(segments.stored_row(row, key=key, score_id=candidate.score_id))
+                    placements.setdefault(candidate.team_id, {}).setdefault(
+                        board_label(kind=kind, basis=basis, track=track), []).append(
+                        [stored[-1]["_k"], _digest(stored[-1])])
+                _store_whole(split=split, basis=basis, track=track, stored=stored, board=kind)
     BoardPlacement.objects.filter(split=split).delete()
     BoardPlacement.objects.bulk_create([BoardPlacement(split=split, team_id=team, rows=rows)
                                         for team, rows in placements.items()], batch_size=2000)
 
 
-def store_board(*, split: Split, basis: str, track: str, rows: list[dict]) -> LeaderboardBoard:
+def store_board(*, split: Split, basis: str, track: str, rows: list[dict],
+                board: str = policy.Board.OFFICIAL) -> LeaderboardBoard:
     """Store these ranked rows (as rank_rows gives them) as a split's board on a basis and track:
     the frozen final board, which is written once and never updated."""
-    return _store_whole(split=split, basis=basis, track=track, stored=[segments.stored_row(row) for row in rows])
+    return _store_whole(split=split, basis=basis, track=track, stored=[segments.stored_row(row) for row in rows],
+                        board=board)
 
 
-def _store_whole(*, split: Split, basis: str, track: str, stored: list[dict]) -> LeaderboardBoard:
-    board, _ = LeaderboardBoard.objects.get_or_create(split=split, basis=basis, track=track)
+def _store_whole(*, split: Split, basis: str, track: str, stored: list[dict],
+                 board: str = policy.Board.OFFICIAL) -> LeaderboardBoard:
+    board, _ = LeaderboardBoard.objects.get_or_create(split=split, kind=board, basis=basis, track=track)
     # Segments are replaced, never updated: a segment id names immutable content (see selectors.page_body).
     BoardSegment.objects.filter(board=board).delete()
     chunks = segments.chunked(stored, settings.LEADERBOARD_SEGMENT_ROWS)
@@ -493,7 +511,8 @@ def _save_board(board: LeaderboardBoard, *, split: Split, index: list[segments.S
     totals = segments.totals(index)
     board.segments, board.n_rows, board.n_ranked = [info.to_json() for info in index], totals.n_rows, totals.n_ranked
     board.n_pages, board.n_older, board.n_teams, board.top = totals.n_pages, totals.n_older, n_teams, top
-    board.header, board.built_at = board_header(split, basis=board.basis, track=board.track), timezone.now()
+    board.header = board_header(split, basis=board.basis, track=board.track, board=board.kind)
+    board.built_at = timezone.now()
     board.save(update_fields=["segments", "header", "n_rows", "n_ranked", "n_pages", "n_older", "n_teams", "top",
                               "built_at"])
     boards_changed()
@@ -510,21 +529,22 @@ def _rank_teams_again(split: Split, teams: set[int]) -> None:
     at = timezone.now()
     current = _follow_current_scores(split, teams=teams)
     _replay_ladder(split=split, scores=current, teams=teams)
-    entries_of: dict[int, list[ranking.Candidate]] = {team: [] for team in teams}
-    for candidate in candidates_of(split, at, teams=teams, current_ground_truth=_current_ground_truth(split)):
-        entries_of[candidate.team_id].append(candidate)
     placements = {p.team_id: p for p in BoardPlacement.objects.filter(split=split, team_id__in=list(teams))}
     placed = {team: dict(placements[team].rows) if team in placements else {} for team in teams}
-    bases = policy.bases_of(split)
-    boards = {(b.basis, b.track): b for b in LeaderboardBoard.objects.filter(split=split, basis__in=bases)}
+    boards = {(b.kind, b.basis, b.track): b for b in LeaderboardBoard.objects.filter(split=split).exclude(basis=Basis.FINAL)}
     edits = []
-    for basis in bases:
-        for track in Track.values:
-            if (basis, track) not in boards:
-                raise segments.BoardInconsistent(f"no {basis}:{track} board")
-            edit = _board_edit(split, boards[(basis, track)], entries_of, placed)
-            if edit is not None:
-                edits.append(edit)
+    ground_truth = _current_ground_truth(split)
+    for kind in board_kinds(split, at):
+        entries_of: dict[int, list[ranking.Candidate]] = {team: [] for team in teams}
+        for candidate in candidates_of(split, at, kind, teams=teams, current_ground_truth=ground_truth):
+            entries_of[candidate.team_id].append(candidate)
+        for basis in policy.bases_of(split, kind):
+            for track in Track.values:
+                if (kind, basis, track) not in boards:
+                    raise segments.BoardInconsistent(f"no {kind}:{basis}:{track} board")
+                edit = _board_edit(split, boards[(kind, basis, track)], entries_of, placed)
+                if edit is not None:
+                    edits.append(edit)
     _write_edits(split, edits)
     gone = [team for team in teams if not placed[team]]
     BoardPlacement.objects.filter(split=split, team_id__in=gone).delete()
@@ -554,15 +574,19 @@ class _Edit:
 def _board_edit(split: Split, board: LeaderboardBoard, entries_of: dict[int, list[ranking.Candidate]],
                 placed: dict[int, dict]) -> _Edit | None:
     """What these teams' rows change on one board (None: nothing); updates `placed`."""
-    year, primary, metrics, label = split.task.year, split.task.primary_metric, metrics_of(split), board_label(board)
+    year, primary, metrics = split.task.year, split.task.primary_metric, metrics_of(split)
+    label = board_label(kind=board.kind, basis=board.basis, track=board.track)
     decimals = policy.score_decimals(split=split, basis=board.basis)
     removals, insertions, teams_delta = [], [], 0
     for team in sorted(entries_of):
-        ranked, struck = ranking.members(entries_of[team], basis=board.basis, track=board.track,
-                                         rows_mode=year.leaderboard_rows, excluded_display=year.excluded_display,
-                                         primary=primary)
-        rows = [_team_row(c, section, basis=board.basis, primary=primary, metrics=metrics, decimals=decimals)
-                for section, group in ((segments.RANKED, ranked), (segments.STRUCK, struck)) for c in group]
+        ranked, baselines, struck = ranking.members(
+            entries_of[team], basis=board.basis, track=board.track, rows_mode=rows_mode_of(year, board.kind),
+            excluded_display=year.excluded_display, primary=primary)
+        activity = ranking.team_activity(entries_of[team], track=board.track)
+        rows = [_team_row(c, section, basis=board.basis, primary=primary, metrics=metrics, decimals=decimals,
+                          activity=activity[team])
+                for section, group in ((segments.RANKED, ranked), (segments.RANKED, baselines),
+                                       (segments.STRUCK, struck)) for c in group]
         new = [[row["_k"], _digest(row)] for row in rows]
         old = placed[team].get(label, [])
         kept_new = {(tuple(key), digest) for key, digest in new}
@@ -581,18 +605,34 @@ def _board_edit(split: Split, board: LeaderboardBoard, entries_of: dict[int, lis
     return _Edit(board=board, removals=removals, insertions=insertions, teams_delta=teams_delta, segmented=segmented)
 
 
-def board_label(board: LeaderboardBoard) -> str:
+def board_label(*, kind: str, basis: str, track: str) -> str:
     """How BoardPlacement names a board of the split."""
-    return f"{board.basis}:{board.track}"
+    return f"{kind}:{basis}:{track}"
+
+
+def board_kinds(split: Split, at: datetime) -> list[str]:
+    """The boards a split keeps at `at` (policy.boards_of), and the post-challenge one whenever
+    it holds entries."""
+    return list(dict.fromkeys([*policy.boards_of(split, at), *Submission.objects.filter(
+        split=split, board=policy.Board.POST_CHALLENGE).values_list("board", flat=True)[:1]]))
+
+
+def rows_mode_of(year, kind: str) -> str:
+    """Which rows a board of this kind shows per team: the year's choice; after the challenge
+    there are no final entries, so each team is shown by its best there."""
+    if kind == policy.Board.POST_CHALLENGE and year.leaderboard_rows == year.LeaderboardRows.FINAL_PER_TEAM:
+        return year.LeaderboardRows.BEST_PER_TEAM
+    return year.leaderboard_rows
 
 
 def _team_row(candidate: ranking.Candidate, section: int, *, basis: str, primary: str, metrics: list[str],
-              decimals: int) -> dict:
+              decimals: int, activity: dict) -> dict:
     row = ranking.board_row(candidate, basis, metrics, primary=primary, decimals=decimals)
     row["team"]["url"] = team_url(candidate.team_id)
+    row.update(activity)
     stored = segments.stored_row(row, key=[section, *ranking.sort_key(candidate, basis, primary, decimals)],
                                  score_id=candidate.score_id)
-    if section == segments.RANKED:
+    if section == segments.RANKED and not candidate.is_baseline:
         stored["_b"] = 0  # a ranked row; its true count of equal scores before it is set in place
     return stored
 

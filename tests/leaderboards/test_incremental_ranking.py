@@ -7,10 +7,11 @@ cut and merge them). It then applies a random sequence of changes through the re
 new scores (exact ties included: 24 images, so scores come in steps of 1/24, and the same score
 with different wrong images), withdrawals and their undoing, disqualifications and
 restorations, not-comparable marks, final-entry choices, bans and their lifting, renamed
-entries. After each change the ranking worker's unit runs (rebuild_due_boards, which ranks only
+entries, baselines flagged and unflagged, and the results date passing (the split then takes
+entries on its post-challenge board, ranked beside the official one). After each change the ranking worker's unit runs (rebuild_due_boards, which ranks only
 the changed teams' rows again), and every board of the split (each basis and track) is compared
 with the boards that a whole ranking (rebuild_leaderboard, in a savepoint rolled back
-afterwards) stores: every served row, the totals, the first row, the header and every page as
+afterwards) stores, official and post-challenge: every served row, the totals, the first row, the header and every page as
 the API serves it; the entries (their stats and Ladder decisions) and the teams' placements too.
 """
 
@@ -30,7 +31,7 @@ from submissions import entries, moderation, services
 from submissions.errors import SubmissionNotAllowed
 from submissions.leaderboards.models import BoardPlacement, LeaderboardBoard, LeaderboardEntry
 from submissions.leaderboards.selectors import board_page_rows, board_rows, page_body
-from submissions.leaderboards.services import rebuild_due_boards, rebuild_leaderboard
+from submissions.leaderboards.services import mark_dirty, rebuild_due_boards, rebuild_leaderboard
 from submissions.models import Submission
 from tests.base import make_task, make_team, make_user, make_year, predictions_file
 
@@ -51,6 +52,8 @@ a_change = st.one_of(
     st.tuples(st.just("final"), st.integers(0, TEAMS - 1), st.lists(st.integers(0, 99), max_size=2)),
     st.tuples(st.just("ban"), st.integers(0, TEAMS - 1), st.booleans()),
     st.tuples(st.just("rename"), st.integers(0, 99)),
+    st.tuples(st.just("baseline"), st.integers(0, 99), st.booleans()),
+    st.tuples(st.just("results")),
 )
 
 
@@ -69,6 +72,7 @@ class Year:
         self.teams = [make_team(self.year, f"Team {i}", user) for i, user in enumerate(self.members)]
         self.entries: list[Submission] = []
         self.started = timezone.now()
+        self.results_changes = 0
 
     def entry(self, index: int) -> Submission | None:
         if not self.entries:
@@ -93,6 +97,21 @@ class Year:
             while rebuild_due_boards(coalesce=False):  # the ranking worker's part
                 pass
             return
+        if kind == "results":
+            # The organizers move the deadline and the results date to the past (a change of the
+            # year's dates marks every board); later entries go on the post-challenge board.
+            if self.results_changes:
+                return
+            now = timezone.now()
+            ChallengeYear.objects.filter(pk=self.year.pk).update(deadline=now - timedelta(minutes=2),
+                                                                 results_at=now - timedelta(minutes=1))
+            Split.objects.filter(pk=self.split.pk).update(post_challenge=True)
+            self.split = Split.objects.select_related("task__year").get(pk=self.split.pk)
+            self.results_changes += 1
+            mark_dirty(splits=[self.split])
+            while rebuild_due_boards(coalesce=False):
+                pass
+            return
         if kind == "ban":
             team, banned = args
             moderation.ban_team(user=self.organizer, team=self.teams[team], reason="copied" if banned else "",
@@ -111,6 +130,9 @@ class Year:
         if submission is None:
             return
         member = self.members[[t.pk for t in self.teams].index(submission.team_id)]
+        if kind == "baseline":
+            moderation.set_baseline(user=self.organizer, submission=submission, is_baseline=args[1])
+            return
         if kind in ("withdraw", "rename"):
             try:
                 if kind == "withdraw":
@@ -130,13 +152,13 @@ class Year:
 def snapshot(split: Split) -> dict:
     """Everything the split's boards show, and what their updates rest on."""
     boards = {}
-    for board in LeaderboardBoard.objects.filter(split=split).order_by("basis", "track"):
+    for board in LeaderboardBoard.objects.filter(split=split).order_by("kind", "basis", "track"):
         rows = board_rows(board)
         # Pages of 7 rows, assembled from the segments, add up to the board.
         paged = [row for page in range(1, -(-len(rows) // 7) + 1)
                  for row in board_page_rows(board, page, size=7)]
         assert paged == rows
-        boards[(board.basis, board.track)] = {
+        boards[(board.kind, board.basis, board.track)] = {
             "rows": rows, "totals": (board.n_rows, board.n_ranked, board.n_teams, board.n_pages, board.n_older),
             "top": board.top, "header": board.header,
             "pages": [json.loads(page_body(board=board, page=page, body="json", split=split))
@@ -177,5 +199,7 @@ def test_boards_updated_team_by_team_equal_boards_ranked_whole(
                 assert snapshot(year.split) == whole_ranking(year.split), (change, changes)
         assert "did not hold what their index said" not in caplog.text
         whole = [r for r in caplog.records if "ranked whole (everything" in r.getMessage()]
-        assert len(whole) <= 1  # the first score ranks the new split whole; every later change team by team
+        # The first score ranks the new split whole, and so does the results date's change of the
+        # year's dates; every other change team by team.
+        assert len(whole) <= 1 + year.results_changes
         transaction.set_rollback(True)

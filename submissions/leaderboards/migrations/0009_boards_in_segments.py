@@ -34,7 +34,8 @@ def rows_to_segments(apps, schema_editor):
         for start in range(0, len(stored), SEGMENT_ROWS):
             chunk = stored[start:start + SEGMENT_ROWS]
             segment = BoardSegment.objects.create(board=board, rows=json.dumps(chunk, separators=(",", ":")))
-            flags = [i for i, row in enumerate(chunk) if "_b" in row and row.get("better_than_next")]
+            ranked = [row for row in chunk if "_b" in row]  # a baseline among them has no place
+            flags = [i for i, row in enumerate(ranked) if row.get("better_than_next")]
             index.append([segment.pk, len(chunk), sum(1 for row in chunk if "_b" in row), len(flags),
                           flags[0] if flags else -1, flags[-1] if flags else -1,
                           sum(1 for row in chunk if row.get("older_ground_truth")), None])
@@ -52,7 +53,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('competition', '0001_initial'),
-        ('leaderboards', '0007_challenge_models_in_their_areas'),
+        ('leaderboards', '0008_board_kind'),
         ('teams', '0001_initial'),
     ]
 
