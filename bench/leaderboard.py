@@ -138,8 +138,8 @@ def check_against_whole_ranking(split) -> str:
     from submissions.leaderboards.selectors import board_rows
     from submissions.leaderboards.services import rank_rows
 
-    differing = [f"{board.basis}:{board.track}" for board in LeaderboardBoard.objects.filter(split=split)
-                 if board_rows(board) != rank_rows(split=split, basis=board.basis, track=board.track)]
+    differing = [f"{board.kind}:{board.basis}:{board.track}" for board in LeaderboardBoard.objects.filter(split=split)
+                 if board_rows(board) != rank_rows(split=split, basis=board.basis, track=board.track, board=board.kind)]
     return "yes" if not differing else f"NO ({', '.join(differing)})"
 
 
