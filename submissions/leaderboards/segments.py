@@ -33,7 +33,12 @@ PAGE_SIZE = 100  # rows a page shows (segments need not line up with pages)
 POSITIONAL = ("position", "rank", "tie_group", "tied_with")
 RANKED, STRUCK = 0, 1
 
-Loader = Callable[[list[int]], dict[int, list[dict]]]  # segment ids -> their stored rows
+Loader = Callable[[list[int]], dict[int, list[dict]]]  # segment ids -> their stored rows (those that exist)
+
+
+class SegmentsGone(Exception):
+    """An index names segments that are no longer stored: the board was updated since the index
+    was read (its replaced segments deleted); read the board again."""
 
 
 def stored_row(row: dict, *, key: Iterable | None = None, score_id: int | None = None) -> dict:
@@ -145,6 +150,9 @@ def _rows_between(index: list[SegmentInfo], low: int, high: int, load: Loader, *
     n_ranked = ranked
     wanted = [s for s, info in enumerate(index) if starts[s] < high and starts[s] + info.n_rows > low]
     loaded = load([index[s].pk for s in wanted])
+    gone = [index[s].pk for s in wanted if index[s].pk not in loaded]
+    if gone:
+        raise SegmentsGone(f"segments {gone} are no longer stored")
     out = []
     for s in wanted:
         rows = loaded[index[s].pk]

@@ -342,7 +342,15 @@ def page_body(*, board: LeaderboardBoard, page: int, body: str, split: Split) ->
     key = f"leaderboard-page:{board.pk}:{board.built_at.timestamp()}:{page}:{body}"
     stored = cache.get(key)
     if stored is None:
-        rows = board_page_rows(board, page)
+        try:
+            rows = board_page_rows(board, page)
+        except segments.SegmentsGone:
+            # This process's copy of the board (kept up to LEADERBOARD_CACHE_SECONDS) is older
+            # than an update that replaced its segments: the board as stored now.
+            board = _board_now(board)
+            if board is None:
+                return ""
+            rows = board_page_rows(board, page)
         header = header_of(board)
         if body == "json":
             stored = json.dumps(page_payload(header, rows=rows, count=board.n_rows, page=page, pages=board.n_pages,
@@ -389,8 +397,20 @@ def board_page_rows(board: LeaderboardBoard, page: int, *, size: int = segments.
 
 
 def board_rows(board: LeaderboardBoard) -> list[dict]:
-    """Every row of a stored board as pages and exports show it, in order."""
-    return segments.all_rows(board_index(board), segment_rows, ties=board.basis != Basis.LADDER)
+    """Every row of a stored board as pages and exports show it, in order (as stored now when an
+    update replaced the segments that this copy of the board names)."""
+    try:
+        return segments.all_rows(board_index(board), segment_rows, ties=board.basis != Basis.LADDER)
+    except segments.SegmentsGone:
+        current = _board_now(board)
+        if current is None:
+            return []
+        return segments.all_rows(board_index(current), segment_rows, ties=current.basis != Basis.LADDER)
+
+
+def _board_now(board: LeaderboardBoard) -> LeaderboardBoard | None:
+    """The board as stored now (None once it is gone): a copy kept by a process may be an update behind."""
+    return LeaderboardBoard.objects.filter(pk=board.pk).first()
 
 
 def board_for_viewer(*, split: Split, track: str, user, page: int = 1, at: datetime | None = None,

@@ -287,11 +287,14 @@ class Traffic:
 
 
 @pytest.mark.skipif(not livesite.PostgresCluster.available(), reason="needs the cluster of scripts/test (TEST_PG_*)")
-def test_postgresql_restarted_under_traffic_gives_503s_then_recovers_by_itself(site, site_env, world, tmp_path):
+def test_postgresql_restarted_under_traffic_gives_503s_then_recovers_by_itself(site, site_env, world, tmp_path,
+                                                                               request):
     Split.objects.filter(pk=world.val.pk).update(quota_per_window=10_000)
     token = livesite.api_token(site.port, "alice", PASSWORD)
     cluster = livesite.PostgresCluster()
     worker = _score_pending_loop(site_env, tmp_path / "worker.log")
+    # Gone whatever fails below: a worker left running would claim (and fail) the next tests' uploads.
+    request.addfinalizer(lambda: worker.poll() is None and worker.kill())
     with Traffic(site, token) as traffic:
         time.sleep(1)
         connections.close_all()
