@@ -95,7 +95,7 @@ def measure(*, split, ground_truth, best: dict[int, float], count: int, seed: in
             best[team_id] = min(best.get(team_id, 1.0), result.metrics["top5_error"])
             entry = LeaderboardEntry.objects.values_list("pk", flat=True).get(submission=submission)
             placed = BoardPlacement.objects.values_list("rows", flat=True).get(split=split, team_id=team_id)
-            if entry not in [key[3] for key, _ in placed.get("all:combined", [])]:
+            if entry not in [key[-1] for key, _ in placed.get("official:all:combined", [])]:  # a key ends with the entry
                 sys.exit(f"new score {n} (entry {entry}) is not on the stored board")
             if n >= WARM_UP:
                 latencies.append((shown - committed) * 1000)
