@@ -113,22 +113,30 @@ def fixed_point_lines(draw):
             (x1, x2), (y1, y2) = sorted((x1, x2), key=float), sorted((y1, y2), key=float)
             toks += [x1, y1, x2, y2]
         lines.append(toks)
+    count_changed = []
     for _ in range(0 if clean else draw(st.integers(1, 3))):
         toks = draw(st.sampled_from(lines))
         at = draw(st.integers(0, len(toks) - 1))
         odd = number()
-        what = draw(st.sampled_from(["label", "coordinate", "swap", "drop"]))
+        what = draw(st.sampled_from(["coordinate", "label", "swap", "count"]))
         if what == "label":
             toks[at - at % 5] = draw(st.sampled_from(LABELS))
-        elif what == "coordinate":
+        elif what == "coordinate":  # mostly a near miss of the file's own form
+            near = ["1." + odd, odd + ".5", odd.replace(".", ".."), "-" + odd, "x" + odd, odd + "e1",
+                    odd.replace(".", ""), odd[odd.index("."):], odd[:-1], odd + "0",
+                    "12345678" + odd[odd.index("."):]]
             toks[at - at % 5 + draw(st.integers(1, 4))] = draw(st.sampled_from(
-                [*ODD_FIXED_POINT, "1." + odd, "-" + odd, "x" + odd, odd + "e1", odd.replace(".", ""),
-                 odd[odd.index("."):], odd[:-1], odd + "0", "12345678" + odd[odd.index("."):]]))
+                ODD_FIXED_POINT if draw(st.integers(0, 2)) == 2 else near))
         elif what == "swap":  # xmin > xmax, or ymin > ymax, unless they are equal
             first = at - at % 5 + draw(st.integers(1, 2))
             toks[first], toks[first + 2] = toks[first + 2], toks[first]
-        else:
+        else:  # a token more or less: the line's count is no multiple of 5 (or an empty line)
+            count_changed.append(toks)
+    for toks in count_changed:
+        if toks and draw(st.booleans()):
             toks.pop()
+        elif toks:
+            toks.append(draw(st.sampled_from(toks)))
     separators = [" ", " ", "\t", " \r"]
     return clean, [draw(st.sampled_from(separators)).join(toks).encode() for toks in lines]
 
