@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from submissions import scoring
 from submissions.scoring.formats.guesses import precise_parse
 from submissions.scoring.formats.text import prepare_body
+from tests.scoring.test_scoring_lexers import fixed_point_lines
 from tests.scoring.test_scoring_properties import classification_files, localization_files
 
 CS = scoring.ClassSet.ilsvrc2012()
@@ -92,6 +93,13 @@ def test_classification_files_get_the_verdict_and_errors_of_the_whole_file_parse
 def test_localization_files_get_the_verdict_and_errors_of_the_whole_file_parser(case, points, window):
     data, truth, _, _ = case
     assert_same("localization", data, len(truth), points, window)
+
+
+@SETTINGS
+@given(fixed_point_lines(), st.lists(st.integers(0, 10_000), max_size=4), st.integers(1, 400))
+def test_fixed_point_localization_files_get_the_verdict_and_errors_of_the_whole_file_parser(case, points, window):
+    _, lines = case
+    assert_same("localization", b"\n".join(lines) + b"\n", len(lines), points, window)
 
 
 def test_more_bad_lines_than_are_listed_are_counted_across_windows():

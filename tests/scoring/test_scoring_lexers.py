@@ -85,6 +85,79 @@ def test_the_guesses_reader_gives_every_line_the_verdict_of_the_precise_parser(b
             assert lexed.coords.dtype == coords.dtype and np.array_equal(lexed.coords, coords)
 
 
+ODD_FIXED_POINT = ["5.", ".5", "1.2.3", "-1.5", "+1.5", "1.5e1", "12345678.5", "7", "0", "1e3", "00.5", "1..5",
+                   "x.5", "1.x", "9999999.99999999"]
+
+
+@st.composite
+def fixed_point_lines(draw):
+    """Localization lines whose coordinates are written ``%f``-style (``digits.digits``, as many
+    digits after every dot) and, unless ``clean``, one to three odd tokens among them (alone, so
+    that they meet the plain path)."""
+    clean = draw(st.booleans())
+    after = draw(st.integers(1, 8))
+
+    def number() -> str:
+        before = draw(st.integers(1, 7))
+        whole = str(draw(st.integers(0, 10**before - 1))).zfill(draw(st.sampled_from([1, 1, before])))
+        return f"{whole}.{draw(st.integers(0, 10**after - 1)):0{after}d}"
+
+    lines = []
+    for _ in range(draw(st.integers(1, 30))):
+        toks = []
+        for _ in range(draw(st.integers(1, 5))):
+            toks.append(draw(st.sampled_from(["1", "17", "1000", "999", "0000007"])))
+            x1, x2, y1, y2 = (number() for _ in range(4))
+            if draw(st.booleans()):
+                x2 = x1
+            (x1, x2), (y1, y2) = sorted((x1, x2), key=float), sorted((y1, y2), key=float)
+            toks += [x1, y1, x2, y2]
+        lines.append(toks)
+    count_changed = []
+    for _ in range(0 if clean else draw(st.integers(1, 3))):
+        toks = draw(st.sampled_from(lines))
+        at = draw(st.integers(0, len(toks) - 1))
+        odd = number()
+        what = draw(st.sampled_from(["coordinate", "label", "swap", "count"]))
+        if what == "label":
+            toks[at - at % 5] = draw(st.sampled_from(LABELS))
+        elif what == "coordinate":  # mostly a near miss of the file's own form
+            near = ["1." + odd, odd + ".5", odd.replace(".", ".."), "-" + odd, "x" + odd, odd + "e1",
+                    odd.replace(".", ""), odd[odd.index("."):], odd[:-1], odd + "0",
+                    "12345678" + odd[odd.index("."):]]
+            toks[at - at % 5 + draw(st.integers(1, 4))] = draw(st.sampled_from(
+                ODD_FIXED_POINT if draw(st.integers(0, 2)) == 2 else near))
+        elif what == "swap":  # xmin > xmax, or ymin > ymax, unless they are equal
+            first = at - at % 5 + draw(st.integers(1, 2))
+            toks[first], toks[first + 2] = toks[first + 2], toks[first]
+        else:  # a token more or less: the line's count is no multiple of 5 (or an empty line)
+            count_changed.append(toks)
+    for toks in count_changed:
+        if toks and draw(st.booleans()):
+            toks.pop()
+        elif toks:
+            toks.append(draw(st.sampled_from(toks)))
+    separators = [" ", " ", "\t", " \r"]
+    return clean, [draw(st.sampled_from(separators)).join(toks).encode() for toks in lines]
+
+
+@SETTINGS
+@given(fixed_point_lines())
+def test_fixed_point_coordinates_get_the_verdict_and_values_of_the_precise_parser(case):
+    clean, lines = case
+    body = b"\n".join(lines)
+    state = LexState()
+    lexed = lex_guesses(body, boxes=True, class_set=CS, max_guesses=5, state=state)
+    bad, zero, comma = spec_guesses(lines, True)
+    assert (lexed.bad.tolist(), lexed.zero, lexed.comma) == (bad, zero, comma), body
+    if not bad:
+        labels, coords = precise_parse(body, boxes=True, n_images=None, class_set=CS)
+        assert np.array_equal(lexed.labels, labels)
+        assert lexed.coords.dtype == coords.dtype and np.array_equal(lexed.coords, coords), body
+    if clean:  # a file as a detector writes it (printf's %f) is read on the plain path
+        assert state.plain, body
+
+
 @st.composite
 def detection_lines(draw):
     lines = []

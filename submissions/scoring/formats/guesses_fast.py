@@ -8,7 +8,8 @@ message: the precise parser words the few refused lines a file reports. The two 
 every line (tests compare them on random files).
 
 It reads chunks of about 256 KiB of whole lines. A chunk of plainly valid lines (digits, WNIDs,
-integer coordinates) takes the plain path (:func:`_parse_chunk`), which gives up at the first sign
+integer coordinates, or coordinates all written ``%f``-style, with as many digits after every
+dot) takes the plain path (:func:`_parse_chunk`), which gives up at the first sign
 of anything unusual; a chunk it gives up on, and every chunk after one (a file with one bad chunk
 usually has more), takes the verdict path (:func:`_lex_chunk`), which marks bad tokens and lines
 instead of giving up and costs about as much. The kernels:
@@ -18,7 +19,9 @@ instead of giving up and costs about as much. The kernels:
 * tokens per line by ``searchsorted`` of the line ends in the token starts;
 * digits to integers: tokens of at most 4 bytes from four byte gathers
   (:func:`.numbers.digits_short`), longer ones with SWAR arithmetic (:func:`.numbers.digits8`);
-  decimal coordinates with :func:`.numbers.read_decimals`.
+  fixed-point coordinates on the plain path from one 16-byte gather each
+  (:func:`.numbers.fixed_point_mantissas`); other decimal coordinates with
+  :func:`.numbers.read_decimals`.
 """
 
 from __future__ import annotations
@@ -36,9 +39,11 @@ from .numbers import (
     coordinate_dtype,
     digits8,
     digits_short,
+    fixed_point_mantissas,
     last8,
     padded,
     read_decimals,
+    short_integers,
 )
 
 __all__ = ["JUDGED_BYTES", "GuessesLex", "LexState", "fast_parse", "lex_guesses"]
@@ -48,7 +53,10 @@ _WNID_BYTES = 9
 # Bytes the plain path takes; a chunk with any other byte takes the verdict path.
 _ZERO = 48
 _N = 110
+_DOT = 46
 _COMMA = 44
+#: What the plain path returns for a chunk of a file without boxes.
+_NO_COORDINATES = np.zeros(0, dtype=np.int32)
 
 
 #: Bytes of a file read on the verdict path before a reader that has found enough bad lines may
@@ -135,8 +143,15 @@ def lex_guesses(
             out_coords = (coords[chunk_start:l1] if keep
                           else np.zeros((l1 - chunk_start, max_guesses, 4), dtype=np.int32))
         plain = state.plain and int((line_ends - line_starts).max()) <= MAX_LINE_BYTES
-        if plain and _parse_chunk(buf, line_starts, line_ends, out_labels, out_coords, class_set, max_guesses):
-            continue
+        if plain:
+            read = _parse_chunk(buf, line_starts, line_ends, out_labels, out_coords, class_set, max_guesses,
+                                need_values=keep)
+            if read is not None:
+                if keep and boxes and read is not out_coords:  # fixed-point coordinates
+                    if coordinate_dtype(read.reshape(-1)) == np.float64 and coords.dtype != np.float64:
+                        coords = coords.astype(np.float64)
+                    coords[chunk_start:l1] = read
+                continue
         state.plain = False
         verdict = _lex_chunk(buf, line_starts, line_ends, class_set, max_guesses, boxes, keep)
         state.verdict_bytes += end - int(line_starts[0]) + 1
@@ -193,15 +208,30 @@ def _parse_chunk(
     coords_out: np.ndarray | None,
     class_set: ClassSet,
     max_guesses: int,
-) -> bool:
+    *,
+    need_values: bool = True,
+) -> np.ndarray | None:
     """Parse the whole lines ``buf[line_starts[0]:line_ends[-1]]`` into the output rows.
 
-    Returns False (outputs then undefined) as soon as something is not plainly valid.
+    Returns None (outputs then undefined) as soon as something is not plainly valid; else the
+    coordinates: ``coords_out`` itself when they were whole numbers written into it, a new float64
+    array of fixed-point ones (:func:`_parse_fixed_point_chunk`; not read without
+    ``need_values``), or an empty array for a file without boxes.
     """
     s = int(line_starts[0])
-    tokens = _token_values(padded(buf, s, int(line_ends[-1])))
+    x = padded(buf, s, int(line_ends[-1]))
+    classes = _byte_classes(x)
+    if classes is None:
+        return None
+    n_wnid, n_dot = classes
+    if n_dot:
+        if coords_out is None or n_wnid:
+            return None
+        return _parse_fixed_point_chunk(x, line_ends - (s - PAD), labels_out, class_set, max_guesses, n_dot,
+                                        need_values)
+    tokens = _token_values(x, n_wnid)
     if tokens is None:
-        return False
+        return None
     ends, vals, is_wnid = tokens
     n_lines = len(line_starts)
     group = 5 if coords_out is not None else 1
@@ -209,11 +239,11 @@ def _parse_chunk(
     positions = _grid_positions(ends, line_ends - (s - PAD), n_lines, group, per_line)
     del ends
     if positions is None:
-        return False
+        return None
     rows, cols = positions  # both None: every line has all its guesses
     field = cols % group if cols is not None and group > 1 else None
     if is_wnid is not None and not _wnids_to_ids(vals, is_wnid, field, n_lines, group, per_line, class_set):
-        return False
+        return None
     if group == 1:
         lab_vals = vals
     elif field is None:
@@ -221,16 +251,84 @@ def _parse_chunk(
     else:
         lab_vals = vals[field == 0]
     if bool(((lab_vals < 1) | (lab_vals > class_set.n_classes)).any()):
-        return False
+        return None
     if coords_out is None:
         if rows is None:
             labels_out[:, :] = vals.reshape(n_lines, max_guesses)
         else:
             labels_out[rows, cols] = vals
-        return True
+        return _NO_COORDINATES
     _scatter_groups(vals, rows, cols, field, labels_out, coords_out)
     c = coords_out  # every line of the chunk has at least one guess; unused guesses are 0 0 0 0
-    return not (bool((c[:, :, 0] > c[:, :, 2]).any()) or bool((c[:, :, 1] > c[:, :, 3]).any()))
+    if bool((c[:, :, 0] > c[:, :, 2]).any()) or bool((c[:, :, 1] > c[:, :, 3]).any()):
+        return None
+    return coords_out
+
+
+def _parse_fixed_point_chunk(
+    x: np.ndarray,
+    rel_ends: np.ndarray,
+    labels_out: np.ndarray,
+    class_set: ClassSet,
+    max_guesses: int,
+    n_dot: int,
+    need_values: bool,
+) -> np.ndarray | None:
+    """The plain path for a padded chunk of localization lines whose bytes are digits, whitespace
+    and dots: integer labels of 1..7 digits, and coordinates all written ``digits.digits`` with
+    as many digits after the dot (``%f``), 1..7 before it. Writes the labels, returns the
+    coordinates as float64 (``(lines, max_guesses, 4)``, unused guesses 0; zeros without
+    ``need_values``), or None to give up (the verdict path then judges the chunk).
+
+    A dot ``k`` bytes before each coordinate's end, as many dots in the chunk as coordinates
+    (so no token holds another), the ``k`` bytes after it digits and the bytes before it digits
+    back to the whitespace that starts the token: each coordinate is then ``M / 10**k`` with ``M``
+    below ``10**15``, read exactly as strtod reads it (Clinger: exact operands, one rounding). Box
+    checks compare ``M``: numbers of at most 15 significant digits are distinct doubles when distinct.
+    """
+    tok = x > 32
+    ends = np.flatnonzero(tok[:-1] > tok[1:]) + 1
+    del tok
+    n_lines = len(rel_ends)
+    per_line = 5 * max_guesses
+    positions = _grid_positions(ends, rel_ends, n_lines, 5, per_line)
+    if positions is None:
+        return None
+    rows, cols = positions
+    if rows is None:
+        grid = ends.reshape(-1, 5)
+        label_ends, coord_ends = grid[:, 0], grid[:, 1:].reshape(-1)
+    else:
+        is_label = cols % 5 == 0
+        label_ends, coord_ends = ends[is_label], ends[~is_label]
+    if len(coord_ends) != n_dot:
+        return None
+    last = x[int(coord_ends[0]) - 9 : int(coord_ends[0])].tobytes()
+    k = 8 - last.rfind(b".")
+    if not 1 <= k <= 8:
+        return None
+    label_vals = short_integers(x, label_ends)
+    if label_vals is None or bool(((label_vals < 1) | (label_vals > class_set.n_classes)).any()):
+        return None
+    scaled = fixed_point_mantissas(x, coord_ends, k)
+    if scaled is None:
+        return None
+    boxes = scaled.reshape(-1, 4)
+    if bool((boxes[:, 0] > boxes[:, 2]).any()) or bool((boxes[:, 1] > boxes[:, 3]).any()):
+        return None
+    coords = np.zeros((n_lines, max_guesses, 4), dtype=np.float64)
+    if rows is None:
+        labels_out[:, :] = label_vals.reshape(n_lines, max_guesses)
+        if need_values:
+            coords.reshape(-1, 4)[:] = boxes
+            coords /= float(10**k)
+        return coords
+    guess_rows, guess_cols = rows[is_label], cols[is_label] // 5
+    labels_out[guess_rows, guess_cols] = label_vals
+    if need_values:
+        coords[guess_rows, guess_cols] = boxes
+        coords /= float(10**k)
+    return coords
 
 
 @dataclass
@@ -385,15 +483,19 @@ def _coordinates(x: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[n
     return values.reshape(-1, 4), bad.reshape(-1, 4).any(axis=1)
 
 
-def _count_wnid_bytes(x: np.ndarray) -> int | None:
-    """The number of ``n`` bytes when every byte is a digit, space, LF, tab, CR or ``n``; else None."""
+def _byte_classes(x: np.ndarray) -> tuple[int, int] | None:
+    """The numbers of ``n`` and ``.`` bytes when every byte is a digit, space, LF, tab, CR, ``n``
+    or ``.``; else None."""
     size = len(x)
     n_known = np.count_nonzero(x == 10) + np.count_nonzero(x == 32) + np.count_nonzero((x - np.uint8(48)) < 10)
     if n_known == size:
-        return 0
-    n_wnid = int(np.count_nonzero(x == 110))
-    n_known += np.count_nonzero(x == 9) + np.count_nonzero(x == 13) + n_wnid
-    return n_wnid if n_known == size else None
+        return 0, 0
+    n_dot = int(np.count_nonzero(x == _DOT))
+    if n_known + n_dot == size:  # fixed-point coordinates
+        return 0, n_dot
+    n_wnid = int(np.count_nonzero(x == _N))
+    n_known += np.count_nonzero(x == 9) + np.count_nonzero(x == 13) + n_wnid + n_dot
+    return (n_wnid, n_dot) if n_known == size else None
 
 
 def _has_run_of_five(tok: np.ndarray) -> bool:
@@ -405,15 +507,13 @@ def _has_run_of_five(tok: np.ndarray) -> bool:
     return bool(run5.any())
 
 
-def _token_values(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None] | None:
-    """``(ends, values, is_wnid)`` of the tokens of a padded chunk, or None if one is not plain.
+def _token_values(x: np.ndarray, n_wnid: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None] | None:
+    """``(ends, values, is_wnid)`` of the tokens of a padded chunk of digits, whitespace and
+    ``n_wnid`` bytes ``n``, or None if one is not plain.
 
     ``ends`` are the positions just after each token, ``values`` their integers (the 8 digits
     for a WNID), ``is_wnid`` a mask of WNID tokens (None when the chunk has no ``n``).
     """
-    n_wnid = _count_wnid_bytes(x)
-    if n_wnid is None:
-        return None
     tok = x > 32  # tokens: maximal runs of bytes > 32
     ends = np.flatnonzero(tok[:-1] > tok[1:]) + 1
     if not n_wnid and not _has_run_of_five(tok):

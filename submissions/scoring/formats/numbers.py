@@ -27,9 +27,11 @@ __all__ = [
     "coordinate_dtype",
     "digits8",
     "digits_short",
+    "fixed_point_mantissas",
     "last8",
     "padded",
     "read_decimals",
+    "short_integers",
     "words_of",
 ]
 
@@ -344,6 +346,75 @@ def _fixed_point(
     read /= _POW10[k]
     np.negative(read, out=read, where=negative)
     return read, np.ones(len(ends), dtype=bool)
+
+
+def fixed_point_mantissas(x: np.ndarray, ends: np.ndarray, k: int) -> np.ndarray | None:
+    """``M`` (uint64, below ``10**15``) of each token ending at ``ends`` when every one is
+    ``digits.digits``: 1 to 7 digits, the dot, then ``k`` (1..8) digits, whose value is
+    ``M / 10**k``; None when one is not. ``x`` is padded, each token a maximal run of bytes > 32,
+    ``ends`` ascending.
+
+    The 16 bytes that end a token come in one gather (as costly as one of 8: numpy's gathers of
+    unaligned words cost per item, not per byte): the ``k`` digits after the dot are the last
+    word's top bytes; the word that ends at the dot is cut from both words by constant shifts,
+    and read by :func:`_digits_before`.
+    """
+    if int(ends[0]) < k + 9:  # ends ascend: no room for digits before the dot (a padded x has 8 bytes)
+        return None
+    if k < 8 and int(ends[0]) >= 16:
+        pair = np.ndarray((len(x) - 15,), dtype="V16", buffer=x, strides=(1,))[ends - 16].view("<u8")
+        low, frac = pair[0::2], pair[1::2]
+        if k < 7:
+            whole = frac << np.uint64(8 * (k + 1))
+            whole |= low >> np.uint64(8 * (7 - k))
+        else:
+            whole = low.copy()
+        frac = frac ^ _Z64
+    else:
+        frac = words_of(x)[ends - 8]
+        frac ^= _Z64
+        whole = words_of(x)[ends - (k + 9)]
+    frac &= _KEEP64[k]
+    if not (bool((x[ends - (k + 1)] == 46).all()) and all_digits(frac)):
+        return None
+    mantissa = _digits_before(x, ends - (k + 1), whole)
+    if mantissa is None:
+        return None
+    mantissa *= _POW10_U64[k]
+    mantissa += combine8(frac)
+    return mantissa
+
+
+def short_integers(x: np.ndarray, ends: np.ndarray) -> np.ndarray | None:
+    """The values (uint64) of the runs of 1 to 7 digits that end at ``ends`` and start after a
+    byte <= 32 (whitespace, in a padded ``x``), or None when one is not such a run."""
+    return _digits_before(x, ends, words_of(x)[ends - 8])
+
+
+def _digits_before(x: np.ndarray, ends: np.ndarray, whole: np.ndarray) -> np.ndarray | None:
+    """:func:`short_integers` of ``whole``, the words of the bytes ``x[ends - 8:ends]`` (changed in place).
+
+    The bytes that are no digit are found by a SWAR test on their low 7 bits (so that no carry
+    crosses bytes) and smeared down the word; the digits above the highest of them are the run,
+    and that byte must be <= 32.
+    """
+    whole ^= _Z64
+    other = whole & _LOW7
+    other += _ADD_76
+    other |= whole
+    other &= _HIGH_BITS  # 0x80 in each byte that is no digit
+    if bool((other == 0).any()) or bool((other >> np.uint64(63)).any()):  # 8 digits or more, or none
+        return None
+    other |= other >> np.uint64(8)
+    other |= other >> np.uint64(16)
+    other |= other >> np.uint64(32)
+    before = ends - 9 + np.bitwise_count(other).astype(np.int64)  # the byte before the run
+    if bool((x[before] > 32).any()):
+        return None
+    other >>= np.uint64(7)
+    other *= np.uint64(0xFF)
+    whole &= ~other
+    return combine8(whole)
 
 
 def _mantissa(x: np.ndarray, end: np.ndarray, length: np.ndarray, *, words: int) -> tuple[np.ndarray, ...]:
