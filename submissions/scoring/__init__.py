@@ -71,6 +71,17 @@ from .parsing import (
 from .streaming import check_prediction_stream, evaluate_stream, parse_prediction_stream
 from .synthetic import SynsetRow, SyntheticClassSet, synthetic_class_set, write_class_set_tsv
 from .samples import sample_file
+from .real import LabelRevision, RealResult, read_label_sets, read_real_labels, read_revision, score_real
+from .retirement import (
+    RevisedResult,
+    detection_kept_images,
+    retire_revision,
+    retired_mask,
+    score_revised,
+    score_revised_detection,
+    skip_retired_guesses,
+    without_retired_classes,
+)
 
 __all__ = [
     "GZIP_MAGIC",
@@ -144,4 +155,19 @@ __all__ = [
     "weighted_map",
     "synthetic_class_set",
     "write_class_set_tsv",
+    # revisions of the labels: ReaL sets and retired classes
+    "LabelRevision",
+    "RealResult",
+    "RevisedResult",
+    "detection_kept_images",
+    "read_label_sets",
+    "read_real_labels",
+    "read_revision",
+    "retire_revision",
+    "retired_mask",
+    "score_real",
+    "score_revised",
+    "score_revised_detection",
+    "skip_retired_guesses",
+    "without_retired_classes",
 ]
