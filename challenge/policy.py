@@ -225,6 +225,18 @@ def viewer_basis(*, split: Split, user, at: datetime | None = None) -> tuple[str
     return None, "Scores on this split are hidden until the results are announced."
 
 
+def revised_board_basis(*, split: Split, user, at: datetime | None = None) -> tuple[str | None, str]:
+    """Which board shows this viewer a split's figures on its revised labels (ReaL sets, retired
+    classes), and why. After the results date the official board stays as it was frozen, so the
+    revised figures are the live board on the final ranking's images, a board of its own; before,
+    the board the viewer sees carries them beside the original ones."""
+    basis, explanation = viewer_basis(split=split, user=user, at=at)
+    if basis == Basis.FINAL:
+        return final_basis(split), ("Figures on the current revision of the labels, computed now on the final "
+                                    "ranking's images, beside the official final results (which never change).")
+    return basis, explanation
+
+
 def entry_basis(*, split: Split, user, at: datetime | None = None) -> str | None:
     """The basis of one entry's scores this viewer may see (the final ranking's images after the
     results date), or None while they are hidden."""

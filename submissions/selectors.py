@@ -15,7 +15,7 @@ from submissions import quotas, scoring
 from submissions.leaderboards import ranking
 from submissions.leaderboards import selectors as boards
 from submissions.leaderboards.models import LeaderboardEntry
-from submissions.leaderboards.ranking import METRIC_LABELS, METRICS_BY_KIND
+from submissions.leaderboards.ranking import METRIC_LABELS, METRICS_BY_KIND, REVISED_METRICS_BY_KIND
 from submissions.models import IntegrityFlag, Score, Submission
 
 
@@ -48,9 +48,11 @@ def visible_scores(*, submission: Submission, user) -> dict | None:
 
 def score_rows(*, split: Split, shown: dict | None) -> list[dict]:
     """The metrics of the split's task in the boards' order, labelled, each with the value this
-    viewer may see (None while hidden or not scored yet)."""
+    viewer may see (None while hidden or not scored yet); then the figures on a revision of the
+    labels that the entry has (ReaL, retired classes)."""
+    revised = [m for m in REVISED_METRICS_BY_KIND[split.task.kind] if shown and shown.get(m) is not None]
     return [{"metric": metric, "label": METRIC_LABELS[metric], "value": shown.get(metric) if shown else None}
-            for metric in METRICS_BY_KIND[split.task.kind]]
+            for metric in METRICS_BY_KIND[split.task.kind] + revised]
 
 
 def submission_status(*, submission: Submission, user) -> dict:

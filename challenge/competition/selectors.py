@@ -4,7 +4,7 @@ from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404
 
 from challenge import policy
-from challenge.competition.models import ChallengeYear, ClassSet, GroundTruth, Split, Task
+from challenge.competition.models import ChallengeYear, ClassRevision, ClassSet, GroundTruth, Split, Task
 
 
 def visible_years(*, user):
@@ -67,3 +67,24 @@ def test_commitments(*, year: ChallengeYear) -> list[GroundTruth]:
 def class_sets_with_counts():
     """Every class set with its number of synsets and of years using it (organizer page)."""
     return ClassSet.objects.annotate(n_synsets=Count("synsets", distinct=True), n_years=Count("years", distinct=True))
+
+
+# ---- Revisions ----
+
+def current_class_revision(year: ChallengeYear) -> ClassRevision | None:
+    """The year's class revision in force (its latest), or None."""
+    return year.class_revisions.order_by("-created_at", "-id").first()
+
+
+def revisions_of(*, year: ChallengeYear) -> dict:
+    """What a year's page says of its revisions, oldest first: `classes` (the class revisions,
+    each with its newly retired synsets, WNID and words), `labels` (the current ground-truth
+    versions that revise their split's labels, each with its split)."""
+    revisions = list(year.class_revisions.order_by("created_at", "id"))
+    words = dict(year.class_set.synsets.filter(wnid__in={w for r in revisions for w in r.newly_retired})
+                 .values_list("wnid", "words"))
+    for revision in revisions:
+        revision.retired_synsets = [(w, words.get(w, "")) for w in revision.newly_retired]
+    labels = list(GroundTruth.objects.filter(split__task__year=year, is_current=True).exclude(revised_labels_sha256="")
+                  .select_related("split__task").order_by("split__task__position", "split__task__slug", "-split__name"))
+    return {"classes": revisions, "labels": labels}

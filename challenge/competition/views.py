@@ -34,6 +34,7 @@ def year_detail(request, slug):
         "deadline_changes": year.deadline_changes.exclude(old_deadline=None),
         "announcements": announcements.posted_announcements(year=year),
         "winner": year_winners(years=[year]).get(year.pk),
+        "revisions": competition_selectors.revisions_of(year=year),
     }
     return render(request, "challenge/year_detail.html", context)
 

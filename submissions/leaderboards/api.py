@@ -37,7 +37,11 @@ class EntrySerializer(serializers.Serializer):
     description = serializers.CharField(help_text="The team's description of its method (may be empty).")
     submitted_at = serializers.DateTimeField()
     outside_data = serializers.BooleanField()
-    scores = serializers.DictField(child=ScoreSerializer(), help_text="By metric: top5_error, top1_error, ...")
+    scores = serializers.DictField(child=ScoreSerializer(), help_text=(
+        "By metric: top5_error, top1_error, ...; on a split with revised labels also real_top5_error and "
+        "real_top1_error (ReaL: several valid labels per image, error over the images kept) and, after a class "
+        "revision, revised_top5_error, revised_top1_error (and revised_localization_error, "
+        "revised_hierarchical_error or revised_mean_average_precision) with the retired classes out."))
     better_than_next = serializers.BooleanField(allow_null=True, help_text="Significantly better than the next entry "
                                                 "(McNemar's paired test, the sign test for hierarchical costs, or a "
                                                 "paired bootstrap over images for mean average precision; p < 0.05).")
@@ -82,6 +86,10 @@ class LeaderboardApi(APIView):
             OpenApiParameter("split", OpenApiTypes.STR, enum=["val", "test"], default="val"),
             OpenApiParameter("track", OpenApiTypes.STR, enum=list(Track.values), default="combined"),
             OpenApiParameter("page", OpenApiTypes.INT, default=1, description=f"{PAGE_SIZE} entries a page"),
+            OpenApiParameter("board", OpenApiTypes.STR, enum=list(selectors.BOARDS), default="official",
+                             description="revised: the figures on the split's revised labels (ReaL sets, retired "
+                                         "classes); after the results date a board of its own beside the frozen "
+                                         "official one. Before, the official board carries them too."),
         ],
         responses=LeaderboardSerializer,
     )
@@ -91,9 +99,13 @@ class LeaderboardApi(APIView):
         except ValueError as exc:
             raise ValidationError({"track": str(exc)}) from exc
         try:
+            revised = selectors.revised_from(request.GET.get("board"))
+        except ValueError as exc:
+            raise ValidationError({"board": str(exc)}) from exc
+        try:
             view = selectors.leaderboard_for_viewer(
                 slug=slug, task_slug=task, split_name=request.GET.get("split", "val"), track=track,
-                user=request.user, page=selectors.page_from(request.GET.get("page")), body="json")
+                user=request.user, page=selectors.page_from(request.GET.get("page")), body="json", revised=revised)
         except selectors.PageOutOfRange as exc:
             raise NotFound(str(exc)) from exc
         version, modified_at = selectors.view_version(view), selectors.view_modified_at(view)

@@ -21,6 +21,7 @@ from submissions.ground_truth import scoring_class_set, scoring_ground_truth
 from submissions.leaderboards import ranking
 from submissions.leaderboards.models import Basis
 from submissions.leaderboards.rendering import metrics_of
+from submissions.leaderboards.revised import merge_revised, revised_stats
 from submissions.models import Score
 from submissions.packed import unpack_bits, unpack_values
 
@@ -92,7 +93,8 @@ def entry_stats(*, score: Score, split: Split) -> dict:
             stats[basis][MAP] = [value, *scoring.bootstrap_map_ci(trace, positives, subset=parts[basis])]
             stats["class_ap"][basis] = [None if positives.per_class[c] == 0 else float(class_aps[c])
                                         for c in range(1, positives.n_classes + 1)]
-        return stats
+        return merge_revised(stats, revised_stats(score=score, parts={b: parts[b] for b in bases},
+                                                  positives=positives))
     for metric in metrics_of(split):
         if getattr(score, metric) is None:
             continue
@@ -101,7 +103,7 @@ def entry_stats(*, score: Score, split: Split) -> dict:
             part = losses if parts[basis] is None else losses[parts[basis]]
             value = getattr(score, metric) if parts[basis] is None else float(part.mean())
             stats[basis][metric] = [value, *ranking.bootstrap_ci(part)]
-    return stats
+    return merge_revised(stats, revised_stats(score=score, parts={b: parts[b] for b in bases}))
 
 
 def paired(a: Score, b: Score, *, split: Split, basis: str, metric: str):

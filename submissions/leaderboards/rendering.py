@@ -21,6 +21,24 @@ def metrics_of(split: Split) -> list[str]:
     return ranking.METRICS_BY_KIND[split.task.kind]
 
 
+def board_metrics_of(split: Split) -> list[str]:
+    """The metrics a board's rows carry: the task's own, then its revised ones (present only in
+    the rows of entries scored on a revision)."""
+    return metrics_of(split) + ranking.REVISED_METRICS_BY_KIND[split.task.kind]
+
+
+_REVISED = {m for metrics in ranking.REVISED_METRICS_BY_KIND.values() for m in metrics}
+
+
+def shown_metrics(rows: list[dict], metrics: list[str]) -> list[str]:
+    """The columns of a table or export: the task's metrics, then the revised ones some row has
+    (a board without a revision looks as it always did)."""
+    own = [m for m in metrics if m not in _REVISED]
+    kinds = [kind for kind, names in ranking.METRICS_BY_KIND.items() if names == own]
+    revised = ranking.REVISED_METRICS_BY_KIND[kinds[0]] if kinds else []
+    return own + [m for m in revised if any(m in row.get("scores", {}) for row in rows)]
+
+
 def ranking_rule(split: Split) -> str:
     return ranking.ranking_rule(split.task.primary_metric)
 
@@ -41,6 +59,7 @@ def team_url(team_id: int) -> str:
 def render_rows(rows: list[dict], metrics: list[str], *, older_ground_truth: int = 0) -> str:
     """A board's table; `older_ground_truth` counts the board's entries still scored on an
     earlier ground truth (said above the table, and each such row is marked)."""
+    metrics = shown_metrics(rows, metrics)
     shaped = [{**row, "cells": [row["scores"].get(m) for m in metrics]} for row in rows]
     categories = any("categories_won" in row for row in rows)
     return render_to_string("leaderboards/_rows.html", {"rows": shaped, "categories": categories,
@@ -72,6 +91,7 @@ def board_payload(split: Split, *, basis: str | None, track: str, rows: list, co
 def board_csv(rows: list[dict], metrics: list[str]) -> str:
     """A board's rows as CSV (the frozen archive's export and the live board's download): one line
     per row, scores with their intervals as fixed 5-decimal text."""
+    metrics = shown_metrics(rows, metrics)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     header = ["rank", "team", "entry", "submitted_at", "outside_data"]

@@ -136,6 +136,7 @@ class BoardView:
     page: LeaderboardPage | None = None
     body_kind: str = "html"  # which stored body content() returns: "html" or "json"
     archive: LeaderboardArchive | None = None
+    revised: bool = False  # the board of the figures on the revised labels (board=revised)
 
     def content(self) -> str:
         """The page's body, read (or rendered) only when a response is actually built."""
@@ -143,11 +144,12 @@ class BoardView:
 
 
 def leaderboard_for_viewer(*, slug: str, task_slug: str, split_name: str, track: str, user, page: int = 1,
-                           at: datetime | None = None, body: str = "html") -> BoardView:
+                           at: datetime | None = None, body: str = "html", revised: bool = False) -> BoardView:
     """What the leaderboard page and API show this viewer, usually in one query: the stored
     pages of every board of this split, track and page number, joined with split, task and
     year (a split has one to four boards); the page's body then comes from the process cache.
-    Raises Http404 for an unknown or unpublished leaderboard."""
+    With `revised`, the board of the figures on the revised labels (challenge.policy
+    revised_board_basis). Raises Http404 for an unknown or unpublished leaderboard."""
     if split_name not in Split.Name.values:  # before it becomes part of a cache key
         raise Http404("No such leaderboard.")
     candidates = stored_pages(slug=slug, task_slug=task_slug, split_name=split_name, track=track, page=page)
@@ -155,7 +157,8 @@ def leaderboard_for_viewer(*, slug: str, task_slug: str, split_name: str, track:
         split = _published_for(candidates[0].board.split, user)
     else:
         split = split_for_viewer(slug=slug, task_slug=task_slug, split_name=split_name, user=user)
-    view = board_for_viewer(split=split, track=track, user=user, page=page, at=at, candidates=candidates)
+    view = board_for_viewer(split=split, track=track, user=user, page=page, at=at, candidates=candidates,
+                            revised=revised)
     view.body_kind = body
     return view
 
@@ -213,13 +216,15 @@ def page_body(*, page: LeaderboardPage, body: str, split: Split) -> str:
 
 
 def board_for_viewer(*, split: Split, track: str, user, page: int = 1, at: datetime | None = None,
-                     candidates: list[LeaderboardPage] | None = None) -> BoardView:
+                     candidates: list[LeaderboardPage] | None = None, revised: bool = False) -> BoardView:
     """The page of the board this viewer may see. A constant number of queries whatever the
     board's size: one page row (none when the candidate pages are given), and after the results
     date the archive's permanent link. After the results date the public sees the frozen final
-    board written by freeze_results (the live final board until the freeze has run)."""
-    basis, explanation = policy.viewer_basis(split=split, user=user, at=at)
-    view = BoardView(split=split, track=track, basis=basis, explanation=explanation)
+    board written by freeze_results (the live final board until the freeze has run); with
+    `revised`, the board that shows the figures on the revised labels instead."""
+    rule = policy.revised_board_basis if revised else policy.viewer_basis
+    basis, explanation = rule(split=split, user=user, at=at)
+    view = BoardView(split=split, track=track, basis=basis, explanation=explanation, revised=revised)
     if basis is None:
         return view
     wanted = [basis]
@@ -263,6 +268,18 @@ def _published_for(split: Split | None, user) -> Split:
     return split
 
 
+BOARDS = ("official", "revised")
+
+
+def revised_from(value: str | None) -> bool:
+    """Whether a query string asks for the board of the revised figures (`board=revised`; the
+    official board by default); ValueError for another board."""
+    board = value or "official"
+    if board not in BOARDS:
+        raise ValueError(f"Unknown board {board!r}; use one of {', '.join(BOARDS)}.")
+    return board == "revised"
+
+
 def track_from(value: str | None) -> str:
     """The track named in a query string (combined by default); ValueError for an unknown one."""
     track = value or Track.COMBINED
@@ -289,7 +306,7 @@ def view_version(view: BoardView) -> str:
     page = f"{view.page.pk}:{view.page.board.built_at.timestamp()}" if view.page else "none"
     archive = view.archive.pk if view.archive else "none"
     digest = hashlib.sha256(view.explanation.encode()).hexdigest()[:16]
-    return f"{view.split.pk}:{view.track}:{view.basis}:{page}:{archive}:{digest}"
+    return f"{view.split.pk}:{view.track}:{view.basis}:{page}:{archive}:{digest}{':revised' if view.revised else ''}"
 
 
 def view_modified_at(view: BoardView) -> datetime | None:
@@ -372,3 +389,10 @@ def year_winners(*, years) -> dict[int, dict]:
             winners[year_id] = {"team": team, "metric": METRIC_LABELS[metric].lower(),
                                 "value": scores[metric]["value"], "partial": False}
     return winners
+
+
+def has_revision(split: Split) -> bool:
+    """Whether a split's current ground truth revises its labels or classes (the leaderboard page
+    then links the board of the revised figures)."""
+    return GroundTruth.objects.filter(split=split, is_current=True).exclude(
+        revised_labels_sha256="", class_revision__isnull=True).exists()

@@ -37,7 +37,7 @@ from submissions.leaderboards.models import (
     LeaderboardPage,
     Track,
 )
-from submissions.leaderboards.rendering import PAGE_SIZE, board_payload, metrics_of, with_team_urls
+from submissions.leaderboards.rendering import PAGE_SIZE, board_metrics_of, board_payload, with_team_urls
 from submissions.leaderboards.selectors import boards_changed, candidates_of
 from submissions.models import Score, Submission
 
@@ -267,7 +267,7 @@ def rank_rows(*, split: Split, basis: str, track: str, at: datetime | None = Non
     rows = ranking.rank(
         candidates if candidates is not None else candidates_of(split, at), basis=basis, track=track,
         rows_mode=year.leaderboard_rows, excluded_display=year.excluded_display, primary=primary,
-        metrics=metrics_of(split), paired_tests=_paired_tests(split, basis, primary))
+        metrics=board_metrics_of(split), paired_tests=_paired_tests(split, basis, primary))
     return with_team_urls(rows)
 
 

@@ -19,8 +19,9 @@ def leaderboard_page(request, slug, task, split):
     page = selectors.page_from(request.GET.get("page"))
     try:
         track = selectors.track_from(request.GET.get("track"))
+        revised = selectors.revised_from(request.GET.get("board"))
         view = selectors.leaderboard_for_viewer(slug=slug, task_slug=task, split_name=split, track=track,
-                                                  user=request.user, page=page)
+                                                  user=request.user, page=page, revised=revised)
     except (ValueError, selectors.PageOutOfRange) as exc:
         # Say what exists (the tracks, the first page) rather than a bare "not found".
         return render(request, "leaderboards/not_on_board.html", {"message": str(exc), "tracks": Track.choices},
@@ -31,7 +32,8 @@ def leaderboard_page(request, slug, task, split):
         raise
     own = team_of(user=request.user, year=view.split.task.year) if request.user.is_authenticated else None
     context = {"year": view.split.task.year, "state": policy.year_state(view.split.task.year), "split": view.split, "view": view, "tracks": Track.choices,
-               "rule": ranking_rule(view.split), "page_number": page, "own_team": own,
+               "rule": ranking_rule(view.split), "page_number": page, "own_team": own, "revised": revised,
+               "has_revision": lambda: selectors.has_revision(view.split),
                "board_html": lambda: mark_team_rows(view.content(), team_id=own.pk if own else None)}
     built_at = view.page.board.built_at if view.page else None
     if request.user.is_authenticated:  # their page shows their name, their team and a CSRF token: no validators
@@ -52,14 +54,17 @@ def leaderboard_export(request, slug, task, split, fmt):
         raise Http404("Exports are CSV or JSON.")
     try:
         track = selectors.track_from(request.GET.get("track"))
+        revised = selectors.revised_from(request.GET.get("board"))
     except ValueError as exc:
         raise Http404(str(exc)) from exc
-    view = selectors.leaderboard_for_viewer(slug=slug, task_slug=task, split_name=split, track=track, user=request.user)
+    view = selectors.leaderboard_for_viewer(slug=slug, task_slug=task, split_name=split, track=track, user=request.user,
+                                            revised=revised)
     if view.page is None:
         raise Http404("No scores of this board may be shown yet.")
     body, content_type = selectors.board_export(view, fmt=fmt)
     response = HttpResponse(body, content_type=f"{content_type}; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="leaderboard-{slug}-{task}-{split}-{track}.{fmt}"'
+    name = f"leaderboard-{slug}-{task}-{split}-{track}{'-revised' if revised else ''}.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 

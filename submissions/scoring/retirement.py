@@ -97,7 +97,8 @@ def detection_kept_images(image: np.ndarray, label: np.ndarray, retired: np.ndar
 class RevisedResult:
     """Figures on a revision (``metrics``: name -> value; image counts are ints) and the per-image
     ``evidence`` behind them (bool arrays over all images: ``real_kept``, ``real_top1``,
-    ``real_top5``, ``revised_kept``, ``revised_top1``, ``revised_top5``, ``revised_loc``; uint8
+    ``real_top5``, ``revised_kept``, ``revised_top1``, ``revised_top5``, ``revised_loc`` and the
+    images its error counts, ``revised_loc_kept`` (kept and not blacklisted); uint8
     ``revised_hier`` costs; for detection the ``retired`` class mask). An error left undefined
     (no image kept) is missing from ``metrics``."""
 
@@ -154,7 +155,7 @@ def score_revised(
             out.metrics[name] = value
     if result.loc_correct is not None:
         counted = kept if result.blacklist is None else kept & ~result.blacklist
-        out.evidence["revised_loc"] = result.loc_correct & counted
+        out.evidence.update(revised_loc=result.loc_correct & counted, revised_loc_kept=counted)
         value = _error(result.loc_correct, counted)
         if value is not None:
             out.metrics["revised_localization_error"] = value
