@@ -256,6 +256,17 @@ def per_class_reports_shown(split: Split) -> bool:
     return split.name == Split.Name.VAL and split.labels_public
 
 
+def label_report_refusal(*, user, team: Team | None, split: Split) -> str:
+    """Why `user`, in `team`, may not report a label of this split as wrong ("" when they may):
+    reports are on a validation split whose labels are published, by members of a team of its
+    year, and go to the crowd's verification (challenge.annotation)."""
+    if split.name != Split.Name.VAL or not split.labels_public:
+        return "Labels can be reported only on a validation split whose labels are published."
+    if team is None or team.year_id != split.task.year_id or not Membership.objects.filter(team=team, user=user).exists():
+        return "Join or create a team of this year to report a label."
+    return ""
+
+
 def score_decimals(*, split: Split, basis: str | None) -> int:
     """How many decimals of a score on this split and basis are shown."""
     return SCORE_DECIMALS

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "challenge.teams",
     "challenge.datafiles",
     "challenge.notices",
+    "challenge.annotation",
     "submissions",
     "submissions.leaderboards",
 ]

@@ -2,7 +2,7 @@
 
 The year's `classification` task is complete here. Its `detection` task (on the 200 ILSVRC DET
 classes) gets its splits here and its synthetic boxes from `load_demo_entries`, which holds the
-scoring core's generator (this app does not import submissions).
+scoring core's generator.
 
 Safe to run twice: every step looks for what is already there.
 """
@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from challenge.accounts.roles import organizer_group
+from challenge.annotation.demo import load_demo_task
 from challenge.annotation.reassessed import REASSESSED_DATA_DIR
 from challenge.competition.ground_truth import replace_ground_truth
 from challenge.competition.models import ChallengeYear, Split, Task
@@ -51,6 +52,7 @@ class Command(BaseCommand):
             self.demo_ground_truth(year)
         organizer = self.organizer()
         self.demo_data_files(year, organizer)
+        self.demo_verification(year, organizer)
         self.stdout.write(self.style.SUCCESS("Demo loaded: year 'demo' with tasks 'classification' and 'detection' "
                                              "(run load_demo_entries for the detection boxes and the baselines)."))
 
@@ -139,6 +141,12 @@ class Command(BaseCommand):
                 revised = REAL_LABELS.read_bytes() if split.name == Split.Name.VAL else b""
                 replace_ground_truth(split=split, labels=answers[split.name](), revised_labels=revised,
                                      revision_source=REAL_SOURCE if revised else "")
+
+    def demo_verification(self, year: ChallengeYear, organizer) -> None:
+        """A small crowd-verification task on generated images; the organizer annotates the year too."""
+        split = year.tasks.get(slug="classification").splits.get(name=Split.Name.VAL)
+        labels = [int(x) for x in (SHIPPED_ILSVRC2012 / "ILSVRC2012_validation_ground_truth.txt").read_text().split()[:40]]
+        load_demo_task(year=year, split=split, labels=labels, organizer=organizer)
 
     def demo_data_files(self, year: ChallengeYear, organizer) -> None:
         """Small hosted files (public ILSVRC2012 devkit material) behind the terms of access."""
