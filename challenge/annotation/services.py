@@ -283,8 +283,9 @@ def is_stopped(*, annotator: Annotator, task: VerificationTask) -> bool:
 def next_question(*, annotator: Annotator, task: VerificationTask, rng: np.random.Generator | None = None) -> Question | None:
     """The question this annotator answers next: their unanswered assignment, else a new one,
     a gold question `gold_share` of the time (they cannot tell), else the open question with
-    the fewest votes that still wants one more than it has coming. None when the task is
-    closed, the annotator stopped, or nothing is left for them."""
+    the most votes that still wants one more than it has coming (questions are finished before
+    new ones start). None when the task is closed, the annotator stopped, or nothing is left
+    for them."""
     if not task.is_open or is_stopped(annotator=annotator, task=task):
         return None
     waiting = (Assignment.objects.filter(annotator=annotator, answered_at=None, question__task=task)
@@ -306,15 +307,18 @@ def _assign(*, annotator: Annotator, task: VerificationTask, rng: np.random.Gene
     with transaction.atomic():
         for _ in range(count):
             gold = _unassigned(task, annotator).filter(is_gold=True)
+            # Questions nearest to a decision first: they settle sooner, so annotators are judged
+            # against answers that several people gave (and fewer questions wait half-voted).
             open_ = (_unassigned(task, annotator).filter(is_gold=False, needs_votes=True,
                                                          n_pending__lt=F("wanted") - F("n_votes"))
-                     .order_by("n_votes", "pk"))
+                     .order_by("-n_votes", "pk"))
             if synset_id is not None:
                 gold, open_ = gold.filter(synset_id=synset_id), open_.filter(synset_id=synset_id)
             kinds = [gold.order_by("?"), open_] if rng.random() < task.gold_share else [open_, gold.order_by("?")]
             question = None
             for candidates in kinds:
-                question = candidates.select_for_update(skip_locked=True, of=("self",)).first()
+                question = (candidates.select_related("synset", "image")
+                            .select_for_update(skip_locked=True, of=("self",)).first())
                 if question is not None:
                     break
             if question is None:
@@ -322,8 +326,7 @@ def _assign(*, annotator: Annotator, task: VerificationTask, rng: np.random.Gene
             Assignment.objects.create(question=question, annotator=annotator)
             Question.objects.filter(pk=question.pk).update(n_pending=F("n_pending") + 1)
             picked.append(question)
-    return list(Question.objects.filter(pk__in=[q.pk for q in picked]).select_related("synset", "image")
-                .order_by("pk"))
+    return picked
 
 
 def grid_questions(*, annotator: Annotator, task: VerificationTask, size: int = GRID_SIZE,
@@ -360,29 +363,31 @@ def record_answer(*, annotator: Annotator, question: Question, answer: int) -> V
             raise AnnotationRefused("This question is not assigned to you.")
         if assignment.answered_at is not None:
             raise AnnotationRefused("You answered this question already.")
-        if is_stopped(annotator=annotator, task=task):
+        if not Standing.objects.filter(task=task, annotator=annotator).update(answers=F("answers") + 1):
+            Standing.objects.create(task=task, annotator=annotator, answers=1)
+        elif is_stopped(annotator=annotator, task=task):
             raise AnnotationRefused("Your answers on this task no longer count: its consensus stopped them.")
         Assignment.objects.filter(pk=assignment.pk).update(answered_at=timezone.now())
         vote = Vote.objects.create(task=task, question=question, annotator=annotator, answer=answer)
-        _update_question(task, Question.objects.select_for_update().get(pk=question.pk), answered=True)
-        standing, _ = Standing.objects.get_or_create(task=task, annotator=annotator)
-        Standing.objects.filter(pk=standing.pk).update(answers=F("answers") + 1)
+        locked = (VerificationTask.objects.select_for_update().filter(pk=task.pk)
+                  .values_list("votes_since_fit", "model", "refit_every").get())
+        _update_question(task, Question.objects.select_for_update().get(pk=question.pk), answered=True,
+                         model=locked[1])
         VerificationTask.objects.filter(pk=task.pk).update(votes_since_fit=F("votes_since_fit") + 1)
-    task.refresh_from_db(fields=["votes_since_fit", "model"])
-    if task.votes_since_fit >= task.refit_every:
+    if locked[0] + 1 >= locked[2]:
         refit_consensus(task=task)
     return vote
 
 
-def _update_question(task: VerificationTask, question: Question, *, answered: bool) -> None:
-    stopped = set(Standing.objects.filter(task=task, stopped=True).values_list("annotator_id", flat=True))
-    counted = [(a, k) for a, k in Vote.objects.filter(question=question).values_list("annotator_id", "answer")
-               if a not in stopped]
+def _update_question(task: VerificationTask, question: Question, *, answered: bool, model: dict) -> None:
+    stopped = Standing.objects.filter(task=task, stopped=True).values("annotator_id")
+    counted = list(Vote.objects.filter(question=question).exclude(annotator_id__in=stopped)
+                   .values_list("annotator_id", "answer"))
     n = len(counted)
     if question.is_gold:
         posterior, needs = float(question.gold_valid), False
     else:
-        posterior = live_posterior(task.model, counted)
+        posterior = live_posterior(model, counted)
         needs = bool(questions_needing_votes(np.asarray(n), np.asarray(posterior), consensus_settings(task)))
     Question.objects.filter(pk=question.pk).update(
         n_votes=n, posterior=posterior, needs_votes=needs, wanted=_wanted(task, n, needs),
@@ -438,8 +443,9 @@ class TaskVotes:
 
 def refit_consensus(*, task: VerificationTask) -> None:
     """Refit the task's consensus on its votes: Dawid & Skene (gold clamped) on the votes that
-    count, each annotator's reliability from gold and agreement, annotators below `stop_below`
-    after `judge_after` answers stopped for good (their votes stop counting; their questions
+    count, each annotator's reliability from gold and from agreement on questions with at least
+    `min_votes` counted votes, annotators below `stop_below` after `judge_after` such answers
+    stopped for good (their votes stop counting; their questions
     want new ones), every question's counted votes, posterior and need of more, and the model
     new votes are judged by until the next refit. Unanswered assignments older than 30
     minutes, and a stopped annotator's, are handed back."""
@@ -450,7 +456,13 @@ def refit_consensus(*, task: VerificationTask) -> None:
         return
     stopped = tv.stopped_mask(task)
     fit = dawid_skene(tv.votes.without_annotators(stopped), gold=tv.gold)
-    reliability = annotator_reliability(tv.votes, fit.posterior, gold=tv.gold)
+    # Judged on gold questions and on questions with their first votes in: agreement with a
+    # consensus of one or two votes says little about anyone.
+    counted_now = tv.votes.without_annotators(stopped).votes_per_question()
+    settled = counted_now >= task.min_votes
+    if tv.gold is not None:
+        settled[tv.gold.question] = True
+    reliability = annotator_reliability(tv.votes.select(settled[tv.votes.question]), fit.posterior, gold=tv.gold)
     newly = stopped_annotators(reliability, below=task.stop_below, after_answers=task.judge_after) & ~stopped
     if newly.any():
         stopped |= newly
