@@ -613,6 +613,8 @@ def _revised_labels(aggregation: Aggregation, split: Split, threshold: float) ->
     at = np.searchsorted(question_ids, rows[:, 0])
     found = (at < question_ids.size) & (question_ids[np.minimum(at, question_ids.size - 1)] == rows[:, 0])
     rows, valid = rows[found], posterior[at[found]] > threshold
+    inside = rows[:, 1] <= split.n_images  # imported questions may name images another split lacks
+    rows, valid = rows[inside], valid[inside]
     ground_truth = split.current_ground_truth
     class_set = scoring_class_set(split.task.classes)
     revision = revision_of(ground_truth, class_set)
