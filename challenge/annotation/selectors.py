@@ -32,12 +32,12 @@ def tasks_for_annotator(*, user) -> list[dict]:
 
 
 def task_for_annotator(*, user, pk: int) -> tuple[VerificationTask, Annotator]:
-    """A task and this person's annotator role in its year; 404 when they have none."""
-    task = VerificationTask.objects.select_related("year").filter(pk=pk).first()
-    annotator = Annotator.objects.filter(year_id=task.year_id, user=user).first() if task and user.is_authenticated else None
-    if task is None or annotator is None:
+    """A task and this person's annotator role in its year (one query); 404 when they have none."""
+    annotator = (Annotator.objects.filter(user_id=user.pk, year__verification_tasks=pk).select_related("year").first()
+                 if user.is_authenticated else None)
+    if annotator is None:
         raise Http404("No such task among the ones you annotate.")
-    return task, annotator
+    return VerificationTask.objects.select_related("year").get(pk=pk), annotator
 
 
 def question_for_annotator(*, annotator: Annotator, pk: int) -> Question:

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from challenge.annotation import selectors, services
 from challenge.annotation.forms import ANSWER_VALUES, ReportForm
@@ -42,8 +42,8 @@ def question(request, pk):
         _record(request, annotator, [(request.POST.get("question"), request.POST.get("answer"))])
         return redirect("annotation:question", pk=task.pk)
     current = services.next_question(annotator=annotator, task=task)
-    context = {"task": task, "question": current, "stopped": services.is_stopped(annotator=annotator, task=task),
-               "class": selectors.class_context(current.synset) if current else None}
+    context = {"task": task, "question": current, "class": selectors.class_context(current.synset) if current else None,
+               "stopped": current is None and services.is_stopped(annotator=annotator, task=task)}
     return render(request, "annotation/question.html", context)
 
 
@@ -57,8 +57,8 @@ def grid(request, pk):
         _record(request, annotator, answers)
         return redirect("annotation:grid", pk=task.pk)
     questions = services.grid_questions(annotator=annotator, task=task)
-    context = {"task": task, "questions": questions, "stopped": services.is_stopped(annotator=annotator, task=task),
-               "class": selectors.class_context(questions[0].synset) if questions else None}
+    context = {"task": task, "questions": questions, "class": selectors.class_context(questions[0].synset) if questions else None,
+               "stopped": not questions and services.is_stopped(annotator=annotator, task=task)}
     return render(request, "annotation/grid.html", context)
 
 
