@@ -8,7 +8,9 @@ import re
 
 import numpy as np
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.urls import reverse
 from PIL import Image
 
@@ -23,6 +25,7 @@ from challenge.annotation.models import (
     Publication,
     Question,
     Standing,
+    VerificationTask,
     Vote,
 )
 from challenge.audit.models import AuditEntry
@@ -280,3 +283,17 @@ def test_an_annotator_works_through_the_api(client, world):
     assert client.post(reverse("api:annotation-answer", args=[question["id"]]), {"answer": "yes"},
                        content_type="application/json").status_code == 404
     assert RescoringJob.objects.count() == 0
+
+
+def test_the_demo_holds_a_verification_task_the_organizer_can_try(client):
+    call_command("load_demo")
+    call_command("load_demo")  # safe to repeat
+    task = VerificationTask.objects.get(year__slug="demo")
+    assert task.split.name == "val" and task.images.count() == 20
+    assert Question.objects.filter(task=task, is_gold=True).count() == 6
+    assert Question.objects.filter(task=task, is_gold=False).count() == 24
+    client.force_login(get_user_model().objects.get(username="organizer"))
+    page = client.get(reverse("annotation:question", args=[task.pk])).content.decode()
+    assert "Does this image show" in page
+    question = Assignment.objects.get(annotator__user__username="organizer").question
+    assert client.get(reverse("annotation:image", args=[question.pk]))["Content-Type"] == "image/jpeg"
