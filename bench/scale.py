@@ -192,10 +192,10 @@ def child_read_boxes(spec: dict) -> dict:
     loaded = memory_mb("VmRSS")
     t0 = time.perf_counter()
     if spec.get("line_by_line"):
-        from submissions.scoring.groundtruth import _read_boxes_csv_lines
-        from submissions.scoring.parsing import prepare_body
+        from submissions.scoring.formats.box_rows import NumberedImages, read_box_rows
+        from submissions.scoring.formats.text import prepare_body
 
-        boxes = _read_boxes_csv_lines(prepare_body(data), class_set=class_set, n_images=spec["images"])
+        boxes = read_box_rows(prepare_body(data), images=NumberedImages(spec["images"]), class_set=class_set)[0]
     else:
         boxes = scoring.read_boxes_csv(data, class_set=class_set, n_images=spec["images"])
     seconds = time.perf_counter() - t0

@@ -1,8 +1,9 @@
 """The one place that decides time and visibility.
 
 Every question of the form "may this happen now?" or "what may this viewer see?" is answered
-here, and only here: may a person submit to a split now, and onto which board; may an entry
-still change (its name, description, withdrawal, the final choice); does a year take teams;
+here, and only here: may a person submit to a split now, and onto which board; does a ban hold
+a person; has a person confirmed the e-mail address they signed up with; may an entry still
+change (its name, description, withdrawal, the final choice); does a year take teams;
 which basis of a split's boards a viewer sees; are per-class reports shown; how precisely a
 score is shown. Services, selectors, serializers and (through their views' context) templates
 ask; nothing else reads a year's dates or a split's visibility to decide.
@@ -16,16 +17,21 @@ A new phase (say, entries after the results date on a board of their own) is a c
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Max, Q
+from django.urls import reverse
 from django.utils import timezone
 
+from challenge.accounts.models import EmailConfirmation
 from challenge.accounts.roles import is_organizer
-from challenge.competition.models import ChallengeYear, Split
+from challenge.competition.models import ChallengeYear, Split, Synset
 from challenge.teams.models import Membership, Team
+from config.formats import moment
 
 
 class Basis(models.TextChoices):
@@ -48,6 +54,10 @@ class Board(models.TextChoices):
 SCORE_DECIMALS = 5
 
 NOT_ACCEPTING = "This challenge is not accepting submissions now."
+
+# A ban holds the people in the team when it is set, and those who left it this shortly before
+# (leaving a team the organizers are looking at must not escape its ban).
+BAN_REACHES_BACK = timedelta(days=14)
 
 
 def _now(at: datetime | None) -> datetime:
@@ -124,9 +134,70 @@ def may_submit(*, user, team: Team | None, split: Split, at: datetime | None = N
     year = split.task.year
     if team is None or team.year_id != year.pk or not Membership.objects.filter(team=team, user=user).exists():
         return Opening(None, "Join or create a team of this year to submit.")
-    if team.is_banned(_now(at)):
-        return Opening(None, f"Team {team.name} is banned from submitting: {team.ban_reason}")
+    refusal = submit_refusal(user=user, team=team, at=at)
+    if refusal:
+        return Opening(None, refusal)
     return split_opening(split, at)
+
+
+def submit_refusal(*, user, team: Team, at: datetime | None = None) -> str:
+    """Why `user`, a member of `team`, may submit to no split of the team's year now, whatever the
+    splits' own rules ("" when nothing holds them): the team's ban, a ban that holds the person,
+    or an e-mail address they signed up with and have not confirmed yet."""
+    if team.is_banned(_now(at)):
+        return f"Team {team.name} is banned from submitting until {moment(team.banned_until)}: {team.ban_reason}"
+    held_by = ban_holding(user=user, year=team.year, at=at)
+    if held_by is not None:
+        return _held_reason(held_by)
+    if not email_confirmed(user):
+        return unconfirmed_reason(user)
+    return ""
+
+
+# ---------------------------------------------------------------- bans on people, confirmed addresses
+
+def ban_holding(*, user, year: ChallengeYear, at: datetime | None = None) -> Team | None:
+    """The banned team of `year` whose ban holds this person at `at`: one they are in, or were in
+    when the ban was set, or left in the BAN_REACHES_BACK before. None when no ban holds them.
+    While one does, they can neither submit, nor change entries, nor create, join or change a
+    team of that year."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Team.objects.filter(year=year).banning(user=user, at=_now(at), reaches_back=BAN_REACHES_BACK).first()
+
+
+def people_held_by_ban(team: Team, at: datetime | None = None) -> list:
+    """The people a team's ban holds at `at`, by username (none while the team is not banned): its
+    members, and whoever left it in the BAN_REACHES_BACK before the ban was set, or since. For the
+    organizers' page; asked person by person of the same rule as ban_holding."""
+    at = _now(at)
+    if not team.is_banned(at):
+        return []
+    candidates = {m.user for m in team.memberships.select_related("user")}
+    candidates |= {f.user for f in team.former_memberships.select_related("user")}
+    held = [person for person in candidates
+            if Team.objects.filter(pk=team.pk).banning(user=person, at=at, reaches_back=BAN_REACHES_BACK).exists()]
+    return sorted(held, key=lambda person: person.get_username())
+
+
+def _held_reason(team: Team) -> str:
+    return (f"You are banned from {team.year.title} until {moment(team.banned_until)}, with team {team.name}: "
+            f"{team.ban_reason}")
+
+
+def email_confirmed(user) -> bool:
+    """Whether this person has confirmed their e-mail address, as submitting needs. Only those who
+    signed up through the site's form ever have one to confirm: accounts made by organizers, the
+    admin, commands or the shell, and every account from before confirmation existed, count as
+    confirmed."""
+    return not EmailConfirmation.objects.filter(user_id=user.pk, confirmed_at__isnull=True).exists()
+
+
+def unconfirmed_reason(user) -> str:
+    """What a person who has not confirmed their e-mail address is told, and how to get a new link."""
+    profile = settings.SITE_URL + reverse("accounts:profile")
+    return (f"Confirm your e-mail address before submitting: open the link we sent to {user.email} when you "
+            f"signed up. For a new link, press “Send a new link” on your profile page ({profile}).")
 
 
 # ---------------------------------------------------------------- changing entries and teams
@@ -138,21 +209,54 @@ def entries_may_change(split: Split, at: datetime | None = None) -> bool:
 
 
 def entry_change_refusal(*, submission, user, at: datetime | None = None) -> str:
-    """Why `user` may not rename, describe or withdraw this entry now ("" when they may)."""
+    """Why `user` may not rename, describe or withdraw this entry now ("" when they may): only its
+    team's members may, never once the organizers moderated it (a team must not undo a
+    disqualification by withdrawing the entry), nor while a ban holds the team or the person,
+    nor after the deadline."""
     if not Membership.objects.filter(team_id=submission.team_id, user=user).exists():
         return "Only members of the entry's team can change it."
+    if submission.disqualified or submission.not_comparable:
+        mark = "disqualified this entry" if submission.disqualified else "marked this entry not directly comparable"
+        return (f"The organizers {mark}: its name, description and place on the boards stay as they are "
+                "(only the organizers can change them now).")
+    refusal = _frozen_by_a_ban(team=submission.team, user=user, at=at)
+    if refusal:
+        return refusal
     if not entries_may_change(submission.split, at):
         return "Entries can only be changed before the deadline."
     return ""
 
 
-def team_change_refusal(year: ChallengeYear, at: datetime | None = None) -> str:
-    """Why teams of this year can no longer form or change ("" while they can)."""
+def final_choice_refusal(*, team: Team, split: Split, user=None, at: datetime | None = None) -> str:
+    """Why the team's choice of final entries on `split` cannot change now ("" when it can): not
+    while a ban holds the team (or `user`, who asks), nor after the deadline."""
+    refusal = _frozen_by_a_ban(team=team, user=user, at=at)
+    if refusal:
+        return refusal
+    if not entries_may_change(split, at):
+        return "Final entries can only be chosen before the deadline."
+    return ""
+
+
+def _frozen_by_a_ban(*, team: Team, user, at: datetime | None) -> str:
+    if team.is_banned(_now(at)):
+        return (f"Team {team.name} is banned until {moment(team.banned_until)}: its entries cannot change "
+                f"meanwhile. {team.ban_reason}")
+    held_by = ban_holding(user=user, year=team.year, at=at) if user is not None else None
+    return _held_reason(held_by) if held_by is not None else ""
+
+
+def team_change_refusal(year: ChallengeYear, at: datetime | None = None, *, user=None) -> str:
+    """Why teams of this year can no longer form or change ("" while they can); with `user`, also
+    why this person may not create, join or change a team of it (a ban that holds them)."""
     if year.is_historical or not year.is_published():
         return "This challenge year does not take teams."
     if year.deadline is not None and _now(at) > year.deadline:
         # Joining after the deadline could only be used to get round per-person quotas.
         return "The submission deadline of this year has passed."
+    held_by = ban_holding(user=user, year=year, at=at) if user is not None else None
+    if held_by is not None:
+        return _held_reason(held_by)
     return ""
 
 
@@ -250,6 +354,12 @@ def scores_are_visible(*, split: Split, user, at: datetime | None = None) -> boo
     return viewer_basis(split=split, user=user, at=at)[0] is not None
 
 
+def secret_ground_truth() -> Q:
+    """The filter of ground-truth versions whose files must never reach anyone: every version
+    (labels, boxes and blacklist alike) of a split whose labels are not published with its data."""
+    return Q(split__labels_public=False)
+
+
 def per_class_reports_shown(split: Split) -> bool:
     """Whether a team's per-class report (per-image results aggregated by class) may be shown:
     only on a validation split whose labels are published anyway."""
@@ -268,5 +378,35 @@ def label_report_refusal(*, user, team: Team | None, split: Split) -> str:
 
 
 def score_decimals(*, split: Split, basis: str | None) -> int:
-    """How many decimals of a score on this split and basis are shown."""
+    """How many decimals of a score on this split and basis are shown: 5, as ILSVRC published
+    them; on a Ladder board the Ladder's step (ladder_decimals), never the exact count."""
+    if basis == Basis.LADDER:
+        return ladder_decimals(split)
     return SCORE_DECIMALS
+
+
+def ladder_decimals(split: Split) -> int:
+    """The decimals a Ladder releases its scores to: the step of Blum and Hardt's parameter-free
+    Ladder, taken as a power of ten.
+
+    Their Ladder releases a score rounded to its step (Algorithm 1, [R]_eta); the parameter-free
+    variant sets the step from the data: a new score is released when it beats the shown one by
+    more than one standard error of the paired difference, s/sqrt(n) (s the sample standard
+    deviation of the per-image loss differences). A difference of losses lies in [-R, R] (R = 1
+    for errors and mAP, the class set's largest height for LCA costs), so s <= R and no step is
+    larger than R/sqrt(n). Released scores are rounded to the largest power of ten not above
+    that bound: d = ceil(log10(sqrt(n) / R)) decimals (0.01 at 1,000 images, 0.001 from 50,000
+    to 1M), at most SCORE_DECIMALS. It depends only on public facts (n and R), so the precision
+    itself says nothing of the hidden images."""
+    n = max(split.n_images, 1)
+    decimals = math.ceil(math.log10(math.sqrt(n) / _loss_range(split)) - 1e-12)
+    return min(max(decimals, 0), SCORE_DECIMALS)
+
+
+def _loss_range(split: Split) -> int:
+    # Per-image losses: 0/1 errors (and a detection's mAP lies in [0, 1]); LCA heights up to the
+    # class set's tallest synset.
+    if split.task.primary_metric != "hierarchical_error":
+        return 1
+    tallest = Synset.objects.filter(class_set=split.task.classes).aggregate(Max("wordnet_height"))
+    return max(tallest["wordnet_height__max"] or 1, 1)

@@ -57,7 +57,8 @@ CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
 SITE_NAME = os.getenv("SITE_NAME", "ILSVRC Challenge Server")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, whose own password-change form is braked like sign-in (challenge.accounts.admin_site).
+    "challenge.accounts.admin_config.BrakedAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -218,7 +219,8 @@ TRUSTED_PROXIES = envint("TRUSTED_PROXIES", 0)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # DRF's tokens, each working only under the password it was issued with.
+        "challenge.accounts.tokens.PasswordBoundTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
@@ -294,8 +296,18 @@ DATA_FILE_URL_SECONDS = envint("DATA_FILE_URL_SECONDS", 60)
 SIGNIN_MAX_FAILURES = envint("SIGNIN_MAX_FAILURES", 5)
 SIGNIN_MAX_ADDRESS_FAILURES = envint("SIGNIN_MAX_ADDRESS_FAILURES", 30)
 SIGNIN_LOCKOUT_SECONDS = envint("SIGNIN_LOCKOUT_SECONDS", 900)
+# Brakes on what mails strangers (challenge.accounts.services, counted by challenge.accounts.rates):
+# sign-ups per client address an hour, and per e-mail a day (new confirmation links count there too);
+# password-reset requests per client address and per e-mail an hour.
+SIGNUPS_PER_CLIENT_PER_HOUR = envint("SIGNUPS_PER_CLIENT_PER_HOUR", 5)
+SIGNUPS_PER_EMAIL_PER_DAY = envint("SIGNUPS_PER_EMAIL_PER_DAY", 5)
+PASSWORD_RESETS_PER_CLIENT_PER_HOUR = envint("PASSWORD_RESETS_PER_CLIENT_PER_HOUR", 5)
+PASSWORD_RESETS_PER_EMAIL_PER_HOUR = envint("PASSWORD_RESETS_PER_EMAIL_PER_HOUR", 3)
 # A submission claimed for scoring longer ago than this is taken to be a dead worker's.
 SCORING_STALE_CLAIM_SECONDS = envint("SCORING_STALE_CLAIM_SECONDS", 600)
+# Prediction files a web worker process validates at once (submissions.services); one more upload
+# is answered 503 with Retry-After, so a burst of large files cannot hold every thread's CPU.
+VALIDATIONS_PER_WORKER = envint("VALIDATIONS_PER_WORKER", 2)
 # E-mail to teams (see challenge/mail.py): links in mails start with this address, as teams reach the site.
 SITE_URL = os.getenv("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Invitations a team may e-mail per day, so that the invitation form cannot be used to spam.

@@ -11,10 +11,11 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("admin/", admin.site.urls),
-    # Before Django's auth URLs, so that sign-in goes through the failure throttle and a new
-    # password replaces the API token.
+    # Before Django's auth URLs, so that sign-in and the old password go through the brake, a
+    # reset is braked and its mail queued, and a new password replaces the API token.
     path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
     path("accounts/password_change/", account_views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password_reset/", account_views.PasswordResetView.as_view(), name="password_reset"),
     path("accounts/reset/<uidb64>/<token>/", account_views.PasswordResetConfirmView.as_view(),
          name="password_reset_confirm"),
     path("accounts/", include("django.contrib.auth.urls")),

@@ -39,7 +39,7 @@ class SubmissionListCreateApi(APIView):
 
     @extend_schema(request=SubmissionCreateSerializer,
                    responses={201: SubmissionSerializer, 400: ErrorsSerializer, 403: ErrorsSerializer,
-                              429: ErrorsSerializer})
+                              429: ErrorsSerializer, 503: ErrorsSerializer})
     def post(self, request):
         serializer = SubmissionCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)  # config.api_errors gives the documented shape
@@ -58,6 +58,10 @@ class SubmissionListCreateApi(APIView):
             return Response(error_body([(None, str(exc))]), status=status.HTTP_403_FORBIDDEN)
         except quotas.QuotaExceeded as exc:
             return _quota_response(exc)
+        except services.ValidationsBusy as exc:
+            response = Response(error_body([(None, str(exc))]), status=status.HTTP_503_SERVICE_UNAVAILABLE)
+            response["Retry-After"] = str(exc.retry_after)
+            return response
         body = SubmissionSerializer(submission, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)
 

@@ -2,7 +2,7 @@
 organizer uploads it (then stored and the split rescored), and loaded for scoring once per
 process, cached by its SHA-256 so a replaced version is never served from the cache.
 
-Storing a version is `challenge.competition.ground_truth`; the file readers are `submissions.scoring.groundtruth`.
+Storing a version is `challenge.competition.ground_truth`; the file readers are `submissions.scoring.formats.ground_truth`.
 Nothing here logs or echoes the answers: error messages name lines and tokens of the file the
 organizer just uploaded, and are shown to that organizer only.
 """

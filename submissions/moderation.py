@@ -1,4 +1,6 @@
-"""Organizers' moderation of entries and teams. Every action is audited and rebuilds the boards it touches."""
+"""Organizers' moderation of entries and teams. Every action is audited and rebuilds the boards it
+touches; a disqualification is mailed to the entry's team. Moderated entries are the organizers'
+to change: the team can no longer rename, describe or withdraw them (challenge.policy)."""
 
 from django.db import transaction
 
@@ -9,6 +11,7 @@ from challenge.teams.services import set_team_ban
 from submissions.leaderboards import services as boards
 from submissions.ledger import append_record, moderation_payload
 from submissions.models import LedgerRecord, Submission
+from submissions.notices import queue_disqualification_mail
 from submissions.quotas import set_quota_adjustment
 
 
@@ -35,6 +38,8 @@ def _moderate(user, submission: Submission, **marks) -> None:
     before = {name: getattr(submission, name) for name in MARKS}
     Submission.objects.filter(pk=submission.pk).update(**marks)
     submission.refresh_from_db()
+    if submission.disqualified and not before["disqualified"]:
+        queue_disqualification_mail(submission=submission)  # the team hears of it, with the reason
     record_audit(actor=user, action="entry.moderate", target=str(submission), year=submission.split.task.year,
                  obj=submission, changes=audit_changes(before=before, after=marks), **marks)
     append_record(kind=LedgerRecord.Kind.SUBMISSION_MODERATED, payload=moderation_payload(submission, user))

@@ -1,5 +1,6 @@
-"""E-mail about submissions and results: a submission failed to score; the deadline is 48
-hours away and a team has chosen no final entry; a year's results are published.
+"""E-mail about submissions and results: a submission failed to score; an entry was
+disqualified; the deadline is 48 hours away and a team has chosen no final entry; a year's
+results are published.
 
 Each is queued at most once per person (see challenge.notices.mail). The worker's chores loop
 queues what is due (`queue_due_notifications`) and its mail loop sends what waits;
@@ -49,6 +50,17 @@ def notify_scoring_failed(*, submission_id: int) -> int:
     except Exception:
         logger.exception("could not queue the failure mail of submission %s", submission_id)
         return 0
+
+
+def queue_disqualification_mail(*, submission: Submission) -> int:
+    """Queue, to every member of the entry's team, the mail that the organizers disqualified it,
+    with their public reason. Call in the moderation's transaction (a rolled-back moderation
+    mails nobody); returns how many were queued."""
+    year = submission.split.task.year
+    context = {"submission": submission, "year": year, "team": submission.team,
+               "submission_url": site_url(reverse("submissions:detail", args=[submission.pk]))}
+    return queue_emails([Mail(kind=EmailKind.MODERATION, to=m.user.email, user=m.user, template="entry_disqualified",
+                              context=context) for m in _members(Team.objects.filter(pk=submission.team_id))])
 
 
 def _open_years_with_deadline_between(start: datetime, end: datetime):

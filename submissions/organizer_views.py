@@ -38,6 +38,7 @@ def ground_truth(request, slug, task_slug, split_name):
     errors = []
     if request.method == "POST" and form.is_valid():
         files = {name: upload for name, upload in form.cleaned_data.items() if upload}  # read in pieces
+        waiting = selectors.submissions_waiting_for_ground_truth(split=split)
         try:
             version = upload_ground_truth(user=request.user, split=split, **files)
         except GroundTruthRefused as refused:
@@ -46,6 +47,8 @@ def ground_truth(request, slug, task_slug, split_name):
             job = version.rescoring_jobs.first()
             queued = f"{job.total} scored entr{'y' if job.total == 1 else 'ies'} queued for rescoring" if job \
                 else "no scored entries to rescore"
+            if waiting:
+                queued += f"; {waiting} upload{'s' if waiting != 1 else ''} that waited for it {'are' if waiting != 1 else 'is'} scored now"
             messages.success(request, f"Ground truth stored (SHA-256 {version.commitment}); {queued}.")
             return redirect("organize:rescoring", slug=year.slug)
     return _ground_truth_page(request, year=year, split=split, form=form, errors=errors)

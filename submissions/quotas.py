@@ -120,6 +120,16 @@ def _next_slot(times: list[datetime], per_window: int, window_days: int, at: dat
     return max(times[excess] + timedelta(days=window_days), at)
 
 
+def check_free(*, team: Team, user, split: Split) -> Quota:
+    """Raise QuotaExceeded when no slot is free now; reads only, takes no lock. The intake asks
+    before it reads a file, so that a team with no slot left costs no parsing; the slot itself is
+    taken later by lock_and_check, which counts again under locks."""
+    quota = quota_for(team=team, user=user, split=split)
+    if quota.remaining <= 0:
+        raise QuotaExceeded(quota)
+    return quota
+
+
 def lock_and_check(*, team: Team, user, split: Split) -> Quota:
     """Inside an atomic block: lock the team's and the person's rows, then count.
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from challenge import policy
 from challenge.competition import selectors as competition_selectors
-from challenge.competition.models import Split
+from challenge.competition.models import GroundTruth, Split
 from challenge.teams.models import Membership, Team
 from config.formats import moment
 from submissions import quotas, scoring
@@ -55,6 +55,20 @@ def score_rows(*, split: Split, shown: dict | None) -> list[dict]:
             for metric in METRICS_BY_KIND[split.task.kind] + revised]
 
 
+def waits_for_ground_truth(submission: Submission) -> bool:
+    """Whether a submission is stored and counted but waits for its split's first ground truth
+    (no worker claims it until the organizers upload one)."""
+    return (submission.status == Submission.Status.RECEIVED
+            and not GroundTruth.objects.filter(split_id=submission.split_id, is_current=True).exists())
+
+
+def submissions_waiting_for_ground_truth(*, split: Split) -> int:
+    """How many uploads to a split wait for its first ground truth (none once it has one)."""
+    if GroundTruth.objects.filter(split=split, is_current=True).exists():
+        return 0
+    return Submission.objects.filter(split=split, status=Submission.Status.RECEIVED).count()
+
+
 def submission_status(*, submission: Submission, user) -> dict:
     """What the status poll of a submission page may reveal to this viewer."""
     return {
@@ -63,6 +77,7 @@ def submission_status(*, submission: Submission, user) -> dict:
         "status_display": submission.get_status_display(),
         "failure_reason": submission.failure_reason,
         "refunded": submission.refunded,
+        "waiting_for_ground_truth": waits_for_ground_truth(submission),
         "scores": visible_scores(submission=submission, user=user),
     }
 
@@ -112,14 +127,17 @@ def final_entry_choices(*, team: Team, year, user) -> list[dict]:
     rows = []
     splits = Split.objects.filter(task__year=year).select_related("task__year").order_by("task__position", "-name")
     for split in splits:
+        refusal = policy.final_choice_refusal(team=team, split=split, user=user)
         entries = []
         for submission in team_submissions(team=team, split=split):
             shown = visible_scores(submission=submission, user=user)
             eligible = submission.may_be_final()
             entries.append({"submission": submission, "eligible": eligible, "final": eligible and submission.is_final,
-                            "primary": shown.get(split.task.primary_metric) if shown else None})
+                            "primary": shown.get(split.task.primary_metric) if shown else None,
+                            "decimals": shown["decimals"] if shown else None})
         rows.append({"split": split, "entries": entries, "effect": final_entries_effect(split),
-                     "may_change": policy.entries_may_change(split),
+                     # Why it cannot change, beyond the deadline that `effect` already states (a ban).
+                     "may_change": not refusal, "refusal": refusal if policy.entries_may_change(split) else "",
                      "chosen": [e["submission"] for e in entries if e["final"]],
                      "primary_label": METRIC_LABELS.get(split.task.primary_metric, "Error")})
     return rows

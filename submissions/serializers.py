@@ -22,7 +22,8 @@ class SubmissionCreateSerializer(serializers.Serializer):
 
 
 class ScoresSerializer(serializers.Serializer):
-    basis = serializers.CharField(help_text="Which images the scores are on: all, public (subset) or ladder.")
+    basis = serializers.CharField(help_text="Which images the scores are on: all, public (subset) or ladder (the "
+                                            "Ladder's released primary score alone).")
     ladder_accepted = serializers.BooleanField(allow_null=True)
     top1_error = serializers.FloatField(required=False)
     top5_error = serializers.FloatField(required=False)
@@ -30,7 +31,9 @@ class ScoresSerializer(serializers.Serializer):
     hierarchical_error = serializers.FloatField(required=False)
     mean_average_precision = serializers.FloatField(required=False, help_text="Detection tasks (higher is better).")
     intervals = serializers.DictField(child=serializers.ListField(child=serializers.FloatField()),
-                                      help_text="95% bootstrap confidence interval per metric.")
+                                      help_text="95% bootstrap confidence interval per metric (none on a Ladder).")
+    decimals = serializers.IntegerField(help_text="The decimals the scores are rounded to: 5, or on a Ladder its "
+                                                  "step (docs/leaderboards.md).")
     warnings = serializers.ListField(child=serializers.CharField(), help_text=(
         "Hints from the scoring engine (e.g. labels that look like sorted-WNID indices); without figures "
         "while scores on all images are not public."))

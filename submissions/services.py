@@ -1,21 +1,23 @@
 """The path of a prediction file: validate, store, record, score."""
 
 import logging
+import threading
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import DatabaseError, InterfaceError, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from challenge import policy
-from challenge.competition.models import Split
+from challenge.competition.models import GroundTruth, Split
 from challenge.storage import open_private_file, store_private_file
 from challenge.teams.models import Team
 from submissions import integrity, quotas, scoring, uploads
-from submissions.errors import SubmissionNotAllowed, SubmissionRefused
+from submissions.errors import SubmissionNotAllowed, SubmissionRefused, ValidationsBusy
 from submissions.ground_truth import scoring_class_set, scoring_ground_truth
 from submissions.leaderboards import services as boards
 from submissions.ledger import append_record, score_recorded_payload, submission_received_payload
@@ -28,6 +30,30 @@ logger = logging.getLogger(__name__)
 
 # After this many claims a submission is failed (and refunded) rather than retried forever.
 MAX_ATTEMPTS = 3
+# What an upload refused for a busy worker is told to wait: about one large file's validation.
+VALIDATION_RETRY_SECONDS = 5
+
+_validating = 0  # validations running in this process now (each holds a thread and a core)
+_validating_lock = threading.Lock()
+
+
+@contextmanager
+def validation_slot():
+    """One of this process's VALIDATIONS_PER_WORKER validation slots, held while a file is read.
+
+    Raises ValidationsBusy at once when every slot is taken: a request that waited would hold one
+    of the worker's threads meanwhile, and the file is better sent again a few seconds later.
+    """
+    global _validating
+    with _validating_lock:
+        if _validating >= settings.VALIDATIONS_PER_WORKER:
+            raise ValidationsBusy(retry_after=VALIDATION_RETRY_SECONDS)
+        _validating += 1
+    try:
+        yield
+    finally:
+        with _validating_lock:
+            _validating -= 1
 
 
 def validate_prediction_file(*, split: Split, data: File) -> uploads.PlainText:
@@ -36,7 +62,8 @@ def validate_prediction_file(*, split: Split, data: File) -> uploads.PlainText:
 
     Raises SubmissionRefused with line-numbered errors; a file above the split's limit (the
     parser's own bound for its images) before anything is read, a gzip file whose text would
-    pass that limit once that much came out.
+    pass that limit once that much came out. Raises ValidationsBusy, before reading anything,
+    while this process already validates VALIDATIONS_PER_WORKER files.
     """
     task = split.task
     limit = scoring.max_upload_bytes(task.kind, split.n_images)
@@ -44,11 +71,12 @@ def validate_prediction_file(*, split: Split, data: File) -> uploads.PlainText:
         raise SubmissionRefused([(None, f"The file is {data.size:,} bytes; this task accepts at most {limit:,}.")])
     class_set = scoring_class_set(task.classes)
     try:
-        return uploads.plain_text(
-            data, limit=limit, error_cls=scoring.PredictionFileError,
-            check=lambda pieces: scoring.check_prediction_stream(task.kind, pieces, n_images=split.n_images,
-                                                                 class_set=class_set),
-        )
+        with validation_slot():
+            return uploads.plain_text(
+                data, limit=limit, error_cls=scoring.PredictionFileError,
+                check=lambda pieces: scoring.check_prediction_stream(task.kind, pieces, n_images=split.n_images,
+                                                                     class_set=class_set),
+            )
     except scoring.PredictionFileError as exc:
         errors = [(error.line, error.message) for error in exc.errors]
         if exc.omitted:  # the core lists the first bad lines; say that more were found, and how many
@@ -82,11 +110,14 @@ def create_submission(
     `data` is the file's bytes or an uploaded file (read in pieces, never whole), plain text
     or gzip; the plain text is what is stored, hashed and later scored. Raises
     SubmissionNotAllowed (not a member, banned team, year closed), SubmissionRefused (a bad
-    file: nothing stored, nothing counted) or quotas.QuotaExceeded. The quota is taken under
-    row locks in the transaction that inserts the row, so concurrent uploads cannot pass it.
-    A score_pending worker scores it after the commit (score_submission).
+    file: nothing stored, nothing counted), ValidationsBusy (this process validates as many
+    files as it may: nothing read, stored or counted) or quotas.QuotaExceeded. The quota is
+    checked before the file is read (a team with no slot left costs no parsing), then taken
+    under row locks in the transaction that inserts the row, so concurrent uploads cannot pass
+    it. A score_pending worker scores it after the commit (score_submission).
     """
     check_may_submit(team=team, split=split, user=user)
+    quotas.check_free(team=team, user=user, split=split)
     upload = ContentFile(data) if isinstance(data, bytes) else data
     with validate_prediction_file(split=split, data=upload) as text, transaction.atomic():
         quotas.lock_and_check(team=team, user=user, split=split)
@@ -134,7 +165,7 @@ def score_submission(*, submission_id: int) -> Submission:
     the row back in the queue and is raised (MAX_ATTEMPTS claims bound the retries).
     """
     now = timezone.now()
-    claimed = Submission.objects.filter(_claimable(now), pk=submission_id).update(
+    claimed = _claimable_rows(now).filter(pk=submission_id).update(
         status=Submission.Status.SCORING, claimed_at=now, attempts=F("attempts") + 1
     )
     submission = Submission.objects.select_related(
@@ -194,16 +225,22 @@ def display_filename(name: str) -> str:
     return "".join(ch for ch in base if ch.isprintable())[:255]
 
 
-def _claimable(now) -> Q:
-    """Received, or claimed by a worker that has been silent too long to be alive (a claim
-    older than SCORING_STALE_CLAIM_SECONDS is a crashed worker's; the row is scored again)."""
+def _claimable_rows(now):
+    """Submissions a worker may claim: received, or claimed by a worker that has been silent too
+    long to be alive (a claim older than SCORING_STALE_CLAIM_SECONDS is a crashed worker's; the
+    row is scored again), on a split that has ground truth. An upload to a split without ground
+    truth yet waits `received`, unclaimed (never failed, never spun over), until the organizers'
+    first version makes it claimable."""
     stale = now - timedelta(seconds=settings.SCORING_STALE_CLAIM_SECONDS)
-    return Q(status=Submission.Status.RECEIVED) | Q(status=Submission.Status.SCORING, claimed_at__lt=stale)
+    unclaimed = Q(status=Submission.Status.RECEIVED) | Q(status=Submission.Status.SCORING, claimed_at__lt=stale)
+    has_truth = Exists(GroundTruth.objects.filter(split_id=OuterRef("split_id"), is_current=True))
+    return Submission.objects.filter(unclaimed, has_truth)
 
 
 def claimable_submission_ids(*, limit: int = 10) -> list[int]:
-    """Submissions waiting for a worker: received, or claimed by one that died, oldest first."""
-    rows = Submission.objects.filter(_claimable(timezone.now()))
+    """Submissions waiting for a worker: received, or claimed by one that died, oldest first;
+    not those waiting for their split's ground truth."""
+    rows = _claimable_rows(timezone.now())
     return list(rows.order_by("created_at", "pk").values_list("pk", flat=True)[:limit])
 
 
@@ -281,16 +318,19 @@ class FinalEntriesRefused(Exception):
     """The choice of final entries cannot be saved (too many, not the team's, too late)."""
 
 
-def mark_final_entries(*, team: Team, split: Split, submission_ids: list[int]) -> list[Submission]:
-    """Make exactly these of the team's scored submissions on `split` its final entries.
+def mark_final_entries(*, team: Team, split: Split, submission_ids: list[int], user=None) -> list[Submission]:
+    """Make exactly these of the team's scored submissions on `split` its final entries (`user`
+    is the member who chooses, when a person does).
 
-    Raises FinalEntriesRefused after the deadline, for more than `split.max_final_entries`,
+    Raises FinalEntriesRefused after the deadline, while a ban holds the team or `user`, for more
+    than `split.max_final_entries`,
     or for an id that is not one of the team's scored submissions on this split (or is
     disqualified or withdrawn: those are never final). Locks the
     team's row so two browser tabs cannot together mark more than K.
     """
-    if not policy.entries_may_change(split):
-        raise FinalEntriesRefused("Final entries can only be chosen before the deadline.")
+    refusal = policy.final_choice_refusal(team=team, split=split, user=user)
+    if refusal:
+        raise FinalEntriesRefused(refusal)
     wanted = set(submission_ids)
     if len(wanted) > split.max_final_entries:
         raise FinalEntriesRefused(f"Choose at most {split.max_final_entries} final entries.")

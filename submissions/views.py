@@ -39,7 +39,7 @@ def submit(request, slug):
     quota_rows = selectors.quota_rows(team=team, user=request.user, year=year)
     unavailable = {row["split"].pk: row["unavailable"] for row in quota_rows if row["unavailable"]}
     form = SubmissionForm(request.POST or None, request.FILES or None, year=year, unavailable=unavailable)
-    errors, status = [], 400 if request.method == "POST" else 200
+    errors, status, retry_after = [], 400 if request.method == "POST" else 200, None
     if request.method == "POST" and (wait := upload_wait(request)) is not None:
         errors, status = [(None, f"Too many uploads in a short time; try again in {wait} s.")], 429
     elif request.method == "POST" and form.is_valid():
@@ -51,16 +51,28 @@ def submit(request, slug):
             errors, status = [(None, str(exc))], 429
         except services.SubmissionNotAllowed as exc:
             errors, status = [(None, str(exc))], 403
+        except services.ValidationsBusy as exc:
+            errors, status, retry_after = [(None, str(exc))], 503, exc.retry_after
         else:
             url = reverse("submissions:detail", args=[submission.pk])
             return JsonResponse({"redirect": url}) if _wants_json(request) else redirect(url)
     if _wants_json(request) and status != 200:
-        return JsonResponse(error_body([*errors, *_form_errors(form)]), status=status)
-    context = {"year": year, "state": policy.year_state(year), "team": team, "form": form, "file_errors": errors,
-               "quotas": quota_rows,
-               "tasks": list(dict.fromkeys(row["split"].task for row in quota_rows)),
-               "all_unavailable": bool(quota_rows) and len(unavailable) == len(quota_rows)}
-    return render(request, "submissions/submit.html", context, status=status)
+        response = JsonResponse(error_body([*errors, *_form_errors(form)]), status=status)
+    else:
+        response = render(request, "submissions/submit.html", _submit_context(
+            request, year=year, team=team, form=form, errors=errors, quota_rows=quota_rows, unavailable=unavailable),
+            status=status)
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
+def _submit_context(request, *, year, team, form, errors, quota_rows, unavailable) -> dict:
+    return {"year": year, "state": policy.year_state(year), "team": team, "form": form, "file_errors": errors,
+            "refusal": policy.submit_refusal(user=request.user, team=team) if team else "",
+            "unconfirmed": not policy.email_confirmed(request.user), "quotas": quota_rows,
+            "tasks": list(dict.fromkeys(row["split"].task for row in quota_rows)),
+            "all_unavailable": bool(quota_rows) and len(unavailable) == len(quota_rows)}
 
 
 @require_GET
@@ -80,9 +92,13 @@ def sample_file(request, slug, task, split):
 def submission_detail(request, pk):
     submission = selectors.submission_for_viewer(pk=pk, user=request.user)
     shown = selectors.visible_scores(submission=submission, user=request.user)
+    refusal = policy.entry_change_refusal(submission=submission, user=request.user)
     context = {"submission": submission, "shown": shown,
                "score_rows": selectors.score_rows(split=submission.split, shown=shown),
-               "may_change": not policy.entry_change_refusal(submission=submission, user=request.user),
+               "may_change": not refusal,
+               # Members are told why they cannot change the entry (moderated, banned, past the deadline).
+               "change_refusal": refusal if team_selectors.is_member(team=submission.team, user=request.user) else "",
+               "waiting_for_ground_truth": selectors.waits_for_ground_truth(submission),
                "per_class_shown": policy.per_class_reports_shown(submission.split),
                "entry_form": EntryForm(initial={"entry_name": submission.entry_name,
                                                 "description": submission.description})}
@@ -160,7 +176,8 @@ def mark_final(request, slug, split_pk):
         messages.error(request, "; ".join(m for ms in form.errors.values() for m in ms))
         return redirect("submissions:list", slug=year.slug)
     try:
-        chosen = services.mark_final_entries(team=team, split=split, submission_ids=form.cleaned_data["submissions"])
+        chosen = services.mark_final_entries(team=team, split=split, submission_ids=form.cleaned_data["submissions"],
+                                             user=request.user)
     except services.FinalEntriesRefused as exc:
         messages.error(request, str(exc))
     else:

@@ -1,15 +1,18 @@
 """A slow, readable reference for object detection (ILSVRC DET 2013-2017) scoring.
 
-Written from the devkit's description (eval_detection.m and its readme), with Python loops
-and exact fractions; nothing is shared with submissions/scoring. The tests check the fast
-scorer against it and bench/scoring.py times it.
+Written from the devkit's eval_detection.m and its readme, with Python loops; nothing is
+shared with submissions/scoring. The tests check the fast scorer against it and bench/scoring.py
+times it.
 
-1. Read the detections: ``image class confidence xmin ymin xmax ymax`` a line.
+1. Read the detections: ``image class confidence xmin ymin xmax ymax`` a line; the confidence and
+   the coordinates are decimal numbers as C's strtod reads them (the devkit's ``%f``), finite.
 2. Per image, take its detections by decreasing confidence (a stable sort: file order on
    ties). A detection of class c in a blacklisted (image, c) pair is ignored. Otherwise it
-   looks at the boxes of class c in that image not yet matched, keeps those whose IoU is at
-   least the box's threshold min(1/2, w*h / ((w+10)*(h+10))), and takes the one with the
-   highest IoU (the first box on a tie: the devkit's ``ov > ovmax``). No such box: false positive.
+   looks at the boxes of class c in that image not yet matched, keeps those whose overlap is at
+   least the box's threshold min(0.5, w*h / ((w+10)*(h+10))), and takes the one with the highest
+   overlap (the first box on a tie: the devkit's ``ov > ovmax``). No such box: false positive.
+   Overlaps and thresholds are computed as the devkit computes them: IEEE doubles (Python
+   floats), +1 widths and heights, the same operations in the same order.
 3. Per class, the detections that were not ignored are ranked by decreasing confidence, ties
    by image index, then line. Positives: the boxes of the class outside blacklisted pairs.
    Precision and recall after each detection; AP as in the devkit: precision made monotone
@@ -26,9 +29,12 @@ import math
 import re
 from fractions import Fraction
 
-Box = tuple[int, int, int, int]
+Box = tuple[float, float, float, float]
 # a detection: (image 0-based, class id, confidence, box, line 1-based)
 Det = tuple[int, int, float, Box, int]
+
+
+_DECIMAL = r"[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?"
 
 
 class RefInvalid(Exception):
@@ -73,37 +79,37 @@ def _ref_line(line: str, n_images: int, wnids: list[str], number: int) -> Det | 
         cid = wnids.index(class_tok) + 1
     else:
         return None
-    if not re.fullmatch(r"[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?", conf_tok):
+    if not re.fullmatch(_DECIMAL, conf_tok):
         return None
     conf = float(conf_tok)
     if not math.isfinite(conf):
         return None
-    if not all(re.fullmatch(r"-?[0-9]{1,8}", c) for c in coord_toks):
+    if not all(re.fullmatch(_DECIMAL, c) for c in coord_toks):
         return None
-    x1, y1, x2, y2 = (int(c) for c in coord_toks)
-    if x2 < x1 or y2 < y1:
+    x1, y1, x2, y2 = (float(c) for c in coord_toks)
+    if not all(math.isfinite(v) for v in (x1, y1, x2, y2)):
         return None
     return (int(image_tok) - 1, cid, conf, (x1, y1, x2, y2), number)
 
 
-def area(b: Box) -> int:
-    return (b[2] - b[0] + 1) * (b[3] - b[1] + 1)
+def overlap(bb: Box, bbgt: Box) -> float | None:
+    """eval_detection.m's overlap of a detection and a ground-truth box, in doubles; None when
+    they do not overlap (``iw > 0 & ih > 0`` fails)."""
+    bi = (max(bb[0], bbgt[0]), max(bb[1], bbgt[1]), min(bb[2], bbgt[2]), min(bb[3], bbgt[3]))
+    iw = bi[2] - bi[0] + 1
+    ih = bi[3] - bi[1] + 1
+    if not (iw > 0 and ih > 0):
+        return None
+    ua = (bb[2] - bb[0] + 1) * (bb[3] - bb[1] + 1) + (bbgt[2] - bbgt[0] + 1) * (bbgt[3] - bbgt[1] + 1) - iw * ih
+    return iw * ih / ua
 
 
-def iou(a: Box, b: Box) -> Fraction:
-    """Intersection over union with inclusive pixels (+1), exactly."""
-    iw = min(a[2], b[2]) - max(a[0], b[0]) + 1
-    ih = min(a[3], b[3]) - max(a[1], b[1]) + 1
-    if iw <= 0 or ih <= 0:
-        return Fraction(0)
-    inter = iw * ih
-    return Fraction(inter, area(a) + area(b) - inter)
-
-
-def threshold(gt: Box) -> Fraction:
-    """The devkit's per-box threshold: 0.5, lowered for small boxes (pixel tolerance 10)."""
-    w, h = gt[2] - gt[0] + 1, gt[3] - gt[1] + 1
-    return min(Fraction(1, 2), Fraction(w * h, (w + 10) * (h + 10)))
+def threshold(gt: Box) -> float:
+    """The devkit's per-box threshold: 0.5, lowered for small boxes (pixel tolerance 10), in doubles
+    (its ``gt_w`` is the box's height and ``gt_h`` its width, as the devkit names them)."""
+    gt_w = gt[3] - gt[1] + 1
+    gt_h = gt[2] - gt[0] + 1
+    return min(0.5, (gt_w * gt_h) / ((gt_w + 10) * (gt_h + 10)))
 
 
 def ref_match(dets: list[Det], gt: dict[int, list[tuple[int, Box]]], blacklist: set[tuple[int, int]]) -> list:
@@ -120,13 +126,13 @@ def ref_match(dets: list[Det], gt: dict[int, list[tuple[int, Box]]], blacklist: 
             _, cid, _, box, _ = dets[k]
             if (image, cid) in blacklist:
                 continue
-            best, best_iou = None, Fraction(-1)
+            best, best_ov = None, -math.inf
             for j, (gt_cid, gt_box) in enumerate(boxes):
                 if gt_cid != cid or taken[j]:
                     continue
-                ov = iou(box, gt_box)
-                if ov >= threshold(gt_box) and ov > best_iou:
-                    best, best_iou = j, ov
+                ov = overlap(box, gt_box)
+                if ov is not None and ov >= threshold(gt_box) and ov > best_ov:
+                    best, best_ov = j, ov
             if best is not None:
                 taken[best] = True
             outcome[k] = best is not None

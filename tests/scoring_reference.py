@@ -1,8 +1,9 @@
 """A slow, obviously correct reference scorer, written from the devkit text line by line.
 
 Nothing here is shared with submissions/scoring: it reads the class set from the TSV files
-itself, splits lines with a regular expression, compares IoU with exact fractions and finds
-lowest common ancestors by intersecting ancestor sets. The tests check that the fast scorer
+itself, splits lines with a regular expression, computes overlaps as the devkit's
+compute_overlap.m does (IEEE doubles, +1 widths) and finds lowest common ancestors by
+intersecting ancestor sets. The tests check that the fast scorer
 agrees with it; bench/scoring.py times it.
 
 Format rules (the same contract as docs/scoring.md):
@@ -10,20 +11,21 @@ Format rules (the same contract as docs/scoring.md):
   inside a line, tokens are separated by runs of space, tab or CR;
 * a line longer than 2048 bytes, an empty line, more than 5 guesses, a class id that is not
   1..n (at most 8 digits) or a leaf WNID, and in localization a group that is not 5 values,
-  a coordinate that is not a non-negative integer of at most 8 digits or a box with
-  xmin > xmax or ymin > ymax make the line bad; a wrong number of lines, NUL bytes,
+  a coordinate that is not a decimal number (as C's strtod reads it: no nan, inf or hex),
+  finite and >= 0, or a box with xmin > xmax or ymin > ymax make the line bad; a wrong number of lines, NUL bytes,
   non-UTF-8 bytes, a UTF-16 BOM or an empty file make the file bad.
 """
 
 from __future__ import annotations
 
+import math
 import re
-from fractions import Fraction
 from pathlib import Path
 
 DATA = Path(__file__).resolve().parents[1] / "challenge" / "data" / "ilsvrc2012"
 
 MAX_LINE = 2048
+_DECIMAL = rb"[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?"
 
 
 class RefInvalid(Exception):
@@ -157,24 +159,24 @@ def _ref_line(line: bytes, task: str, cs: RefClassSet, max_guesses: int):
     for g in range(0, len(tokens), 5):
         label = cs.label(tokens[g])
         coords = tokens[g + 1 : g + 5]
-        if label is None or not all(re.fullmatch(rb"[0-9]{1,8}", c) for c in coords):
+        if label is None or not all(re.fullmatch(_DECIMAL, c) for c in coords):
             return None
-        x1, y1, x2, y2 = (int(c) for c in coords)
-        if x1 > x2 or y1 > y2:
+        x1, y1, x2, y2 = (float(c) for c in coords)
+        if not all(math.isfinite(v) and v >= 0 for v in (x1, y1, x2, y2)) or x1 > x2 or y1 > y2:
             return None
         guesses.append((label, (x1, y1, x2, y2)))
     return guesses
 
 
-def iou_at_least_half(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
-    """The devkit's overlap test with inclusive pixels, compared exactly."""
-    iw = min(a[2], b[2]) - max(a[0], b[0]) + 1
-    ih = min(a[3], b[3]) - max(a[1], b[1]) + 1
-    if iw <= 0 or ih <= 0:
+def iou_at_least_half(bb: tuple[float, ...], bbgt: tuple[float, ...]) -> bool:
+    """compute_overlap.m's overlap (IEEE doubles, inclusive pixels) and eval_clsloc.m's test ``ov >= 0.5``."""
+    bi = (max(bb[0], bbgt[0]), max(bb[1], bbgt[1]), min(bb[2], bbgt[2]), min(bb[3], bbgt[3]))
+    iw = bi[2] - bi[0] + 1
+    ih = bi[3] - bi[1] + 1
+    if not (iw > 0 and ih > 0):
         return False
-    inter = iw * ih
-    union = (a[2] - a[0] + 1) * (a[3] - a[1] + 1) + (b[2] - b[0] + 1) * (b[3] - b[1] + 1) - inter
-    return Fraction(inter, union) >= Fraction(1, 2)
+    ua = (bb[2] - bb[0] + 1) * (bb[3] - bb[1] + 1) + (bbgt[2] - bbgt[0] + 1) * (bbgt[3] - bbgt[1] + 1) - iw * ih
+    return not iw * ih / ua < 0.5
 
 
 def ref_score(

@@ -17,6 +17,8 @@ from challenge.annotation.models import Question, VerificationTask
 from challenge.datafiles.models import DataFile
 from challenge.notices.models import Announcement
 from challenge.storage import store_private_file
+from challenge.teams.models import Invitation
+from challenge.teams.services import invite_by_email
 from submissions.services import create_submission, score_submission
 from tests.base import PASSWORD, TEST_LABELS, VAL_LABELS, make_world, predictions_file, run_scoring_worker
 
@@ -62,6 +64,7 @@ class MatrixWorld:
     test_submission: object
     data_file: DataFile
     announcement: Announcement
+    invitation: Invitation
     verification_task: object = None
     question: object = None
 
@@ -69,7 +72,7 @@ class MatrixWorld:
         w = self.world
         by_name = {
             "slug": w.year.slug, "task": w.task.slug, "task_slug": w.task.slug, "split": "val", "split_name": "val",
-            "split_pk": w.val.pk, "wnid": "n01440764", "token": w.alpha.invite_token, "uidb64": "MQ",
+            "split_pk": w.val.pk, "wnid": "n01440764", "token": self.invitation.token, "uidb64": "MQ",
             "filename": self.data_file.filename, "user_pk": w.bob.pk, "question_id": self.question.pk,
         }
         namespace = route.name.split(":")[0]
@@ -103,15 +106,18 @@ def make_matrix_world() -> MatrixWorld:
     val_submission = _scored(world, world.val, VAL_LABELS, "alpha on val")
     test_submission = _scored(world, world.test, TEST_LABELS, "alpha on test")
     run_scoring_worker()  # the boards are built by the scoring workers' rebuild, as on the site
-    key, sha256 = store_private_file(prefix="data-files", data=b"devkit bytes\n")
+    # Under data/, where hosted files live (a download refuses any other key).
+    key, sha256 = store_private_file(prefix="data/files", data=b"devkit bytes\n")
     data_file = DataFile.objects.create(year=world.year, title="Development kit", filename="devkit.txt",
                                         storage_key=key, size=13, sha256=sha256)
     announcement = Announcement.objects.create(year=world.year, title="Welcome", body="Hello **teams**.",
                                                posted_at=timezone.now())
+    invitation = invite_by_email(team=world.alpha, user=world.alice, address="invited@example.org")
     task = VerificationTask.objects.create(year=world.year, split=world.val, title="Verify")
     question = Question.objects.create(task=task, synset=world.year.class_set.synsets.get(ilsvrc_id=1), image_index=1,
                                        source=Question.Source.ORGANIZER)
-    return MatrixWorld(world, admin, val_submission, test_submission, data_file, announcement, task, question)
+    return MatrixWorld(world, admin, val_submission, test_submission, data_file, announcement, invitation, task,
+                       question)
 
 
 def _scored(world, split, labels, entry_name):

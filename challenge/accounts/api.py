@@ -5,11 +5,11 @@ from __future__ import annotations
 from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from challenge.accounts import services as account_services
 from challenge.accounts import signin
 from challenge.accounts.serializers import TokenRequestSerializer, TokenSerializer
 from config.api_errors import ErrorsSerializer, error_body
@@ -17,8 +17,9 @@ from config.throttles import TokenThrottle
 
 
 class TokenCreateApi(APIView):
-    """Exchange a username and password for the account's API token (created if missing).
-    Braked like every sign-in: 429 with Retry-After after repeated failures."""
+    """Exchange a username and password for the account's API token (created if missing, replaced
+    if it was issued under an earlier password). Braked like every sign-in: 429 with Retry-After
+    after repeated failures."""
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
@@ -36,5 +37,4 @@ class TokenCreateApi(APIView):
         if user is None or not user.is_active:
             return Response(error_body([(None, "Unable to log in with these credentials.")]),
                             status=status.HTTP_400_BAD_REQUEST)
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        return Response({"token": account_services.api_token(user=user).key})

@@ -1,6 +1,8 @@
-"""Failed sign-in attempts (counted per username and per address to brake password guessing)
-and rate counts. The tables keep the names they had in the challenge app (db_table)."""
+"""Failed sign-in attempts (counted per username and per address to brake password guessing),
+rate counts, the password each API token was issued under, and addresses waiting to be confirmed.
+The first two tables keep the names they had in the challenge app (db_table)."""
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -38,3 +40,28 @@ class RateCount(models.Model):
 
     def __str__(self):
         return f"{self.key}: {self.count} since {self.window_start:%Y-%m-%d %H:%M:%S}"
+
+
+class TokenBinding(models.Model):
+    """The password an API token was issued under: a fingerprint of the account's password hash
+    at the time (challenge.accounts.tokens). When the password changes, by whatever way, the hash
+    changes and the token stops working."""
+
+    token = models.OneToOneField("authtoken.Token", on_delete=models.CASCADE, primary_key=True, related_name="binding")
+    password_fingerprint = models.CharField(max_length=64)
+
+    def __str__(self):
+        return f"token of {self.token.user_id} bound to {self.password_fingerprint[:8]}…"
+
+
+class EmailConfirmation(models.Model):
+    """An address someone gave when signing up through the site's form, to be confirmed (a signed
+    link mailed to it) before they may submit. Accounts without a row (made by organizers, the
+    admin, commands or the shell, or before confirmation existed) count as confirmed."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_confirmation")
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.user} {'confirmed' if self.confirmed_at else 'not confirmed yet'}"

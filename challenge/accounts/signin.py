@@ -2,7 +2,8 @@
 
 `BrakedModelBackend` is the site's only authentication backend (AUTHENTICATION_BACKENDS), so
 every view that calls django.contrib.auth.authenticate(request, ...) passes it: the sign-in page,
-the admin login, the API's token endpoint and any later one. Failed attempts are rows in the
+the admin login, the API's token endpoint and any later one. The old-password field of the
+password-change forms (the site's and the admin's) goes through the same brake (`braked_check`). Failed attempts are rows in the
 database (SignInFailure), so the limit holds across every worker and host: at most
 SIGNIN_MAX_FAILURES per username (from any address) and SIGNIN_MAX_ADDRESS_FAILURES per client
 address (for any username) within SIGNIN_LOCKOUT_SECONDS. Once either is used up, the backend
@@ -13,8 +14,10 @@ trusted proxies).
 """
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TypeVar
 
 from django.conf import settings
 from django.contrib import messages
@@ -24,8 +27,11 @@ from django.contrib.auth.views import LoginView
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 
+from challenge.accounts import tokens
 from challenge.accounts.models import SignInFailure
 from config.network import client_address
+
+Checked = TypeVar("Checked")
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,30 @@ def forget_failures(*, username: str) -> None:
     SignInFailure.objects.filter(username=_username(username)).delete()
 
 
+def braked_check(*, request, username, check: Callable[[], Checked | None]) -> Checked | None:
+    """Run a password check for `username` behind the brake: `check` returns what the right
+    password gives (a user), or None. Refused without running `check` once the username or the
+    client address has used up its attempts (the Refusal is left on the request: refusal_of); a
+    wrong password counts a failure; a right one clears the username's count."""
+    name, address = _username(username), client_address(request)
+    refusal = _refusal(username=name, address=address, now=timezone.now(), including_this_attempt=False)
+    if refusal is None:
+        # Written before it is counted again, so that simultaneous guesses in several workers
+        # see each other: at most the limit of passwords is checked per window, and once it
+        # is reached the brake holds. The row stays unless the password turns out right.
+        attempt = SignInFailure.objects.create(username=name, address=address)
+        refusal = _refusal(username=name, address=address, now=attempt.at, including_this_attempt=True)
+    if refusal is not None:
+        request.signin_refusal = refusal
+        return None
+    checked = check()
+    if checked is None:
+        SignInFailure.objects.filter(at__lt=attempt.at - _window()).delete()  # keeps the table small
+        return None
+    forget_failures(username=name)
+    return checked
+
+
 class BrakedModelBackend(ModelBackend):
     """Django's ModelBackend behind the brake. A call without a request (a shell, a test client's
     login) is no sign-in from outside and is not braked."""
@@ -63,22 +93,16 @@ class BrakedModelBackend(ModelBackend):
         username = username if username is not None else kwargs.get(get_user_model().USERNAME_FIELD)
         if request is None or username is None or password is None:
             return super().authenticate(request, username=username, password=password, **kwargs)
-        name, address = _username(username), client_address(request)
-        refusal = _refusal(username=name, address=address, now=timezone.now(), including_this_attempt=False)
-        if refusal is None:
-            # Written before it is counted again, so that simultaneous guesses in several workers
-            # see each other: at most the limit of passwords is checked per window, and once it
-            # is reached the brake holds. The row stays unless the password turns out right.
-            attempt = SignInFailure.objects.create(username=name, address=address)
-            refusal = _refusal(username=name, address=address, now=attempt.at, including_this_attempt=True)
-        if refusal is not None:
-            request.signin_refusal = refusal
-            return None
+        return braked_check(request=request, username=username,
+                            check=lambda: self._authenticate_keeping_tokens(request, username, password, **kwargs))
+
+    def _authenticate_keeping_tokens(self, request, username, password, **kwargs):
+        # A right password may be hashed anew (a hasher's upgrade); it did not change, so the
+        # account's API tokens follow the new hash.
+        previous_hash = tokens.stored_hash(username)
         user = super().authenticate(request, username=username, password=password, **kwargs)
-        if user is None:
-            SignInFailure.objects.filter(at__lt=attempt.at - _window()).delete()  # keeps the table small
-            return None
-        forget_failures(username=name)
+        if user is not None:
+            tokens.follow_new_hash(user=user, previous_hash=previous_hash)
         return user
 
 

@@ -12,4 +12,6 @@ urlpatterns = [
     path("profile/token/", views.rotate_token, name="rotate-token"),
     path("profile/email/", views.email_preference, name="email-preference"),
     path("email/opt-out/<str:token>/", views.email_opt_out, name="email-opt-out"),
+    path("confirm/<str:token>/", views.confirm_email, name="confirm-email"),
+    path("confirm-again/", views.confirm_email_resend, name="confirm-email-resend"),
 ]

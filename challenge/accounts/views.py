@@ -1,36 +1,37 @@
-"""Sign-up, the profile page with its API token, and Django's password views with what follows a
-new password; Django's other auth views do the rest."""
+"""Sign-up and the confirmation of its address, the profile page with its API token, and Django's
+password views behind the brakes and with what follows a new password; Django's other auth views
+do the rest."""
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model, login
+from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import UserCreationForm
 from django.core import signing
+from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from rest_framework.authtoken.models import Token
 
+from challenge import policy
 from challenge.accounts import services as account_services
+from challenge.accounts import signin, tokens
+from challenge.accounts.forms import QueuedPasswordResetForm, SignUpForm, SitePasswordChangeForm
 from challenge.notices import mail
-from challenge.notices.models import EmailKind
+from challenge.notices.models import OPTIONAL_KINDS, EmailKind
 from challenge.teams import selectors as team_selectors
+from config.network import client_address
 
 
-class SignUpForm(UserCreationForm):
-    # No check that the address is unused: the answer would tell anyone whose address is registered.
-    email = forms.EmailField(help_text="For password resets only; never shown to others.")
-
-    class Meta(UserCreationForm.Meta):
-        model = get_user_model()
-        fields = ("username", "email")
+def _braked(request, template: str, context: dict, braked: account_services.Braked):
+    messages.error(request, braked.message)
+    response = render(request, template, context, status=429)
+    response["Retry-After"] = str(braked.retry_after)
+    return response
 
 
 def signup(request):
@@ -38,14 +39,40 @@ def signup(request):
         return _back(request, default="accounts:profile")
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = form.save()
-        account_services.tell_owners_of_the_address(
-            new_user=user, sign_in_url=request.build_absolute_uri(reverse("login")),
-            reset_url=request.build_absolute_uri(reverse("password_reset")))
+        braked = account_services.signup_brake(client=client_address(request), email=form.cleaned_data["email"])
+        if braked is not None:
+            return _braked(request, "accounts/signup.html", {"form": form}, braked)
+        with transaction.atomic():
+            user = form.save()
+            account_services.signed_up(user=user)
         login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
-        messages.success(request, f"Welcome, {user.get_username()}.")
+        # The same words whether or not the address was registered already.
+        messages.success(request, f"Welcome, {user.get_username()}. We sent you a link to confirm your e-mail "
+                                  "address: open it before you submit.")
         return _back(request, default="challenge:home")
     return render(request, "accounts/signup.html", {"form": form})
+
+
+def confirm_email(request, token):
+    """The link mailed at sign-up: it confirms the address, signed in or not (the link is the credential)."""
+    try:
+        user = account_services.confirm_email(token=token)
+    except account_services.ConfirmationRefused as exc:
+        return render(request, "accounts/confirm_email.html", {"error": str(exc)}, status=400)
+    return render(request, "accounts/confirm_email.html", {"confirmed_user": user})
+
+
+@login_required
+@require_POST
+def confirm_email_resend(request):
+    braked = account_services.resend_confirmation(user=request.user, client=client_address(request))
+    if braked is not None:
+        messages.error(request, braked.message)
+    elif policy.email_confirmed(request.user):
+        messages.success(request, "Your e-mail address is confirmed already.")
+    else:
+        messages.success(request, f"A new link goes to {request.user.email} within a minute.")
+    return _back(request, default="accounts:profile")
 
 
 def _back(request, *, default: str):
@@ -60,8 +87,10 @@ def _back(request, *, default: str):
 @never_cache  # it shows the API token
 @login_required
 def profile(request):
-    token = Token.objects.filter(user=request.user).first()
-    context = {"token": token, "teams": team_selectors.teams_of(user=request.user),
+    token = Token.objects.select_related("user").filter(user=request.user).first()
+    context = {"token": token, "token_works": token is not None and tokens.is_current(token),
+               "email_confirmed": policy.email_confirmed(request.user),
+               "teams": team_selectors.teams_of(user=request.user),
                "email_kinds": mail.email_preferences(address=request.user.email) if request.user.email else []}
     return render(request, "accounts/profile.html", context)
 
@@ -69,7 +98,7 @@ def profile(request):
 @login_required
 @require_POST
 def email_preference(request):
-    if not request.user.email or request.POST.get("kind") not in EmailKind.values:
+    if not request.user.email or request.POST.get("kind") not in OPTIONAL_KINDS:
         messages.error(request, "Nothing to change: add an e-mail address or choose a kind of e-mail.")
         return redirect("accounts:profile")
     receive = request.POST.get("receive") == "yes"
@@ -87,7 +116,7 @@ def email_opt_out(request, token):
         address, kind = mail.read_opt_out_token(token)
     except signing.BadSignature:
         return render(request, "accounts/email_opt_out.html", {"invalid": True}, status=400)
-    kinds = EmailKind.values if request.POST.get("scope") == "all" else [kind]
+    kinds = OPTIONAL_KINDS if request.POST.get("scope") == "all" else [kind]
     if request.method == "POST":
         for each in kinds:
             mail.set_email_preference(address=address, kind=each, receive=False)
@@ -106,20 +135,46 @@ def _masked(address: str) -> str:
 @login_required
 @require_POST
 def rotate_token(request):
-    # Deleting first makes the old key stop working at once.
-    Token.objects.filter(user=request.user).delete()
-    Token.objects.create(user=request.user)
+    account_services.replace_api_token(user=request.user)
     messages.success(request, "A new API token was made; the old one no longer works.")
     return redirect("accounts:profile")
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
-    """Django's, and then the account's follow-up (a new API token) in one service."""
+    """Django's, with the old password behind the sign-in brake (429 once it holds), and then the
+    account's follow-up (a new API token) in one service. The admin's own form uses it too
+    (challenge.accounts.admin_site)."""
+
+    form_class = SitePasswordChangeForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
+
+    def form_invalid(self, form):
+        refusal = signin.refusal_of(self.request)
+        response = super().form_invalid(form)
+        if refusal is not None:
+            response.status_code = 429
+            response["Retry-After"] = str(refusal.retry_after)
+        return response
 
     def form_valid(self, form):
         response = super().form_valid(form)
         account_services.password_changed(user=form.user)
         return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's, braked per client address and per e-mail, its mail queued for the mail loop."""
+
+    form_class = QueuedPasswordResetForm
+
+    def form_valid(self, form):
+        braked = account_services.password_reset_brake(client=client_address(self.request),
+                                                       email=form.cleaned_data["email"])
+        if braked is not None:
+            return _braked(self.request, self.template_name, self.get_context_data(form=form), braked)
+        return super().form_valid(form)
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):

@@ -51,11 +51,14 @@ class Hierarchy:
         return [self.synsets[i] for i in self.parents.get(synset.ilsvrc_id, [])]
 
     def path_to_root(self, synset: Synset) -> list[Synset]:
-        """One path from a root down to this synset (through the first parent, in a DAG)."""
-        path = [synset]
-        while self.parents.get(path[0].ilsvrc_id):
-            path.insert(0, self.synsets[self.parents[path[0].ilsvrc_id][0]])
-        return path
+        """One path from a root down to this synset (through the first parent, in a DAG). It
+        stops at a synset already on it: imports refuse cycles, but a class set stored before
+        they did must not hang its pages."""
+        path, on_path = [synset], {synset.ilsvrc_id}
+        while (parents := self.parents.get(path[-1].ilsvrc_id)) and parents[0] not in on_path:
+            path.append(self.synsets[parents[0]])
+            on_path.add(parents[0])
+        return path[::-1]
 
     def leaves_under(self, synset: Synset) -> list[Synset]:
         return [self.synsets[i] for i in sorted(self.leaf_sets.get(synset.ilsvrc_id, ()))]
@@ -93,19 +96,33 @@ def _build(class_set: ClassSet) -> Hierarchy:
         child, parent = by_pk[child_pk], by_pk[parent_pk]
         hierarchy.parents.setdefault(child, []).append(parent)
         hierarchy.children.setdefault(parent, []).append(child)
-    leaf_sets: dict[int, frozenset] = {}
+    hierarchy.leaf_sets = _leaf_sets(hierarchy)
+    hierarchy.leaf_counts = {i: len(s) for i, s in hierarchy.leaf_sets.items()}
+    return hierarchy
 
-    def leaves(i: int) -> frozenset:
+
+def _leaf_sets(hierarchy: Hierarchy) -> dict[int, frozenset]:
+    """The leaf classes under each synset, children before their parents (Kahn's order from the
+    leaves up): no recursion, so a DAG of any depth builds, whatever heights it claims."""
+    synsets, children, parents = hierarchy.synsets, hierarchy.children, hierarchy.parents
+    leaf_sets: dict[int, frozenset] = {}
+    unfinished = {i: len(children.get(i, ())) for i in synsets}  # children whose sets are not built yet
+    ready = [i for i, count in unfinished.items() if count == 0]
+    while ready:
+        i = ready.pop()
+        own = frozenset([i]) if synsets[i].is_leaf else frozenset()
+        leaf_sets[i] = own.union(*(leaf_sets[c] for c in children.get(i, ())))
+        for parent in parents.get(i, ()):
+            unfinished[parent] -= 1
+            if unfinished[parent] == 0:
+                ready.append(parent)
+    # Synsets on or above a cycle are never ready. Imports refuse cycles; a class set stored
+    # before they did still gets its pages, each such synset with the leaves of its finished children.
+    for i in synsets:
         if i not in leaf_sets:
             own = frozenset([i]) if synsets[i].is_leaf else frozenset()
-            leaf_sets[i] = own.union(*(leaves(c) for c in hierarchy.children.get(i, [])))
-        return leaf_sets[i]
-
-    for ilsvrc_id in sorted(synsets, key=lambda i: synsets[i].wordnet_height):
-        leaves(ilsvrc_id)
-    hierarchy.leaf_counts = {i: len(s) for i, s in leaf_sets.items()}
-    hierarchy.leaf_sets = leaf_sets
-    return hierarchy
+            leaf_sets[i] = own.union(*(leaf_sets.get(c, frozenset()) for c in children.get(i, ())))
+    return leaf_sets
 
 
 def search_synsets(*, class_set: ClassSet, query: str, limit: int = 200):

@@ -1,6 +1,6 @@
 """Reads that build the pages of years, tasks, splits and class sets (public and organizers')."""
 
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404
 
 from challenge import policy
@@ -52,6 +52,20 @@ def splits_with_ground_truth(*, year: ChallengeYear) -> list[Split]:
     for split in splits:
         split.ground_truth = current.get(split.pk)
     return splits
+
+
+def secret_ground_truth_with(*, sha256: str) -> tuple[GroundTruth, str] | None:
+    """A version of hidden ground truth (any split, any version) one of whose files (labels, boxes,
+    blacklist) has this SHA-256, with that file's name; None when no hidden file has it."""
+    if not sha256:
+        return None
+    match = Q(labels_sha256=sha256) | Q(boxes_sha256=sha256) | Q(blacklist_sha256=sha256)
+    version = (GroundTruth.objects.filter(policy.secret_ground_truth()).filter(match)
+               .select_related("split__task__year").first())
+    if version is None:
+        return None
+    part = next(name for name in ("labels", "boxes", "blacklist") if getattr(version, f"{name}_sha256") == sha256)
+    return version, part
 
 
 def test_commitments(*, year: ChallengeYear) -> list[GroundTruth]:

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from challenge.audit.services import audit_changes, record_audit
-from challenge.competition.devkit import read_class_set_folder, read_synsets_tsv
+from challenge.competition.devkit import is_a_cycle, read_class_set_folder, read_synsets_tsv
 from challenge.competition.models import ChallengeYear, ClassSet, DeadlineChange, Split, Synset, Task, new_subset_seed
 from submissions.leaderboards.services import mark_dirty
 
@@ -23,12 +23,17 @@ def store_class_set(
 ) -> ClassSet:
     """Create or refresh a class set from synset rows (Synset field values) and (parent, child) ids.
 
-    Idempotent. Raises ValueError when an edge names an unknown synset, ids or WNIDs repeat,
-    or the leaves are not numbered 1..n.
+    Idempotent. Raises ValueError when an edge names an unknown synset, the is-a edges form a
+    cycle (the message names it), ids or WNIDs repeat, or the leaves are not numbered 1..n.
     """
     ids = [r["ilsvrc_id"] for r in rows]
     if len(set(ids)) != len(ids) or len({r["wnid"] for r in rows}) != len(rows):
         raise ValueError("synset ids and WNIDs must be unique")
+    if cycle := is_a_cycle(edges):
+        wnids = {r["ilsvrc_id"]: r["wnid"] for r in rows}
+        named = " → ".join(f"{wnids.get(i, '?')} ({i})" for i in cycle)
+        raise ValueError(f"the is-a edges form a cycle: {named} (each is the parent of the next); a class "
+                         "hierarchy must be a DAG")
     leaves = sorted(r["ilsvrc_id"] for r in rows if r["is_leaf"])
     if leaves != list(range(1, len(leaves) + 1)):
         raise ValueError("leaf classes must carry the ids 1..n")

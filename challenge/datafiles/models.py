@@ -6,6 +6,18 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+# Hosted data lives under this prefix of private storage; ground truth and submissions never do.
+DATA_PREFIX = "data/"
+
+
+def hosted_key_refusal(storage_key: str) -> str:
+    """Why a storage key cannot be a hosted data file's ("" when it can): only keys under
+    DATA_PREFIX, with no `..` part or backslash, so that a data file can never name ground truth
+    or a team's submission."""
+    if not storage_key.startswith(DATA_PREFIX) or ".." in storage_key.split("/") or "\\" in storage_key:
+        return f"Only storage keys under {DATA_PREFIX} can be hosted data files."
+    return ""
+
 
 class TermsAcceptance(models.Model):
     """A user's acceptance of a year's terms of access, required before any download."""

@@ -10,17 +10,15 @@ from pathlib import Path
 from django.core.files.storage import default_storage
 
 from challenge.audit.services import record_audit
+from challenge.competition import selectors as competition_selectors
 from challenge.competition.models import ChallengeYear
-from challenge.datafiles.models import DataFile, TermsAcceptance
+from challenge.datafiles.models import DATA_PREFIX, DataFile, TermsAcceptance, hosted_key_refusal
 
 
 def accept_terms(*, user, year: ChallengeYear) -> TermsAcceptance:
     """Record that a user accepted a year's terms of access (the first time counts)."""
     acceptance, _ = TermsAcceptance.objects.get_or_create(user=user, year=year)
     return acceptance
-
-
-DATA_PREFIX = "data/"
 
 
 HASH_CHUNK = 1024 * 1024
@@ -35,16 +33,56 @@ def _hash_stored(key: str) -> tuple[int, str]:
     return size, digest.hexdigest()
 
 
+def refuse_secret_copy(sha256: str) -> None:
+    """Raise ValueError when a file with this SHA-256 is one of hidden ground truth's (any split,
+    any version; labels, boxes or blacklist): a hosted file reaches every team that accepts the
+    terms. Published validation labels may be hosted."""
+    found = competition_selectors.secret_ground_truth_with(sha256=sha256)
+    if found is not None:
+        version, part = found
+        raise ValueError(f"This file is identical to the hidden ground truth of {version.split} ({part}); hosted "
+                         "files reach every team that accepts the terms, so it was not added.")
+
+
+def stored_data_file(*, storage_key: str) -> tuple[str, int, str]:
+    """A storage key checked as a hosted data file's, with the stored file's size and SHA-256:
+    (key, size, sha256). The one guard of every way a data file's key is set (the organizers'
+    registration and the Django admin).
+
+    Raises ValueError for a key outside DATA_PREFIX (ground truth and submission files are never
+    hosted), a missing object, a folder, or a file identical to hidden ground truth.
+    """
+    key = storage_key.strip().lstrip("/")
+    if refusal := hosted_key_refusal(key):
+        raise ValueError(refusal)
+    folder = ValueError("That storage key names a folder; register each file in it by its own key.")
+    if key.endswith("/"):
+        raise folder
+    if not default_storage.exists(key):
+        raise ValueError("No file with that storage key exists.")
+    try:
+        size, sha256 = _hash_stored(key)
+    except IsADirectoryError:  # local disk; an OSError that is the organizer's, not the storage's
+        raise folder from None
+    refuse_secret_copy(sha256)
+    return key, size, sha256
+
+
 def add_data_file(*, user, year: ChallengeYear, upload, title: str, description: str = "") -> DataFile:
     """Store an uploaded file under a key we generate and record its size and SHA-256.
 
     The caller has checked the size limit. Raises ValueError when the year already has a
-    file of that name.
+    file of that name, or when the file is identical to hidden ground truth (nothing is kept).
     """
     filename = Path(upload.name).name[:255] or "download"
     _check_filename_free(year, filename)
     key = default_storage.save(f"{DATA_PREFIX}uploads/{year.pk}/{uuid.uuid4().hex}", upload)
     size, sha256 = _hash_stored(key)
+    try:
+        refuse_secret_copy(sha256)
+    except ValueError:
+        default_storage.delete(key)
+        raise
     return _record_data_file(user=user, year=year, key=key, size=size, sha256=sha256, title=title,
                              description=description, filename=filename, action="datafile.upload")
 
@@ -55,22 +93,15 @@ def register_data_file(*, user, year: ChallengeYear, storage_key: str, title: st
 
     Only keys under DATA_PREFIX may be registered, so that ground truth and submission files
     can never be published this way. Size and SHA-256 are computed by reading the file.
-    Raises ValueError for a key outside DATA_PREFIX, a missing object, a folder or a duplicate name.
+    Raises ValueError for a key outside DATA_PREFIX, a missing object, a folder, a file identical
+    to hidden ground truth or a duplicate name.
     """
     key = storage_key.strip().lstrip("/")
-    if not key.startswith(DATA_PREFIX) or ".." in key.split("/") or "\\" in key:
-        raise ValueError(f"Only storage keys under {DATA_PREFIX} can be registered.")
-    folder = ValueError("That storage key names a folder; register each file in it by its own key.")
-    if key.endswith("/"):
-        raise folder
-    if not default_storage.exists(key):
-        raise ValueError("No file with that storage key exists.")
+    if refusal := hosted_key_refusal(key):
+        raise ValueError(refusal)
     filename = (filename or Path(key).name)[:255]
-    _check_filename_free(year, filename)
-    try:
-        size, sha256 = _hash_stored(key)
-    except IsADirectoryError:  # local disk; an OSError that is the organizer's, not the storage's
-        raise folder from None
+    _check_filename_free(year, filename)  # before the file is read: hashing an archive takes a while
+    key, size, sha256 = stored_data_file(storage_key=key)
     return _record_data_file(user=user, year=year, key=key, size=size, sha256=sha256, title=title,
                              description=description, filename=filename, action="datafile.register")
 

@@ -41,7 +41,7 @@ def accept_terms(request, slug):
 @login_required
 def download(request, slug, pk, filename):
     year = competition_selectors.year_for_viewer(slug=slug, user=request.user)
-    data_file = datafile_selectors.data_file_of(year=year, pk=pk)
+    data_file = datafile_selectors.downloadable_data_file(year=year, pk=pk)
     if not datafile_selectors.has_accepted_terms(user=request.user, year=year):
         messages.error(request, "Accept the terms of access before downloading.")
         return render(request, "challenge/data_files.html", _data_context(request, year), status=403)

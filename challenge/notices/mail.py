@@ -5,8 +5,10 @@ action sends nothing) and sent by `send_queued_emails`, which the `score_pending
 `manage.py send_notifications` call. The rows stay as the record of what was sent; a row with
 a `once_key` can be queued only once, ever.
 
-Every mail carries a signed opt-out link for its address and kind: it needs no sign-in, and
-`settings.SECRET_KEY` signs it, so nobody can stop someone else's mail by guessing a link.
+Every mail of a kind a person can stop carries a signed opt-out link for its address and kind:
+it needs no sign-in, and `settings.SECRET_KEY` signs it, so nobody can stop someone else's mail
+by guessing a link. The account's own mail (confirming an address, a password reset) has none and
+is always sent.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from challenge.notices.models import EmailKind, EmailOptOut, OutgoingEmail
+from challenge.notices.models import OPTIONAL_KINDS, EmailKind, EmailOptOut, OutgoingEmail
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +60,7 @@ def opt_out_token(*, address: str, kind: str) -> str:
 def read_opt_out_token(token: str) -> tuple[str, str]:
     """(address, kind) of a link we signed. Raises signing.BadSignature for any other token."""
     data = signing.loads(token, salt=OPT_OUT_SALT)
-    if not isinstance(data, dict) or data.get("k") not in EmailKind.values or not data.get("a"):
+    if not isinstance(data, dict) or data.get("k") not in OPTIONAL_KINDS or not data.get("a"):
         raise signing.BadSignature("not an opt-out token")
     return data["a"], data["k"]
 
@@ -76,7 +78,7 @@ def queue_emails(mails: list[Mail]) -> int:
         if not mail.to:
             continue
         context = {**mail.context, "site_name": settings.SITE_NAME, "site_url": settings.SITE_URL,
-                   "opt_out_url": opt_out_url(address=mail.to, kind=mail.kind),
+                   "opt_out_url": opt_out_url(address=mail.to, kind=mail.kind) if mail.kind in OPTIONAL_KINDS else "",
                    "kind_label": EmailKind(mail.kind).label}
         subject = " ".join(render_to_string(f"email/{mail.template}_subject.txt", context).split())
         rows.append(OutgoingEmail(kind=mail.kind, to_address=mail.to, user=mail.user, subject=subject[:300],
@@ -139,13 +141,13 @@ def _send_all(mails: list[OutgoingEmail], now) -> None:
 
 
 def _send(mail: OutgoingEmail, connection, now) -> None:
-    unsubscribe = opt_out_url(address=mail.to_address, kind=mail.kind)
-    message = EmailMessage(
-        subject=mail.subject, body=mail.body, from_email=settings.DEFAULT_FROM_EMAIL, to=[mail.to_address],
-        connection=connection,
+    headers = {}
+    if mail.kind in OPTIONAL_KINDS:
+        unsubscribe = opt_out_url(address=mail.to_address, kind=mail.kind)
         # One-click unsubscribe (RFC 8058): mail programs show a button that POSTs to the link.
-        headers={"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
-    )
+        headers = {"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+    message = EmailMessage(subject=mail.subject, body=mail.body, from_email=settings.DEFAULT_FROM_EMAIL,
+                           to=[mail.to_address], connection=connection, headers=headers)
     try:
         message.send()
     except Exception as exc:  # SMTP and socket errors alike: the row waits for a later try
@@ -165,14 +167,15 @@ def _postpone(mail: OutgoingEmail, now) -> None:
 
 
 def email_preferences(*, address: str) -> list[dict]:
-    """Every kind of mail with whether this address receives it."""
+    """Every kind of mail a person can stop, with whether this address receives it."""
     stopped = set(EmailOptOut.objects.filter(address=address.strip().lower()).values_list("kind", flat=True))
-    return [{"kind": kind, "label": label, "receiving": kind not in stopped} for kind, label in EmailKind.choices]
+    return [{"kind": kind, "label": EmailKind(kind).label, "receiving": kind not in stopped} for kind in OPTIONAL_KINDS]
 
 
 def set_email_preference(*, address: str, kind: str, receive: bool) -> None:
-    """Start or stop one kind of mail to an address (idempotent). Raises ValueError for an unknown kind."""
-    if kind not in EmailKind.values:
+    """Start or stop one kind of mail to an address (idempotent). Raises ValueError for an unknown
+    kind, or the account's own mail (never stopped)."""
+    if kind not in OPTIONAL_KINDS:
         raise ValueError(f"No such kind of e-mail: {kind}")
     address = address.strip().lower()
     if receive:

@@ -38,13 +38,21 @@ class Announcement(models.Model):
 
 
 class EmailKind(models.TextChoices):
-    """The kinds of e-mail the site sends; each person can stop each kind."""
+    """The kinds of e-mail the site sends; each person can stop each kind but the account's own."""
 
     ANNOUNCEMENT = "announcement", "Announcements of the years your teams take part in"
     SCORING_FAILED = "scoring_failed", "A submission of yours failed to score"
     DEADLINE_REMINDER = "deadline_reminder", "The deadline is 48 hours away and your team has chosen no final entry"
     RESULTS_PUBLISHED = "results_published", "The results of a year you take part in are published"
     INVITATION = "invitation", "Invitations to join a team"
+    MODERATION = "moderation", "An entry of your team was disqualified"
+    # About the account itself (confirming its address, resetting its password, someone signing up
+    # with its address): sent whatever the person chose, as a password reset must be.
+    ACCOUNT = "account", "Your account: confirming its address, resetting its password"
+
+
+# The kinds a person can stop (every kind but the account's own mail).
+OPTIONAL_KINDS = [kind for kind in EmailKind.values if kind != EmailKind.ACCOUNT]
 
 
 class OutgoingEmail(models.Model):

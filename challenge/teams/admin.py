@@ -19,8 +19,9 @@ class TeamAdmin(admin.ModelAdmin):
     list_filter = ["year"]
     search_fields = ["name", "affiliation"]
     inlines = [MembershipInline]
-    # Names are on the boards and bans decide who is ranked: the organizer pages change them.
-    readonly_fields = ["name", "year", "banned_until", "ban_reason"]
+    # Names are on the boards and bans decide who is ranked and who may take part: the organizer
+    # pages change them. The old team-wide link only lets the join page say what to do instead.
+    readonly_fields = ["name", "year", "banned_until", "banned_at", "ban_reason", "invite_token"]
 
     def has_add_permission(self, request):
         return False  # created on the organizer pages (years, tasks) or by people (teams)

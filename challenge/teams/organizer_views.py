@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from challenge import policy
 from challenge.accounts.roles import organizer_required
 from challenge.competition import selectors as competition_selectors
 from challenge.teams import selectors as team_selectors
@@ -19,7 +20,10 @@ from submissions.organizer_forms import QuotaAdjustmentForm
 @organizer_required
 def teams(request, slug):
     year = competition_selectors.year_for_organizer(slug=slug)
-    context = {"year": year, "teams": team_selectors.teams_of_year(year=year),
+    teams = team_selectors.teams_of_year(year=year)
+    for team in teams:
+        team.held_by_ban = policy.people_held_by_ban(team)  # whom each running ban holds
+    context = {"year": year, "teams": teams,
                "ban_form": TeamBanForm(), "quota_form": QuotaAdjustmentForm(year=year)}
     return render(request, "organize/teams.html", context)
 

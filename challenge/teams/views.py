@@ -1,5 +1,5 @@
-"""Team pages: create, the public team page, join by invitation link, leave, rename, remove a
-member, my teams."""
+"""Team pages: create, the public team page (with the members' invitations), join by invitation,
+leave, rename, remove a member, my teams."""
 
 from django import forms
 from django.contrib import messages
@@ -58,7 +58,7 @@ def create(request, slug):
     return render(request, "teams/create.html", {"year": year, "form": form})
 
 
-@never_cache  # members see the invitation link
+@never_cache  # members see the team's invitations, and their sender a new one's link
 def detail(request, pk):
     team = _team(pk)
     is_member = team_selectors.is_member(team=team, user=request.user)
@@ -66,12 +66,15 @@ def detail(request, pk):
     entries = public_entries_of_team(team=team, user=request.user)
     if not members and not entries:
         raise Http404("Nobody is in this team any more.")  # an empty page helps no one
-    invite_path = reverse("teams:join", args=[team.invite_token])
     captain = team_selectors.captain_of(team=team)
+    new_invitation = team_selectors.new_invitation_of(team=team, user=request.user, pk=request.GET.get("sent"))
+    invite_url = (request.build_absolute_uri(reverse("teams:join", args=[new_invitation.token]))
+                  if is_member and new_invitation else None)
     context = {
         "team": team, "members": members, "captain": captain, "entries": entries, "is_member": is_member,
         "is_captain": is_member and captain == request.user,
-        "invite_url": request.build_absolute_uri(invite_path) if is_member else None,
+        "new_invitation": new_invitation if invite_url else None, "invite_url": invite_url,
+        "open_invitations": team_selectors.open_invitations(team=team) if is_member else [],
         "rename_form": TeamNameForm(initial={"name": team.name}),
     }
     return render(request, "teams/detail.html", context)
@@ -79,9 +82,11 @@ def detail(request, pk):
 
 def join(request, token):
     """The invitation: who invites, and Join (signed in), or sign up / log in that come back here."""
-    team = team_selectors.team_by_invite(token=token)
-    if team is None:
-        return render(request, "teams/join.html", {"error": team_services.INVALID_INVITE}, status=404)
+    invitation = team_selectors.invitation_by_token(token=token)
+    problem = team_selectors.invitation_problem(invitation=invitation, token=token)
+    if problem:
+        return render(request, "teams/join.html", {"error": problem}, status=404)
+    team = invitation.team
     if request.method == "POST":
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
@@ -92,8 +97,10 @@ def join(request, token):
         else:
             messages.success(request, f"You joined {team.name}.")
             return redirect("teams:detail", pk=team.pk)
-    context = {"team": team, "membership": team_selectors.membership_in_year(user=request.user, year=team.year),
-               "closed": policy.team_change_refusal(team.year), "here": request.get_full_path()}
+    context = {"team": team, "invitation": invitation,
+               "membership": team_selectors.membership_in_year(user=request.user, year=team.year),
+               "closed": policy.team_change_refusal(team.year),
+               "refusal": policy.team_change_refusal(team.year, user=request.user), "here": request.get_full_path()}
     return render(request, "teams/join.html", context)
 
 
@@ -117,11 +124,15 @@ def remove_member(request, pk, user_pk):
         return render(request, "teams/confirm.html", {"team": team, "action": "remove", "member": member,
                                                       "member_name": team_services.display_name(member)})
     try:
-        team_services.remove_member(team=team, by=request.user, member=member)
+        cancelled = team_services.remove_member(team=team, by=request.user, member=member)
     except team_services.TeamError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"{team_services.display_name(member)} is no longer in {team.name}.")
+        said = f"{team_services.display_name(member)} is no longer in {team.name}."
+        if cancelled:
+            said += (f" {cancelled} open invitation{' was' if cancelled == 1 else 's were'} cancelled, as their "
+                     "links may have been seen: invite again whoever should still join.")
+        messages.success(request, said)
     return redirect("teams:detail", pk=team.pk)
 
 
@@ -144,9 +155,11 @@ def rename(request, pk):
 @login_required
 @require_POST
 def rotate_invite(request, pk):
+    """Cancel all of the team's open invitations (this address once replaced the team-wide link)."""
     team = _own_team(pk, request.user)
-    team_services.rotate_invite_token(team=team, user=request.user)
-    messages.success(request, "A new invitation link was made; the old one no longer works.")
+    cancelled = team_services.cancel_open_invitations(team=team, user=request.user)
+    messages.success(request, f"{cancelled} open invitation{' was' if cancelled == 1 else 's were'} cancelled; "
+                              "their links no longer work.")
     return redirect("teams:detail", pk=team.pk)
 
 
@@ -159,12 +172,12 @@ def invite_by_email(request, pk):
         messages.error(request, "Give a valid e-mail address to invite.")
         return redirect("teams:detail", pk=team.pk)
     try:
-        team_services.invite_by_email(team=team, user=request.user, address=form.cleaned_data["email"])
+        invitation = team_services.invite_by_email(team=team, user=request.user, address=form.cleaned_data["email"])
     except team_services.TeamError as exc:
         messages.error(request, str(exc))
-    else:
-        messages.success(request, f"The invitation goes to {form.cleaned_data['email']} within a minute.")
-    return redirect("teams:detail", pk=team.pk)
+        return redirect("teams:detail", pk=team.pk)
+    messages.success(request, f"The invitation goes to {invitation.address} within a minute.")
+    return redirect(f"{reverse('teams:detail', args=[team.pk])}?sent={invitation.pk}")
 
 
 @login_required

@@ -14,11 +14,11 @@ def markdown(text):
 
 
 @register.filter
-def score(value):
-    """Scores are published rounded to 5 decimals, as ILSVRC did."""
+def score(value, decimals=5):
+    """Scores are published rounded to 5 decimals, as ILSVRC did; a Ladder's to its step."""
     if value is None:
         return "—"
-    return f"{value:.5f}"
+    return f"{value:.{int(decimals if decimals not in (None, '') else 5)}f}"
 
 
 @register.filter

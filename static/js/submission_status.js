@@ -9,7 +9,10 @@
   // soon and often at first, then back off.
   var delay = 250;
 
-  function fmt(value) { return typeof value === "number" ? value.toFixed(5) : "—"; }
+  // Scores come rounded to their decimals (5, or a Ladder's step): shown with just as many.
+  function fmt(value, decimals) {
+    return typeof value === "number" ? value.toFixed(typeof decimals === "number" ? decimals : 5) : "—";
+  }
 
   function render(data) {
     status.textContent = data.status_display;
@@ -18,7 +21,7 @@
     var table = document.getElementById("scores");
     if (data.scores) {
       var cells = table.querySelectorAll("td[data-metric]");
-      for (var i = 0; i < cells.length; i++) cells[i].textContent = fmt(data.scores[cells[i].getAttribute("data-metric")]);
+      for (var i = 0; i < cells.length; i++) cells[i].textContent = fmt(data.scores[cells[i].getAttribute("data-metric")], data.scores.decimals);
       table.hidden = false;
       var caption = document.getElementById("basis-note");
       if (data.scores.basis === "public") caption.textContent = "On the public subset of the test images; the final ranking uses the rest.";

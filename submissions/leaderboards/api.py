@@ -18,9 +18,11 @@ from submissions.leaderboards.rendering import PAGE_SIZE
 
 
 class ScoreSerializer(serializers.Serializer):
-    value = serializers.FloatField(help_text="Rounded to 5 decimals.")
-    ci_low = serializers.FloatField(help_text="95% bootstrap confidence interval over images, low end.")
-    ci_high = serializers.FloatField(help_text="95% bootstrap confidence interval over images, high end.")
+    value = serializers.FloatField(help_text="Rounded to the board's `decimals` (5; a Ladder's step).")
+    ci_low = serializers.FloatField(allow_null=True, help_text="95% bootstrap confidence interval over images, low "
+                                                               "end; null on a Ladder board.")
+    ci_high = serializers.FloatField(allow_null=True, help_text="95% bootstrap confidence interval over images, high "
+                                                                "end; null on a Ladder board.")
 
 
 class TeamRefSerializer(serializers.Serializer):
@@ -55,7 +57,8 @@ class EntrySerializer(serializers.Serializer):
     excluded = serializers.CharField(allow_null=True, help_text="Disqualification or ban, with its reason.")
     categories_won = serializers.IntegerField(required=False, help_text=(
         "Detection only: the classes where this entry has the highest average precision of the ranked entries "
-        "(the higher-ranked entry takes a tie; a class nobody detects is won by no one)."))
+        "(the higher-ranked entry takes a tie; a class nobody detects is won by no one), on the board's images "
+        "(a public-subset board's public part); absent on a Ladder board."))
 
 
 class LeaderboardSerializer(serializers.Serializer):
@@ -69,6 +72,8 @@ class LeaderboardSerializer(serializers.Serializer):
     basis = serializers.CharField(allow_null=True, help_text="all, public (live subset), private (final) or ladder.")
     primary_metric = serializers.CharField()
     rule = serializers.CharField()
+    decimals = serializers.IntegerField(help_text="The decimals the scores are rounded to: 5, or on a Ladder board "
+                                                  "its step (docs/leaderboards.md).")
     count = serializers.IntegerField()
     page = serializers.IntegerField()
     pages = serializers.IntegerField()

@@ -11,6 +11,7 @@ Mean average precision is not a mean over images, so it resamples images through
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 
@@ -75,7 +76,8 @@ def _trace(score: Score) -> scoring.DetectionTrace:
 
 def entry_stats(*, score: Score, split: Split) -> dict:
     """{basis: {metric: [value, ci_low, ci_high]}} for the image sets this split shows; a
-    detection entry also keeps {"class_ap": {basis: [AP of class 1, 2, ... or None]}}."""
+    detection entry also keeps {"class_ap": {basis: [AP of class 1, 2, ... or None]}}, and an entry
+    on a public subset {"advice": {"public": [the engine's advice on the public images]}}."""
     bases = [Basis.ALL]
     mask = subset_mask(split, score.images) if policy.has_public_subset(split) else None
     if mask is not None:
@@ -91,8 +93,10 @@ def entry_stats(*, score: Score, split: Split) -> dict:
             value = score.mean_average_precision if parts[basis] is None else float(
                 scoring.weighted_map(trace, positives, weights)[0])
             stats[basis][MAP] = [value, *scoring.bootstrap_map_ci(trace, positives, subset=parts[basis])]
-            stats["class_ap"][basis] = [None if positives.per_class[c] == 0 else float(class_aps[c])
-                                        for c in range(1, positives.n_classes + 1)]
+            # None for a class with no positive among the basis' images (NaN from the core): whether
+            # a class has one on the hidden images is no business of the public part's board.
+            stats["class_ap"][basis] = [None if math.isnan(ap) else float(ap)
+                                        for ap in class_aps[1:positives.n_classes + 1].tolist()]
         return merge_revised(stats, revised_stats(score=score, parts={b: parts[b] for b in bases},
                                                   positives=positives))
     for metric in metrics_of(split):
@@ -103,7 +107,24 @@ def entry_stats(*, score: Score, split: Split) -> dict:
             part = losses if parts[basis] is None else losses[parts[basis]]
             value = getattr(score, metric) if parts[basis] is None else float(part.mean())
             stats[basis][metric] = [value, *ranking.bootstrap_ci(part)]
+    if mask is not None:
+        stats["advice"] = {Basis.PUBLIC: public_advice(score=score, split=split, mask=mask)}
     return merge_revised(stats, revised_stats(score=score, parts={b: parts[b] for b in bases}))
+
+
+def public_advice(*, score: Score, split: Split, mask: np.ndarray) -> list[str]:
+    """The scoring engine's advice (figures left out) computed on the public images alone, from
+    the score's top-1 labels: what a public-subset board may tell a team before the results date.
+    The engine's hint on all images would say something of the hidden part."""
+    if not score.top1_labels:
+        return []
+    class_set = scoring_class_set(split.task.classes)
+    ground_truth = GroundTruth.objects.select_related("split__task").get(pk=score.ground_truth_id)
+    truth = scoring_ground_truth(ground_truth, class_set)
+    labels = unpack_values(score.top1_labels, score.images).astype(class_set.label_dtype)[mask]
+    public = scoring.score("classification", scoring.Predictions("classification", labels.reshape(-1, 1)),
+                           scoring.GroundTruth(labels=truth.labels[mask]), class_set=class_set, guesses=1)
+    return list(public.advice)
 
 
 def paired(a: Score, b: Score, *, split: Split, basis: str, metric: str):

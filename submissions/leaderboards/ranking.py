@@ -3,13 +3,8 @@
 Per-image losses are arrays with one value per scored image: 0/1 errors (top-5,
 localization) or small non-negative costs (hierarchical LCA heights). Lower is better.
 
-- `bootstrap_ci`: the 95% percentile bootstrap interval of the mean loss. Resampling n images
-  with replacement only changes how often each distinct loss value is drawn, so a resample's
-  mean is drawn exactly from a multinomial (a binomial for 0/1 losses) instead of building an
-  n-by-B index matrix: the same distribution, in microseconds, seeded and deterministic.
-- `paired_test`: McNemar's test on the images where two entries disagree (exact two-sided
-  binomial when there are fewer than 25 such images, chi-squared with continuity correction
-  otherwise). For costs it is the sign test, its natural generalisation.
+- `bootstrap_ci`, `paired_test` (McNemar's test, the sign test for costs) and `PairedResult` are
+  the scoring core's (`submissions.scoring.statistics`), imported here for ranking and its callers.
 - `tie_groups`: consecutive ranked entries stay in one group until one is significantly better
   than the next.
 - `ladder_accepts`: the parameter-free Ladder (Blum & Hardt 2015): a new submission replaces the
@@ -20,18 +15,14 @@ localization) or small non-negative costs (hierarchical LCA heights). Lower is b
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
 
-CONFIDENCE = 0.95
-ALPHA = 0.05
-BOOTSTRAP_RESAMPLES = 2000
-BOOTSTRAP_SEED = 20150707  # fixed: the same score always gets the same interval
-EXACT_BELOW = 25  # discordant pairs under which McNemar uses the exact binomial
+from submissions.scoring import PairedResult, bootstrap_ci, paired_test  # noqa: F401 (evidence reads bootstrap_ci here)
+
 DECIMALS = 5
 
 # The values of the models' Basis, Track and the year's row and exclusion options.
@@ -85,17 +76,26 @@ def rounded(value: float | None, decimals: int = DECIMALS) -> float | None:
     return None if value is None else round(float(value), decimals)
 
 
-def ranking_rule(primary: str) -> str:
+def ranking_rule(primary: str, *, basis: str | None = None, decimals: int = DECIMALS) -> str:
     """The sentence every board prints under its title, naming the test that really runs."""
+    better = "higher" if primary in HIGHER_IS_BETTER else "lower"
+    if basis == LADDER:
+        return (
+            f"Ladder (Blum and Hardt, 2015): each team is shown by its released {METRIC_LABELS[primary].lower()} "
+            f"({better} is better), which moves only when a new submission is significantly better than the "
+            f"shown one on the same images (p < 0.05). Released scores are rounded to {decimals} decimal"
+            f"{'s' if decimals != 1 else ''}, the Ladder's step (the largest standard error its test can ask "
+            "for); no interval, test or per-class figure is shown until the results date. Entries whose released "
+            "scores are equal share a rank and the earlier submission is listed first."
+        )
     if primary in HIGHER_IS_BETTER:
         test = "a paired bootstrap over images"
     elif primary in COST_METRICS:
         test = "the sign test on per-image LCA heights"
     else:
         test = "McNemar's paired test on per-image correctness"
-    better = "higher" if primary in HIGHER_IS_BETTER else "lower"
     return (
-        f"Ranked by {METRIC_LABELS[primary].lower()}, {better} is better, rounded to {DECIMALS} decimals. Entries "
+        f"Ranked by {METRIC_LABELS[primary].lower()}, {better} is better, rounded to {decimals} decimals. Entries "
         "whose rounded scores are equal share a rank and the earlier submission is listed first. Brackets give "
         "the 95% bootstrap confidence interval over images. Each entry says whether it is significantly better "
         f"than the next ({test}, p < 0.05); entries that are not are grouped as statistically tied."
@@ -114,69 +114,6 @@ def public_subset_mask(n: int, *, seed: int, fraction: float) -> np.ndarray:
     return mask
 
 
-def bootstrap_ci(losses: np.ndarray, *, resamples: int = BOOTSTRAP_RESAMPLES,
-                 seed: int = BOOTSTRAP_SEED, confidence: float = CONFIDENCE) -> tuple[float, float]:
-    """The percentile bootstrap interval of the mean of `losses` (over images)."""
-    losses = np.asarray(losses)
-    n = losses.size
-    if n == 0:
-        return (math.nan, math.nan)
-    values, counts = np.unique(losses, return_counts=True)
-    if values.size == 1:
-        return (float(values[0]), float(values[0]))
-    rng = np.random.default_rng(seed)
-    draws = rng.multinomial(n, counts / n, size=resamples)
-    means = draws @ values.astype(np.float64) / n
-    tail = (1 - confidence) / 2
-    low, high = np.quantile(means, [tail, 1 - tail], method="inverted_cdf")
-    return (float(low), float(high))
-
-
-@dataclass(frozen=True)
-class PairedResult:
-    """How entry A compares with entry B on the same images (losses: lower is better)."""
-
-    a_better: int  # images where A's loss is lower
-    b_better: int  # images where B's loss is lower
-    p_value: float
-
-    @property
-    def a_significantly_better(self) -> bool:
-        return self.a_better > self.b_better and self.p_value < ALPHA
-
-    @property
-    def b_significantly_better(self) -> bool:
-        return self.b_better > self.a_better and self.p_value < ALPHA
-
-
-def exact_binomial_two_sided(k: int, n: int) -> float:
-    """Two-sided p-value of k successes in n fair coin flips (doubling the smaller tail)."""
-    if n == 0:
-        return 1.0
-    low = min(k, n - k)
-    tail = sum(math.comb(n, i) for i in range(low + 1)) / 2**n
-    return min(1.0, 2 * tail)
-
-
-def mcnemar_p(a_better: int, b_better: int) -> float:
-    """McNemar's two-sided p-value from the two discordant counts."""
-    discordant = a_better + b_better
-    if discordant < EXACT_BELOW:
-        return exact_binomial_two_sided(a_better, discordant)
-    statistic = (abs(a_better - b_better) - 1) ** 2 / discordant
-    return math.erfc(math.sqrt(statistic / 2))  # chi-squared with one degree of freedom
-
-
-def paired_test(losses_a: np.ndarray, losses_b: np.ndarray) -> PairedResult:
-    """McNemar's test (the sign test for costs) on two entries' per-image losses."""
-    losses_a, losses_b = np.asarray(losses_a), np.asarray(losses_b)
-    if losses_a.shape != losses_b.shape:
-        raise ValueError("paired losses must cover the same images")
-    a_better = int(np.count_nonzero(losses_a < losses_b))
-    b_better = int(np.count_nonzero(losses_b < losses_a))
-    return PairedResult(a_better, b_better, mcnemar_p(a_better, b_better))
-
-
 def tie_groups(better_than_next: list[bool]) -> list[int]:
     """Group numbers (1, 2, ...) for ranked entries, given for each entry whether it is
     significantly better than the next one; a group ends after each such entry."""
@@ -192,7 +129,7 @@ def ladder_accepts(new_losses: np.ndarray, shown_losses: np.ndarray | None) -> b
     """Whether a new submission replaces a team's shown best on a Ladder leaderboard.
 
     The first submission is always shown; afterwards only a significant improvement on the
-    same images (paired test at level ALPHA) moves the shown score.
+    same images (paired test at the core's level, 5%) moves the shown score.
     """
     if shown_losses is None:
         return True
@@ -233,14 +170,14 @@ def in_track(candidate: Candidate, track: str) -> bool:
     return track == COMBINED or candidate.external_data == (track == OUTSIDE)
 
 
-def key_value(candidate: Candidate, basis: str, primary: str) -> float:
-    return rounded(candidate.stats[stats_basis(basis)][primary][0])
+def key_value(candidate: Candidate, basis: str, primary: str, decimals: int = DECIMALS) -> float:
+    return rounded(candidate.stats[stats_basis(basis)][primary][0], decimals)
 
 
-def order_key(basis: str, primary: str) -> Callable[[Candidate], tuple]:
+def order_key(basis: str, primary: str, decimals: int = DECIMALS) -> Callable[[Candidate], tuple]:
     """The board's order: rounded primary score (best first), then the earlier submission, then
     the lower id (entries submitted in the same instant keep the order they were received in)."""
-    return lambda c: (best_first(primary, key_value(c, basis, primary)), c.submitted_at, c.entry_id)
+    return lambda c: (best_first(primary, key_value(c, basis, primary, decimals)), c.submitted_at, c.entry_id)
 
 
 def select(candidates: list[Candidate], *, basis: str, rows_mode: str, primary: str) -> list[Candidate]:
@@ -271,38 +208,48 @@ PairedTests = Callable[[list[Candidate]], list[PairedResult | None]]
 
 
 def rank(candidates: list[Candidate], *, basis: str, track: str, rows_mode: str, excluded_display: str,
-         primary: str, metrics: list[str], paired_tests: PairedTests) -> list[dict]:
+         primary: str, metrics: list[str], paired_tests: PairedTests, decimals: int = DECIMALS) -> list[dict]:
     """The ranked, rounded rows of one board: ranked entries first, then excluded ones (struck).
 
     `paired_tests(ranked)` returns, for each ranked entry, its test against the next one
-    (None for the last); the caller supplies it because it needs the per-image losses.
+    (None for the last); the caller supplies it because it needs the per-image losses. Scores
+    are rounded to `decimals`, and ranked by their rounded values.
+
+    A Ladder board shows what the Ladder releases and nothing else computed on its images: each
+    team's released primary score, rounded to the Ladder's step (`decimals`), with no interval,
+    no paired test or tie group and no categories won (all of them come from every image).
     """
+    ladder = basis == LADDER
+    if ladder:
+        metrics = [primary]
     everything = [c for c in candidates if in_track(c, track)]
     shown = select([c for c in everything if not c.disqualified], basis=basis, rows_mode=rows_mode,
                    primary=primary)
-    ranked = sorted((c for c in shown if not c.excluded_reason), key=order_key(basis, primary))
+    ranked = sorted((c for c in shown if not c.excluded_reason), key=order_key(basis, primary, decimals))
     excluded = []
     if excluded_display == EXCLUDED_STRUCK:
         struck = [c for c in shown if c.excluded_reason]
         struck += [c for c in select(everything, basis=basis, rows_mode=rows_mode, primary=primary) if c.disqualified]
-        excluded = sorted(struck, key=order_key(basis, primary))
-    tests = paired_tests(ranked)
+        excluded = sorted(struck, key=order_key(basis, primary, decimals))
+    tests = [None] * len(ranked) if ladder else paired_tests(ranked)
     groups = tie_groups([bool(t and t.a_significantly_better) for t in tests[:-1]] + [False])
     members: dict[int, list[int]] = {}
     for position, group in enumerate(groups, start=1):
         members.setdefault(group, []).append(position)
     rows, place, previous = [], 0, None
     for position, (c, test, group) in enumerate(zip(ranked, tests, groups), start=1):
-        value = key_value(c, basis, primary)
+        value = key_value(c, basis, primary, decimals)
         if value != previous:
             place, previous = position, value
-        tied = [members[group][0], members[group][-1]] if len(members[group]) > 1 else None
-        rows.append(_row(c, basis, metrics, position=position, rank=place, test=test, group=group, tied_with=tied))
-    won = categories_won([c.stats.get("class_ap", {}).get(stats_basis(basis)) for c in ranked])
+        tied = [members[group][0], members[group][-1]] if len(members[group]) > 1 and not ladder else None
+        rows.append(_row(c, basis, metrics, position=position, rank=place, test=test,
+                         group=None if ladder else group, tied_with=tied, decimals=decimals, intervals=not ladder))
+    won = None if ladder else categories_won([c.stats.get("class_ap", {}).get(stats_basis(basis)) for c in ranked])
     for row, count in zip(rows, won or []):
         row["categories_won"] = count
     for c in excluded:
-        rows.append(_row(c, basis, metrics, position=None, rank=None, test=None, group=None, tied_with=None))
+        rows.append(_row(c, basis, metrics, position=None, rank=None, test=None, group=None, tied_with=None,
+                         decimals=decimals, intervals=not ladder))
     return rows
 
 
@@ -318,8 +265,16 @@ def categories_won(class_aps: list[list[float | None] | None]) -> list[int] | No
     return np.bincount(won, minlength=len(class_aps)).tolist()
 
 
-def _row(c: Candidate, basis: str, metrics: list[str], *, position, rank, test, group, tied_with) -> dict:
+def _row(c: Candidate, basis: str, metrics: list[str], *, position, rank, test, group, tied_with,
+         decimals: int = DECIMALS, intervals: bool = True) -> dict:
     values = c.stats[stats_basis(basis)]
+
+    def shown(triple: list) -> dict:
+        value, low, high = triple
+        if not intervals:
+            low = high = None
+        return {"value": rounded(value, decimals), "ci_low": rounded(low, decimals), "ci_high": rounded(high, decimals)}
+
     return {
         "position": position,
         "rank": rank,
@@ -328,10 +283,7 @@ def _row(c: Candidate, basis: str, metrics: list[str], *, position, rank, test, 
         "description": c.description,
         "submitted_at": c.submitted_at.isoformat(),
         "outside_data": c.external_data,
-        "scores": {
-            m: {"value": rounded(values[m][0]), "ci_low": rounded(values[m][1]), "ci_high": rounded(values[m][2])}
-            for m in metrics if m in values
-        },
+        "scores": {m: shown(values[m]) for m in metrics if m in values},
         "better_than_next": None if test is None else test.a_significantly_better,
         "p_value_next": None if test is None else rounded(test.p_value),
         "tie_group": group,

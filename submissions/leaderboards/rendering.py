@@ -10,6 +10,7 @@ from functools import lru_cache
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from challenge import policy
 from challenge.competition.models import Split
 from submissions.leaderboards import ranking
 from submissions.leaderboards.models import Basis
@@ -27,6 +28,12 @@ def board_metrics_of(split: Split) -> list[str]:
     return metrics_of(split) + ranking.REVISED_METRICS_BY_KIND[split.task.kind]
 
 
+def board_metrics(split: Split, basis: str | None) -> list[str]:
+    """The metrics a board shows: its task's, or on a Ladder board the primary one alone (the
+    Ladder releases one score per team)."""
+    return [split.task.primary_metric] if basis == Basis.LADDER else metrics_of(split)
+
+
 _REVISED = {m for metrics in ranking.REVISED_METRICS_BY_KIND.values() for m in metrics}
 
 
@@ -39,8 +46,10 @@ def shown_metrics(rows: list[dict], metrics: list[str]) -> list[str]:
     return own + [m for m in revised if any(m in row.get("scores", {}) for row in rows)]
 
 
-def ranking_rule(split: Split) -> str:
-    return ranking.ranking_rule(split.task.primary_metric)
+def ranking_rule(split: Split, basis: str | None = None) -> str:
+    """The rule printed under a board of this split and basis (a Ladder's says what it releases)."""
+    return ranking.ranking_rule(split.task.primary_metric, basis=basis,
+                                decimals=policy.score_decimals(split=split, basis=basis))
 
 
 def with_team_urls(rows: list[dict]) -> list[dict]:
@@ -56,15 +65,20 @@ def team_url(team_id: int) -> str:
     return reverse("teams:detail", args=[team_id])
 
 
-def render_rows(rows: list[dict], metrics: list[str], *, older_ground_truth: int = 0) -> str:
+def render_rows(rows: list[dict], metrics: list[str], *, older_ground_truth: int = 0,
+                decimals: int = ranking.DECIMALS) -> str:
     """A board's table; `older_ground_truth` counts the board's entries still scored on an
-    earlier ground truth (said above the table, and each such row is marked)."""
+    earlier ground truth (said above the table, and each such row is marked); values are printed
+    with the board's `decimals`."""
     metrics = shown_metrics(rows, metrics)
     shaped = [{**row, "cells": [row["scores"].get(m) for m in metrics]} for row in rows]
     categories = any("categories_won" in row for row in rows)
+    intervals = not rows or any(cell and cell.get("ci_low") is not None for row in shaped for cell in row["cells"])
     return render_to_string("leaderboards/_rows.html", {"rows": shaped, "categories": categories,
+                                                        "intervals": intervals,
                                                         "labels": [ranking.METRIC_LABELS[m] for m in metrics],
-                                                        "older_ground_truth": older_ground_truth})
+                                                        "older_ground_truth": older_ground_truth,
+                                                        "decimals": decimals})
 
 
 def mark_team_rows(html: str, *, team_id: int | None) -> str:
@@ -83,14 +97,15 @@ def board_payload(split: Split, *, basis: str | None, track: str, rows: list, co
         "frozen": basis == Basis.FINAL if frozen is None else frozen, "year": split.task.year.slug,
         "task": split.task.slug, "split": split.name, "track": track, "basis": basis,
         "primary_metric": split.task.primary_metric, "count": len(rows) if count is None else count,
-        "page": page, "pages": pages, "rule": ranking_rule(split), "older_ground_truth": older_ground_truth,
+        "page": page, "pages": pages, "rule": ranking_rule(split, basis),
+        "decimals": policy.score_decimals(split=split, basis=basis), "older_ground_truth": older_ground_truth,
         "entries": rows,
     }
 
 
-def board_csv(rows: list[dict], metrics: list[str]) -> str:
+def board_csv(rows: list[dict], metrics: list[str], *, decimals: int = ranking.DECIMALS) -> str:
     """A board's rows as CSV (the frozen archive's export and the live board's download): one line
-    per row, scores with their intervals as fixed 5-decimal text."""
+    per row, scores with their intervals as fixed text of the board's decimals (5; a Ladder's step)."""
     metrics = shown_metrics(rows, metrics)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -102,12 +117,13 @@ def board_csv(rows: list[dict], metrics: list[str]) -> str:
         line = [r["rank"] or "", r["team"]["name"], r["entry"], r["submitted_at"], r["outside_data"]]
         for m in metrics:
             s = r["scores"].get(m) or {}
-            line += [_fixed(s.get("value")), _fixed(s.get("ci_low")), _fixed(s.get("ci_high"))]
+            line += [_fixed(s.get("value"), decimals), _fixed(s.get("ci_low"), decimals),
+                     _fixed(s.get("ci_high"), decimals)]
         line += ["" if r["better_than_next"] is None else r["better_than_next"], _fixed(r["p_value_next"]),
                  r["tie_group"] or "", r["not_comparable"] or "", r["excluded"] or ""]
         writer.writerow(line)
     return out.getvalue()
 
 
-def _fixed(value: float | None) -> str:
-    return "" if value is None else f"{value:.{ranking.DECIMALS}f}"
+def _fixed(value: float | None, decimals: int = ranking.DECIMALS) -> str:
+    return "" if value is None else f"{value:.{decimals}f}"

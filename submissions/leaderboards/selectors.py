@@ -32,17 +32,21 @@ from submissions.leaderboards.models import (
     Track,
 )
 from submissions.leaderboards.ranking import METRIC_LABELS, METRICS_BY_KIND, rounded, stats_basis
-from submissions.leaderboards.rendering import board_csv, board_payload, metrics_of, render_rows
+from submissions.leaderboards.rendering import board_csv, board_metrics, board_payload, metrics_of, render_rows
 from submissions.models import Score
 
 # ---------------------------------------------------------------- one entry's scores
 
 def visible_scores(*, submission, user, at: datetime | None = None) -> dict | None:
     """The scores of one submission that this viewer may see (for the submission page and API):
-    {"basis", "scores": {metric: [value, low, high]}, "ladder_accepted", "warnings"}, or None
-    while hidden. The scoring engine's hints keep their figures (computed on all images) only
-    where scores on all images are shown; on a public subset or the Ladder they give the advice
-    alone."""
+    {"basis", "scores": {metric: [value, low, high]}, "decimals", "ladder_accepted", "warnings"},
+    or None while hidden.
+
+    On a Ladder, what the Ladder releases: the team's shown primary score, rounded to the
+    Ladder's step, without interval. The scoring engine's hints keep their figures (computed on
+    all images) only where scores on all images are shown; on a public subset the advice computed
+    on the public images alone (kept with the entry's stats); on a Ladder none (there is no public
+    part: the Ladder releases its score alone)."""
     split = submission.split
     basis = policy.entry_basis(split=split, user=user, at=at)
     own = LeaderboardEntry.objects.filter(submission=submission).first()
@@ -55,31 +59,42 @@ def visible_scores(*, submission, user, at: datetime | None = None) -> dict | No
                                                  submitted_at__lte=own.submitted_at)
                  .order_by("-submitted_at", "-pk").first())
     values = shown.stats.get(stats_basis(basis), {}) if shown is not None else {}
-    hints = Score.objects.filter(pk=own.score_id).values_list(
-        "warnings" if basis in (Basis.ALL, Basis.PRIVATE) else "advice", flat=True).first()
     decimals = policy.score_decimals(split=split, basis=basis)
+    if basis == Basis.LADDER:
+        primary = split.task.primary_metric
+        values = {primary: [values[primary][0], None, None]} if primary in values else {}
     return {"basis": basis, "ladder_accepted": own.ladder_accepted if basis == Basis.LADDER else None,
             "scores": {m: [rounded(v, decimals) for v in triple] for m, triple in values.items()},
-            "warnings": list(hints or [])}
+            "decimals": decimals, "warnings": _hints(own, basis)}
+
+
+def _hints(entry: LeaderboardEntry, basis: str) -> list[str]:
+    if basis in (Basis.ALL, Basis.PRIVATE):
+        return list(Score.objects.filter(pk=entry.score_id).values_list("warnings", flat=True).first() or [])
+    if basis == Basis.PUBLIC:
+        return list(entry.stats.get("advice", {}).get(Basis.PUBLIC, []))
+    return []
 
 
 def flat_scores(shown: dict | None) -> dict | None:
     """visible_scores flattened for pages and JSON: {"basis", "ladder_accepted", "<metric>": value,
-    ..., "intervals": {"<metric>": [low, high]}, "warnings"}; None while hidden."""
+    ..., "intervals": {"<metric>": [low, high]}, "decimals", "warnings"}; None while hidden. A
+    metric shown without interval (the Ladder's) has none in "intervals"."""
     if shown is None:
         return None
     flat = {"basis": shown["basis"], "ladder_accepted": shown["ladder_accepted"], "intervals": {},
-            "warnings": shown["warnings"]}
+            "decimals": shown["decimals"], "warnings": shown["warnings"]}
     for metric, (value, low, high) in shown["scores"].items():
         flat[metric] = value
-        flat["intervals"][metric] = [low, high]
+        if low is not None:
+            flat["intervals"][metric] = [low, high]
     return flat
 
 
 def public_entries_of_team(*, team, user, at: datetime | None = None) -> list[dict]:
     """The team's scored entries whose scores this viewer may see, newest first, each with the
-    primary score the boards show it (subset, Ladder or final basis as the rule says). Entries the
-    team withdrew from the boards are left out here too."""
+    primary score the boards show it (subset, Ladder or final basis as the rule says) and its
+    decimals. Entries the team withdrew from the boards are left out here too."""
     entries = []
     rows = (LeaderboardEntry.objects.filter(team=team, submission__withdrawn=False)
             .select_related("split__task__year", "submission")
@@ -92,7 +107,7 @@ def public_entries_of_team(*, team, user, at: datetime | None = None) -> list[di
         if triple:
             decimals = policy.score_decimals(split=entry.split, basis=basis)
             entries.append({"submission": entry.submission, "split": entry.split,
-                            "primary": rounded(triple[0], decimals)})
+                            "primary": rounded(triple[0], decimals), "decimals": decimals})
     return entries
 
 
@@ -209,8 +224,9 @@ def page_body(*, page: LeaderboardPage, body: str, split: Split) -> str:
             stored = text
         else:
             payload = json.loads(text) if text else {}
-            stored = render_rows(payload.get("entries", []), metrics_of(split),
-                                 older_ground_truth=payload.get("older_ground_truth", 0))
+            stored = render_rows(payload.get("entries", []), board_metrics(split, payload.get("basis")),
+                                 older_ground_truth=payload.get("older_ground_truth", 0),
+                                 decimals=payload.get("decimals", ranking.DECIMALS))
         cache.set(key, stored, timeout=None)
     return stored
 
@@ -332,7 +348,8 @@ def board_export(view: BoardView, *, fmt: str) -> tuple[str, str]:
     The caller checks that the view shows a board (view.page). Raises ValueError for another format."""
     board = LeaderboardBoard.objects.only("rows", "basis").get(pk=view.page.board_id)
     if fmt == "csv":
-        return board_csv(board.rows, metrics_of(view.split)), "text/csv"
+        return board_csv(board.rows, board_metrics(view.split, board.basis),
+                         decimals=policy.score_decimals(split=view.split, basis=board.basis)), "text/csv"
     if fmt != "json":
         raise ValueError(f"unknown export format {fmt!r}")
     payload = board_payload(view.split, basis=board.basis, track=view.track, rows=board.rows)

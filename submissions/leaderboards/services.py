@@ -44,9 +44,14 @@ from submissions.models import Score, Submission
 logger = logging.getLogger(__name__)
 
 
+# Bumped when entry_stats computes something new, so that a rebuild recomputes stored entries
+# (2: a public subset's advice, and no NaN in a detection entry's per-class AP).
+STATS_VERSION = 2
+
+
 def stats_key(*, score_id: int, split: Split) -> str:
     """What an entry's stats are computed from; a rebuild recomputes them when it changes."""
-    key = f"score={score_id};bases={','.join(policy.bases_of(split))}"
+    key = f"score={score_id};bases={','.join(policy.bases_of(split))};v={STATS_VERSION}"
     if policy.has_public_subset(split):
         key += _subset_key(split)
     return key
@@ -267,7 +272,8 @@ def rank_rows(*, split: Split, basis: str, track: str, at: datetime | None = Non
     rows = ranking.rank(
         candidates if candidates is not None else candidates_of(split, at), basis=basis, track=track,
         rows_mode=year.leaderboard_rows, excluded_display=year.excluded_display, primary=primary,
-        metrics=board_metrics_of(split), paired_tests=_paired_tests(split, basis, primary))
+        metrics=board_metrics_of(split), paired_tests=_paired_tests(split, basis, primary),
+        decimals=policy.score_decimals(split=split, basis=basis))
     return with_team_urls(rows)
 
 

@@ -32,7 +32,7 @@ def leaderboard_page(request, slug, task, split):
         raise
     own = team_of(user=request.user, year=view.split.task.year) if request.user.is_authenticated else None
     context = {"year": view.split.task.year, "state": policy.year_state(view.split.task.year), "split": view.split, "view": view, "tracks": Track.choices,
-               "rule": ranking_rule(view.split), "page_number": page, "own_team": own, "revised": revised,
+               "rule": ranking_rule(view.split, view.basis), "page_number": page, "own_team": own, "revised": revised,
                "has_revision": lambda: selectors.has_revision(view.split),
                "board_html": lambda: mark_team_rows(view.content(), team_id=own.pk if own else None)}
     built_at = view.page.board.built_at if view.page else None

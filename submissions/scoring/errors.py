@@ -9,7 +9,7 @@ can show people exactly what to fix.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from collections.abc import Iterable, Sequence
 
 __all__ = [
     "MAX_REPORTED_ERRORS",
@@ -18,6 +18,7 @@ __all__ = [
     "PredictionFileError",
     "GroundTruthError",
     "ErrorList",
+    "first_few",
     "line_count_error",
 ]
 
@@ -46,6 +47,12 @@ def line_count_error(n_images: int, found: int) -> LineError:
     """The file-level error of a prediction file with ``found`` lines where ``n_images`` are expected
     (the whole-file parser and the streamed one say it alike)."""
     return LineError(None, f"expected {n_images:,} lines (one per image, in image order), found {found:,}")
+
+
+def first_few(items: Sequence[object]) -> str:
+    """``"1, 5, 9"``: the first :data:`MAX_REPORTED_ERRORS` items, then ``", ..."`` if there are more."""
+    shown = ", ".join(str(i) for i in items[:MAX_REPORTED_ERRORS])
+    return shown + (", ..." if len(items) > MAX_REPORTED_ERRORS else "")
 
 
 class InputFileError(ValueError):

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from submissions import packed
+from submissions import packed, scoring
 from submissions.leaderboards import ranking as st
 
 
@@ -22,20 +22,20 @@ def test_it_unpacks_costs_by_their_width():
 
 
 def test_it_gives_a_degenerate_interval_when_every_image_agrees():
-    assert st.bootstrap_ci(np.zeros(50)) == (0.0, 0.0)
-    assert st.bootstrap_ci(np.ones(7)) == (1.0, 1.0)
+    assert scoring.bootstrap_ci(np.zeros(50)) == (0.0, 0.0)
+    assert scoring.bootstrap_ci(np.ones(7)) == (1.0, 1.0)
 
 
 def test_it_gives_the_binomial_quantiles_for_half_wrong_on_ten_images():
     # A resample's error count is Binomial(10, 0.5): P(X<=1)=0.011 < 2.5% < P(X<=2)=0.055,
     # so the 2.5% quantile is 2 errors and, by symmetry, the 97.5% one is 8.
-    assert st.bootstrap_ci(np.array([1, 0] * 5)) == (0.2, 0.8)
+    assert scoring.bootstrap_ci(np.array([1, 0] * 5)) == (0.2, 0.8)
 
 
 def test_it_matches_the_normal_approximation_on_many_images():
     losses = np.zeros(10_000)
     losses[:1_000] = 1
-    low, high = st.bootstrap_ci(losses)
+    low, high = scoring.bootstrap_ci(losses)
     half_width = 1.96 * math.sqrt(0.1 * 0.9 / 10_000)  # 0.00588
     assert low == pytest.approx(0.1 - half_width, abs=0.0008)
     assert high == pytest.approx(0.1 + half_width, abs=0.0008)
@@ -43,12 +43,12 @@ def test_it_matches_the_normal_approximation_on_many_images():
 
 def test_it_is_deterministic():
     losses = np.random.default_rng(1).integers(0, 5, size=500)
-    assert st.bootstrap_ci(losses) == st.bootstrap_ci(losses)
+    assert scoring.bootstrap_ci(losses) == scoring.bootstrap_ci(losses)
 
 
 def test_it_bootstraps_costs_around_their_mean():
     losses = np.array([0, 0, 2, 4] * 250)  # mean 1.5, variance 2.75
-    low, high = st.bootstrap_ci(losses)
+    low, high = scoring.bootstrap_ci(losses)
     half_width = 1.96 * math.sqrt(2.75 / 1000)  # 0.1028
     assert low == pytest.approx(1.5 - half_width, abs=0.01)
     assert high == pytest.approx(1.5 + half_width, abs=0.01)
@@ -56,23 +56,23 @@ def test_it_bootstraps_costs_around_their_mean():
 
 def test_mcnemar_is_exact_for_few_discordant_images():
     # 0 versus 6: p = 2 * 0.5**6; 1 versus 5: p = 2 * (1 + 6) / 64.
-    assert st.mcnemar_p(0, 6) == pytest.approx(0.03125)
-    assert st.mcnemar_p(1, 5) == pytest.approx(0.21875)
-    assert st.mcnemar_p(0, 0) == 1.0
+    assert scoring.mcnemar_p(0, 6) == pytest.approx(0.03125)
+    assert scoring.mcnemar_p(1, 5) == pytest.approx(0.21875)
+    assert scoring.mcnemar_p(0, 0) == 1.0
 
 
 def test_mcnemar_uses_the_corrected_chi_squared_for_many():
     # (|10 - 30| - 1)^2 / 40 = 9.025 -> p = erfc(sqrt(9.025 / 2)) = 0.002663
-    assert st.mcnemar_p(10, 30) == pytest.approx(0.002663, abs=1e-6)
+    assert scoring.mcnemar_p(10, 30) == pytest.approx(0.002663, abs=1e-6)
 
 
 def test_paired_test_counts_only_disagreements():
     a = np.array([0, 0, 0, 0, 0, 0, 1, 1])  # A wrong on the last two
     b = np.array([1, 1, 1, 1, 1, 1, 1, 1])  # B wrong everywhere
-    result = st.paired_test(a, b)
+    result = scoring.paired_test(a, b)
     assert (result.a_better, result.b_better) == (6, 0)
     assert result.a_significantly_better and not result.b_significantly_better
-    assert not st.paired_test(a[:5], b[:5]).a_significantly_better  # 5 vs 0: p = 0.0625
+    assert not scoring.paired_test(a[:5], b[:5]).a_significantly_better  # 5 vs 0: p = 0.0625
 
 
 def test_it_groups_entries_until_one_is_significantly_better_than_the_next():

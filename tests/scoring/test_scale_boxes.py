@@ -1,20 +1,26 @@
 """The vectorized box-CSV reader against the old line-by-line reader (kept below as the reference)."""
 
+import re
+
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from submissions import scoring
-from submissions.scoring.errors import ErrorList, GroundTruthError, LineError
-from submissions.scoring.fastboxes import fast_read_boxes
-from submissions.scoring.groundtruth import _IMAGE_ID, Boxes, _first_few
-from submissions.scoring.parsing import _coordinates, _label, prepare_body
+from submissions.scoring.errors import ErrorList, GroundTruthError, LineError, first_few
+from submissions.scoring.formats.box_rows import box_coordinates
+from submissions.scoring.formats.box_rows_fast import fast_read_boxes
+from submissions.scoring.formats.text import prepare_body
+from submissions.scoring.formats.tokens import class_id_of
+from submissions.scoring.truth import Boxes
 
 CS = scoring.ClassSet.ilsvrc2012()
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 # --- the reader as it was before the vectorized path (commit 51fcf44), verbatim in substance ---
+
+IMAGE_ID = re.compile(r"(?:.*_)?0*([0-9]{1,9})(?:\.[A-Za-z]+)?")
 
 
 class OldBoxCollector:
@@ -27,7 +33,7 @@ class OldBoxCollector:
         self.error = self.problems.add
 
     def image_index(self, image_id):
-        m = _IMAGE_ID.fullmatch(image_id.strip())
+        m = IMAGE_ID.fullmatch(image_id.strip())
         if not m:
             return None
         index = int(m.group(1))
@@ -39,10 +45,10 @@ class OldBoxCollector:
         return index - 1
 
     def add(self, image, label_tok, coord_toks):
-        label = _label(label_tok, self.class_set)
+        label = class_id_of(label_tok, self.class_set)
         if isinstance(label, str):
             return label
-        values = _coordinates(coord_toks)
+        values = box_coordinates(coord_toks)
         if isinstance(values, str):
             return values
         xmin, ymin, xmax, ymax = values
@@ -59,7 +65,7 @@ class OldBoxCollector:
             self.problems.errors.insert(
                 0,
                 LineError(
-                    None, f"no boxes for {len(missing):,} of {self.n_images:,} images (images {_first_few(missing)})"
+                    None, f"no boxes for {len(missing):,} of {self.n_images:,} images (images {first_few(missing)})"
                 ),
             )
         if self.problems.errors:

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from submissions import scoring
-from submissions.scoring.lca import NO_GUESS_COST, LcaIndex
+from submissions.scoring.classes.lca import NO_GUESS_COST, LcaIndex
 from tests.scoring_reference import RefClassSet, ref_evaluate
 
 N21K = 21841

@@ -9,8 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from submissions import scoring
-from submissions.scoring.detection import _best_first
-from submissions.scoring.detection_parse import _body, _fast_parse, precise_parse_detections
+from submissions.scoring.formats.detections import precise_parse_detections
+from submissions.scoring.formats.detections_fast import fast_parse_detections
+from submissions.scoring.formats.text import check_text, file_body
 from tests.detection_reference import RefInvalid, ref_average_precisions, ref_evaluate, ref_map, ref_parse
 
 WNIDS = ["n00000011", "n00000022", "n00000033"]
@@ -165,12 +166,13 @@ def test_the_fast_parser_accepts_only_what_the_precise_one_does_and_agrees_with_
     assert isinstance(ours, scoring.Detections), (data, ours)
     assert ours.image.tolist() == [d[0] for d in ref] and ours.label.tolist() == [d[1] for d in ref]
     assert ours.confidence.tolist() == [d[2] for d in ref] and ours.boxes.tolist() == [list(d[3]) for d in ref]
-    body = _body(data)
-    fast = _fast_parse(body, 3, CS) if body else None
+    body = file_body(data)
+    check_text(body)
+    fast = fast_parse_detections(body, 3, CS) if body else None
     if fast is not None:
         precise = precise_parse_detections(body, n_images=3, class_set=CS)
-        for name in ("image", "label", "confidence", "boxes"):
-            assert np.array_equal(getattr(fast, name), getattr(precise, name))
+        for name, array in zip(("image", "label", "confidence", "boxes"), fast):
+            assert np.array_equal(array, getattr(precise, name))
 
 
 @settings(max_examples=400, deadline=None)
@@ -189,12 +191,25 @@ def test_confidences_read_exactly_as_python_does(values):
     assert scoring.parse_detections(text, n_images=1, class_set=CS).confidence.tolist() == values
 
 
-def test_iou_ties_in_float_are_ordered_exactly():
-    # Two IoUs that differ by 1 / (331742577 * 230467639) but round to the same double:
-    # the second is larger, so it must come first although float sorting keeps the order.
-    inter = np.array([232367459, 161429926], dtype=np.int64)
-    union = np.array([331742577, 230467639], dtype=np.int64)
-    assert inter[0] / union[0] == inter[1] / union[1]
-    assert Fraction(int(inter[1]), int(union[1])) > Fraction(int(inter[0]), int(union[0]))
-    order = _best_first(np.array([0, 0]), np.array([0, 1]), inter, union)
-    assert order.tolist() == [1, 0]
+def test_two_ious_that_are_the_same_double_keep_the_first_box_as_the_devkit_does():
+    # The issue's ~13,000 px case: the first detection's IoUs with boxes A and B are different
+    # fractions (B's is larger by 6.6e-17) but the same double. eval_detection.m compares doubles
+    # (ov > ovmax) and keeps A, the first box; the second detection then finds B: AP 1. Sorting by
+    # exact fractions gave B to the first detection, left the second a false positive: AP 0.5.
+    a, b = (1949, 934, 13676, 12938), (287, 2083, 14743, 12431)
+    first, second = (0, 0, 11999, 10999), (287, 2083, 7750, 12431)
+
+    def iou(det, gt):
+        iw = min(det[2], gt[2]) - max(det[0], gt[0]) + 1
+        ih = min(det[3], gt[3]) - max(det[1], gt[1]) + 1
+        union = (det[2] - det[0] + 1) * (det[3] - det[1] + 1) + (gt[2] - gt[0] + 1) * (gt[3] - gt[1] + 1) - iw * ih
+        return Fraction(iw * ih, union)
+
+    assert iou(first, b) > iou(first, a) and float(iou(first, b)) == float(iou(first, a))
+    assert iou(second, b) >= Fraction(1, 2) > iou(second, a)
+    truth = scoring.DetectionTruth(n_images=1, image=[0, 0], label=[1, 1], boxes=[a, b])
+    data = f"1 1 0.9 {' '.join(map(str, first))}\n1 1 0.8 {' '.join(map(str, second))}\n".encode()
+    result = scoring.evaluate_detection_bytes(data, truth, class_set=CS)
+    assert result.true_positives == 2 and result.mean_average_precision == 1.0
+    ref = ref_evaluate(data, n_images=1, wnids=WNIDS, gt={0: [(1, a), (1, b)]})
+    assert ref["outcome"] == [True, True] and ref["map"] == 1

@@ -131,9 +131,16 @@ def test_it_requires_a_box_of_the_image_label_unless_blacklisted():
 
 
 def test_it_reads_a_blacklist_of_1_based_indices():
-    mask = scoring.read_blacklist(b"\xef\xbb\xbf3\r\n1\n3\n", n_images=4)
+    mask = scoring.read_blacklist(b"\xef\xbb\xbf3\r\n1\n", n_images=4)
     assert mask.tolist() == [True, False, True, False]
     assert scoring.read_blacklist(b"", n_images=2).tolist() == [False, False]
+
+
+def test_it_refuses_a_blacklist_that_lists_an_image_twice_naming_the_line():
+    # eval_clsloc.m divides by N - length(blacklist): a repeated index would count twice there.
+    e = gt_error(scoring.read_blacklist, b"3\n1\n003\n", n_images=4)
+    assert [(x.line, x.message) for x in e.errors] == [
+        (3, "image index 3 is already listed on line 1; list each image once")]
 
 
 def test_it_reports_blacklist_errors():

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from submissions import scoring
-from submissions.scoring.fastparse import fast_parse
-from submissions.scoring.parsing import precise_parse, prepare_body
+from submissions.scoring.formats.guesses import precise_parse
+from submissions.scoring.formats.guesses_fast import fast_parse
+from submissions.scoring.formats.text import prepare_body
 
 CS = scoring.ClassSet.ilsvrc2012()
 
@@ -206,12 +207,21 @@ def test_it_reports_more_than_five_localization_guesses():
     assert e.errors[0].message == "6 guesses; at most 5 allowed"
 
 
-def test_it_reports_negative_and_non_integer_coordinates():
-    e = errors_of(loc, b"1 -1 0 5 5\n1 0 0 5.5 5\n1 0 0 n02119789 5\n", 3)
-    assert [x.line for x in e.errors] == [1, 2, 3]
+def test_it_reports_negative_and_non_numeric_coordinates():
+    e = errors_of(loc, b"1 -1 0 5 5\n1 0 0 5.5 nan\n1 0 0 n02119789 5\n1 0 0 1e999 5\n", 4)
+    assert [x.line for x in e.errors] == [1, 2, 3, 4]
     assert "coordinate '-1' is negative" in e.errors[0].message
-    assert "coordinate '5.5' is not an integer" in e.errors[1].message
-    assert "coordinate 'n02119789' is not an integer" in e.errors[2].message
+    assert "coordinate 'nan' is not a number" in e.errors[1].message
+    assert "coordinate 'n02119789' is not a number" in e.errors[2].message
+    assert "coordinate '1e999' is too large" in e.errors[3].message
+
+
+def test_it_takes_fractional_coordinates_as_strtod_reads_them():
+    # The devkit reads coordinates with %f: a detector's 119.976089, and any sign, fraction or exponent.
+    p = scoring.parse_localization(b"1 119.976089 .5 +120 2.5e2 2 -0 0 5. 5\n", n_images=1, class_set=CS)
+    assert p.boxes.dtype == np.float64
+    assert p.boxes[0, :2].tolist() == [[119.976089, 0.5, 120.0, 250.0], [0.0, 0.0, 5.0, 5.0]]
+    assert scoring.parse_localization(b"1 0 0 5 5\n", n_images=1, class_set=CS).boxes.dtype == np.int32
 
 
 def test_it_reports_boxes_with_xmin_above_xmax_or_ymin_above_ymax():
@@ -266,8 +276,13 @@ def test_it_sizes_max_upload_bytes_generously():
     assert len(widest_loc) < scoring.max_upload_bytes("localization", n)
     loc(widest_loc, n)
     assert scoring.max_upload_bytes("hierarchical", n) == scoring.max_upload_bytes("classification", n)
-    # A detection file has no line count: it may hold 100 detections of 80 bytes per image.
-    assert scoring.max_upload_bytes("detection", n) == 8000 * n + 65536
+    widest_fractions = (" ".join(["n02119789 1234567.12345678 0.12345678901234 12345678.1234567 9.87654321098765e2"]
+                                 * 5) + " \r\n").encode() * n
+    assert len(widest_fractions) < scoring.max_upload_bytes("localization", n)
+    loc(widest_fractions, n)
+    # A detection file has no line count: it may hold 100 detections of 128 bytes per image (it was
+    # 80 bytes, too few for a detector's %f or repr coordinates).
+    assert scoring.max_upload_bytes("detection", n) == 12800 * n + 65536
     with pytest.raises(ValueError):
         scoring.max_upload_bytes("segmentation", n)
 

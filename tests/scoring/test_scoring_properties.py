@@ -6,8 +6,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from submissions import scoring
-from submissions.scoring.fastparse import fast_parse
-from submissions.scoring.parsing import precise_parse, prepare_body
+from submissions.scoring.formats.guesses import precise_parse
+from submissions.scoring.formats.guesses_fast import fast_parse
+from submissions.scoring.formats.text import prepare_body
 from tests.scoring_reference import RefClassSet, RefInvalid, ref_evaluate
 
 CS = scoring.ClassSet.ilsvrc2012()

@@ -1,5 +1,5 @@
-"""ReaL labels in the scoring core (submissions/scoring/real.py): the revision, the real.json
-reader and the ReaL top-1 / top-5 accuracies, against hand-worked cases and a slow reference.
+"""ReaL labels in the scoring core (truth.LabelRevision, formats/real_labels.py, metrics/real.py):
+the revision, the real.json reader and the ReaL top-1 / top-5 accuracies, against hand-worked cases and a slow reference.
 
 Plain pytest: no database.
 """
@@ -12,10 +12,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from submissions.scoring.errors import GroundTruthError
-from submissions.scoring.hierarchy import ClassSet
-from submissions.scoring.parsing import Predictions
-from submissions.scoring.real import LabelRevision, read_real_labels, score_real
+from submissions.scoring import (
+    ClassSet,
+    GroundTruthError,
+    LabelRevision,
+    Predictions,
+    read_real_labels,
+    score_real,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 REAL_JSON = ROOT / "challenge" / "data" / "reassessed" / "real.json"

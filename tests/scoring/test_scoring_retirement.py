@@ -1,5 +1,5 @@
-"""Revised figures in the scoring core (submissions/scoring/retirement.py and the line layout of
-real.py): retired classes skipped in predictions and labels, ReaL on a retired revision,
+"""Revised figures in the scoring core (retirement.py, metrics/revised.py and the line layout of
+formats/label_sets.py): retired classes skipped in predictions and labels, ReaL on a retired revision,
 detection without retired classes; against the worked example of docs/scoring.md and a slow
 reference written the obvious way. Plain pytest: no database."""
 
@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 from submissions import scoring
-from submissions.scoring.real import LabelRevision
 from tests.detection_reference import ref_evaluate
 
 CS = scoring.detection_class_set([f"n{i:08d}" for i in range(1, 6)])  # classes 1..5, no hierarchy
@@ -34,10 +33,10 @@ def test_the_worked_example_of_the_docs():
     original = scoring.score("classification", predictions(ROWS), truth, class_set=CS)
     assert (original.metrics["top1_error"], original.metrics["top5_error"]) == (0.5, 0.0)
     real_only = scoring.score_revised("classification", predictions(ROWS), truth, class_set=CS,
-                                      revision=LabelRevision.from_lists(REAL))
+                                      revision=scoring.LabelRevision.from_lists(REAL))
     assert real_only.metrics == {"real_top1_error": pytest.approx(1 / 3), "real_top5_error": 0.0, "real_images": 3}
     both = scoring.score_revised("classification", predictions(ROWS), truth, class_set=CS, retired=retired,
-                                 revision=LabelRevision.from_lists(REAL))
+                                 revision=scoring.LabelRevision.from_lists(REAL))
     # Image 2 (label 3) is left out; guesses of 3 are emptied, not refilled: images 1 and 3 lose
     # their first guess. ReaL: image 2's set {3} and image 4's empty set leave it with images 1, 3.
     assert both.metrics == {
@@ -57,7 +56,7 @@ def test_a_retired_guess_leaves_its_slot_empty():
 
 
 def test_retired_classes_leave_real_sets_and_empty_sets_leave_the_images():
-    revision = LabelRevision.from_lists([[1, 3], [3], [], [2]], kept=np.array([True, True, False, True]))
+    revision = scoring.LabelRevision.from_lists([[1, 3], [3], [], [2]], kept=np.array([True, True, False, True]))
     retired = scoring.retire_revision(revision, scoring.retired_mask([3, 2], 5))
     assert retired.to_lists() == [[1], [], [], []]
     assert retired.kept.tolist() == [True, False, False, False]
@@ -95,16 +94,16 @@ def test_a_revision_needs_a_classification_task_and_the_same_images():
     truth = scoring.GroundTruth(labels=np.array([1, 2]))
     with pytest.raises(ValueError, match="classification tasks only"):
         scoring.score_revised("hierarchical", predictions([[1], [2]]), truth, class_set=CS,
-                              revision=LabelRevision.from_lists([[1], [2]]))
+                              revision=scoring.LabelRevision.from_lists([[1], [2]]))
     with pytest.raises(ValueError, match="the revision has 3 images, the ground truth 2"):
         scoring.score_revised("classification", predictions([[1], [2]]), truth, class_set=CS,
-                              revision=LabelRevision.from_lists([[1], [2], [3]]))
+                              revision=scoring.LabelRevision.from_lists([[1], [2], [3]]))
 
 
 def test_every_image_left_out_gives_no_error_but_the_counts():
     truth = scoring.GroundTruth(labels=np.array([3, 3]))
     out = scoring.score_revised("classification", predictions([[3], [1]]), truth, class_set=CS,
-                                retired=scoring.retired_mask([3], 5), revision=LabelRevision.from_lists([[3], [3]]))
+                                retired=scoring.retired_mask([3], 5), revision=scoring.LabelRevision.from_lists([[3], [3]]))
     assert out.metrics == {"revised_images": 0, "real_images": 0}
 
 
@@ -137,7 +136,7 @@ def test_revised_figures_agree_with_the_reference(seed):
     retired = set(rng.choice(np.arange(1, classes + 1), size=rng.integers(0, 4), replace=False).tolist())
     cs = scoring.detection_class_set([f"n{i:08d}" for i in range(1, classes + 1)])
     out = scoring.score_revised("classification", predictions(rows), scoring.GroundTruth(labels=labels), class_set=cs,
-                                retired=scoring.retired_mask(retired, classes), revision=LabelRevision.from_lists(sets))
+                                retired=scoring.retired_mask(retired, classes), revision=scoring.LabelRevision.from_lists(sets))
     expected = reference(labels.tolist(), sets, rows, retired)
     assert out.metrics.keys() == expected.keys()
     for name, value in expected.items():

@@ -40,6 +40,8 @@ EXPECTED = {
     "accounts:rotate-token": POST_ONLY_SIGNED_IN,
     "accounts:email-preference": POST_ONLY_SIGNED_IN,
     "accounts:email-opt-out": (400, 400, 400, 400, 400),  # a token we did not sign; see test_email
+    "accounts:confirm-email": (400, 400, 400, 400, 400),  # a token we did not sign; see test_signup_and_reset
+    "accounts:confirm-email-resend": POST_ONLY_SIGNED_IN,
     "api:schema": PUBLIC,
     "api:docs": PUBLIC,
     "api:redoc": PUBLIC,

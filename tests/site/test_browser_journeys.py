@@ -5,6 +5,7 @@ team page's copy button and confirmed leaving."""
 import pytest
 
 from challenge.teams.models import Membership
+from challenge.teams.services import invite_by_email
 from submissions import services
 from tests.base import PASSWORD, VAL_LABELS, make_user, make_world, predictions_file
 from tests.browser import fill_login_form, log_in
@@ -15,7 +16,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_an_invited_newcomer_signs_up_comes_back_to_the_invitation_and_joins(live_server, page):
     world = make_world()
-    join = f"/teams/join/{world.alpha.invite_token}/"
+    join = f"/teams/join/{invite_by_email(team=world.alpha, user=world.alice, address='newcomer@example.org').token}/"
     page.goto(live_server.url + join)
     assert page.get_by_role("heading", name="Join Alpha").is_visible()
     assert "Alpha University" in page.locator("main").inner_text()
@@ -35,7 +36,7 @@ def test_an_invited_newcomer_signs_up_comes_back_to_the_invitation_and_joins(liv
 def test_an_invited_person_with_an_account_logs_in_and_comes_back(live_server, page):
     world = make_world()
     make_user("erin")
-    join = f"/teams/join/{world.alpha.invite_token}/"
+    join = f"/teams/join/{invite_by_email(team=world.alpha, user=world.alice, address='erin@example.org').token}/"
     page.goto(live_server.url + join)
     page.locator("main").get_by_role("link", name="log in").click()
     fill_login_form(page, "erin")
@@ -96,7 +97,8 @@ def test_the_invitation_link_is_copied_and_leaving_asks_first(live_server, brows
     context = browser.new_context()
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
     page = context.new_page()
-    log_in(page, live_server.url, "bob", next_path=f"/teams/{world.alpha.pk}/")
+    invitation = invite_by_email(team=world.alpha, user=world.bob, address="dana@example.org")
+    log_in(page, live_server.url, "bob", next_path=f"/teams/{world.alpha.pk}/?sent={invitation.pk}")  # just sent
     page.get_by_role("button", name="Copy link").click()
     page.get_by_role("status").filter(has_text="Copied.").wait_for()
     assert page.evaluate("() => navigator.clipboard.readText()") == page.locator("#invite-link").input_value()

@@ -40,6 +40,7 @@ QUERY_PARAMETERS = {
     "leaderboards:leaderboard": ["track", "page"],
     "leaderboards:export": ["track"],
     "challenge:classes": ["q"],
+    "teams:detail": ["sent"],
     "organize:audit": ["year", "kind", "person", "page"],
     "organize:entries": ["split", "team", "status", "moderation", "page"],
 }

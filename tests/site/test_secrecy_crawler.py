@@ -109,6 +109,7 @@ def _live_splits(mw) -> tuple[list, dict[str, re.Pattern]]:
         "a private-part score": figure(7 / len(private)),
         "an all-image score of a public-subset entry": figure(7 / N_LIVE),
         "a refused Ladder entry's own score": figure(11 / N_LADDER),
+        "an accepted Ladder entry's exact score (the Ladder releases it rounded to its step)": figure(12 / N_LADDER),
     }
     return submissions, {what: re.compile(pattern) for what, pattern in hidden.items()}
 
@@ -140,7 +141,7 @@ def _seed_urls(mw, splits, submission) -> list[str]:
         "split": ["val", "test"], "split_name": ["val", "test"], "split_pk": [w.val.pk, w.test.pk, splits[0].pk],
         "pk": sorted({mw.val_submission.pk, mw.test_submission.pk, submission.pk, w.alpha.pk, w.charlies_team.pk,
                       mw.data_file.pk, *(s.pk for s in mw.live_submissions)}),
-        "wnid": ["n01440764"], "token": [w.alpha.invite_token], "uidb64": ["MQ"], "filename": [mw.data_file.filename],
+        "wnid": ["n01440764"], "token": [mw.invitation.token], "uidb64": ["MQ"], "filename": [mw.data_file.filename],
         "public_id": ["00000000-0000-4000-8000-000000000000"], "fmt": ["json", "csv"],
     }
     urls = ["/", "/api/schema/", "/api/schema/?format=json", "/static/site.css", "/robots.txt", "/media/", "/private/"]

@@ -71,3 +71,26 @@ def test_it_needs_the_boxes(det_files):
     with pytest.raises(CommandError, match="--boxes"):
         call_command("evaluate", "--task", "detection", "--ground-truth", str(paths["val.txt"]),
                      "--predictions", str(paths["dets.txt"]), stdout=StringIO())
+
+
+def test_devkit_mean_prints_the_mean_demo_eval_det_prints(tmp_path):
+    # Classes 1 and 3 have boxes, class 2 none. Our mAP averages the classes with positives:
+    # (1 + 0) / 2. The devkit's mean(ap) runs over classes 1..3 and counts class 2 as 0 while no
+    # line names it, as NaN once one does.
+    wnids = _det_class_set().wnids
+    (tmp_path / "val.txt").write_text("img1 1\nimg2 2\n")
+    (tmp_path / "boxes.csv").write_text(f"img1,{wnids[0]} 0 0 9 9 {wnids[2]} 20 20 29 29\nimg2,\n")
+    dets = tmp_path / "dets.txt"
+    dets.write_text("1 1 0.9 0 0 9 9\n1 3 0.8 100 100 109 109\n")
+    paths = {"val.txt": tmp_path / "val.txt", "boxes.csv": tmp_path / "boxes.csv", "dets.txt": dets}
+    text = _evaluate(paths, "--devkit-mean")
+    assert "mean average precision  0.5000" in text and "devkit's mean(ap)       0.3333" in text
+    assert "devkit" not in _evaluate(paths)
+    data = json.loads(_evaluate(paths, "--devkit-mean", "--json"))
+    assert data["mean_average_precision"] == 0.5 and abs(data["devkit_mean_average_precision"] - 1 / 3) < 1e-12
+    dets.write_text("1 1 0.9 0 0 9 9\n1 3 0.8 100 100 109 109\n2 2 0.5 0 0 9 9\n")
+    assert json.loads(_evaluate(paths, "--devkit-mean", "--json"))["devkit_mean_average_precision"] is None
+    assert "devkit's mean(ap)       nan" in _evaluate(paths, "--devkit-mean")
+    with pytest.raises(CommandError, match="--devkit-mean is for --task detection"):
+        call_command("evaluate", "--task", "classification", "--ground-truth", str(dets), "--predictions", str(dets),
+                     "--devkit-mean")

@@ -139,13 +139,13 @@ def test_a_bad_detection_file_is_refused_with_its_line_numbers_and_costs_no_quot
            b"999 1 0.5 0 0 9 9\n"
            b"3 201 0.5 0 0 9 9\n"
            b"4 n02672831 high 0 0 9 9\n"
-           b"5 1 0.5 9 0 8 9\n")
+           b"5 1 0.5 9 0 8 nan\n")
     response = submit_on_page(_signed_in(world.alice), world, val, bad, "broken")
     assert response.status_code == 400
     page = response.content.decode()
     for line, message in [(2, "6 fields; expected 7 fields"), (3, f"image_index 999 is outside 1..{val.n_images}"),
                           (4, "class_id 201 is outside 1..200"), (5, "confidence &#x27;high&#x27; is not a decimal"),
-                          (6, "empty box: xmax 8 &lt; xmin 9")]:
+                          (6, "ymax &#x27;nan&#x27; is not a decimal number")]:
         assert f"<strong>Line {line}:</strong> {message}" in page, (line, page[page.find('id="file-errors"'):][:1500])
     response = submit_by_api(world.alice, world, "val", bad, "broken")
     assert response.status_code == 400

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from challenge.teams.models import Membership
-from challenge.teams.services import join_team, leave_team
+from challenge.teams.services import invite_by_email, join_team, leave_team
 from submissions import quotas, services
 from submissions.models import QuotaAdjustment, Submission
 from tests.base import TEST_LABELS, VAL_LABELS, make_team, make_user, predictions_file
@@ -79,8 +79,10 @@ def test_leaving_a_team_does_not_reset_a_persons_count(world):
     _submit(world, world.alice)
     _submit(world, world.alice)
     leave_team(team=world.alpha, user=world.alice)
-    fresh = make_team(world.year, "Fresh start")
-    join_team(invite_token=fresh.invite_token, user=world.alice)
+    captain = make_user("fresh-captain")
+    fresh = make_team(world.year, "Fresh start", captain)
+    join_team(invite_token=invite_by_email(team=fresh, user=captain, address="alice@example.org").token,
+              user=world.alice)
     with pytest.raises(quotas.QuotaExceeded):
         _submit(world, world.alice, team=fresh)
     # The new team as such has room: a teammate who never submitted can still use it.

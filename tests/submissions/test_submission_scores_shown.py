@@ -127,8 +127,9 @@ def test_no_hint_shows_a_figure_computed_on_images_that_are_not_public(client, w
     for where, body in _shown_everywhere(client, world.alice, submission).items():
         assert hidden_alt not in body and "1.0000," not in body, where
     page = _shown_everywhere(client, world.alice, submission)["page"]
-    if visibility != Split.Visibility.HIDDEN:  # the advice itself stays, without its figures
-        assert "sorted-WNID order" in page
+    # Issue 23 item 14 changed this: the advice is computed on the public images alone (where this
+    # entry is wrong under both readings: no advice), and a Ladder shows none before the results.
+    assert "sorted-WNID order" not in page
 
 
 def test_hints_keep_their_figures_where_the_scores_are_public(client, world):

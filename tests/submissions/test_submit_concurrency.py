@@ -14,8 +14,11 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 UPLOADS = 12
 
 
-def test_it_holds_the_quota_exactly_under_simultaneous_uploads():
+def test_it_holds_the_quota_exactly_under_simultaneous_uploads(settings):
     assert connection.vendor == "postgresql"
+    # Every upload validates at once here (the bound of validations per worker has its own tests):
+    # all of them reach the quota's row locks together.
+    settings.VALIDATIONS_PER_WORKER = UPLOADS
     world = make_world()  # test split: 2 per team per 7 days
     members = [world.alice, world.bob]
     data = predictions_file([[label] for label in TEST_LABELS])

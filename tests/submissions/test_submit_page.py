@@ -4,6 +4,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -116,8 +117,8 @@ def test_another_team_can_neither_see_poll_nor_download_a_submission(client, wor
 
 def test_a_failed_scoring_is_shown_with_its_reason_and_refunded(client, world):
     _as(client, "alice")
-    world.val.ground_truths.all().delete()  # the site's fault: no ground truth to score against
     _post(client, world, GOOD_VAL)
+    default_storage.delete(Submission.objects.get().file_key)  # the site's fault: the stored file is gone
     run_scoring_worker()
     submission = Submission.objects.get()
     assert submission.status == "failed" and submission.refunded

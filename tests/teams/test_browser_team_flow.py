@@ -1,8 +1,12 @@
 """A real headless Chromium: sign up, create a team, upload with the progress bar, see the score."""
 
 import json
+import re
+from io import StringIO
 
 import pytest
+from django.core import mail
+from django.core.management import call_command
 
 from submissions import services
 from tests.base import PASSWORD, VAL_LABELS, make_world, predictions_file, run_scoring_worker
@@ -21,6 +25,12 @@ WATCH_PROGRESS = """() => {
 }"""
 
 
+def _confirmation_link(address: str) -> str:
+    call_command("send_notifications", stdout=StringIO())
+    body = next(m.body for m in mail.outbox if m.to == [address] and "/accounts/confirm/" in m.body)
+    return re.search(r"https?://[^/\s]+(/accounts/confirm/\S+)", body).group(1)
+
+
 def test_a_newcomer_signs_up_forms_a_team_uploads_and_sees_the_score(live_server, page, tmp_path):
     world = make_world()
     predictions = tmp_path / "predictions.txt"
@@ -32,6 +42,7 @@ def test_a_newcomer_signs_up_forms_a_team_uploads_and_sees_the_score(live_server
     page.get_by_label("Password:", exact=True).fill(PASSWORD)
     page.get_by_label("Password confirmation").fill(PASSWORD)
     page.get_by_role("button", name="Sign up").click()
+    page.goto(live_server.url + _confirmation_link("newcomer@example.org"))  # the link mailed to confirm the address
 
     page.goto(f"{live_server.url}/years/{world.year.slug}/")
     page.get_by_role("link", name="create a team").click()

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from challenge.competition.models import ChallengeYear
 from challenge.teams.models import Membership, Team
-from challenge.teams.services import TeamError, remove_member, rename_team
+from challenge.teams.services import TeamError, invite_by_email, remove_member, rename_team
 from submissions import entries, scoring, selectors, services
 from submissions.leaderboards.models import LeaderboardBoard
 from submissions.ledger import verify_chain
@@ -37,8 +37,12 @@ def _upload(client, world, content: bytes, split=None, **extra):
 
 # ---------------------------------------------------------------- 1. invitations
 
+def _invitation(world, address="dana@example.org"):
+    return invite_by_email(team=world.alpha, user=world.alice, address=address)
+
+
 def test_a_signed_out_visitor_sees_who_invites_and_both_ways_in_come_back(client, world):
-    join = reverse("teams:join", args=[world.alpha.invite_token])
+    join = reverse("teams:join", args=[_invitation(world).token])
     page = client.get(join).content.decode()
     assert "Alpha" in page and "Alpha University" in page and world.year.title in page
     assert f'href="/accounts/signup/?next={join}"' in page
@@ -57,22 +61,24 @@ def test_a_signed_out_visitor_sees_who_invites_and_both_ways_in_come_back(client
 
 
 def test_someone_in_a_team_of_that_year_is_told_so_and_offered_no_join(client, world):
-    page = _as(client, "charlie").get(reverse("teams:join", args=[world.alpha.invite_token])).content.decode()
+    token = _invitation(world).token
+    page = _as(client, "charlie").get(reverse("teams:join", args=[token])).content.decode()
     assert "You are already in team" in page and "Charlie&#x27;s Angles" in page
     assert "Join Alpha</button>" not in page
-    page = _as(client, "bob").get(reverse("teams:join", args=[world.alpha.invite_token])).content.decode()
+    page = _as(client, "bob").get(reverse("teams:join", args=[token])).content.decode()
     assert "already a member of Alpha" in page and "Join Alpha</button>" not in page
 
 
 def test_an_invitation_after_the_deadline_says_nobody_can_join(client, world):
+    token = _invitation(world).token
     ChallengeYear.objects.filter(pk=world.year.pk).update(deadline=timezone.now() - timedelta(hours=1))
     make_user("dana")
-    page = _as(client, "dana").get(reverse("teams:join", args=[world.alpha.invite_token])).content.decode()
+    page = _as(client, "dana").get(reverse("teams:join", args=[token])).content.decode()
     assert "deadline of this year has passed" in page and "Join Alpha</button>" not in page
 
 
 def test_a_signed_out_post_to_join_goes_to_sign_in_and_an_unknown_link_is_404(client, world):
-    join = reverse("teams:join", args=[world.alpha.invite_token])
+    join = reverse("teams:join", args=[_invitation(world).token])
     response = client.post(join)
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/?next=")
     assert client.get(reverse("teams:join", args=["nope"])).status_code == 404
@@ -277,7 +283,9 @@ def test_a_team_whose_last_member_left_is_no_empty_public_page(client, world):
 
 
 def test_the_team_page_offers_a_copy_button_for_the_invitation_link(client, world):
-    page = _as(client, "bob").get(reverse("teams:detail", args=[world.alpha.pk])).content.decode()
+    invitation = invite_by_email(team=world.alpha, user=world.bob, address="dana@example.org")
+    just_sent = f"{reverse('teams:detail', args=[world.alpha.pk])}?sent={invitation.pk}"
+    page = _as(client, "bob").get(just_sent).content.decode()
     assert 'data-copy-from="invite-link"' in page and "js/copy.js" in page
 
 

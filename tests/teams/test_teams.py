@@ -8,7 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from challenge.teams.models import Membership, Team
-from challenge.teams.services import TeamError, create_team, join_team, leave_team, rotate_invite_token
+from challenge.teams.services import (TeamError, cancel_open_invitations, create_team, invite_by_email, join_team,
+                                      leave_team)
 from submissions import services
 from tests.base import PASSWORD, TEST_LABELS, VAL_LABELS, make_user, make_year, predictions_file
 
@@ -35,7 +36,8 @@ def test_a_person_is_in_one_team_per_year(world):
     with pytest.raises(TeamError, match="already in a team"):
         create_team(year=world.year, user=world.alice, name="Second")
     with pytest.raises(TeamError):
-        join_team(invite_token=world.charlies_team.invite_token, user=world.alice)
+        join_team(invite_token=invite_by_email(team=world.charlies_team, user=world.charlie,
+                                               address="alice@example.org").token, user=world.alice)
     with pytest.raises(IntegrityError):  # and the database says so too
         Membership.objects.create(team=world.charlies_team, user=world.alice, year=world.year)
 
@@ -43,22 +45,24 @@ def test_a_person_is_in_one_team_per_year(world):
 def test_it_joins_by_invitation_link_and_the_old_link_dies_when_rotated(client, world):
     dana = make_user("dana")
     client.login(username="dana", password=PASSWORD)
-    old = world.alpha.invite_token
-    rotate_invite_token(team=world.alpha, user=world.alice)
+    old = invite_by_email(team=world.alpha, user=world.alice, address="dana@example.org").token
+    cancel_open_invitations(team=world.alpha, user=world.alice)
     assert client.post(reverse("teams:join", args=[old])).status_code == 404
-    world.alpha.refresh_from_db()
-    response = client.post(reverse("teams:join", args=[world.alpha.invite_token]))
+    new = invite_by_email(team=world.alpha, user=world.alice, address="dana@example.org").token
+    response = client.post(reverse("teams:join", args=[new]))
     assert response.status_code == 302
     assert Membership.objects.filter(team=world.alpha, user=dana).exists()
 
 
 def test_only_members_rotate_or_see_the_link(client, world):
+    invitation = invite_by_email(team=world.alpha, user=world.bob, address="dana@example.org")
+    shown = f"{reverse('teams:detail', args=[world.alpha.pk])}?sent={invitation.pk}"  # as after sending it
     client.login(username="charlie", password=PASSWORD)
     assert client.post(reverse("teams:rotate-invite", args=[world.alpha.pk])).status_code == 404
-    page = client.get(reverse("teams:detail", args=[world.alpha.pk])).content.decode()
-    assert world.alpha.invite_token not in page
+    page = client.get(shown).content.decode()
+    assert invitation.token not in page
     client.login(username="bob", password=PASSWORD)
-    assert world.alpha.invite_token in client.get(reverse("teams:detail", args=[world.alpha.pk])).content.decode()
+    assert invitation.token in client.get(shown).content.decode()
 
 
 def test_it_leaves_a_team(client, world):
@@ -71,10 +75,11 @@ def test_it_leaves_a_team(client, world):
 
 
 def test_nobody_joins_after_the_deadline(world):
+    invitation = invite_by_email(team=world.alpha, user=world.alice, address="late@example.org")
     world.year.deadline = timezone.now() - timedelta(hours=1)
     world.year.save()
     with pytest.raises(TeamError, match="deadline"):
-        join_team(invite_token=world.alpha.invite_token, user=make_user("late"))
+        join_team(invite_token=invitation.token, user=make_user("late"))
 
 
 def test_the_public_team_page_shows_members_and_published_entries_only(client, world):
@@ -107,10 +112,11 @@ def test_my_teams_lists_the_persons_teams(client, world):
 
 
 def test_a_banned_team_takes_no_new_members(world):
+    invitation = invite_by_email(team=world.charlies_team, user=world.charlie, address="dana@example.org")
     world.charlies_team.banned_until = timezone.now() + timedelta(days=30)
     world.charlies_team.save()
     with pytest.raises(TeamError, match="banned"):
-        join_team(invite_token=world.charlies_team.invite_token, user=make_user("dana"))
+        join_team(invite_token=invitation.token, user=make_user("dana"))
 
 
 def test_draft_and_historical_years_take_no_teams(world):

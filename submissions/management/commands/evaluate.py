@@ -6,7 +6,7 @@
         [--class-set PATH] [--real-labels real.json] [--json]
 
     python manage.py evaluate --task detection --ground-truth val.txt --boxes boxes.csv_or_xml_dir \\
-        --predictions dets.txt [--blacklist pairs.txt] [--class-set PATH] [--json]
+        --predictions dets.txt [--blacklist pairs.txt] [--class-set PATH] [--devkit-mean] [--json]
 
 Class set and hierarchy: the shipped ILSVRC2012 files (the 200 DET classes for detection), or
 with --class-set anything `import_devkit` accepts (a devkit folder with meta.mat, or synsets.tsv
@@ -16,6 +16,7 @@ with --class-set anything `import_devkit` accepts (a devkit folder with meta.mat
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -55,11 +56,18 @@ def run_evaluation(
         raise ValueError("--task localization needs --boxes (a CSV file or a directory of XML files)")
     class_set = load_class_set(class_set_path, task=task)
     truth = scoring.load_ground_truth(ground_truth, class_set=class_set, boxes_path=boxes, blacklist_path=blacklist)
+    return _evaluate_file(task, predictions, truth, class_set=class_set, guesses=guesses)
+
+
+def _evaluate_file(task: str, predictions: str, truth, *, class_set: scoring.ClassSet,
+                   guesses: int = scoring.MAX_GUESSES):
+    """Score the prediction file at ``predictions`` (gzip or plain, found by its magic bytes) as the
+    site's scoring workers do: read in pieces, parsed window by window, never whole."""
     path = Path(predictions)
     scoring.check_upload_size(path.stat().st_size, task, truth.n_images)  # before reading it
-    with path.open("rb") as handle:  # gzip or plain, found by the magic bytes
-        data = scoring.decompress_upload(handle, limit=scoring.max_decompressed_bytes(task, truth.n_images))
-    return scoring.evaluate_bytes(task, data, truth, class_set=class_set, guesses=guesses)
+    with path.open("rb") as handle:
+        pieces = scoring.iter_decompressed(handle, limit=scoring.max_decompressed_bytes(task, truth.n_images))
+        return scoring.evaluate_stream(task, pieces, truth, class_set=class_set, guesses=guesses)
 
 
 def run_real(*, real_labels: str, predictions: str, guesses: int = scoring.MAX_GUESSES,
@@ -94,17 +102,17 @@ def run_detection(*, ground_truth: str, boxes: str | None, predictions: str, bla
         raise ValueError("--task detection needs --boxes (a CSV file or a directory of XML files)")
     class_set = load_class_set(class_set_path, task=DETECTION)
     truth = scoring.load_detection_truth(ground_truth, boxes, class_set=class_set, blacklist_path=blacklist)
-    path = Path(predictions)
-    scoring.check_upload_size(path.stat().st_size, DETECTION, truth.n_images)  # before reading it
-    with path.open("rb") as handle:
-        data = scoring.decompress_upload(handle, limit=scoring.max_decompressed_bytes(DETECTION, truth.n_images))
-    return scoring.evaluate_detection_bytes(data, truth, class_set=class_set)
+    return _evaluate_file(DETECTION, predictions, truth, class_set=class_set)
 
 
-def detection_as_dict(result: scoring.DetectionResult) -> dict[str, Any]:
-    """The JSON object printed by ``--json`` for detection."""
-    return {"images": result.images, "mean_average_precision": result.mean_average_precision,
-            "average_precision": result.average_precision, "classes_evaluated": result.classes_evaluated}
+def detection_as_dict(result: scoring.DetectionResult, *, devkit_mean: bool = False) -> dict[str, Any]:
+    """The JSON object printed by ``--json`` for detection; with ``devkit_mean`` also
+    ``devkit_mean_average_precision``, the devkit's ``mean(ap)`` (null where the devkit's is NaN)."""
+    out = {"images": result.images, "mean_average_precision": result.mean_average_precision,
+           "average_precision": result.average_precision, "classes_evaluated": result.classes_evaluated}
+    if devkit_mean:
+        out["devkit_mean_average_precision"] = None if math.isnan(result.devkit_mean_ap) else result.devkit_mean_ap
+    return out
 
 
 def result_as_dict(result: scoring.Result) -> dict[str, Any]:
@@ -143,6 +151,10 @@ class Command(BaseCommand):
         parser.add_argument("--class-set", dest="class_set", metavar="PATH",
                             help="A devkit folder (meta.mat, or synsets.tsv + is_a_edges.tsv); "
                                  "default: the shipped ILSVRC2012 set.")
+        parser.add_argument("--devkit-mean", dest="devkit_mean", action="store_true",
+                            help="Detection: also print mean(ap) as the devkit's demo_eval_det.m computes it "
+                                 "(over classes 1..the highest with a ground-truth box, those without positives "
+                                 "counted as 0, or NaN when the file names them).")
         parser.add_argument("--json", action="store_true", help="Print one JSON object.")
         parser.add_argument("--real-labels", dest="real_labels", metavar="FILE",
                             help="Classification: also the ReaL accuracies against these revised labels (real.json).")
@@ -153,6 +165,8 @@ class Command(BaseCommand):
             raise CommandError(f"--guesses must be 1..{scoring.MAX_GUESSES}", returncode=2)
         if options["task"] == DETECTION:
             return self.handle_detection(options)
+        if options.get("devkit_mean"):
+            raise CommandError("--devkit-mean is for --task detection", returncode=2)
         try:
             result = run_evaluation(
                 task=options["task"],
@@ -213,12 +227,14 @@ class Command(BaseCommand):
                                    class_set_path=options.get("class_set"))
         except (scoring.PredictionFileError, scoring.GroundTruthError, OSError, ValueError) as exc:
             raise _command_error(exc, predictions=options["predictions"]) from exc
-        data = detection_as_dict(result)
+        data = detection_as_dict(result, devkit_mean=options.get("devkit_mean", False))
         if options["json"]:
             self.stdout.write(json.dumps(data))
             return
         self.stdout.write(f"images                  {data['images']:,}")
         self.stdout.write(f"mean average precision  {data['mean_average_precision']:.4f}")
+        if options.get("devkit_mean"):
+            self.stdout.write(f"devkit's mean(ap)       {result.devkit_mean_ap:.4f}")
         self.stdout.write(f"classes evaluated       {data['classes_evaluated']:,}")
         for wnid, ap in data["average_precision"].items():
             self.stdout.write(f"  {wnid}  {ap:.4f}")
