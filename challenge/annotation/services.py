@@ -314,10 +314,11 @@ def _assign(*, annotator: Annotator, task: VerificationTask, rng: np.random.Gene
                      .order_by("-n_votes", "pk"))
             if synset_id is not None:
                 gold, open_ = gold.filter(synset_id=synset_id), open_.filter(synset_id=synset_id)
-            kinds = [gold.order_by("?"), open_] if rng.random() < task.gold_share else [open_, gold.order_by("?")]
+            gold_first = rng.random() < task.gold_share
+            kinds = [lambda: _drawn(gold, rng), lambda: open_]
             question = None
-            for candidates in kinds:
-                question = (candidates.select_related("synset", "image")
+            for candidates in kinds if gold_first else kinds[::-1]:
+                question = (candidates().select_related("synset", "image")
                             .select_for_update(skip_locked=True, of=("self",)).first())
                 if question is not None:
                     break
@@ -327,6 +328,16 @@ def _assign(*, annotator: Annotator, task: VerificationTask, rng: np.random.Gene
             Question.objects.filter(pk=question.pk).update(n_pending=F("n_pending") + 1)
             picked.append(question)
     return picked
+
+
+def _drawn(questions, rng: np.random.Generator):
+    """The questions from one drawn with the caller's generator onwards (by pk), so the first is a
+    random one: not the database's random(), so a seeded simulation asks the same on every run."""
+    questions = questions.order_by("pk")
+    count = questions.count()
+    if count == 0:
+        return questions
+    return questions.filter(pk__gte=questions.values_list("pk", flat=True)[int(rng.integers(count))])
 
 
 def grid_questions(*, annotator: Annotator, task: VerificationTask, size: int = GRID_SIZE,

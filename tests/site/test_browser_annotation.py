@@ -30,7 +30,8 @@ def test_an_annotator_answers_on_a_phone_with_keys_and_in_the_grid(live_server, 
     page = context.new_page()
     log_in(page, live_server.url, "ann", next_path="/annotate/")
     assert "Verify" in page.locator("main table").inner_text() and fits(page)
-    page.get_by_role("link", name="One at a time").click()
+    with page.expect_navigation(wait_until="load"):  # the image too: a busy server may still be resizing it
+        page.get_by_role("link", name="One at a time").click()
     assert page.locator(".synset-question").inner_text().startswith("Does this image show")
     image = page.locator("img.annotate-image")
     assert image.evaluate("i => i.complete && i.naturalWidth > 0")  # served to its annotator
