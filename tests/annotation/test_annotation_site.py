@@ -297,3 +297,26 @@ def test_the_demo_holds_a_verification_task_the_organizer_can_try(client):
     assert "Does this image show" in page
     question = Assignment.objects.get(annotator__user__username="organizer").question
     assert client.get(reverse("annotation:image", args=[question.pk]))["Content-Type"] == "image/jpeg"
+
+
+def test_organizers_set_a_tasks_consensus_numbers_and_bad_ones_are_refused(client, world):
+    client.login(username="olivia", password=PASSWORD)
+    settings = {"task-title": "Person subtree", "task-split": world.val.pk, "task-is_open": "on", "task-min_votes": 5,
+                "task-max_votes": 9, "task-accept_at": 0.95, "task-reject_at": 0.05, "task-gold_share": 0.1,
+                "task-stop_below": 0.6, "task-judge_after": 20, "task-algorithm": "dawid-skene", "task-threshold": 0.5,
+                "task-refit_every": 50}
+    assert client.post(reverse("organize:annotation", args=[world.year.slug]), settings).status_code == 302
+    task = VerificationTask.objects.get(title="Person subtree")
+    assert (task.min_votes, task.max_votes, task.accept_at, task.gold_share, task.stop_below) == (5, 9, 0.95, 0.1, 0.6)
+    url = reverse("organize:annotation-task", args=[world.year.slug, task.pk])
+    changed = {**settings, "task-min_votes": 3, "task-max_votes": 7, "task-accept_at": 0.9, "task-reject_at": 0.1,
+               "task-gold_share": 0.2, "task-stop_below": 0.7, "task-algorithm": "majority", "task-threshold": 0.8}
+    assert client.post(url, changed).status_code == 302
+    task.refresh_from_db()
+    assert (task.min_votes, task.max_votes, task.accept_at, task.reject_at, task.gold_share, task.stop_below,
+            task.algorithm, task.threshold) == (3, 7, 0.9, 0.1, 0.2, 0.7, "majority", 0.8)
+    assert AuditEntry.objects.filter(action="annotation.task.change", year=world.year).exists()
+    response = client.post(url, {**changed, "task-min_votes": 8})  # more than the most
+    assert response.status_code == 400 and "min_votes" in response.content.decode()
+    task.refresh_from_db()
+    assert task.min_votes == 3
