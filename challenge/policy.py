@@ -11,8 +11,9 @@ ask; nothing else reads a year's dates or a split's visibility to decide.
 Every answer takes the moment it is asked for (`at`, now by default), so a test or a command
 can ask about any time without freezing the clock.
 
-A new phase (say, entries after the results date on a board of their own) is a change to
-`split_opening` and its tests: callers already ask which board an entry goes to.
+Entries after the results date go on a board of their own (the post-challenge board, beside
+the frozen official one): `split_opening` answers Board.POST_CHALLENGE from the results date
+for a split whose switch is on; between the deadline and the results date nothing is taken.
 """
 
 from __future__ import annotations
@@ -48,12 +49,29 @@ class Board(models.TextChoices):
     """The board an entry is ranked on."""
 
     OFFICIAL = "official", "Official"
+    POST_CHALLENGE = "post-challenge", "After the challenge"
+
+
+# What `board=` may ask for on the board pages, their exports and the board API: a stored board
+# (Board), or REVISED, the official board's entries with their figures on the split's current
+# revision of its labels (ReaL sets, retired classes). The revised view is not a stored board of
+# its own kind: it reads the live board of the official entries (see board_basis), while the
+# official board of a finished year stays as frozen. A post-challenge board is live, so its rows
+# carry the revised figures already: it needs no revised view.
+REVISED = "revised"
+BOARD_VIEWS = (Board.OFFICIAL.value, Board.POST_CHALLENGE.value, REVISED)
+
+
+def stored_board(board: str) -> str:
+    """The stored board (Board) that one of BOARD_VIEWS reads."""
+    return Board.POST_CHALLENGE if board == Board.POST_CHALLENGE else Board.OFFICIAL
 
 
 # Scores are published rounded to 5 decimals, as ILSVRC did.
 SCORE_DECIMALS = 5
 
 NOT_ACCEPTING = "This challenge is not accepting submissions now."
+NO_YEAR = "This challenge year does not take submissions."
 
 # A ban holds the people in the team when it is set, and those who left it this shortly before
 # (leaving a team the organizers are looking at must not escape its ban).
@@ -87,6 +105,12 @@ def _takes_official_entries(year: ChallengeYear, at: datetime) -> bool:
     return year.deadline is None or at <= year.deadline
 
 
+def _takes_post_challenge_entries(split: Split, at: datetime) -> bool:
+    year = split.task.year
+    return (split.post_challenge and not year.is_historical and year.is_published()
+            and results_are_out(year, at))
+
+
 def phase(year: ChallengeYear, at: datetime | None = None) -> str:
     """Where the year stands for its visitors: "historical", "upcoming" (not open yet), "open",
     "closed" (results pending) or "results" (announced)."""
@@ -118,15 +142,54 @@ class Opening:
 
 
 def split_opening(split: Split, at: datetime | None = None) -> Opening:
-    """Whether a split takes entries at `at` (whoever sends them), and onto which board."""
-    if _takes_official_entries(split.task.year, _now(at)):
+    """Whether a split takes entries at `at` (whoever sends them), and onto which board: the
+    official board until the deadline; the post-challenge board from the results date when the
+    split's switch is on; none between the two (no test score may show before the results)."""
+    at = _now(at)
+    if _takes_official_entries(split.task.year, at):
         return Opening(Board.OFFICIAL)
-    return Opening(None, NOT_ACCEPTING)
+    if _takes_post_challenge_entries(split, at):
+        return Opening(Board.POST_CHALLENGE)
+    return Opening(None, _closed_reason(split, at))
+
+
+def _closed_reason(split: Split, at: datetime) -> str:
+    """Why a split takes no entry now, with the dates that matter, for the person who asked."""
+    year = split.task.year
+    if year.is_historical or not year.is_published():
+        return NO_YEAR
+    if year.opens_at and at < year.opens_at:
+        return f"{NOT_ACCEPTING} It opens for submissions on {moment(year.opens_at)}."
+    closed = f"{NOT_ACCEPTING} Submissions closed at the deadline, {moment(year.deadline)}." if year.deadline \
+        else NOT_ACCEPTING
+    if not results_are_out(year, at):
+        if split.post_challenge and year.results_at:
+            return (f"{closed} The results are published on {moment(year.results_at)}; from then on this split "
+                    "takes entries again, on a post-challenge board beside the official results.")
+        results = f" The results are published on {moment(year.results_at)}." if year.results_at else ""
+        return closed + results
+    return f"{closed} This split takes no entries after the challenge."
 
 
 def year_takes_entries(year: ChallengeYear, at: datetime | None = None) -> bool:
     """Whether the year takes entries on any of its splits now (the pages' "Submit" links)."""
-    return _takes_official_entries(year, _now(at))
+    at = _now(at)
+    return _takes_official_entries(year, at) or _post_challenge_year(year, at)
+
+
+def _post_challenge_year(year: ChallengeYear, at: datetime) -> bool:
+    """Whether one of the year's splits takes post-challenge entries now."""
+    if year.is_historical or not year.is_published() or not results_are_out(year, at):
+        return False
+    return Split.objects.filter(task__year=year, post_challenge=True).exists()
+
+
+def boards_of(split: Split, at: datetime | None = None) -> list[str]:
+    """The boards a split keeps at `at`: the official one, and from the results date the
+    post-challenge one when its switch is on (a board that has entries is kept whatever the switch)."""
+    if _takes_post_challenge_entries(split, _now(at)):
+        return [Board.OFFICIAL, Board.POST_CHALLENGE]
+    return [Board.OFFICIAL]
 
 
 def may_submit(*, user, team: Team | None, split: Split, at: datetime | None = None) -> Opening:
@@ -212,7 +275,8 @@ def entry_change_refusal(*, submission, user, at: datetime | None = None) -> str
     """Why `user` may not rename, describe or withdraw this entry now ("" when they may): only its
     team's members may, never once the organizers moderated it (a team must not undo a
     disqualification by withdrawing the entry), nor while a ban holds the team or the person,
-    nor after the deadline."""
+    nor after the deadline (an entry after the challenge may change while its split takes
+    post-challenge entries)."""
     if not Membership.objects.filter(team_id=submission.team_id, user=user).exists():
         return "Only members of the entry's team can change it."
     if submission.disqualified or submission.not_comparable:
@@ -222,6 +286,10 @@ def entry_change_refusal(*, submission, user, at: datetime | None = None) -> str
     refusal = _frozen_by_a_ban(team=submission.team, user=user, at=at)
     if refusal:
         return refusal
+    if submission.board == Board.POST_CHALLENGE:
+        if split_opening(submission.split, at).board != Board.POST_CHALLENGE:
+            return "This split takes no entries after the challenge any more; its entries stay as they are."
+        return ""
     if not entries_may_change(submission.split, at):
         return "Entries can only be changed before the deadline."
     return ""
@@ -251,8 +319,9 @@ def team_change_refusal(year: ChallengeYear, at: datetime | None = None, *, user
     why this person may not create, join or change a team of it (a ban that holds them)."""
     if year.is_historical or not year.is_published():
         return "This challenge year does not take teams."
-    if year.deadline is not None and _now(at) > year.deadline:
-        # Joining after the deadline could only be used to get round per-person quotas.
+    if year.deadline is not None and _now(at) > year.deadline and not _post_challenge_year(year, _now(at)):
+        # Joining after the deadline could only be used to get round per-person quotas; from the
+        # results date a year that takes post-challenge entries takes newcomers again.
         return "The submission deadline of this year has passed."
     held_by = ban_holding(user=user, year=year, at=at) if user is not None else None
     if held_by is not None:
@@ -268,19 +337,25 @@ class YearState:
     takes_entries: bool
     results_out: bool
     takes_teams: bool
+    post_challenge: bool = False  # takes entries after the challenge, on the post-challenge boards
 
 
 def year_state(year: ChallengeYear, at: datetime | None = None) -> YearState:
     at = _now(at)
-    return YearState(phase=phase(year, at), takes_entries=year_takes_entries(year, at),
-                     results_out=results_are_out(year, at), takes_teams=not team_change_refusal(year, at))
+    after = _post_challenge_year(year, at)
+    return YearState(phase=phase(year, at), takes_entries=_takes_official_entries(year, at) or after,
+                     results_out=results_are_out(year, at), takes_teams=not team_change_refusal(year, at),
+                     post_challenge=after)
 
 
 # ---------------------------------------------------------------- what a viewer sees
 
-def bases_of(split: Split) -> list[str]:
-    """The bases a split's boards are built on: all images, plus what its visibility rule shows."""
+def bases_of(split: Split, board: str = Board.OFFICIAL) -> list[str]:
+    """The bases a split's boards are built on: all images, plus what its visibility rule shows
+    on the official board; the post-challenge board is on all images only (the year is over)."""
     bases = [Basis.ALL]
+    if board == Board.POST_CHALLENGE:
+        return bases
     if split.visibility == Split.Visibility.PUBLIC_SUBSET:
         bases += [Basis.PUBLIC, Basis.PRIVATE]
     if split.visibility == Split.Visibility.LADDER:
@@ -329,21 +404,34 @@ def viewer_basis(*, split: Split, user, at: datetime | None = None) -> tuple[str
     return None, "Scores on this split are hidden until the results are announced."
 
 
-def revised_board_basis(*, split: Split, user, at: datetime | None = None) -> tuple[str | None, str]:
-    """Which board shows this viewer a split's figures on its revised labels (ReaL sets, retired
-    classes), and why. After the results date the official board stays as it was frozen, so the
-    revised figures are the live board on the final ranking's images, a board of its own; before,
-    the board the viewer sees carries them beside the original ones."""
+POST_CHALLENGE_EXPLANATION = ("Entries sent after the challenge ended, scored on all images of the split and "
+                              "ranked live; they are not part of the official results, which stay as published.")
+REVISED_EXPLANATION = ("Figures on the current revision of the labels, computed now on the final ranking's "
+                       "images, beside the official final results (which never change).")
+
+
+def board_basis(*, split: Split, board: str, user, at: datetime | None = None) -> tuple[str | None, str]:
+    """Which basis of one of the split's boards (`board`, one of BOARD_VIEWS) this viewer sees,
+    and why. Post-challenge scores are public and on all images, whatever the split's visibility
+    was. The revised view of the official board: after the results date the official board stays
+    as it was frozen, so the figures on the revised labels are the live board on the final
+    ranking's images; before, the board the viewer sees, which carries them beside the original
+    ones."""
+    if board == Board.POST_CHALLENGE:
+        if is_organizer(user) or results_are_out(split.task.year, at):
+            return Basis.ALL, POST_CHALLENGE_EXPLANATION
+        return None, "The post-challenge board opens on the results date."
     basis, explanation = viewer_basis(split=split, user=user, at=at)
-    if basis == Basis.FINAL:
-        return final_basis(split), ("Figures on the current revision of the labels, computed now on the final "
-                                    "ranking's images, beside the official final results (which never change).")
+    if board == REVISED and basis == Basis.FINAL:
+        return final_basis(split), REVISED_EXPLANATION
     return basis, explanation
 
 
-def entry_basis(*, split: Split, user, at: datetime | None = None) -> str | None:
+def entry_basis(*, split: Split, user, at: datetime | None = None, board: str = Board.OFFICIAL) -> str | None:
     """The basis of one entry's scores this viewer may see (the final ranking's images after the
-    results date), or None while they are hidden."""
+    results date; all images for an entry after the challenge), or None while they are hidden."""
+    if board == Board.POST_CHALLENGE:
+        return Basis.ALL
     basis, _ = viewer_basis(split=split, user=user, at=at)
     return final_basis(split) if basis == Basis.FINAL else basis
 

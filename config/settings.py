@@ -309,6 +309,7 @@ SCORING_STALE_CLAIM_SECONDS = envint("SCORING_STALE_CLAIM_SECONDS", 600)
 # is answered 503 with Retry-After, so a burst of large files cannot hold every thread's CPU.
 VALIDATIONS_PER_WORKER = envint("VALIDATIONS_PER_WORKER", 2)
 # E-mail to teams (see challenge/mail.py): links in mails start with this address, as teams reach the site.
-SITE_URL = os.getenv("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Links in e-mails start with it; without it, the address the run command serves on (its PORT).
+SITE_URL = (os.getenv("SITE_URL") or f"http://127.0.0.1:{os.getenv('PORT') or '8000'}").rstrip("/")
 # Invitations a team may e-mail per day, so that the invitation form cannot be used to spam.
 INVITATIONS_PER_TEAM_PER_DAY = envint("INVITATIONS_PER_TEAM_PER_DAY", 20)

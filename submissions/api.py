@@ -15,9 +15,10 @@ from rest_framework.views import APIView
 from challenge.competition import selectors as competition_selectors
 from challenge.teams import selectors as team_selectors
 from config.api_errors import ErrorsSerializer, error_body
+from config.network import client_address
 from config.throttles import UploadThrottle
 from submissions import quotas, selectors, services
-from submissions.serializers import SubmissionCreateSerializer, SubmissionSerializer
+from submissions.serializers import FileCheckSerializer, SubmissionCreateSerializer, SubmissionSerializer
 
 
 class SubmissionListCreateApi(APIView):
@@ -38,19 +39,24 @@ class SubmissionListCreateApi(APIView):
         return Response(SubmissionSerializer(rows, many=True, context={"request": request}).data)
 
     @extend_schema(request=SubmissionCreateSerializer,
-                   responses={201: SubmissionSerializer, 400: ErrorsSerializer, 403: ErrorsSerializer,
-                              429: ErrorsSerializer, 503: ErrorsSerializer})
+                   responses={200: FileCheckSerializer, 201: SubmissionSerializer, 400: ErrorsSerializer,
+                              403: ErrorsSerializer, 429: ErrorsSerializer, 503: ErrorsSerializer})
     def post(self, request):
         serializer = SubmissionCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)  # config.api_errors gives the documented shape
         data = serializer.validated_data
         year = competition_selectors.year_for_viewer(slug=data["year"], user=request.user)
         split = competition_selectors.split_of(year=year, task_slug=data["task"], split_name=data["split"])
+        team = team_selectors.team_of(user=request.user, year=year)
         try:
+            if data["check_only"]:
+                checked = services.check_upload(team=team, split=split, user=request.user, data=data["file"])
+                return Response({**error_body(checked.errors), "ready": checked.ready, "message": checked.message})
             submission = services.submit_upload(
-                team=team_selectors.team_of(user=request.user, year=year), user=request.user, split=split,
+                team=team, user=request.user, split=split,
                 file=data["file"], entry_name=data["entry"], description=data["description"],
-                external_data=data["external_data"],
+                external_data=data["external_data"], method_url=data["method_url"], code_url=data["code_url"],
+                client_address=client_address(request),
             )
         except services.SubmissionRefused as exc:
             return Response(error_body(exc.errors), status=status.HTTP_400_BAD_REQUEST)

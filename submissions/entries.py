@@ -24,16 +24,18 @@ def _check_may_change(submission: Submission, user) -> None:
         raise EntryChangeRefused(refusal)
 
 
-def edit_entry(*, submission: Submission, user, entry_name: str, description: str) -> Submission:
-    """Rename an entry and replace its method description, then rebuild its split's boards
-    (which show both). Raises EntryChangeRefused for someone outside the team, after the
-    deadline, or for an empty name."""
+def edit_entry(*, submission: Submission, user, entry_name: str, description: str, method_url: str = "",
+               code_url: str = "") -> Submission:
+    """Rename an entry and replace its method description and its paper and code links, then
+    rebuild its split's boards (which show them). Raises EntryChangeRefused for someone outside
+    the team, after the deadline, or for an empty name."""
     _check_may_change(submission, user)
     name = entry_name.strip()
     if not name:
         raise EntryChangeRefused("An entry needs a name.")
     with transaction.atomic():
-        Submission.objects.filter(pk=submission.pk).update(entry_name=name[:100], description=description.strip())
+        Submission.objects.filter(pk=submission.pk).update(entry_name=name[:100], description=description.strip(),
+                                                           method_url=method_url.strip(), code_url=code_url.strip())
         if submission.status == Submission.Status.SCORED:
             boards.mark_dirty(splits=[submission.split], now=True)
     submission.refresh_from_db()

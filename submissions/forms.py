@@ -17,29 +17,37 @@ class SplitSelect(forms.Select):
         return option
 
 
+def _unavailable_label(reason: str) -> str:
+    return " — none left now" if reason.startswith("none left") else " — closed now"
+
+
 class SubmissionForm(forms.Form):
     """Checks what a person typed and the file's size; parsing belongs to the scoring core."""
 
     split = forms.ModelChoiceField(queryset=Split.objects.none(), empty_label=None, label="Task and split",
                                    widget=SplitSelect)
-    entry_name = forms.CharField(max_length=100)
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000,
-                                  label="Method description")
-    external_data = forms.BooleanField(required=False, label="Uses outside training data")
     # Plain text or gzip; its size is checked against the split's own limit by the service (the
     # request's against the site's ceiling by config.limits, before it is read).
-    file = forms.FileField(label="Prediction file", help_text="Plain text in the task's format (above), or the "
+    file = forms.FileField(label="Prediction file", help_text="Plain text in the task's format (below), or the "
                                                               "same compressed with gzip (.gz).")
+    entry_name = forms.CharField(max_length=100, help_text="Shown on the leaderboard.")
+    external_data = forms.BooleanField(required=False, label="Uses outside training data")
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000,
+                                  label="Method description", help_text="Markdown, shown with the entry.")
+    method_url = forms.URLField(max_length=500, required=False, label="Paper URL", assume_scheme="https")
+    code_url = forms.URLField(max_length=500, required=False, label="Code URL", assume_scheme="https")
 
-    def __init__(self, *args, year, unavailable: dict[int, str] | None = None, **kwargs):
+    def __init__(self, *args, year, unavailable: dict[int, str] | None = None, check_only: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        # A file can be checked before it has a name.
+        self.fields["entry_name"].required = not check_only
         unavailable = unavailable or {}
         field = self.fields["split"]
         field.queryset = Split.objects.filter(task__year=year).select_related("task").order_by("task__position", "-name")
         splits = list(field.queryset)
         field.label_from_instance = lambda s: (f"{s.task.title}: {s.get_name_display()} ({s.n_images:,} "
                                                + ("images" if s.task.kind == s.task.Kind.DETECTION else "lines") + ")"
-                                               + (" — none left now" if s.pk in unavailable else ""))
+                                               + (_unavailable_label(unavailable[s.pk]) if s.pk in unavailable else ""))
         field.widget.unavailable = unavailable
         available = [s for s in splits if s.pk not in unavailable]
         if available:
@@ -49,11 +57,13 @@ class SubmissionForm(forms.Form):
 
 
 class EntryForm(forms.Form):
-    """An entry's name and method description, as its team may edit them before the deadline."""
+    """An entry's name, method description and links, as its team may edit them before the deadline."""
 
     entry_name = forms.CharField(max_length=100)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=5000,
                                   label="Method description")
+    method_url = forms.URLField(max_length=500, required=False, label="Paper URL", assume_scheme="https")
+    code_url = forms.URLField(max_length=500, required=False, label="Code URL", assume_scheme="https")
 
 
 class FinalEntriesForm(forms.Form):

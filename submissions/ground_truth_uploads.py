@@ -23,6 +23,7 @@ from submissions import scoring, uploads
 from submissions.ground_truth import scoring_class_set
 from submissions.ledger import append_record, ground_truth_payload
 from submissions.models import LedgerRecord
+from submissions.notices import notify_ground_truth_changed
 from submissions.rescoring import start_rescoring
 
 
@@ -159,6 +160,8 @@ def upload_ground_truth(*, user, split: Split, labels: bytes | File, boxes: byte
                 previous_sha256=replaced.commitment if replaced else "", rescoring=job.total if job else 0,
             )
             append_record(kind=LedgerRecord.Kind.GROUND_TRUTH_REPLACED, payload=ground_truth_payload(ground_truth))
+            if replaced and job:
+                notify_ground_truth_changed(split=split, ground_truth=ground_truth, previous=replaced)
     return ground_truth
 
 

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from challenge.competition.models import ClassRevision, GroundTruth
+from challenge.policy import Board
 from submissions.models import LedgerHead, LedgerRecord, Score, Submission
 
 GENESIS_HASH = "0" * 64
@@ -59,6 +60,8 @@ def submission_received_payload(submission: Submission) -> dict:
         "file_sha256": submission.file_sha256,
         "file_size": submission.file_size,
         "created_at": submission.created_at.isoformat(),
+        # Only for entries after the challenge: the records of official entries keep their form.
+        **({"board": submission.board} if submission.board != Board.OFFICIAL else {}),
     }
 
 

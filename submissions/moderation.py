@@ -96,3 +96,16 @@ def adjust_quota(*, user, team: Team, split: Split, extra_per_window: int, extra
     """Raise or lower one team's quota on one split (rankings are unaffected)."""
     return set_quota_adjustment(user=user, team=team, split=split, extra_per_window=extra_per_window,
                                 extra_total=extra_total, reason=reason)
+
+
+def set_baseline(*, user, submission: Submission, is_baseline: bool) -> Submission:
+    """Flag an entry as an organizers' baseline (shown on its boards at its score's place with a
+    mark and no rank, never counted in its team's rank) or clear the flag; audited, and its
+    boards rebuilt at once."""
+    with transaction.atomic():
+        Submission.objects.filter(pk=submission.pk).update(is_baseline=is_baseline)
+        record_audit(actor=user, action="entry.baseline", target=str(submission), year=submission.split.task.year,
+                     obj=submission, is_baseline=is_baseline)
+    submission.refresh_from_db()
+    boards.mark_dirty(splits=[submission.split], now=True)
+    return submission

@@ -3,6 +3,7 @@
 from django import forms
 
 from challenge.competition.models import ChallengeYear, Split
+from challenge.widgets import DateTimeLocalInput
 from challenge.teams.models import Team
 from submissions.models import Submission
 from submissions.moderation import BulkAction
@@ -116,3 +117,34 @@ class QuotaAdjustmentForm(forms.Form):
     def __init__(self, *args, year: ChallengeYear, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["split"].queryset = Split.objects.filter(task__year=year).select_related("task")
+
+
+class QuotaPoolForm(forms.Form):
+    """Teams (two or more) that are to draw on one shared budget, on the chosen splits."""
+
+    teams = forms.ModelMultipleChoiceField(queryset=Team.objects.none(), widget=forms.CheckboxSelectMultiple)
+    splits = forms.ModelMultipleChoiceField(queryset=Split.objects.none(), widget=forms.CheckboxSelectMultiple)
+    reason = forms.CharField(max_length=500, help_text="For the audit log, e.g. the signal that showed it.")
+
+    def __init__(self, *args, year: ChallengeYear, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["teams"].queryset = Team.objects.filter(year=year)
+        self.fields["splits"].queryset = Split.objects.filter(task__year=year).select_related("task")
+
+    def clean_teams(self):
+        teams = self.cleaned_data["teams"]
+        if len(teams) < 2:
+            raise forms.ValidationError("Tick two teams or more.")
+        return teams
+
+
+class TeamsBanForm(forms.Form):
+    """Several teams banned at once, until one time, with one public reason."""
+
+    teams = forms.ModelMultipleChoiceField(queryset=Team.objects.none(), widget=forms.CheckboxSelectMultiple)
+    banned_until = forms.DateTimeField(widget=DateTimeLocalInput(), help_text="UTC.")
+    ban_reason = forms.CharField(max_length=500, help_text="Public: shown beside the teams' entries.")
+
+    def __init__(self, *args, year: ChallengeYear, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["teams"].queryset = Team.objects.filter(year=year)

@@ -3,7 +3,7 @@ and teams, and the statistics of a year."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse, JsonResponse, QueryDict
+from django.http import HttpResponse, JsonResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -11,7 +11,8 @@ from django.views.decorators.http import require_GET, require_POST
 from challenge.accounts.roles import organizer_required
 from challenge.competition import selectors as competition_selectors
 from challenge.teams.models import Team
-from submissions import models, moderation, rescoring, selectors
+from challenge.competition.models import Split
+from submissions import account_signals, bulk_download, models, moderation, quotas, rescoring, selectors
 from submissions import statistics as stats
 from submissions.ground_truth_uploads import GroundTruthRefused, upload_ground_truth
 from submissions.moderation import BulkAction
@@ -21,9 +22,11 @@ from submissions.organizer_forms import (
     GroundTruthForm,
     ModerationForm,
     QuotaAdjustmentForm,
+    QuotaPoolForm,
     RescoreForm,
     RetireClassesForm,
     RevisedLabelsForm,
+    TeamsBanForm,
 )
 from submissions.revision_uploads import RetirementRefused, retire_classes, upload_revised_labels
 
@@ -153,7 +156,9 @@ def entries(request, slug):
     query = request.GET.copy()
     query.pop("page", None)
     context = {"year": year, "page": page, "filters": filters, "query": query.urlencode(),
-               "flags": selectors.integrity_flags(year=year), "bulk_actions": BulkAction.CHOICES}
+               "flags": selectors.integrity_flags(year=year), "bulk_actions": BulkAction.CHOICES,
+               "splits": Split.objects.filter(task__year=year).select_related("task")
+               .order_by("task__position", "task__slug", "-name")}
     return render(request, "organize/entries.html", context)
 
 
@@ -191,6 +196,83 @@ def entry_moderate(request, slug, pk):
     return redirect("organize:entries", slug=year.slug)
 
 
+@require_GET
+@organizer_required
+def signals(request, slug):
+    """Signs that several teams are one group using several accounts, and what to do about it."""
+    year = competition_selectors.year_for_organizer(slug=slug)
+    context = {"year": year, "signals": account_signals.year_signals(year=year),
+               "pools": account_signals.quota_pools(year=year),
+               "splits": Split.objects.filter(task__year=year).select_related("task").order_by("task__position", "-name")}
+    return render(request, "organize/signals.html", context)
+
+
+@require_POST
+@organizer_required
+def quota_pool(request, slug):
+    year = competition_selectors.year_for_organizer(slug=slug)
+    form = QuotaPoolForm(request.POST, year=year)
+    if form.is_valid():
+        data = form.cleaned_data
+        pools = quotas.pool_quota(user=request.user, teams=list(data["teams"]), splits=list(data["splits"]),
+                                  reason=data["reason"])
+        messages.success(request, f"{len(data['teams'])} teams now share one quota on {len(pools)} split"
+                                  f"{'s' if len(pools) != 1 else ''}.")
+    else:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    return redirect("organize:signals", slug=year.slug)
+
+
+@require_POST
+@organizer_required
+def quota_unpool(request, slug, pk):
+    year = competition_selectors.year_for_organizer(slug=slug)
+    member = get_object_or_404(models.QuotaPoolMember.objects.select_related("team", "split"), pk=pk,
+                               split__task__year=year)
+    quotas.leave_quota_pool(user=request.user, team=member.team, split=member.split)
+    messages.success(request, f"{member.team.name} has its own quota on {member.split} again.")
+    return redirect("organize:signals", slug=year.slug)
+
+
+@require_POST
+@organizer_required
+def teams_ban(request, slug):
+    year = competition_selectors.year_for_organizer(slug=slug)
+    form = TeamsBanForm(request.POST, year=year)
+    if form.is_valid():
+        for team in form.cleaned_data["teams"]:
+            moderation.ban_team(user=request.user, team=team, banned_until=form.cleaned_data["banned_until"],
+                                reason=form.cleaned_data["ban_reason"])
+        messages.success(request, f"{len(form.cleaned_data['teams'])} teams banned.")
+    else:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    return redirect("organize:signals", slug=year.slug)
+
+
+@require_GET
+@organizer_required
+def split_submissions_zip(request, slug, split_pk):
+    """Every submission of a split in one zip (files as stored, a manifest CSV), streamed; audited."""
+    year = competition_selectors.year_for_organizer(slug=slug)
+    split = get_object_or_404(Split.objects.select_related("task__year"), pk=split_pk, task__year=year)
+    name, chunks = bulk_download.download_split_submissions(user=request.user, split=split)
+    response = StreamingHttpResponse(chunks, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+@organizer_required
+def entry_baseline(request, slug, pk):
+    year = competition_selectors.year_for_organizer(slug=slug)
+    submission = get_object_or_404(models.Submission, pk=pk, split__task__year=year)
+    flag = request.POST.get("is_baseline") == "on"
+    moderation.set_baseline(user=request.user, submission=submission, is_baseline=flag)
+    messages.success(request, f"Entry #{submission.pk} is {'a baseline now' if flag else 'no baseline now'}.")
+    return redirect("organize:entries", slug=year.slug)
+
+
 @require_POST
 @organizer_required
 def team_quota(request, slug, pk):
@@ -210,7 +292,7 @@ def team_quota(request, slug, pk):
 def statistics(request, slug):
     year = competition_selectors.year_for_organizer(slug=slug)
     figures = stats.year_figures(year=year)
-    charts = {"per_day": stats.submissions_chart(figures), "best": stats.best_score_chart(figures)}
+    charts = {"per_day": stats.submissions_chart(figures), "best": stats.best_score_charts(figures)}
     return render(request, "organize/statistics.html", {"year": year, "figures": figures, "charts": charts})
 
 

@@ -26,6 +26,7 @@ from submissions.ground_truth import scoring_class_set
 from submissions.ground_truth_uploads import GroundTruthRefused
 from submissions.ledger import append_record, class_revision_payload, ground_truth_payload
 from submissions.models import LedgerRecord
+from submissions.notices import notify_ground_truth_changed
 from submissions.rescoring import start_rescoring
 
 REVISED = "revised labels"
@@ -87,6 +88,8 @@ def upload_revised_labels(*, user, split: Split, data: bytes | File, source: str
                          sha256=version.commitment, previous_sha256=base.commitment, source=version.revision_source,
                          rescoring=job.total if job else 0)
             append_record(kind=LedgerRecord.Kind.GROUND_TRUTH_REPLACED, payload=ground_truth_payload(version))
+            if job:  # the teams scored on the version revised are told (issue 24's mail)
+                notify_ground_truth_changed(split=split, ground_truth=version, previous=base)
     return version
 
 
@@ -133,6 +136,8 @@ def retire_classes(*, user, year: ChallengeYear, classes: list[str], reason: str
                                   reason=f"Classes retired: {', '.join(new[:5])}{' ...' if len(new) > 5 else ''}")
             rescored += job.total if job else 0
             append_record(kind=LedgerRecord.Kind.GROUND_TRUTH_REPLACED, payload=ground_truth_payload(version))
+            if job:
+                notify_ground_truth_changed(split=base.split, ground_truth=version, previous=base)
         record_audit(actor=user, action="classes.retire", target=str(year), year=year, obj=revision,
                      retired=new, reason=revision.reason, sha256=revision.sha256, rescoring=rescored)
     return revision

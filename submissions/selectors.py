@@ -12,7 +12,7 @@ from challenge.competition.models import GroundTruth, Split
 from challenge.teams.models import Membership, Team
 from config.formats import moment
 from submissions import quotas, scoring
-from submissions.leaderboards import ranking
+from submissions.leaderboards import numbers, ranking
 from submissions.leaderboards import selectors as boards
 from submissions.leaderboards.models import LeaderboardEntry
 from submissions.leaderboards.ranking import METRIC_LABELS, METRICS_BY_KIND, REVISED_METRICS_BY_KIND
@@ -50,8 +50,10 @@ def score_rows(*, split: Split, shown: dict | None) -> list[dict]:
     """The metrics of the split's task in the boards' order, labelled, each with the value this
     viewer may see (None while hidden or not scored yet); then the figures on a revision of the
     labels that the entry has (ReaL, retired classes)."""
+    texts = scores_text(split=split, shown=shown)
     revised = [m for m in REVISED_METRICS_BY_KIND[split.task.kind] if shown and shown.get(m) is not None]
-    return [{"metric": metric, "label": METRIC_LABELS[metric], "value": shown.get(metric) if shown else None}
+    return [{"metric": metric, "label": METRIC_LABELS[metric], "value": shown.get(metric) if shown else None,
+             "text": texts.get(metric, "—")}
             for metric in METRICS_BY_KIND[split.task.kind] + revised]
 
 
@@ -69,8 +71,33 @@ def submissions_waiting_for_ground_truth(*, split: Split) -> int:
     return Submission.objects.filter(split=split, status=Submission.Status.RECEIVED).count()
 
 
+def scores_hidden_until(*, submission: Submission, user):
+    """When this viewer sees the entry's scores, while they are hidden now (the results date;
+    None when they are not hidden, or when the year has no results date yet)."""
+    if policy.entry_basis(split=submission.split, user=user, board=submission.board) is not None:
+        return None
+    return submission.split.task.year.results_at
+
+
+def standing(*, submission: Submission, user, shown: dict | None):
+    """Where a scored entry stands for its team (the leaderboards' entry_standing), or None."""
+    return boards.entry_standing(submission=submission, user=user, shown=shown)
+
+
+def scores_text(*, split: Split, shown: dict | None) -> dict:
+    """The visible scores as pages show them: {metric: "12.345%"} (errors as percentages, mAP as a
+    decimal), the figures on a revision of the labels included."""
+    if not shown:
+        return {}
+    decimals = shown.get("decimals", ranking.DECIMALS)
+    metrics = METRICS_BY_KIND[split.task.kind] + REVISED_METRICS_BY_KIND[split.task.kind]
+    return {metric: numbers.metric_text(metric, shown.get(metric), decimals) for metric in metrics
+            if shown.get(metric) is not None}
+
+
 def submission_status(*, submission: Submission, user) -> dict:
     """What the status poll of a submission page may reveal to this viewer."""
+    shown = visible_scores(submission=submission, user=user)
     return {
         "id": submission.pk,
         "status": submission.status,
@@ -78,21 +105,37 @@ def submission_status(*, submission: Submission, user) -> dict:
         "failure_reason": submission.failure_reason,
         "refunded": submission.refunded,
         "waiting_for_ground_truth": waits_for_ground_truth(submission),
-        "scores": visible_scores(submission=submission, user=user),
+        "scores": shown,
+        "scores_text": scores_text(split=submission.split, shown=shown),
     }
 
 
 def quota_rows(*, team: Team | None, user, year) -> list[dict]:
-    """Per split of the year, what is left of the quota for this team and person (submit page),
-    and why the split cannot be chosen now ("" when it can)."""
+    """Per split of the year, what is left of the quota for this team and person on the board the
+    split takes entries on now (submit page), which board that is, and why the split cannot be
+    chosen now ("" when it can)."""
     if team is None:
         return []
     rows = []
     for task in competition_selectors.tasks_with_splits(year=year):
         for split in task.splits.all():
-            quota = quotas.quota_for(team=team, user=user, split=split)
-            rows.append({"split": split, "quota": quota, "unavailable": _why_unavailable(quota)})
+            opening = policy.split_opening(split)
+            board = opening.board or policy.Board.OFFICIAL
+            quota = quotas.quota_for(team=team, user=user, split=split, board=board)
+            rows.append({"split": split, "quota": quota, "board": board, "closed": opening.reason,
+                         "unavailable": opening.reason or _why_unavailable(quota)})
     return rows
+
+
+def closed_reason(*, year, rows: list[dict]) -> str:
+    """Why the year takes no entry on any split now, with its dates ("" when one split is open):
+    the policy's reason for its first split (they differ only by each split's post-challenge switch)."""
+    if any(not row["closed"] for row in rows):
+        return ""
+    if rows:
+        return rows[0]["closed"]
+    split = Split.objects.filter(task__year=year).select_related("task__year").first()
+    return policy.split_opening(split).reason if split else "This year has no task to submit to yet."
 
 
 def _why_unavailable(quota: quotas.Quota) -> str:
@@ -134,7 +177,8 @@ def final_entry_choices(*, team: Team, year, user) -> list[dict]:
             eligible = submission.may_be_final()
             entries.append({"submission": submission, "eligible": eligible, "final": eligible and submission.is_final,
                             "primary": shown.get(split.task.primary_metric) if shown else None,
-                            "decimals": shown["decimals"] if shown else None})
+                            "decimals": shown["decimals"] if shown else None,
+                            "text": scores_text(split=split, shown=shown).get(split.task.primary_metric, "—")})
         rows.append({"split": split, "entries": entries, "effect": final_entries_effect(split),
                      # Why it cannot change, beyond the deadline that `effect` already states (a ban).
                      "may_change": not refusal, "refusal": refusal if policy.entries_may_change(split) else "",

@@ -3,6 +3,7 @@
 import logging
 import threading
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -16,7 +17,7 @@ from challenge import policy
 from challenge.competition.models import GroundTruth, Split
 from challenge.storage import open_private_file, store_private_file
 from challenge.teams.models import Team
-from submissions import integrity, quotas, scoring, uploads
+from submissions import file_kinds, integrity, quotas, scoring, uploads
 from submissions.errors import SubmissionNotAllowed, SubmissionRefused, ValidationsBusy
 from submissions.ground_truth import scoring_class_set, scoring_ground_truth
 from submissions.leaderboards import services as boards
@@ -81,7 +82,43 @@ def validate_prediction_file(*, split: Split, data: File) -> uploads.PlainText:
         errors = [(error.line, error.message) for error in exc.errors]
         if exc.omitted:  # the core lists the first bad lines; say that more were found, and how many
             errors.append((None, f"… and {exc.omitted:,} more line{'s' if exc.omitted != 1 else ''} like these."))
-        raise SubmissionRefused(errors) from exc
+        wrong_task = file_kinds.wrong_task_message(task_kind=task.kind, head=file_kinds.read_head(data))
+        raise SubmissionRefused([(None, wrong_task), *errors] if wrong_task else errors) from exc
+
+
+@dataclass(frozen=True)
+class FileCheck:
+    """What an upload of a file would meet now, found without storing it or taking quota:
+    `ready` when it would be accepted; `errors` as SubmissionRefused's; `message` in words."""
+
+    ready: bool
+    errors: list[tuple[int | None, str]]
+    message: str
+
+
+def check_upload(*, team: Team | None, split: Split, user, data: bytes | File) -> FileCheck:
+    """Check a file as create_submission would (the file's format, lines and classes; may this
+    person submit to the split now, with a slot free), storing nothing and taking no quota.
+
+    Raises nothing for a refused file or a refused submission: both come back as errors. Raises
+    ValidationsBusy, before reading anything, while this process validates as many files as it may.
+    """
+    upload = ContentFile(data) if isinstance(data, bytes) else data
+    try:
+        with validate_prediction_file(split=split, data=upload) as text:
+            size = text.size
+    except SubmissionRefused as refused:
+        return FileCheck(False, refused.errors, "This file would be refused; nothing was stored and no quota used.")
+    opening = policy.may_submit(user=user, team=team, split=split)
+    what = f"The file is valid ({size:,} bytes of text) for {split.task.title}, {split.get_name_display()}."
+    if not opening.allowed:
+        return FileCheck(False, [(None, opening.reason)], f"{what} It cannot be submitted now.")
+    quota = quotas.quota_for(team=team, user=user, split=split, board=opening.board)
+    if quota.remaining <= 0:
+        return FileCheck(False, [(None, str(quotas.QuotaExceeded(quota)))], f"{what} No submission is left now.")
+    after = " after the challenge" if opening.board == policy.Board.POST_CHALLENGE else ""
+    return FileCheck(True, [], f"{what} Uploading it would use 1 of the {quota.remaining} submission"
+                               f"{'s' if quota.remaining != 1 else ''} your team has left now on this split{after}.")
 
 
 def check_may_submit(*, team: Team | None, split: Split, user) -> str:
@@ -104,8 +141,12 @@ def create_submission(
     entry_name: str,
     description: str = "",
     external_data: bool = False,
+    method_url: str = "",
+    code_url: str = "",
+    client_address: str | None = None,
 ) -> Submission:
-    """Validate, take a quota slot, store the file with its SHA-256, record it as received.
+    """Validate, take a quota slot, store the file with its SHA-256, record it as received, on
+    the board the policy answers (official, or post-challenge after the results date).
 
     `data` is the file's bytes or an uploaded file (read in pieces, never whole), plain text
     or gzip; the plain text is what is stored, hashed and later scored. Raises
@@ -116,11 +157,11 @@ def create_submission(
     under row locks in the transaction that inserts the row, so concurrent uploads cannot pass
     it. A score_pending worker scores it after the commit (score_submission).
     """
-    check_may_submit(team=team, split=split, user=user)
-    quotas.check_free(team=team, user=user, split=split)
+    board = check_may_submit(team=team, split=split, user=user)
+    quotas.check_free(team=team, user=user, split=split, board=board)
     upload = ContentFile(data) if isinstance(data, bytes) else data
     with validate_prediction_file(split=split, data=upload) as text, transaction.atomic():
-        quotas.lock_and_check(team=team, user=user, split=split)
+        quotas.lock_and_check(team=team, user=user, split=split, board=board)
         file_key, file_sha256 = store_private_file(prefix=f"submissions/{split.pk}", data=text.file)
         submission = Submission.objects.create(
             team=team,
@@ -128,7 +169,11 @@ def create_submission(
             submitted_by=user,
             entry_name=entry_name,
             description=description,
+            method_url=method_url,
+            code_url=code_url,
             external_data=external_data,
+            board=board,
+            client_address=client_address,
             file_key=file_key,
             file_sha256=file_sha256,
             file_size=text.size,
@@ -140,7 +185,7 @@ def create_submission(
 
 def submit_upload(
     *, team: Team | None, user, split: Split, file, entry_name: str, description: str = "",
-    external_data: bool = False,
+    external_data: bool = False, method_url: str = "", code_url: str = "", client_address: str | None = None,
 ) -> Submission:
     """The browser's and the API's upload: create_submission, and nothing more.
 
@@ -152,6 +197,7 @@ def submit_upload(
     return create_submission(
         team=team, split=split, user=user, data=file, filename=file.name or "",
         entry_name=entry_name, description=description, external_data=external_data,
+        method_url=method_url, code_url=code_url, client_address=client_address,
     )
 
 

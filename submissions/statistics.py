@@ -19,6 +19,7 @@ from django.db.models.functions import TruncDate
 from challenge.competition.models import ChallengeYear, Split
 from challenge.teams.models import Membership, Team
 from submissions.leaderboards.charts import Point, Series, line_chart_svg
+from submissions.leaderboards import numbers
 from submissions.leaderboards.ranking import HIGHER_IS_BETTER
 from submissions.models import RefusedUpload, Score, Submission
 
@@ -148,15 +149,28 @@ def submissions_chart(figures: YearFigures):
                           f"and split, {labels[0]} to {labels[-1]}. Totals: {totals}." if labels else "No data.")
 
 
-def best_score_chart(figures: YearFigures):
-    labels = sorted({day.isoformat() for f in figures.splits for day, _ in f.best})
-    series = _series(figures, lambda f: [Point(day.isoformat(), error, f.label) for day, error in f.best])
-    best = "; ".join(f"{f.label}: {f.best[-1][1] * 100:.2f}%" for f in figures.splits if f.best)
-    return line_chart_svg(series=series, x_labels=labels, chart_id="best-score",
-                          title="Best primary error so far, per split",
-                          description=f"Line chart of the best primary score (the lowest error; for detection "
-                          f"the highest mean average precision) reached by each day. Now: {best}."
-                          if labels else "No data.")
+def best_score_charts(figures: YearFigures) -> list:
+    """The best score reached by each day, per split: one chart of the errors (lower is better,
+    as percentages) and one of mean average precision (higher is better, as decimals), so that
+    each is drawn on its own axis and named for what it plots. Only the charts that have points."""
+    charts = []
+    groups = [("score", "Best error so far, per split (lower is better)", "fraction", "error",
+               [f for f in figures.splits if f.best and f.split.task.primary_metric not in HIGHER_IS_BETTER]),
+              ("map", "Best mean average precision so far, per split (higher is better)", "score",
+               "mean average precision", [f for f in figures.splits
+                                          if f.best and f.split.task.primary_metric in HIGHER_IS_BETTER])]
+    for chart_id, title, unit, what, splits in groups:
+        if not splits:
+            continue
+        labels = sorted({day.isoformat() for f in splits for day, _ in f.best})
+        series = [Series(name=f.label, points=[Point(day.isoformat(), value, f.label) for day, value in f.best],
+                         dash=DASHES[i % len(DASHES)]) for i, f in enumerate(splits)]
+        best = "; ".join(f"{f.label}: {numbers.metric_text(f.split.task.primary_metric, f.best[-1][1])}"
+                         for f in splits)
+        charts.append(line_chart_svg(series=series, x_labels=labels, chart_id=f"best-{chart_id}", unit=unit,
+                                     title=title, description=f"Line chart of the best {what} reached by each "
+                                     f"day. Now: {best}."))
+    return charts
 
 
 def figures_csv(figures: YearFigures) -> str:
@@ -173,6 +187,7 @@ def figures_csv(figures: YearFigures) -> str:
         name = str(f.split)
         writer.writerows(("submissions_per_day", name, day.isoformat(), f.per_day.get(day, 0)) for day in figures.days)
         writer.writerows(("refused_uploads", name, kind, n) for kind, n in sorted(f.refused.items()))
+        # Kept under its old name for existing readers of the CSV: the primary score (an error, or mAP).
         writer.writerows(("best_primary_error", name, day.isoformat(), _fixed(error)) for day, error in f.best)
     writer.writerows(("refusal_reason", "", f"{kind}: {reason}", n) for kind, reason, n in figures.top_reasons)
     return out.getvalue()

@@ -5,6 +5,7 @@ from submissions import views
 app_name = "submissions"
 
 urlpatterns = [
+    path("client/ilsvrc_submit.py", views.client_script, name="client"),
     path("years/<slug:slug>/submit/", views.submit, name="submit"),
     path("years/<slug:slug>/submissions/", views.team_submissions, name="list"),
     path("years/<slug:slug>/tasks/<slug:task>/<str:split>/sample.txt", views.sample_file, name="sample"),

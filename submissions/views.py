@@ -1,10 +1,12 @@
 """Team-facing submission pages: submit, a submission and its live status, the team's list."""
 
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -15,6 +17,7 @@ from challenge.competition.models import Split
 from challenge.storage import open_private_file
 from challenge.teams import selectors as team_selectors
 from config.api_errors import error_body
+from config.network import client_address
 from config.throttles import upload_wait
 from submissions import entries, quotas, scoring, selectors, services
 from submissions.forms import EntryForm, FinalEntriesForm, SubmissionForm
@@ -38,13 +41,25 @@ def submit(request, slug):
     team = team_selectors.team_of(user=request.user, year=year)
     quota_rows = selectors.quota_rows(team=team, user=request.user, year=year)
     unavailable = {row["split"].pk: row["unavailable"] for row in quota_rows if row["unavailable"]}
-    form = SubmissionForm(request.POST or None, request.FILES or None, year=year, unavailable=unavailable)
-    errors, status, retry_after = [], 400 if request.method == "POST" else 200, None
+    check_only = bool(request.POST.get("check_only"))
+    form = SubmissionForm(request.POST or None, request.FILES or None, year=year, unavailable=unavailable,
+                          check_only=check_only)
+    errors, status, retry_after, checked = [], 400 if request.method == "POST" else 200, None, None
     if request.method == "POST" and (wait := upload_wait(request)) is not None:
         errors, status = [(None, f"Too many uploads in a short time; try again in {wait} s.")], 429
+    elif request.method == "POST" and form.is_valid() and check_only:
+        try:
+            checked, status = services.check_upload(team=team, user=request.user, split=form.cleaned_data["split"],
+                                                    data=form.cleaned_data["file"]), 200
+        except services.ValidationsBusy as exc:
+            errors, status, retry_after = [(None, str(exc))], 503, exc.retry_after
+        else:
+            if _wants_json(request):
+                return JsonResponse({**error_body(checked.errors), "ready": checked.ready, "message": checked.message})
     elif request.method == "POST" and form.is_valid():
         try:
-            submission = services.submit_upload(team=team, user=request.user, **form.cleaned_data)
+            submission = services.submit_upload(team=team, user=request.user, client_address=client_address(request),
+                                                **form.cleaned_data)
         except services.SubmissionRefused as refused:
             errors = refused.errors
         except quotas.QuotaExceeded as exc:
@@ -60,19 +75,35 @@ def submit(request, slug):
         response = JsonResponse(error_body([*errors, *_form_errors(form)]), status=status)
     else:
         response = render(request, "submissions/submit.html", _submit_context(
-            request, year=year, team=team, form=form, errors=errors, quota_rows=quota_rows, unavailable=unavailable),
+            request, year=year, team=team, form=form, errors=errors, checked=checked, quota_rows=quota_rows,
+            unavailable=unavailable),
             status=status)
     if retry_after is not None:
         response["Retry-After"] = str(retry_after)
     return response
 
 
-def _submit_context(request, *, year, team, form, errors, quota_rows, unavailable) -> dict:
+def _submit_context(request, *, year, team, form, errors, checked, quota_rows, unavailable) -> dict:
     return {"year": year, "state": policy.year_state(year), "team": team, "form": form, "file_errors": errors,
             "refusal": policy.submit_refusal(user=request.user, team=team) if team else "",
-            "unconfirmed": not policy.email_confirmed(request.user), "quotas": quota_rows,
+            "unconfirmed": not policy.email_confirmed(request.user), "checked": checked, "quotas": quota_rows,
+            "closed": selectors.closed_reason(year=year, rows=quota_rows),
             "tasks": list(dict.fromkeys(row["split"].task for row in quota_rows)),
-            "all_unavailable": bool(quota_rows) and len(unavailable) == len(quota_rows)}
+            "all_unavailable": bool(quota_rows) and len(unavailable) == len(quota_rows),
+            "after_challenge": any(row["board"] == policy.Board.POST_CHALLENGE for row in quota_rows)}
+
+
+CLIENT_PATH = settings.BASE_DIR / "static" / "client" / "ilsvrc_submit.py"
+
+
+@require_GET
+def client_script(request):
+    """The command-line client under the name every instruction uses (the static copy's name
+    carries a hash of its content, which a browser would keep)."""
+    response = FileResponse(open(CLIENT_PATH, "rb"), as_attachment=True, filename="ilsvrc_submit.py",
+                            content_type="text/x-python; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
 
 
 @require_GET
@@ -95,13 +126,15 @@ def submission_detail(request, pk):
     refusal = policy.entry_change_refusal(submission=submission, user=request.user)
     context = {"submission": submission, "shown": shown,
                "score_rows": selectors.score_rows(split=submission.split, shown=shown),
+               "standing": selectors.standing(submission=submission, user=request.user, shown=shown),
                "may_change": not refusal,
                # Members are told why they cannot change the entry (moderated, banned, past the deadline).
                "change_refusal": refusal if team_selectors.is_member(team=submission.team, user=request.user) else "",
                "waiting_for_ground_truth": selectors.waits_for_ground_truth(submission),
                "per_class_shown": policy.per_class_reports_shown(submission.split),
                "entry_form": EntryForm(initial={"entry_name": submission.entry_name,
-                                                "description": submission.description})}
+                                                "description": submission.description,
+                                                "method_url": submission.method_url, "code_url": submission.code_url})}
     return render(request, "submissions/submission_detail.html", context)
 
 
@@ -139,7 +172,10 @@ def withdraw_entry(request, pk):
 @login_required
 def submission_status(request, pk):
     submission = selectors.submission_for_viewer(pk=pk, user=request.user)
-    return JsonResponse(selectors.submission_status(submission=submission, user=request.user))
+    status = selectors.submission_status(submission=submission, user=request.user)
+    where = selectors.standing(submission=submission, user=request.user, shown=status["scores"])
+    status["standing_html"] = render_to_string("submissions/_standing.html", {"standing": where}, request=request)
+    return JsonResponse(status)
 
 
 @never_cache  # the team's own predictions

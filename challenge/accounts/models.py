@@ -1,6 +1,7 @@
 """Failed sign-in attempts (counted per username and per address to brake password guessing),
-rate counts, the password each API token was issued under, and addresses waiting to be confirmed.
-The first two tables keep the names they had in the challenge app (db_table)."""
+rate counts, the password each API token was issued under, addresses waiting to be confirmed, and
+where each account signed up from. The first two tables keep the names they had in the challenge
+app (db_table)."""
 
 from django.conf import settings
 from django.db import models
@@ -40,6 +41,21 @@ class RateCount(models.Model):
 
     def __str__(self):
         return f"{self.key}: {self.count} since {self.window_start:%Y-%m-%d %H:%M:%S}"
+
+
+class SignUpAddress(models.Model):
+    """The client address an account signed up from: organizers look for many accounts made from
+    one address (the multiple-account signals). Seen by organizers only."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sign_up_address")
+    address = models.GenericIPAddressField()
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["address"], name="sign_up_address")]
+
+    def __str__(self):
+        return f"{self.user} from {self.address}"
 
 
 class TokenBinding(models.Model):

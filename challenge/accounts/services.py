@@ -21,7 +21,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from challenge.accounts import rates, signin, tokens
-from challenge.accounts.models import EmailConfirmation
+from challenge.accounts.models import EmailConfirmation, SignUpAddress
 from challenge.notices.mail import Mail, queue_emails, site_url
 from challenge.notices.models import EmailKind
 
@@ -110,6 +110,11 @@ def password_reset_brake(*, client: str, email: str) -> Braked | None:
 
 
 # ---------------------------------------------------------------- signing up, confirming the address
+
+def record_sign_up(*, user, address: str) -> None:
+    """Keep the address an account signed up from, for the organizers' multiple-account signals."""
+    SignUpAddress.objects.update_or_create(user=user, defaults={"address": address})
+
 
 @transaction.atomic
 def signed_up(*, user) -> None:

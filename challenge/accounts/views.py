@@ -21,6 +21,7 @@ from challenge import policy
 from challenge.accounts import services as account_services
 from challenge.accounts import signin, tokens
 from challenge.accounts.forms import QueuedPasswordResetForm, SignUpForm, SitePasswordChangeForm
+from challenge.competition import selectors as competition_selectors
 from challenge.notices import mail
 from challenge.notices.models import OPTIONAL_KINDS, EmailKind
 from challenge.teams import selectors as team_selectors
@@ -44,6 +45,7 @@ def signup(request):
             return _braked(request, "accounts/signup.html", {"form": form}, braked)
         with transaction.atomic():
             user = form.save()
+            account_services.record_sign_up(user=user, address=client_address(request))
             account_services.signed_up(user=user)
         login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
         # The same words whether or not the address was registered already.
@@ -88,9 +90,11 @@ def _back(request, *, default: str):
 @login_required
 def profile(request):
     token = Token.objects.select_related("user").filter(user=request.user).first()
+    teams = team_selectors.teams_of(user=request.user)
     context = {"token": token, "token_works": token is not None and tokens.is_current(token),
                "email_confirmed": policy.email_confirmed(request.user),
-               "teams": team_selectors.teams_of(user=request.user),
+               "teams": teams, "example": competition_selectors.client_example(teams=teams),
+               "token_created": request.session.pop("token_created", False),
                "email_kinds": mail.email_preferences(address=request.user.email) if request.user.email else []}
     return render(request, "accounts/profile.html", context)
 
@@ -137,6 +141,7 @@ def _masked(address: str) -> str:
 def rotate_token(request):
     account_services.replace_api_token(user=request.user)
     messages.success(request, "A new API token was made; the old one no longer works.")
+    request.session["token_created"] = True  # the profile then shows the new token first, in view
     return redirect("accounts:profile")
 
 

@@ -27,6 +27,11 @@ ACTIONS = {
     "ground_truth.replace": "replaced the ground truth of",
     "rescoring.start": "started a rescoring of",
     "entry.moderate": "moderated entry",
+    "entry.baseline": "set or cleared the baseline flag of entry",
+    "split.download_submissions": "downloaded every submission of",
+    "team.quota_pool": "pooled the quota of",
+    "team.quota_unpool": "gave its own quota back to",
+    "year.copy": "made a year as a copy:",
     "team.ban": "banned the team",
     "team.unban": "lifted the ban of the team",
     "team.quota": "adjusted the quota of",
@@ -43,7 +48,7 @@ ACTIONS = {
 KINDS = {
     "year": "Years", "task": "Tasks and splits", "ground_truth": "Ground truth", "rescoring": "Rescoring",
     "entry": "Entries", "team": "Teams", "datafile": "Data files", "announcement": "Announcements",
-    "classset": "Class sets",
+    "classset": "Class sets", "split": "Splits",
 }
 
 

@@ -65,6 +65,13 @@ class YearEditForm(YearForm):
         return data
 
 
+class YearCopyForm(forms.Form):
+    """A new year made from an existing one: its slug and title."""
+
+    slug = forms.SlugField(max_length=50, help_text="The new year's address, e.g. 2031.")
+    title = forms.CharField(max_length=200)
+
+
 class TaskForm(forms.ModelForm):
     class Meta:
         model = Task

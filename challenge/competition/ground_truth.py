@@ -3,7 +3,7 @@
 This module only stores a version someone already validated. Validating an upload with the
 scoring core, queueing the rescoring and loading a version for scoring live in
 `submissions.ground_truth` (and for revisions `submissions.revisions`); the file readers
-themselves in `submissions.scoring`.
+themselves in `submissions.scoring.formats.ground_truth` (and `.label_sets` for revisions).
 """
 
 from django.core.files import File

@@ -10,7 +10,7 @@ from challenge.audit import selectors as audit_selectors
 from challenge.audit.selectors import readable
 from challenge.competition import selectors as competition_selectors
 from challenge.competition import services as competition_services
-from challenge.competition.forms import ClassSetImportForm, SplitForm, TaskForm, YearEditForm, YearForm
+from challenge.competition.forms import ClassSetImportForm, SplitForm, TaskForm, YearCopyForm, YearEditForm, YearForm
 from challenge.competition.models import Split
 from challenge.datafiles import selectors as datafile_selectors
 from challenge.notices import announcements
@@ -19,7 +19,10 @@ from challenge.notices import announcements
 @require_GET
 @organizer_required
 def dashboard(request):
-    context = {"years": competition_selectors.organizer_years(), "recent": readable(audit_selectors.audit_entries()[:10])}
+    years = list(competition_selectors.organizer_years())
+    to_do = {year.pk: sum(not item.done for item in competition_selectors.setup_checklist(year=year))
+             for year in years if not year.is_historical}
+    context = {"years": years, "to_do": to_do, "recent": readable(audit_selectors.audit_entries()[:10])}
     return render(request, "organize/dashboard.html", context)
 
 
@@ -56,13 +59,36 @@ def year_edit(request, slug):
 @organizer_required
 def year_overview(request, slug):
     year = competition_selectors.year_for_organizer(slug=slug)
+    checklist = competition_selectors.setup_checklist(year=year)
     context = {
         "year": year,
         "splits": competition_selectors.splits_with_ground_truth(year=year),
         "data_files": datafile_selectors.data_files_of(year=year),
         "deadline_changes": year.deadline_changes.select_related("changed_by"),
+        "checklist": checklist, "to_do": sum(not item.done for item in checklist),
+        "copy_form": YearCopyForm(initial={"slug": f"{year.slug}-copy", "title": f"{year.title} (copy)"}),
     }
     return render(request, "organize/year.html", context)
+
+
+@require_POST
+@organizer_required
+def year_copy(request, slug):
+    source = competition_selectors.year_for_organizer(slug=slug)
+    form = YearCopyForm(request.POST)
+    if form.is_valid():
+        try:
+            year = competition_services.copy_year(user=request.user, source=source, **form.cleaned_data)
+        except competition_services.YearCopyRefused as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(request, f"{year.title} is a draft copy of {source.title}: its tasks, splits, quotas, "
+                                      "rules, class set and data files. Set its dates and upload its ground truth; "
+                                      "the checklist says what is left.")
+            return redirect("organize:year", slug=year.slug)
+    else:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    return redirect("organize:year", slug=source.slug)
 
 
 @organizer_required

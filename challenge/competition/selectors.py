@@ -1,10 +1,14 @@
 """Reads that build the pages of years, tasks, splits and class sets (public and organizers')."""
 
+from dataclasses import dataclass
+
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 
 from challenge import policy
 from challenge.competition.models import ChallengeYear, ClassRevision, ClassSet, GroundTruth, Split, Task
+from challenge.datafiles.models import DataFile
 
 
 def visible_years(*, user):
@@ -102,3 +106,46 @@ def revisions_of(*, year: ChallengeYear) -> dict:
     labels = list(GroundTruth.objects.filter(split__task__year=year, is_current=True).exclude(revised_labels_sha256="")
                   .select_related("split__task").order_by("split__task__position", "split__task__slug", "-split__name"))
     return {"classes": revisions, "labels": labels}
+def client_example(*, teams) -> dict | None:
+    """What the command-line client's example is filled in with for a person: the year of their
+    team that takes entries now (else any published year that does) and its first task, on its
+    validation split. None when no year takes entries."""
+    years = [team.year for team in teams] + list(ChallengeYear.objects.published().filter(is_historical=False))
+    year = next((y for y in years if policy.year_takes_entries(y)), None)
+    task = year.tasks.order_by("position", "slug").first() if year else None
+    return {"year": year, "task": task, "split": Split.Name.VAL} if task else None
+
+
+@dataclass(frozen=True)
+class SetupItem:
+    """One line of a year's setup checklist: done or not, what, and where to do it."""
+
+    done: bool
+    text: str
+    link: str = ""
+
+
+def setup_checklist(*, year: ChallengeYear) -> list[SetupItem]:
+    """What a year still needs before teams can take part (the console's checklist): dates, terms
+    of access, tasks with their splits, ground truth for every split, data files."""
+    missing = [name for name, value in (("opening", year.opens_at), ("deadline", year.deadline),
+                                         ("results date", year.results_at)) if not value]
+    settings_url = reverse("organize:year-edit", args=[year.slug])
+    terms = bool(year.terms_of_access.strip())
+    items = [SetupItem(not missing, f"Dates: {', '.join(missing)} not set" if missing
+                       else "Dates: opening, deadline and results date", settings_url),
+             SetupItem(terms, "Terms of access" if terms else "Terms of access: none yet", settings_url)]
+    splits = splits_with_ground_truth(year=year)
+    items.append(SetupItem(bool(splits), f"Tasks: {len({s.task_id for s in splits})} with {len(splits)} split"
+                                         f"{'s' if len(splits) != 1 else ''}" if splits else "Tasks: none yet",
+                           reverse("organize:task-create", args=[year.slug])))
+    for split in splits:
+        items.append(SetupItem(split.ground_truth is not None, f"Ground truth of {split.task.title}, "
+                                                              f"{split.get_name_display()}"
+                               + ("" if split.ground_truth else ": missing"),
+                               # To the split's row of the overview, whose Upload link is the one way there.
+                               reverse("organize:year", args=[year.slug]) + f"#split-{split.pk}"))
+    files = DataFile.objects.filter(year=year).count()
+    items.append(SetupItem(files > 0, f"Data files: {files}" if files else "Data files: none yet",
+                           reverse("organize:data-files", args=[year.slug])))
+    return items

@@ -10,6 +10,7 @@ from django.utils import timezone
 from challenge.audit.services import audit_changes, record_audit
 from challenge.competition.devkit import is_a_cycle, read_class_set_folder, read_synsets_tsv
 from challenge.competition.models import ChallengeYear, ClassSet, DeadlineChange, Split, Synset, Task, new_subset_seed
+from challenge.datafiles.models import DataFile
 from submissions.leaderboards.services import mark_dirty
 
 SHIPPED_ILSVRC2012 = Path(__file__).resolve().parents[1] / "data" / "ilsvrc2012"
@@ -139,7 +140,7 @@ YEAR_FIELDS = [
 TASK_FIELDS = ["slug", "title", "kind", "class_set", "description", "position"]
 SPLIT_FIELDS = [
     "n_images", "labels_public", "quota_per_window", "quota_window_days", "quota_total", "visibility",
-    "public_subset_fraction", "max_final_entries",
+    "public_subset_fraction", "max_final_entries", "post_challenge",
 ]
 
 
@@ -210,9 +211,51 @@ def save_task(*, user, year: ChallengeYear, task: Task | None = None, task_data:
                                  after=split_values, prefix=f"{name}.")
         Split.objects.update_or_create(task=task, name=name, defaults=split_values)
     record_audit(actor=user, action=action, target=str(task), year=year, obj=task, kind=task.kind, changes=changes)
+    # The year's pages keep what they list of its tasks until the year changes (its updated_at).
+    ChallengeYear.objects.filter(pk=year.pk).update(updated_at=timezone.now())
     if action == "task.update":
         _announce_ranking_change(list(task.splits.all()))
     return task
+
+
+# What a copy of a year takes from it: its settings without its dates (a new year sets its own)
+# and its status (a copy starts as a draft).
+COPIED_YEAR_FIELDS = ["description", "rules", "terms_of_access", "class_set", "leaderboard_rows", "excluded_display"]
+COPIED_DATA_FILE_FIELDS = ["title", "description", "filename", "storage_key", "size", "sha256", "position"]
+
+
+class YearCopyRefused(Exception):
+    """A year cannot be copied under this slug; the message says why."""
+
+
+@transaction.atomic
+def copy_year(*, user, source: ChallengeYear, slug: str, title: str) -> ChallengeYear:
+    """A new draft year made from `source`: its settings, rules, terms and class set, its tasks
+    and their splits (quotas, visibility, final entries, the post-challenge switch; each split
+    a new secret public subset), and its data files' entries with their descriptions (the same
+    stored files). Not its dates, teams, entries or ground truth. Audited.
+
+    Raises YearCopyRefused for a slug that is taken (or empty) and for a historical year.
+    """
+    if source.is_historical:
+        raise YearCopyRefused("A historical year holds published results only; it has no setup to copy.")
+    if not slug or ChallengeYear.objects.filter(slug=slug).exists():
+        raise YearCopyRefused(f"The slug {slug!r} is taken; choose another.")
+    year = ChallengeYear.objects.create(slug=slug, title=title, status=ChallengeYear.Status.DRAFT,
+                                        **{f: getattr(source, f) for f in COPIED_YEAR_FIELDS})
+    tasks = splits = 0
+    for task in source.tasks.prefetch_related("splits"):
+        copy = Task.objects.create(year=year, **{f: getattr(task, f) for f in TASK_FIELDS})
+        tasks += 1
+        for split in task.splits.all():
+            Split.objects.create(task=copy, name=split.name, **{f: getattr(split, f) for f in SPLIT_FIELDS})
+            splits += 1
+    files = [DataFile(year=year, created_by=user, **{f: getattr(data_file, f) for f in COPIED_DATA_FILE_FIELDS})
+             for data_file in source.data_files.all()]
+    DataFile.objects.bulk_create(files)
+    record_audit(actor=user, action="year.copy", target=year.slug, year=year, obj=year, source=source.slug,
+                 tasks=tasks, splits=splits, data_files=len(files))
+    return year
 
 
 @transaction.atomic

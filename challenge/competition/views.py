@@ -11,14 +11,15 @@ from challenge.competition.forms import ClassSearchForm
 from challenge.datafiles import selectors as datafile_selectors
 from challenge.notices import announcements
 from challenge.teams import selectors as team_selectors
-from submissions.leaderboards.selectors import year_winners
+from submissions.leaderboards.selectors import best_since_challenge, year_winners
 
 
 def home(request):
     years = competition_selectors.years_open_first(competition_selectors.visible_years(user=request.user))
     teams, winners = team_selectors.teams_by_year(user=request.user), year_winners(years=years)
-    cards = [{"year": y, "state": policy.year_state(y), "team": teams.get(y.pk), "winner": winners.get(y.pk)}
-             for y in years]
+    since = best_since_challenge(years=years)
+    cards = [{"year": y, "state": policy.year_state(y), "team": teams.get(y.pk), "winner": winners.get(y.pk),
+              "best_since": since.get(y.pk)} for y in years]
     return render(request, "challenge/home.html", {"cards": cards})
 
 
@@ -35,6 +36,7 @@ def year_detail(request, slug):
         "announcements": announcements.posted_announcements(year=year),
         "winner": year_winners(years=[year]).get(year.pk),
         "revisions": competition_selectors.revisions_of(year=year),
+        "best_since": best_since_challenge(years=[year]).get(year.pk),
     }
     return render(request, "challenge/year_detail.html", context)
 

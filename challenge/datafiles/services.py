@@ -123,8 +123,10 @@ def _record_data_file(*, user, year, key, size, sha256, title, description, file
 
 
 def remove_data_file(*, user, data_file: DataFile) -> None:
-    """Unlist a data file; a file we uploaded is deleted, a registered bucket object is kept."""
-    if data_file.storage_key.startswith(f"{DATA_PREFIX}uploads/"):
+    """Unlist a data file; a file we uploaded is deleted once no year lists it (a copied year
+    lists the same files), a registered bucket object is kept."""
+    shared = DataFile.objects.filter(storage_key=data_file.storage_key).exclude(pk=data_file.pk).exists()
+    if data_file.storage_key.startswith(f"{DATA_PREFIX}uploads/") and not shared:
         default_storage.delete(data_file.storage_key)
     record_audit(actor=user, action="datafile.remove", target=data_file.filename, year=data_file.year,
                  obj=data_file, sha256=data_file.sha256)

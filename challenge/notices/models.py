@@ -44,6 +44,7 @@ class EmailKind(models.TextChoices):
     SCORING_FAILED = "scoring_failed", "A submission of yours failed to score"
     DEADLINE_REMINDER = "deadline_reminder", "The deadline is 48 hours away and your team has chosen no final entry"
     RESULTS_PUBLISHED = "results_published", "The results of a year you take part in are published"
+    GROUND_TRUTH_CHANGED = "ground_truth_changed", "The ground truth your entries were scored on changed"
     INVITATION = "invitation", "Invitations to join a team"
     MODERATION = "moderation", "An entry of your team was disqualified"
     # About the account itself (confirming its address, resetting its password, someone signing up

@@ -4,6 +4,7 @@ from django.utils.safestring import mark_safe
 
 from challenge.markup import render_markdown
 from config.formats import moment as moment_text
+from submissions.leaderboards import numbers
 
 register = template.Library()
 
@@ -19,6 +20,37 @@ def score(value, decimals=5):
     if value is None:
         return "—"
     return f"{value:.{int(decimals if decimals not in (None, '') else 5)}f}"
+
+
+@register.filter
+def metric(value, name):
+    """A score as every page shows it (submissions.leaderboards.numbers): an error as a percentage
+    with the board's precision ({{ 0.1|metric:"top5_error" }} is 10.000%), mAP as a decimal."""
+    return numbers.metric_text(name, value)
+
+
+@register.filter
+def published(value, name):
+    """A figure of a published results table at its source's precision: 0.282 top-5 error is 28.2%."""
+    return numbers.published_text(name, value)
+
+
+@register.filter
+def get_item(mapping, key):
+    """A dict's value in a template: {{ counts|get_item:year.pk }}."""
+    return mapping.get(key) if mapping else None
+
+
+@register.filter
+def attr_of(obj, name):
+    """One named field of an object ({{ score|attr_of:"top5_error" }}), for a metric chosen by name."""
+    return getattr(obj, name, None)
+
+
+@register.filter
+def metric_label(name):
+    """A metric's heading: "Top-5 error", "Mean average precision" (never "error" for mAP)."""
+    return numbers.metric_label(name)
 
 
 @register.filter

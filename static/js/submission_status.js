@@ -9,10 +9,8 @@
   // soon and often at first, then back off.
   var delay = 250;
 
-  // Scores come rounded to their decimals (5, or a Ladder's step): shown with just as many.
-  function fmt(value, decimals) {
-    return typeof value === "number" ? value.toFixed(typeof decimals === "number" ? decimals : 5) : "—";
-  }
+  // The server writes each number as every page shows it (an error as a percentage, mAP as a decimal).
+  function fmt(texts, metric) { return texts && texts[metric] ? texts[metric] : "—"; }
 
   function render(data) {
     status.textContent = data.status_display;
@@ -21,7 +19,7 @@
     var table = document.getElementById("scores");
     if (data.scores) {
       var cells = table.querySelectorAll("td[data-metric]");
-      for (var i = 0; i < cells.length; i++) cells[i].textContent = fmt(data.scores[cells[i].getAttribute("data-metric")], data.scores.decimals);
+      for (var i = 0; i < cells.length; i++) cells[i].textContent = fmt(data.scores_text, cells[i].getAttribute("data-metric"));
       table.hidden = false;
       var caption = document.getElementById("basis-note");
       if (data.scores.basis === "public") caption.textContent = "On the public subset of the test images; the final ranking uses the rest.";
@@ -37,7 +35,10 @@
         warnings.appendChild(p);
       });
     }
-    document.getElementById("hidden-note").hidden = !(data.status === "scored" && !data.scores);
+    // Rendered and escaped by the server's template (submissions/_standing.html).
+    var standing = document.getElementById("standing-box");
+    if (standing && typeof data.standing_html === "string") standing.innerHTML = data.standing_html;
+    document.getElementById("hidden-note").hidden = !(data.status === "scored" && !data.scores && !data.standing_html.trim());
     var note = document.getElementById("status-note");
     if (note && (data.status === "scored" || data.status === "failed")) note.hidden = true;
   }

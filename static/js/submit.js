@@ -1,5 +1,6 @@
-// Upload the prediction file with a progress bar. Without this script the form posts
-// normally; with it, the same form is sent by XMLHttpRequest and the server answers JSON.
+// Upload the prediction file with a progress bar, or check it without uploading ("Check only").
+// Without this script the form posts normally; with it, the same form is sent by XMLHttpRequest
+// and the server answers JSON.
 (function () {
   "use strict";
   var form = document.getElementById("submit-form");
@@ -8,14 +9,12 @@
   var bar = document.getElementById("upload-progress");
   var percent = document.getElementById("upload-percent");
   var errors = document.getElementById("file-errors");
-  var button = form.querySelector("button[type=submit]");
+  var checkBox = document.getElementById("check-result");
+  var buttons = form.querySelectorAll("button[type=submit]");
+  var offAtFirst = [];
+  for (var b = 0; b < buttons.length; b++) offAtFirst.push(buttons[b].disabled);
 
-  function showErrors(list) {
-    // A refused file was uploaded in full; the bar must not go on saying 100% beside the refusal.
-    box.hidden = true;
-    bar.value = 0;
-    percent.textContent = "";
-    var ul = errors.querySelector("ul");
+  function fillList(ul, list) {
     ul.textContent = "";
     list.forEach(function (error) {
       var li = document.createElement("li");
@@ -27,12 +26,41 @@
       li.appendChild(document.createTextNode(error.message));
       ul.appendChild(li);
     });
+  }
+
+  function resetBar() {
+    // A refused file was uploaded in full; the bar must not go on saying 100% beside the refusal.
+    box.hidden = true;
+    bar.value = 0;
+    percent.textContent = "";
+  }
+
+  function showErrors(list) {
+    resetBar();
+    fillList(errors.querySelector("ul"), list);
     errors.hidden = false;
     errors.scrollIntoView();
   }
 
+  function showCheck(body) {
+    resetBar();
+    checkBox.querySelector("h2").textContent = body.ready ? "Ready to upload" : "Not ready";
+    checkBox.classList.toggle("ready", !!body.ready);
+    document.getElementById("check-message").textContent = body.message || "";
+    fillList(document.getElementById("check-errors"), body.errors || []);
+    checkBox.hidden = false;
+    checkBox.scrollIntoView();
+  }
+
+  function enable(on) {
+    for (var i = 0; i < buttons.length; i++) buttons[i].disabled = !on || offAtFirst[i];
+  }
+
   form.addEventListener("submit", function (event) {
     event.preventDefault();
+    var checking = !!(event.submitter && event.submitter.name === "check_only");
+    var data = new FormData(form);
+    if (checking) data.set("check_only", "1");
     var xhr = new XMLHttpRequest();
     xhr.open("POST", form.action || window.location.href);
     xhr.setRequestHeader("Accept", "application/json");
@@ -51,18 +79,23 @@
         window.location.assign(body.redirect);
         return;
       }
-      button.disabled = false;
+      enable(true);
+      if (xhr.status === 200 && body && typeof body.ready === "boolean") {
+        showCheck(body);
+        return;
+      }
       showErrors(body && body.errors ? body.errors : [{ line: null, message: "The server answered " + xhr.status + "; please try again." }]);
     });
     xhr.addEventListener("error", function () {
-      button.disabled = false;
+      enable(true);
       showErrors([{ line: null, message: "The upload was interrupted; please try again." }]);
     });
     errors.hidden = true;
+    checkBox.hidden = true;
     box.hidden = false;
     bar.value = 0;
     percent.textContent = "0%";
-    button.disabled = true;
-    xhr.send(new FormData(form));
+    enable(false);
+    xhr.send(data);
   });
 })();

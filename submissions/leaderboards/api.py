@@ -11,9 +11,10 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
+from challenge.policy import BOARD_VIEWS
 from submissions.leaderboards import selectors
 from submissions.leaderboards.http_cache import cached_for_anonymous, not_modified, with_validators
-from submissions.leaderboards.models import Track
+from submissions.leaderboards.models import Board, Track
 from submissions.leaderboards.rendering import PAGE_SIZE
 
 
@@ -32,7 +33,8 @@ class TeamRefSerializer(serializers.Serializer):
 
 
 class EntrySerializer(serializers.Serializer):
-    position = serializers.IntegerField(allow_null=True, help_text="Row number among ranked entries; null when excluded.")
+    position = serializers.IntegerField(allow_null=True, help_text="Row number among ranked entries; null when "
+                                                                   "excluded, and for a baseline.")
     rank = serializers.IntegerField(allow_null=True, help_text="Shared by entries with equal rounded scores.")
     team = TeamRefSerializer()
     entry = serializers.CharField()
@@ -55,6 +57,13 @@ class EntrySerializer(serializers.Serializer):
                   "(its own included; groups are contiguous); null when it is tied with none.")
     not_comparable = serializers.CharField(allow_null=True, help_text="Why the entry is not directly comparable.")
     excluded = serializers.CharField(allow_null=True, help_text="Disqualification or ban, with its reason.")
+    is_baseline = serializers.BooleanField(help_text="An organizers' reference entry: shown at its score's place, "
+                                                     "with no rank, and never counted in a team's rank.")
+    method_url = serializers.CharField(help_text="The paper describing the method (may be empty).")
+    code_url = serializers.CharField(help_text="The method's code (may be empty).")
+    team_entries = serializers.IntegerField(help_text="The team's entries on this board (this split, board and "
+                                                      "track).")
+    last_entry_at = serializers.DateTimeField(help_text="When the team's last entry on this board was sent.")
     categories_won = serializers.IntegerField(required=False, help_text=(
         "Detection only: the classes where this entry has the highest average precision of the ranked entries "
         "(the higher-ranked entry takes a tie; a class nobody detects is won by no one), on the board's images "
@@ -68,6 +77,9 @@ class LeaderboardSerializer(serializers.Serializer):
     year = serializers.CharField()
     task = serializers.CharField()
     split = serializers.CharField()
+    board = serializers.CharField(help_text="official, post-challenge (entries sent after the results date, "
+                                            "scored on all images; the official results never change), or revised "
+                                            "(the official board's entries on the revised labels).")
     track = serializers.CharField()
     basis = serializers.CharField(allow_null=True, help_text="all, public (live subset), private (final) or ladder.")
     primary_metric = serializers.CharField()
@@ -89,12 +101,16 @@ class LeaderboardApi(APIView):
         operation_id="leaderboard",
         parameters=[
             OpenApiParameter("split", OpenApiTypes.STR, enum=["val", "test"], default="val"),
+            OpenApiParameter("board", OpenApiTypes.STR, enum=list(BOARD_VIEWS), default=Board.OFFICIAL,
+                             description="official: the official board (frozen at the results date); "
+                                         "post-challenge: the board of entries sent after the challenge; revised: "
+                                         "the official board's entries with their figures on the split's revised "
+                                         "labels (ReaL sets, retired classes), after the results date the live "
+                                         "board on the final ranking's images beside the frozen official one "
+                                         "(before, the same board as official). Every live board's rows carry the "
+                                         "revised figures beside the original ones."),
             OpenApiParameter("track", OpenApiTypes.STR, enum=list(Track.values), default="combined"),
             OpenApiParameter("page", OpenApiTypes.INT, default=1, description=f"{PAGE_SIZE} entries a page"),
-            OpenApiParameter("board", OpenApiTypes.STR, enum=list(selectors.BOARDS), default="official",
-                             description="revised: the figures on the split's revised labels (ReaL sets, retired "
-                                         "classes); after the results date a board of its own beside the frozen "
-                                         "official one. Before, the official board carries them too."),
         ],
         responses=LeaderboardSerializer,
     )
@@ -104,13 +120,13 @@ class LeaderboardApi(APIView):
         except ValueError as exc:
             raise ValidationError({"track": str(exc)}) from exc
         try:
-            revised = selectors.revised_from(request.GET.get("board"))
+            board = selectors.board_from(request.GET.get("board"))
         except ValueError as exc:
             raise ValidationError({"board": str(exc)}) from exc
         try:
             view = selectors.leaderboard_for_viewer(
                 slug=slug, task_slug=task, split_name=request.GET.get("split", "val"), track=track,
-                user=request.user, page=selectors.page_from(request.GET.get("page")), body="json", revised=revised)
+                user=request.user, page=selectors.page_from(request.GET.get("page")), body="json", board=board)
         except selectors.PageOutOfRange as exc:
             raise NotFound(str(exc)) from exc
         version, modified_at = selectors.view_version(view), selectors.view_modified_at(view)

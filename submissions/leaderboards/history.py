@@ -10,9 +10,11 @@ from django.http import Http404
 
 from challenge.competition.models import ChallengeYear, ClassSet, Task
 from challenge.competition.services import SHIPPED_ILSVRC2012, import_ilsvrc2012, import_ilsvrc_det
+from submissions.leaderboards import numbers
 from submissions.leaderboards.charts import Point, Series, line_chart_svg
 from submissions.leaderboards.models import HistoricalResult
-from submissions.leaderboards.selectors import historical_detection_winners, historical_winners
+from submissions.leaderboards.selectors import (best_since_challenge, historical_detection_winners,
+                                                 historical_winners, year_winners)
 
 HISTORICAL_CSV = SHIPPED_ILSVRC2012 / "historical_results.csv"
 HUMAN_TOP5_ERROR = 0.051
@@ -94,8 +96,8 @@ def _points(results: list[HistoricalResult], field: str) -> list[Point]:
                   confirmed=r.verified == HistoricalResult.Verified.YES) for r in results]
 
 
-def _listed(points: list[Point]) -> str:
-    return "; ".join(f"{p.x_label}: {p.label}, {p.value * 100:.2f}%" for p in points)
+def _listed(points: list[Point], metric: str) -> str:
+    return "; ".join(f"{p.x_label}: {p.label}, {numbers.published_text(metric, p.value)}" for p in points)
 
 
 def history_context() -> dict:
@@ -105,10 +107,11 @@ def history_context() -> dict:
     det_points = _points(detection, "mean_ap")
     series = [Series("Top-5 classification error (lower is better)", points)]
     if det_points:
-        series.append(Series("Detection mAP, provided data (higher is better)", det_points, dash="6 3"))
-    described = [f"Classification: {_listed(points)}"]
+        series.append(Series("Detection mAP, provided data (higher is better)", det_points, dash="6 3",
+                             unit="score"))
+    described = [f"Classification: {_listed(points, 'top5_error')}"]
     if det_points:
-        described.append(f"Detection (mean average precision): {_listed(det_points)}")
+        described.append(f"Detection (mean average precision): {_listed(det_points, 'mean_average_precision')}")
     chart = line_chart_svg(
         series=series,
         title="Winning top-5 classification error" + (" and detection mAP" if det_points else "") + " by year",
@@ -118,10 +121,12 @@ def history_context() -> dict:
         y_max=0.80 if det_points else 0.30,
     )
     years = ChallengeYear.objects.published().order_by("slug")
+    held = [y for y in years if not y.is_historical]
+    held_winners, since = year_winners(years=held), best_since_challenge(years=held)
     return {"chart": chart, "winners": winners, "detection_winners": detection,
             "historical_years": [y for y in years if y.is_historical],
-            "site_years": [y for y in years if not y.is_historical], "human_error": HUMAN_TOP5_ERROR,
-            "human_source": HUMAN_SOURCE}
+            "site_years": [{"year": y, "winner": held_winners.get(y.pk), "best_since": since.get(y.pk)} for y in held],
+            "human_error": HUMAN_TOP5_ERROR, "human_source": HUMAN_SOURCE}
 
 
 def is_historical(*, slug: str) -> bool:

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from django.contrib import messages
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
@@ -33,6 +34,18 @@ SHARED_STALE_SECONDS = 1
 # When the board a response shows was built: ISO 8601 in UTC to the microsecond
 # (2030-06-01T12:00:00.123456Z). Absent when the response shows no stored board.
 BUILT_AT_HEADER = "X-Board-Built-At"
+
+
+def shared_with_everyone(request: HttpRequest) -> bool:
+    """Whether this viewer's page is the one everyone gets: anonymous, with no message of their
+    own waiting to be shown (a sign-out or "mail sent" notice would otherwise be kept in the
+    shared copy and shown to every reader). Looking leaves the messages for the page."""
+    if request.user.is_authenticated:
+        return False
+    waiting = messages.get_messages(request)
+    has_messages = any(True for _ in waiting)
+    waiting.used = False  # iterating marks them shown; this page still shows them
+    return not has_messages
 
 
 def not_modified(request: HttpRequest, *, version: str, modified_at: datetime | None,
@@ -63,7 +76,7 @@ def with_board_headers(response: HttpResponse, *, request: HttpRequest, built_at
     name, only their own browser, checking back every time."""
     if built_at is not None:
         response[BUILT_AT_HEADER] = built_at.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
-    if request.user.is_authenticated:
+    if not shared_with_everyone(request):
         patch_cache_control(response, private=True, no_cache=True)
     else:
         patch_cache_control(response, public=True, max_age=SHARED_MAX_AGE,
@@ -84,8 +97,9 @@ def _etag(version: str) -> str:
 def cached_for_anonymous(request: HttpRequest, *, version: str, content_type: str,
                          build: Callable[[], bytes]) -> HttpResponse | None:
     """The response for an anonymous viewer, built once per process and version; None for a
-    signed-in viewer (whose page shows their name and a CSRF token), who is served as usual."""
-    if request.user.is_authenticated:
+    signed-in viewer (whose page shows their name and a CSRF token) or one with messages
+    waiting, who is served as usual."""
+    if not shared_with_everyone(request):
         return None
     wants_gzip = "gzip" in request.headers.get("Accept-Encoding", "")
     # The path, not the query string: the version already names what the query chose (track,

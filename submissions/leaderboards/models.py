@@ -11,7 +11,7 @@ import uuid
 from django.db import models
 from django.utils import timezone
 
-from challenge.policy import Basis
+from challenge.policy import Basis, Board
 
 
 class Track(models.TextChoices):
@@ -51,12 +51,16 @@ class LeaderboardEntry(models.Model):
 
 
 class LeaderboardBoard(models.Model):
-    """One ranked, rendered board of a split: a basis and a track. Rebuilt, never per request."""
+    """One ranked, rendered board of a split: a board (official, or after the challenge), a basis
+    and a track. Rebuilt, never per request."""
 
     Basis = Basis
+    Board = Board
     Track = Track
 
     split = models.ForeignKey("competition.Split", on_delete=models.CASCADE, related_name="leaderboard_boards")
+    # Which board: the official one, or the post-challenge one (policy.Board).
+    kind = models.CharField(max_length=16, choices=Board.choices, default=Board.OFFICIAL)
     basis = models.CharField(max_length=8, choices=Basis.choices)
     track = models.CharField(max_length=8, choices=Track.choices)
     n_rows = models.PositiveIntegerField(default=0)
@@ -69,7 +73,7 @@ class LeaderboardBoard(models.Model):
     class Meta:
         db_table = "submissions_leaderboardboard"
         constraints = [
-            models.UniqueConstraint(fields=["split", "basis", "track"], name="leaderboard_board_unique")
+            models.UniqueConstraint(fields=["split", "kind", "basis", "track"], name="leaderboard_board_unique")
         ]
 
 

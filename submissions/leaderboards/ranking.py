@@ -10,7 +10,9 @@ localization) or small non-negative costs (hierarchical LCA heights). Lower is b
 - `ladder_accepts`: the parameter-free Ladder (Blum & Hardt 2015): a new submission replaces the
   shown one only if it is better and the paired test says so.
 - `rank`: which entries a board shows (`select`), in which order, with shared ranks for equal
-  rounded scores, the test against the next entry and the tie groups.
+  rounded scores, the test against the next entry and the tie groups; organizers' baseline
+  entries at their score's place without a rank (as Kaggle shows its benchmarks), and per team
+  the number of its entries on the board and the time of the last one.
 """
 
 from __future__ import annotations
@@ -159,6 +161,9 @@ class Candidate:
     # Still scored on an earlier version of the split's ground truth (a rescoring under way or
     # failed for it): shown marked, so that a board never mixes versions silently.
     older_ground_truth: bool = False
+    is_baseline: bool = False  # an organizers' reference entry: shown at its place, never ranked
+    method_url: str = ""
+    code_url: str = ""
 
 
 def stats_basis(basis: str) -> str:
@@ -223,13 +228,16 @@ def rank(candidates: list[Candidate], *, basis: str, track: str, rows_mode: str,
     if ladder:
         metrics = [primary]
     everything = [c for c in candidates if in_track(c, track)]
-    shown = select([c for c in everything if not c.disqualified], basis=basis, rows_mode=rows_mode,
+    baselines = [c for c in everything if c.is_baseline and not c.disqualified and not c.excluded_reason
+                 and c.stats.get(stats_basis(basis), {}).get(primary)]
+    entries = [c for c in everything if not c.is_baseline]
+    shown = select([c for c in entries if not c.disqualified], basis=basis, rows_mode=rows_mode,
                    primary=primary)
     ranked = sorted((c for c in shown if not c.excluded_reason), key=order_key(basis, primary, decimals))
     excluded = []
     if excluded_display == EXCLUDED_STRUCK:
         struck = [c for c in shown if c.excluded_reason]
-        struck += [c for c in select(everything, basis=basis, rows_mode=rows_mode, primary=primary) if c.disqualified]
+        struck += [c for c in select(entries, basis=basis, rows_mode=rows_mode, primary=primary) if c.disqualified]
         excluded = sorted(struck, key=order_key(basis, primary, decimals))
     tests = [None] * len(ranked) if ladder else paired_tests(ranked)
     groups = tie_groups([bool(t and t.a_significantly_better) for t in tests[:-1]] + [False])
@@ -247,9 +255,38 @@ def rank(candidates: list[Candidate], *, basis: str, track: str, rows_mode: str,
     won = None if ladder else categories_won([c.stats.get("class_ap", {}).get(stats_basis(basis)) for c in ranked])
     for row, count in zip(rows, won or []):
         row["categories_won"] = count
+    rows = _with_baselines(rows, [_row(c, basis, metrics, position=None, rank=None, test=None, group=None,
+                                       tied_with=None, decimals=decimals, intervals=not ladder)
+                                  for c in sorted(baselines, key=order_key(basis, primary, decimals))],
+                           primary)
     for c in excluded:
         rows.append(_row(c, basis, metrics, position=None, rank=None, test=None, group=None, tied_with=None,
                          decimals=decimals, intervals=not ladder))
+    return _with_team_activity(rows, everything)
+
+
+def _with_baselines(rows: list[dict], baselines: list[dict], primary: str) -> list[dict]:
+    """Ranked rows with the baseline rows (each in board order) placed at their scores: after the
+    ranked entries whose rounded score is as good or better."""
+    merged, pending = [], list(baselines)
+    for row in rows:
+        value = best_first(primary, row["scores"][primary]["value"])
+        while pending and best_first(primary, pending[0]["scores"][primary]["value"]) < value:
+            merged.append(pending.pop(0))
+        merged.append(row)
+    return merged + pending
+
+
+def _with_team_activity(rows: list[dict], everything: list[Candidate]) -> list[dict]:
+    """Each row with its team's number of entries on this board and the time of the last one."""
+    count: dict[int, int] = {}
+    last: dict[int, datetime] = {}
+    for c in everything:
+        count[c.team_id] = count.get(c.team_id, 0) + 1
+        last[c.team_id] = max(last.get(c.team_id, c.submitted_at), c.submitted_at)
+    for row in rows:
+        team = row["team"]["id"]
+        row["team_entries"], row["last_entry_at"] = count[team], last[team].isoformat()
     return rows
 
 
@@ -291,4 +328,7 @@ def _row(c: Candidate, basis: str, metrics: list[str], *, position, rank, test, 
         "not_comparable": c.not_comparable_reason,
         "excluded": c.excluded_reason or None,
         "older_ground_truth": c.older_ground_truth,
+        "is_baseline": c.is_baseline,
+        "method_url": c.method_url,
+        "code_url": c.code_url,
     }

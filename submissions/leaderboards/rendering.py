@@ -12,8 +12,8 @@ from django.urls import reverse
 
 from challenge import policy
 from challenge.competition.models import Split
-from submissions.leaderboards import ranking
-from submissions.leaderboards.models import Basis
+from submissions.leaderboards import numbers, ranking
+from submissions.leaderboards.models import Basis, Board
 
 PAGE_SIZE = 100
 
@@ -69,9 +69,9 @@ def render_rows(rows: list[dict], metrics: list[str], *, older_ground_truth: int
                 decimals: int = ranking.DECIMALS) -> str:
     """A board's table; `older_ground_truth` counts the board's entries still scored on an
     earlier ground truth (said above the table, and each such row is marked); values are printed
-    with the board's `decimals`."""
+    as every page prints them (submissions.leaderboards.numbers) with the board's `decimals`."""
     metrics = shown_metrics(rows, metrics)
-    shaped = [{**row, "cells": [row["scores"].get(m) for m in metrics]} for row in rows]
+    shaped = [{**row, "cells": [_cell(m, row["scores"].get(m), decimals) for m in metrics]} for row in rows]
     categories = any("categories_won" in row for row in rows)
     intervals = not rows or any(cell and cell.get("ci_low") is not None for row in shaped for cell in row["cells"])
     return render_to_string("leaderboards/_rows.html", {"rows": shaped, "categories": categories,
@@ -79,6 +79,16 @@ def render_rows(rows: list[dict], metrics: list[str], *, older_ground_truth: int
                                                         "labels": [ranking.METRIC_LABELS[m] for m in metrics],
                                                         "older_ground_truth": older_ground_truth,
                                                         "decimals": decimals})
+
+
+def _cell(metric: str, score: dict | None, decimals: int) -> dict | None:
+    if not score:
+        return None
+    text = numbers.metric_text
+    interval = score.get("ci_low") is not None
+    return {**score, "text": text(metric, score["value"], decimals),
+            "low_text": text(metric, score["ci_low"], decimals) if interval else "",
+            "high_text": text(metric, score["ci_high"], decimals) if interval else ""}
 
 
 def mark_team_rows(html: str, *, team_id: int | None) -> str:
@@ -90,12 +100,13 @@ def mark_team_rows(html: str, *, team_id: int | None) -> str:
 
 
 def board_payload(split: Split, *, basis: str | None, track: str, rows: list, count: int | None = None,
-                  page: int = 1, pages: int = 1, frozen: bool | None = None, older_ground_truth: int = 0) -> dict:
+                  page: int = 1, pages: int = 1, frozen: bool | None = None, older_ground_truth: int = 0,
+                  board: str = Board.OFFICIAL) -> dict:
     """The JSON body of one board page (API), of an empty board, and of an archive's export.
     `older_ground_truth` counts the whole board's entries still scored on an earlier ground truth."""
     return {
         "frozen": basis == Basis.FINAL if frozen is None else frozen, "year": split.task.year.slug,
-        "task": split.task.slug, "split": split.name, "track": track, "basis": basis,
+        "task": split.task.slug, "split": split.name, "board": board, "track": track, "basis": basis,
         "primary_metric": split.task.primary_metric, "count": len(rows) if count is None else count,
         "page": page, "pages": pages, "rule": ranking_rule(split, basis),
         "decimals": policy.score_decimals(split=split, basis=basis), "older_ground_truth": older_ground_truth,
@@ -112,7 +123,8 @@ def board_csv(rows: list[dict], metrics: list[str], *, decimals: int = ranking.D
     header = ["rank", "team", "entry", "submitted_at", "outside_data"]
     for m in metrics:
         header += [m, f"{m}_ci_low", f"{m}_ci_high"]
-    writer.writerow(header + ["better_than_next", "p_value_next", "tie_group", "not_comparable", "excluded"])
+    writer.writerow(header + ["better_than_next", "p_value_next", "tie_group", "not_comparable", "excluded",
+                              "baseline", "method_url", "code_url", "team_entries", "last_entry_at"])
     for r in rows:
         line = [r["rank"] or "", r["team"]["name"], r["entry"], r["submitted_at"], r["outside_data"]]
         for m in metrics:
@@ -120,7 +132,10 @@ def board_csv(rows: list[dict], metrics: list[str], *, decimals: int = ranking.D
             line += [_fixed(s.get("value"), decimals), _fixed(s.get("ci_low"), decimals),
                      _fixed(s.get("ci_high"), decimals)]
         line += ["" if r["better_than_next"] is None else r["better_than_next"], _fixed(r["p_value_next"]),
-                 r["tie_group"] or "", r["not_comparable"] or "", r["excluded"] or ""]
+                 r["tie_group"] or "", r["not_comparable"] or "", r["excluded"] or "",
+                 # Rows ranked before these existed (a frozen board) have none of them.
+                 r.get("is_baseline", False), r.get("method_url", ""), r.get("code_url", ""),
+                 r.get("team_entries", ""), r.get("last_entry_at", "")]
         writer.writerow(line)
     return out.getvalue()
 

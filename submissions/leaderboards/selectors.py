@@ -17,11 +17,12 @@ from datetime import datetime
 from django.conf import settings
 from django.core.cache import cache
 from django.http import Http404
+from django.urls import reverse
 
 from challenge import policy
 from challenge.accounts.roles import is_organizer
 from challenge.competition.models import ChallengeYear, GroundTruth, Split, Task
-from submissions.leaderboards import ranking
+from submissions.leaderboards import numbers, ranking
 from submissions.leaderboards.models import (
     Basis,
     HistoricalResult,
@@ -31,8 +32,8 @@ from submissions.leaderboards.models import (
     LeaderboardPage,
     Track,
 )
-from submissions.leaderboards.ranking import METRIC_LABELS, METRICS_BY_KIND, rounded, stats_basis
-from submissions.leaderboards.rendering import board_csv, board_metrics, board_payload, metrics_of, render_rows
+from submissions.leaderboards.ranking import METRICS_BY_KIND, rounded, stats_basis
+from submissions.leaderboards.rendering import PAGE_SIZE, board_csv, board_metrics, board_payload, render_rows
 from submissions.models import Score
 
 # ---------------------------------------------------------------- one entry's scores
@@ -48,7 +49,7 @@ def visible_scores(*, submission, user, at: datetime | None = None) -> dict | No
     on the public images alone (kept with the entry's stats); on a Ladder none (there is no public
     part: the Ladder releases its score alone)."""
     split = submission.split
-    basis = policy.entry_basis(split=split, user=user, at=at)
+    basis = policy.entry_basis(split=split, user=user, at=at, board=submission.board)
     own = LeaderboardEntry.objects.filter(submission=submission).first()
     if basis is None or own is None:
         return None
@@ -76,6 +77,103 @@ def _hints(entry: LeaderboardEntry, basis: str) -> list[str]:
     return []
 
 
+@dataclass(frozen=True)
+class Standing:
+    """Where a scored entry stands, for its team: the rank it would have on the board its viewer
+    sees (all tracks), the team's best so far, and the link to the team's row on that board; or,
+    while the split's scores are hidden, when they appear."""
+
+    hidden: bool
+    appears_at: datetime | None = None
+    metric: str = ""
+    text: str = ""
+    rank: int | None = None
+    ranked: int = 0
+    best_text: str = ""
+    best_entry: str = ""
+    best_is_this: bool = False
+    board_url: str = ""
+    row_url: str = ""
+    after_challenge: bool = False
+    board_name: str = ""
+
+
+def entry_standing(*, submission, user, shown: dict | None, at: datetime | None = None) -> Standing | None:
+    """Where this scored entry stands, as its team may see it now (`shown`: its flat_scores).
+    None while it is not scored. The rank it would have counts the other teams' ranked rows of
+    the stored board that are strictly better (the board itself may lag its newest score by a
+    rebuild); the team's best is over its entries on the same split and board, on the same images."""
+    split, year = submission.split, submission.split.task.year
+    board = submission.board
+    if policy.entry_basis(split=split, user=user, at=at, board=board) is None:
+        return Standing(hidden=True, appears_at=year.results_at)
+    if submission.status != submission.Status.SCORED or shown is None:
+        return None
+    metric = split.task.primary_metric
+    value, basis = shown.get(metric), shown["basis"]
+    board_basis = policy.board_basis(split=split, board=board, user=user, at=at)[0]
+    bases = [Basis.FINAL, policy.final_basis(split)] if board_basis == Basis.FINAL else [board_basis]
+    stored = sorted(LeaderboardBoard.objects.filter(split=split, kind=board, basis__in=bases, track=Track.COMBINED)
+                    .only("pk", "built_at", "basis"), key=lambda b: bases.index(b.basis))
+    rows = _ranked_rows(stored[0]) if stored else []
+    sign = -1 if metric in ranking.HIGHER_IS_BETTER else 1
+    better = [r for r in rows if r[2] != submission.team_id and value is not None and sign * r[3] < sign * value]
+    if basis == Basis.LADDER:
+        # What the Ladder released for the team (its row), never a figure it did not release.
+        own_row = next((r for r in rows if r[2] == submission.team_id), None)
+        best_value, best_name, best_is_this = (own_row[3], own_row[4],
+                                               own_row[5] == submission.created_at.isoformat()) if own_row \
+            else (value, submission.entry_name, True)
+    else:
+        best_value, best_name, best_is_this = _team_best(submission=submission, basis=basis, metric=metric)
+    url = reverse("leaderboards:leaderboard", args=[year.slug, split.task.slug, split.name])
+    url += f"?board={board}" if board != policy.Board.OFFICIAL else ""
+    own = next((r for r in rows if r[2] == submission.team_id), None)
+    row_url = ""
+    if own is not None:
+        page = own[0] // PAGE_SIZE + 1
+        row_url = f"{url}{'&' if '?' in url else '?'}page={page}#position-{own[1]}" if page > 1 \
+            else f"{url}#position-{own[1]}"
+    decimals = shown.get("decimals", ranking.DECIMALS)
+    return Standing(hidden=False, metric=metric, text=numbers.metric_text(metric, value, decimals),
+                    rank=len(better) + 1 if value is not None else None,
+                    ranked=len({r[2] for r in rows} | {submission.team_id}),
+                    best_text=numbers.metric_text(metric, best_value, decimals),
+                    best_entry=best_name, best_is_this=best_is_this, board_url=url, row_url=row_url,
+                    after_challenge=board == policy.Board.POST_CHALLENGE,
+                    board_name=f"{split.task.title} {split.get_name_display().lower()}")
+
+
+def _ranked_rows(board: LeaderboardBoard) -> list[tuple]:
+    """(index in the board's rows, position, team id, primary value, entry name, submitted at) of
+    each ranked row of a stored board, kept per process for each build of the board (its
+    rows weigh megabytes at 1,000 teams)."""
+    key = f"leaderboard-ranked:{board.pk}:{board.built_at.timestamp()}"
+    rows = cache.get(key)
+    if rows is None:
+        full = LeaderboardBoard.objects.filter(pk=board.pk).values_list("rows", "split__task__kind").first()
+        primary = METRICS_BY_KIND[full[1]][0] if full else ""
+        rows = [(index, row["position"], row["team"]["id"], row["scores"][primary]["value"], row["entry"],
+                 row["submitted_at"]) for index, row in enumerate(full[0] if full else []) if row.get("position")]
+        cache.set(key, rows, timeout=3600)
+    return rows
+
+
+def _team_best(*, submission, basis: str, metric: str) -> tuple[float | None, str, bool]:
+    """The team's best primary score on the submission's split and board, on `basis`' images (a
+    Ladder's shown scores), with that entry's name and whether it is this submission."""
+    entries = LeaderboardEntry.objects.filter(split_id=submission.split_id, team_id=submission.team_id,
+                                              submission__board=submission.board, submission__disqualified=False)
+    if basis == Basis.LADDER:
+        entries = entries.filter(ladder_accepted=True)
+    best = None
+    for submission_id, name, stats in entries.values_list("submission_id", "submission__entry_name", "stats"):
+        triple = stats.get(stats_basis(basis), {}).get(metric)
+        if triple and (best is None or ranking.best_first(metric, rounded(triple[0])) < ranking.best_first(metric, best[0])):
+            best = (rounded(triple[0]), name, submission_id == submission.pk)
+    return best if best is not None else (None, "", False)
+
+
 def flat_scores(shown: dict | None) -> dict | None:
     """visible_scores flattened for pages and JSON: {"basis", "ladder_accepted", "<metric>": value,
     ..., "intervals": {"<metric>": [low, high]}, "decimals", "warnings"}; None while hidden. A
@@ -100,33 +198,39 @@ def public_entries_of_team(*, team, user, at: datetime | None = None) -> list[di
             .select_related("split__task__year", "submission")
             .order_by("-submitted_at", "-pk"))
     for entry in rows:
-        basis = policy.entry_basis(split=entry.split, user=user, at=at)
+        basis = policy.entry_basis(split=entry.split, user=user, at=at, board=entry.submission.board)
         if basis is None or (basis == Basis.LADDER and not entry.ladder_accepted):
             continue
         triple = entry.stats.get(stats_basis(basis), {}).get(entry.split.task.primary_metric)
         if triple:
             decimals = policy.score_decimals(split=entry.split, basis=basis)
+            metric = entry.split.task.primary_metric
             entries.append({"submission": entry.submission, "split": entry.split,
-                            "primary": rounded(triple[0], decimals), "decimals": decimals})
+                            "primary": rounded(triple[0], decimals), "decimals": decimals, "metric": metric,
+                            "text": numbers.metric_text(metric, rounded(triple[0], decimals), decimals),
+                            "after_challenge": entry.submission.board == policy.Board.POST_CHALLENGE})
     return entries
 
 
 # ---------------------------------------------------------------- what ranking reads
 
-def candidates_of(split: Split, at: datetime) -> list[ranking.Candidate]:
-    """Every materialized entry of the split, with the moderation and ban state at `at`, and
-    whether it is still scored on an earlier version of the split's ground truth."""
+def candidates_of(split: Split, at: datetime, board: str = policy.Board.OFFICIAL) -> list[ranking.Candidate]:
+    """Every materialized entry of the split on one board (official, or after the challenge), with
+    the moderation and ban state at `at`, and whether it is still scored on an earlier version of
+    the split's ground truth."""
     fields = ("pk", "score_id", "team_id", "team__name", "team__banned_until", "team__ban_reason",
               "submission__entry_name", "submitted_at", "submission__external_data", "submission__is_final",
               "ladder_accepted", "stats", "submission__disqualified", "submission__disqualified_reason",
               "submission__not_comparable", "submission__not_comparable_reason", "submission__description",
-              "score__ground_truth_id")
+              "score__ground_truth_id", "submission__is_baseline", "submission__method_url", "submission__code_url")
     current = GroundTruth.objects.filter(split=split, is_current=True).values_list("pk", flat=True).first()
     out = []
     # An entry its team withdrew (validation only) is on no board; it stays everywhere else.
-    for row in LeaderboardEntry.objects.filter(split=split, submission__withdrawn=False).values_list(*fields):
+    rows = LeaderboardEntry.objects.filter(split=split, submission__withdrawn=False, submission__board=board)
+    for row in rows.values_list(*fields):
         (pk, score_id, team_id, team_name, banned_until, ban_reason, entry_name, submitted_at, external,
-         is_final, ladder, stats, dq, dq_reason, nc, nc_reason, description, ground_truth_id) = row
+         is_final, ladder, stats, dq, dq_reason, nc, nc_reason, description, ground_truth_id, baseline,
+         method_url, code_url) = row
         reason = ""
         if dq:
             reason = f"Disqualified: {dq_reason or 'no reason given'}"
@@ -134,7 +238,8 @@ def candidates_of(split: Split, at: datetime) -> list[ranking.Candidate]:
             reason = f"Team banned: {ban_reason or 'no reason given'}"
         out.append(ranking.Candidate(pk, score_id, team_id, team_name, entry_name, submitted_at, external, is_final,
                                      ladder, stats, reason, dq, (nc_reason or "not directly comparable") if nc else None,
-                                     description, older_ground_truth=ground_truth_id != current))
+                                     description, older_ground_truth=ground_truth_id != current,
+                                     is_baseline=baseline, method_url=method_url, code_url=code_url))
     return out
 
 
@@ -149,9 +254,20 @@ class BoardView:
     basis: str | None  # None: nothing may be shown yet
     explanation: str
     page: LeaderboardPage | None = None
+    board: str = policy.Board.OFFICIAL  # one of policy.BOARD_VIEWS: what `board=` asked for
+    stored_boards: frozenset = frozenset()  # the kinds of board the split has stored (for the switch)
     body_kind: str = "html"  # which stored body content() returns: "html" or "json"
     archive: LeaderboardArchive | None = None
-    revised: bool = False  # the board of the figures on the revised labels (board=revised)
+
+    @property
+    def kind(self) -> str:
+        """The stored board (policy.Board) this view reads."""
+        return policy.stored_board(self.board)
+
+    @property
+    def revised(self) -> bool:
+        """Whether this is the revised view of the official board (board=revised)."""
+        return self.board == policy.REVISED
 
     def content(self) -> str:
         """The page's body, read (or rendered) only when a response is actually built."""
@@ -159,12 +275,13 @@ class BoardView:
 
 
 def leaderboard_for_viewer(*, slug: str, task_slug: str, split_name: str, track: str, user, page: int = 1,
-                           at: datetime | None = None, body: str = "html", revised: bool = False) -> BoardView:
+                           at: datetime | None = None, body: str = "html",
+                           board: str = policy.Board.OFFICIAL) -> BoardView:
     """What the leaderboard page and API show this viewer, usually in one query: the stored
     pages of every board of this split, track and page number, joined with split, task and
-    year (a split has one to four boards); the page's body then comes from the process cache.
-    With `revised`, the board of the figures on the revised labels (challenge.policy
-    revised_board_basis). Raises Http404 for an unknown or unpublished leaderboard."""
+    year (a split has one to five boards); the page's body then comes from the process cache.
+    `board` is one of policy.BOARD_VIEWS (board_from). Raises Http404 for an unknown or
+    unpublished leaderboard."""
     if split_name not in Split.Name.values:  # before it becomes part of a cache key
         raise Http404("No such leaderboard.")
     candidates = stored_pages(slug=slug, task_slug=task_slug, split_name=split_name, track=track, page=page)
@@ -173,7 +290,7 @@ def leaderboard_for_viewer(*, slug: str, task_slug: str, split_name: str, track:
     else:
         split = split_for_viewer(slug=slug, task_slug=task_slug, split_name=split_name, user=user)
     view = board_for_viewer(split=split, track=track, user=user, page=page, at=at, candidates=candidates,
-                            revised=revised)
+                            board=board)
     view.body_kind = body
     return view
 
@@ -232,15 +349,16 @@ def page_body(*, page: LeaderboardPage, body: str, split: Split) -> str:
 
 
 def board_for_viewer(*, split: Split, track: str, user, page: int = 1, at: datetime | None = None,
-                     candidates: list[LeaderboardPage] | None = None, revised: bool = False) -> BoardView:
-    """The page of the board this viewer may see. A constant number of queries whatever the
-    board's size: one page row (none when the candidate pages are given), and after the results
-    date the archive's permanent link. After the results date the public sees the frozen final
-    board written by freeze_results (the live final board until the freeze has run); with
-    `revised`, the board that shows the figures on the revised labels instead."""
-    rule = policy.revised_board_basis if revised else policy.viewer_basis
-    basis, explanation = rule(split=split, user=user, at=at)
-    view = BoardView(split=split, track=track, basis=basis, explanation=explanation, revised=revised)
+                     candidates: list[LeaderboardPage] | None = None,
+                     board: str = policy.Board.OFFICIAL) -> BoardView:
+    """The page of the board this viewer may see (the official one, the one after the challenge,
+    or the revised view of the official one: policy.board_basis decides its basis). A constant
+    number of queries whatever the board's size: one page row (none when the candidate pages are
+    given), and after the results date the archive's permanent link. After the results date the
+    public sees the frozen final board written by freeze_results (the live final board until the
+    freeze has run); the revised view then shows the live board on the final ranking's images."""
+    basis, explanation = policy.board_basis(split=split, board=board, user=user, at=at)
+    view = BoardView(split=split, track=track, basis=basis, explanation=explanation, board=board)
     if basis is None:
         return view
     wanted = [basis]
@@ -250,17 +368,43 @@ def board_for_viewer(*, split: Split, track: str, user, page: int = 1, at: datet
         wanted = [Basis.FINAL, policy.final_basis(split)]  # the live final board until the freeze has run
     if candidates is None:
         candidates = list(LeaderboardPage.objects.select_related("board")
-                          .only("board__basis", "board__n_pages", "board__n_rows", "board__n_teams", "board__built_at",
-                                "number")
-                          .filter(board__split=split, board__basis__in=wanted, board__track=track, number=page))
-    by_basis = {p.board.basis: p for p in candidates}
+                          .only("board__basis", "board__kind", "board__n_pages", "board__n_rows", "board__n_teams",
+                                "board__built_at", "number")
+                          .filter(board__split=split, board__track=track, number=page))
+    view.stored_boards = frozenset(p.board.kind for p in candidates)
+    by_basis = {p.board.basis: p for p in candidates if p.board.kind == view.kind}
     view.page = next((by_basis[b] for b in wanted if b in by_basis), None)
     view.basis = view.page.board.basis if view.page is not None else wanted[-1]
     if view.page is None and page > 1:
-        boards = dict(LeaderboardBoard.objects.filter(split=split, basis__in=wanted, track=track)
+        boards = dict(LeaderboardBoard.objects.filter(split=split, kind=view.kind, basis__in=wanted, track=track)
                       .values_list("basis", "n_pages"))
         raise PageOutOfRange(page=page, pages=next((boards[b] for b in wanted if b in boards), 0))
     return view
+
+
+def boards_to_switch(view: BoardView) -> list[tuple[str, str]]:
+    """The boards of a split a reader may switch between: the official one, the one after the
+    challenge once it is open or holds entries, and the revised view while it is shown (the page
+    links it where the labels were revised). (value, label) pairs; no query."""
+    kinds = set(policy.boards_of(view.split)) | view.stored_boards | {view.board}
+    labels = dict(policy.Board.choices)
+    return [(value, labels.get(value, "On the revised labels")) for value in policy.BOARD_VIEWS if value in kinds]
+
+
+def board_links(*, year: ChallengeYear) -> list[dict]:
+    """Every board of a year, task by task, for the switch on a board page: {"task", "splits"}.
+    Kept per process until the year changes (adding a task touches it), so that a board page
+    costs no query for it."""
+    key = f"leaderboards:links:{year.pk}:{year.updated_at.timestamp()}"
+    links = cache.get(key)
+    if links is None:
+        by_task: dict[int, dict] = {}
+        for split in Split.objects.filter(task__year=year).select_related("task").order_by(
+                "task__position", "task__slug", "-name"):
+            by_task.setdefault(split.task_id, {"task": split.task, "splits": []})["splits"].append(split)
+        links = list(by_task.values())
+        cache.set(key, links, timeout=None)
+    return links
 
 
 class PageOutOfRange(Http404):
@@ -284,16 +428,13 @@ def _published_for(split: Split | None, user) -> Split:
     return split
 
 
-BOARDS = ("official", "revised")
-
-
-def revised_from(value: str | None) -> bool:
-    """Whether a query string asks for the board of the revised figures (`board=revised`; the
-    official board by default); ValueError for another board."""
-    board = value or "official"
-    if board not in BOARDS:
-        raise ValueError(f"Unknown board {board!r}; use one of {', '.join(BOARDS)}.")
-    return board == "revised"
+def board_from(value: str | None) -> str:
+    """The board named in a query string (`board=`: one of policy.BOARD_VIEWS, the official one
+    by default); ValueError for another."""
+    board = value or policy.Board.OFFICIAL
+    if board not in policy.BOARD_VIEWS:
+        raise ValueError(f"Unknown board {board!r}; use one of {', '.join(policy.BOARD_VIEWS)}.")
+    return board
 
 
 def track_from(value: str | None) -> str:
@@ -322,7 +463,7 @@ def view_version(view: BoardView) -> str:
     page = f"{view.page.pk}:{view.page.board.built_at.timestamp()}" if view.page else "none"
     archive = view.archive.pk if view.archive else "none"
     digest = hashlib.sha256(view.explanation.encode()).hexdigest()[:16]
-    return f"{view.split.pk}:{view.track}:{view.basis}:{page}:{archive}:{digest}{':revised' if view.revised else ''}"
+    return f"{view.split.pk}:{view.board}:{view.track}:{view.basis}:{page}:{archive}:{digest}"
 
 
 def view_modified_at(view: BoardView) -> datetime | None:
@@ -339,8 +480,9 @@ def board_document(view: BoardView) -> dict:
     """The API body for a BoardView: what this viewer is told, then the stored page's payload."""
     stored = view.content()
     payload = json.loads(stored) if stored else board_payload(view.split, basis=view.basis, track=view.track,
-                                                              rows=[], pages=0, frozen=False)
-    return {"visible": view.basis is not None, "explanation": view.explanation, **payload}
+                                                              rows=[], pages=0, frozen=False, board=view.board)
+    # The revised view reads a stored official board: say which view this is (`board` keeps its place).
+    return {"visible": view.basis is not None, "explanation": view.explanation, **payload, "board": view.board}
 
 
 def board_export(view: BoardView, *, fmt: str) -> tuple[str, str]:
@@ -352,7 +494,7 @@ def board_export(view: BoardView, *, fmt: str) -> tuple[str, str]:
                          decimals=policy.score_decimals(split=view.split, basis=board.basis)), "text/csv"
     if fmt != "json":
         raise ValueError(f"unknown export format {fmt!r}")
-    payload = board_payload(view.split, basis=board.basis, track=view.track, rows=board.rows)
+    payload = board_payload(view.split, basis=board.basis, track=view.track, rows=board.rows, board=view.board)
     return json.dumps({"visible": True, "explanation": view.explanation, **payload}, indent=1), "application/json"
 
 
@@ -383,9 +525,9 @@ def historical_detection_winners() -> list[HistoricalResult]:
 
 def year_winners(*, years) -> dict[int, dict]:
     """What each past year's card and page may say of its winner: {year id: {"team", "metric",
-    "value", "partial"}}. A historical year: its shown classification winner; a year held here:
-    the first row of its first task's frozen final test board (all tracks), once published.
-    Two queries whatever the number of years."""
+    "value", "text", "partial"}}. A historical year: its shown classification winner (at its
+    source's precision); a year held here: the first row of its first task's frozen final test
+    board (all tracks), once published. Two queries whatever the number of years."""
     years = [y for y in years if y.is_historical or policy.results_are_out(y)]
     winners = {}
     by_slug = {y.slug: y for y in years if y.is_historical}
@@ -393,19 +535,52 @@ def year_winners(*, years) -> dict[int, dict]:
         if result.task.year.slug in by_slug:
             winners[by_slug[result.task.year.slug].pk] = {
                 "team": result.team_name, "metric": "top-5 error", "value": result.top5_cls_error,
+                "text": numbers.published_text("top5_error", result.top5_cls_error),
                 "partial": result.verified == HistoricalResult.Verified.PARTIAL}
     held = [y.pk for y in years if not y.is_historical]
     # Only the first row's three fields are read: a final board of 1,000 teams weighs megabytes.
     boards = (LeaderboardBoard.objects.filter(split__task__year__in=held, split__name=Split.Name.TEST,
-                                              basis=Basis.FINAL, track=Track.COMBINED, n_rows__gt=0)
+                                              kind=policy.Board.OFFICIAL, basis=Basis.FINAL, track=Track.COMBINED,
+                                              n_rows__gt=0)
               .order_by("split__task__position", "split__task__slug")
               .values_list("split__task__year_id", "split__task__kind", "rows__0__team__name", "rows__0__scores"))
     for year_id, kind, team, scores in boards:
         metric = METRICS_BY_KIND[kind][0]
         if year_id not in winners and team and scores and metric in scores:
-            winners[year_id] = {"team": team, "metric": METRIC_LABELS[metric].lower(),
-                                "value": scores[metric]["value"], "partial": False}
+            winners[year_id] = {"team": team, "metric": numbers.metric_name(metric), "value": scores[metric]["value"],
+                                "text": numbers.metric_text(metric, scores[metric]["value"]), "partial": False}
     return winners
+
+
+def best_since_challenge(*, years) -> dict[int, dict]:
+    """The best entry sent after the challenge of each year held here, beside its winner: the first
+    ranked row of its first task's post-challenge test board (all tracks). {year id: {"team",
+    "entry", "metric", "value", "text", "submitted_at", "url"}}. One query, and one more per board
+    whose first row is a baseline (which is never anyone's best)."""
+    held = [y.pk for y in years if not y.is_historical and policy.results_are_out(y)]
+    boards = (LeaderboardBoard.objects.filter(split__task__year__in=held, split__name=Split.Name.TEST,
+                                              kind=policy.Board.POST_CHALLENGE, basis=Basis.ALL,
+                                              track=Track.COMBINED, n_rows__gt=0)
+              .order_by("split__task__position", "split__task__slug")
+              .values_list("pk", "split__task__year_id", "split__task__year__slug", "split__task__slug",
+                           "split__task__kind", "rows__0"))
+    best = {}
+    for pk, year_id, year_slug, task_slug, kind, first in boards:
+        if year_id in best:
+            continue
+        if not first.get("rank"):  # a baseline heads the board: read on to the first ranked row
+            first = next((r for r in LeaderboardBoard.objects.values_list("rows", flat=True).get(pk=pk)
+                          if r.get("rank")), None)
+        metric = METRICS_BY_KIND[kind][0]
+        if first is None or metric not in first["scores"]:
+            continue
+        value = first["scores"][metric]["value"]
+        best[year_id] = {"team": first["team"]["name"], "entry": first["entry"], "metric": numbers.metric_name(metric),
+                         "value": value, "text": numbers.metric_text(metric, value),
+                         "submitted_at": first["submitted_at"],
+                         "url": reverse("leaderboards:leaderboard", args=[year_slug, task_slug, Split.Name.TEST])
+                         + f"?board={policy.Board.POST_CHALLENGE}"}
+    return best
 
 
 def has_revision(split: Split) -> bool:

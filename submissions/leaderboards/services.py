@@ -75,7 +75,7 @@ def record_entry(*, submission: Submission, score: Score) -> LeaderboardEntry:
                       stats_key=stats_key(score_id=score.pk, split=split),
                       updated_at=timezone.now()),
     )
-    if created and policy.is_ladder(split):
+    if created and policy.is_ladder(split) and submission.board == policy.Board.OFFICIAL:
         entry.ladder_accepted = _ladder_decision(entry=entry, split=split)
         entry.save(update_fields=["ladder_accepted"])
     return entry
@@ -147,7 +147,7 @@ def rebuild_due_boards(*, coalesce: bool = True) -> bool:
 def _ladder_decision(*, entry: LeaderboardEntry, split: Split) -> bool:
     shown = (
         LeaderboardEntry.objects.filter(split=split, team_id=entry.team_id, ladder_accepted=True,
-                                        submission__disqualified=False)
+                                        submission__disqualified=False, submission__board=policy.Board.OFFICIAL)
         .exclude(pk=entry.pk).select_related("score").order_by("-submitted_at", "-pk").first()
     )
     return evidence.improves(entry.score, shown.score if shown else None, split=split)
@@ -220,7 +220,8 @@ def _replay_ladder(*, split: Split, scores: dict[int, int]) -> None:
     evidence_of = Score.objects.only(*fields).in_bulk(list(scores.values()))
     shown: dict[int, Score] = {}
     accepted = []
-    rows = LeaderboardEntry.objects.filter(split=split).values_list(
+    # Only official entries take part in the Ladder; entries after the challenge are ranked on all images.
+    rows = LeaderboardEntry.objects.filter(split=split, submission__board=policy.Board.OFFICIAL).values_list(
         "pk", "team_id", "submission_id", "submission__disqualified").order_by("submitted_at", "pk")
     for pk, team_id, submission_id, disqualified in rows:
         if disqualified:
@@ -264,14 +265,18 @@ def _paired_tests(split: Split, basis: str, primary: str):
 
 
 def rank_rows(*, split: Split, basis: str, track: str, at: datetime | None = None,
-              candidates: list[ranking.Candidate] | None = None) -> list[dict]:
+              candidates: list[ranking.Candidate] | None = None, board: str = policy.Board.OFFICIAL) -> list[dict]:
     """The ranked, rounded rows of one board (ranked entries first, then excluded ones).
-    `candidates` (all of the split's entries) may be passed in when ranking several boards."""
+    `candidates` (all of the split's entries on that board) may be passed in when ranking several
+    boards. After the challenge there are no final entries: each team is shown by its best."""
     at = at or timezone.now()
     year, primary = split.task.year, split.task.primary_metric
+    rows_mode = year.leaderboard_rows
+    if board == policy.Board.POST_CHALLENGE and rows_mode == year.LeaderboardRows.FINAL_PER_TEAM:
+        rows_mode = year.LeaderboardRows.BEST_PER_TEAM
     rows = ranking.rank(
-        candidates if candidates is not None else candidates_of(split, at), basis=basis, track=track,
-        rows_mode=year.leaderboard_rows, excluded_display=year.excluded_display, primary=primary,
+        candidates if candidates is not None else candidates_of(split, at, board), basis=basis, track=track,
+        rows_mode=rows_mode, excluded_display=year.excluded_display, primary=primary,
         metrics=board_metrics_of(split), paired_tests=_paired_tests(split, basis, primary),
         decimals=policy.score_decimals(split=split, basis=basis))
     return with_team_urls(rows)
@@ -280,33 +285,44 @@ def rank_rows(*, split: Split, basis: str, track: str, at: datetime | None = Non
 # ---------------------------------------------------------------- storage
 
 def build_boards(*, split: Split) -> None:
-    """Rank and store every board of a split (each basis it shows, each track), as JSON pages."""
+    """Rank and store every board of a split (official, and after the challenge; each basis it
+    shows, each track), as JSON pages. The official board's entries never include entries
+    sent after the challenge, so their arrival leaves it as it was."""
     split = Split.objects.select_related("task__year").get(pk=split.pk)
+    now = timezone.now()
+    kinds = list(dict.fromkeys([*policy.boards_of(split, now), *Submission.objects.filter(
+        split=split, board=policy.Board.POST_CHALLENGE).values_list("board", flat=True)[:1]]))
     # The frozen final board is written once by freeze_results and never rebuilt.
-    LeaderboardBoard.objects.filter(split=split).exclude(basis__in=[*policy.bases_of(split), Basis.FINAL]).delete()
-    candidates = candidates_of(split, timezone.now())
-    for basis in policy.bases_of(split):
-        for track in Track.values:
-            rows = rank_rows(split=split, basis=basis, track=track, candidates=candidates)
-            store_board(split=split, basis=basis, track=track, rows=rows)
+    kept = Q(basis=Basis.FINAL, kind=policy.Board.OFFICIAL)
+    for kind in kinds:
+        kept |= Q(kind=kind, basis__in=policy.bases_of(split, kind))
+    LeaderboardBoard.objects.filter(split=split).exclude(kept).delete()
+    for kind in kinds:
+        candidates = candidates_of(split, now, kind)
+        for basis in policy.bases_of(split, kind):
+            for track in Track.values:
+                rows = rank_rows(split=split, basis=basis, track=track, candidates=candidates, board=kind)
+                store_board(split=split, basis=basis, track=track, rows=rows, board=kind)
 
 
-def store_board(*, split: Split, basis: str, track: str, rows: list[dict]) -> LeaderboardBoard:
+def store_board(*, split: Split, basis: str, track: str, rows: list[dict],
+                board: str = policy.Board.OFFICIAL) -> LeaderboardBoard:
     chunks = [rows[i:i + PAGE_SIZE] for i in range(0, len(rows), PAGE_SIZE)] or [[]]
-    board, _ = LeaderboardBoard.objects.update_or_create(
-        split=split, basis=basis, track=track,
+    stored, _ = LeaderboardBoard.objects.update_or_create(
+        split=split, kind=board, basis=basis, track=track,
         defaults=dict(n_rows=len(rows), n_teams=len({row["team"]["id"] for row in rows}), n_pages=len(chunks),
                       rows=rows, built_at=timezone.now()),
     )
     # Pages are replaced, never updated: a page id then names immutable content (see selectors.page_body).
-    board.pages.all().delete()
+    stored.pages.all().delete()
     older = sum(1 for row in rows if row.get("older_ground_truth"))
     LeaderboardPage.objects.bulk_create(
-        LeaderboardPage(board=board, number=number,
+        LeaderboardPage(board=stored, number=number,
                         json=json.dumps(board_payload(split, basis=basis, track=track, rows=chunk, count=len(rows),
-                                                      page=number, pages=len(chunks), older_ground_truth=older),
+                                                      page=number, pages=len(chunks), older_ground_truth=older,
+                                                      board=board),
                                         separators=(",", ":")))
         for number, chunk in enumerate(chunks, start=1)
     )
     boards_changed()
-    return board
+    return stored

@@ -8,8 +8,8 @@ from challenge import policy
 from challenge.teams.selectors import team_of
 from submissions.leaderboards import history, selectors
 from submissions.leaderboards import per_class as per_class_report
-from submissions.leaderboards.http_cache import (cached_for_anonymous, not_modified, with_board_headers,
-                                                  with_validators)
+from submissions.leaderboards.http_cache import (cached_for_anonymous, not_modified, shared_with_everyone,
+                                                  with_board_headers, with_validators)
 from submissions.leaderboards.models import LeaderboardArchive, Track
 from submissions.leaderboards.rendering import mark_team_rows, ranking_rule
 
@@ -19,9 +19,9 @@ def leaderboard_page(request, slug, task, split):
     page = selectors.page_from(request.GET.get("page"))
     try:
         track = selectors.track_from(request.GET.get("track"))
-        revised = selectors.revised_from(request.GET.get("board"))
+        board = selectors.board_from(request.GET.get("board"))
         view = selectors.leaderboard_for_viewer(slug=slug, task_slug=task, split_name=split, track=track,
-                                                  user=request.user, page=page, revised=revised)
+                                                  user=request.user, page=page, board=board)
     except (ValueError, selectors.PageOutOfRange) as exc:
         # Say what exists (the tracks, the first page) rather than a bare "not found".
         return render(request, "leaderboards/not_on_board.html", {"message": str(exc), "tracks": Track.choices},
@@ -31,12 +31,14 @@ def leaderboard_page(request, slug, task, split):
             return redirect("leaderboards:history-year", slug=slug)
         raise
     own = team_of(user=request.user, year=view.split.task.year) if request.user.is_authenticated else None
-    context = {"year": view.split.task.year, "state": policy.year_state(view.split.task.year), "split": view.split, "view": view, "tracks": Track.choices,
-               "rule": ranking_rule(view.split, view.basis), "page_number": page, "own_team": own, "revised": revised,
+    context = {"year": view.split.task.year, "state": policy.year_state(view.split.task.year), "split": view.split,
+               "view": view, "tracks": Track.choices, "boards": selectors.boards_to_switch(view),
+               "board_links": selectors.board_links(year=view.split.task.year),
+               "rule": ranking_rule(view.split, view.basis), "page_number": page, "own_team": own,
                "has_revision": lambda: selectors.has_revision(view.split),
                "board_html": lambda: mark_team_rows(view.content(), team_id=own.pk if own else None)}
     built_at = view.page.board.built_at if view.page else None
-    if request.user.is_authenticated:  # their page shows their name, their team and a CSRF token: no validators
+    if not shared_with_everyone(request):  # their name, team, CSRF token or messages: no validators
         return with_board_headers(render(request, "leaderboards/leaderboard.html", context), request=request,
                                   built_at=built_at)
     version, modified_at = selectors.view_version(view), selectors.view_modified_at(view)
@@ -54,17 +56,17 @@ def leaderboard_export(request, slug, task, split, fmt):
         raise Http404("Exports are CSV or JSON.")
     try:
         track = selectors.track_from(request.GET.get("track"))
-        revised = selectors.revised_from(request.GET.get("board"))
+        board = selectors.board_from(request.GET.get("board"))
     except ValueError as exc:
         raise Http404(str(exc)) from exc
     view = selectors.leaderboard_for_viewer(slug=slug, task_slug=task, split_name=split, track=track, user=request.user,
-                                            revised=revised)
+                                            board=board)
     if view.page is None:
         raise Http404("No scores of this board may be shown yet.")
     body, content_type = selectors.board_export(view, fmt=fmt)
     response = HttpResponse(body, content_type=f"{content_type}; charset=utf-8")
-    name = f"leaderboard-{slug}-{task}-{split}-{track}{'-revised' if revised else ''}.{fmt}"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    after = {policy.Board.POST_CHALLENGE: "-post-challenge", policy.REVISED: "-revised"}.get(board, "")
+    response["Content-Disposition"] = f'attachment; filename="leaderboard-{slug}-{task}-{split}{after}-{track}.{fmt}"'
     return response
 
 

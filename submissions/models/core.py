@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from challenge.policy import Board
+
 
 class SubmissionQuerySet(models.QuerySet):
     def counted_for_quota(self):
@@ -43,6 +45,9 @@ class Submission(models.Model):
     )
     entry_name = models.CharField(max_length=100)
     description = models.TextField(blank=True)
+    # Where the method is described and its code kept: shown with the entry on boards and exports.
+    method_url = models.URLField(max_length=500, blank=True, verbose_name="paper URL")
+    code_url = models.URLField(max_length=500, blank=True, verbose_name="code URL")
     external_data = models.BooleanField(default=False, help_text="Uses training data beyond the provided set.")
     file_key = models.CharField(max_length=300)
     file_sha256 = models.CharField(max_length=64, db_index=True)
@@ -63,6 +68,12 @@ class Submission(models.Model):
     not_comparable_reason = models.CharField(max_length=500, blank=True)
     # The team took this (validation) entry off the public boards; it stays in its list and the ledger.
     withdrawn = models.BooleanField(default=False)
+    # The board the entry went on, decided by challenge.policy when it was received.
+    board = models.CharField(max_length=16, choices=Board.choices, default=Board.OFFICIAL)
+    # An organizers' reference entry: shown at its score's place with a mark, never ranked.
+    is_baseline = models.BooleanField(default=False)
+    # Where the upload came from, for organizers' multiple-account signals only (never shown to teams).
+    client_address = models.GenericIPAddressField(null=True, blank=True)
 
     objects = SubmissionQuerySet.as_manager()
 

@@ -6,6 +6,10 @@ import time
 from datetime import UTC, datetime
 
 import pytest
+from django.contrib import messages
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.http import HttpResponse
+from django.test import RequestFactory
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
@@ -82,3 +86,25 @@ def test_a_response_that_shows_no_stored_board_names_no_build_time(client, world
     for url, query in _urls(world, split="test"):
         response = client.get(url, query)
         assert response.status_code == 200 and not response.has_header("X-Board-Built-At"), url
+
+
+def test_an_anonymous_viewer_with_a_message_waiting_gets_it_on_a_private_copy_and_nobody_else_does(client, world):
+    # A notice left for one anonymous browser (say, after signing out) must not be kept in the
+    # shared copy of the board and shown to every reader.
+    open_quota(world.val)
+    submit(world.val, world.alpha, world.alice, wrong=1)
+    url, query = _urls(world)[1]
+    note = HttpResponse()
+    storage = CookieStorage(RequestFactory().get("/"))
+    storage.add(messages.INFO, "Mail sent to someone@example.org")
+    storage.update(note)
+    client.cookies[note.cookies["messages"].key] = note.cookies["messages"].value
+
+    with_message = client.get(url, query)
+    assert "Mail sent to someone@example.org" in with_message.content.decode()
+    assert {"private", "no-cache"} <= _directives(with_message)
+
+    del client.cookies["messages"]
+    everyone = client.get(url, query)
+    assert "someone@example.org" not in everyone.content.decode()
+    assert _directives(everyone) == SHARED

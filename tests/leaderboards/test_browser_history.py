@@ -32,7 +32,7 @@ def test_a_visitor_goes_from_history_to_a_year_to_a_leaderboard_to_a_team(live_s
     page.get_by_role("link", name="Validation leaderboard").click()
     page.wait_for_url("**/val/leaderboard/")
     row = page.locator("table.leaderboard tbody tr").first
-    assert "browser entry" in row.inner_text() and "0.10000" in row.inner_text()
+    assert "browser entry" in row.inner_text() and "10.000%" in row.inner_text()
 
     row.get_by_role("link", name="Alpha").click()
     page.wait_for_url(f"**/teams/{world.alpha.pk}/")

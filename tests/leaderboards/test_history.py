@@ -120,4 +120,4 @@ def test_detection_results_of_2013_to_2017_are_loaded_with_their_mean_ap_and_sou
     page = client.get(reverse("leaderboards:history-year", args=["ilsvrc2014"])).content.decode()
     assert "Mean average precision" in page and "0.37212" in page and "GoogLeNet" in page
     svg = client.get(reverse("leaderboards:history")).content.decode()
-    assert "Detection mAP, provided data (higher is better)" in svg and "73.1%" in svg and "22.6%" in svg
+    assert "Detection mAP, provided data (higher is better)" in svg and "0.731" in svg and "0.226" in svg

@@ -66,9 +66,9 @@ def test_a_finished_year_held_here_names_its_winner_once_the_final_board_is_froz
                                                           results_at=timezone.now() - timedelta(days=1))
     freeze_results(split=world.test)
     page = client.get(reverse("challenge:home")).content.decode()
-    assert "Winner: <strong>Charlie&#x27;s Angles</strong>, top-5 error 10%" in page
+    assert "Winner: <strong>Charlie&#x27;s Angles</strong>, top-5 error 10.000%" in page
     page = client.get(reverse("challenge:year-detail", args=[world.year.slug])).content.decode()
-    assert "Test leaderboard: final results" in page and "won with top-5 error 10%" in page
+    assert "Test leaderboard: final results" in page and "won with top-5 error 10.000%" in page
 
 
 # ---------------------------------------------------------------- 13. boards

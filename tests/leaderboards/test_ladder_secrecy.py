@@ -85,7 +85,8 @@ def test_item14_the_ladder_board_pages_api_and_exports_show_only_the_rounded_rel
     assert row["p_value_next"] is None and row["better_than_next"] is None and "categories_won" not in row
 
     page = client.get(reverse("leaderboards:leaderboard", args=[world.year.slug, "ladder", "test"])).content.decode()
-    assert "0.12" in page and exact not in page and "Ladder" in page
+    # An error is shown as a percentage with the board's precision (issue 24, item 8): 12%.
+    assert "12%" in page and exact not in page and "12.3" not in page and "Ladder" in page
     export = client.get(reverse("leaderboards:export", args=[world.year.slug, "ladder", "test", "csv"])).content
     line = next(csv.DictReader(io.StringIO(export.decode())))
     assert line["top5_error"] == "0.12" and line["top5_error_ci_low"] == "" and exact not in export.decode()
@@ -95,7 +96,7 @@ def test_item14_the_ladder_board_pages_api_and_exports_show_only_the_rounded_rel
     assert visible_scores(submission=first, user=world.alice)["scores"] == {"top5_error": [0.12, None, None]}
     client.login(username="alice", password=PASSWORD)
     shown = client.get(reverse("submissions:detail", args=[first.pk])).content.decode()
-    assert "0.12" in shown and exact not in shown
+    assert "12%" in shown and exact not in shown and "12.3" not in shown
     status = client.get(reverse("submissions:status", args=[first.pk])).json()["scores"]
     assert status["top5_error"] == 0.12 and status["decimals"] == 2 and "top1_error" not in status
     team_page = client.get(reverse("teams:detail", args=[world.alpha.pk])).content.decode()

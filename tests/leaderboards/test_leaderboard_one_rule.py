@@ -44,7 +44,7 @@ def test_the_team_page_shows_the_final_boards_score_on_a_public_subset_split_aft
                        {"split": "test"}).json()
     assert board["entries"][0]["scores"]["top5_error"]["value"] == 0.6
     page = client.get(reverse("teams:detail", args=[world.alpha.pk])).content.decode()
-    assert "subset-entry" in page and "0.60000" in page and "0.30000" not in page
+    assert "subset-entry" in page and "60.000%" in page and "30.000%" not in page
 
 
 @pytest.mark.parametrize("visibility", list(Split.Visibility.values))

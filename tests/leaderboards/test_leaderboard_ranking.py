@@ -105,7 +105,7 @@ def test_the_page_prints_the_rule_rounds_to_five_decimals_and_links_the_team(boa
     submit(board.val, board.alpha, board.alice, wrong=1, entry="a")
     page = client.get(reverse("leaderboards:leaderboard", args=[board.year.slug, "classification", "val"])).content.decode()
     assert "share a rank" in page and "earlier submission is listed first" in page
-    assert "0.10000" in page and reverse("teams:detail", args=[board.alpha.pk]) in page
+    assert "10.000%" in page and reverse("teams:detail", args=[board.alpha.pk]) in page
 
 
 def test_rank_rows_recomputes_what_the_board_stored(board):

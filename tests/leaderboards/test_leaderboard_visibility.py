@@ -48,14 +48,14 @@ def test_a_hidden_split_shows_nothing_to_the_public_or_the_team_before_the_resul
         if user:
             client.login(username=user.username, password=PASSWORD)
         page = _page(client, hidden)
-        assert "secret-sauce" not in page and "0.20000" not in page and "hidden until the results" in page
+        assert "secret-sauce" not in page and "20.000%" not in page and "hidden until the results" in page
         body = _api(client, hidden)
         assert body["visible"] is False and body["entries"] == []
 
 
 def test_organizers_always_see_raw_scores(client, hidden):
     client.login(username="olivia", password=PASSWORD)
-    assert "secret-sauce" in _page(client, hidden) and "0.20000" in _page(client, hidden)
+    assert "secret-sauce" in _page(client, hidden) and "20.000%" in _page(client, hidden)
     assert _api(client, hidden)["entries"][0]["scores"]["top5_error"]["value"] == 0.2
 
 
@@ -63,7 +63,7 @@ def test_the_final_ranking_is_published_and_frozen_at_the_results_date(client, h
     _results_out(hidden)
     assert freeze_due_results() == 6  # both splits, one archive per track each
     page = _page(client, hidden)
-    assert "secret-sauce" in page and "0.20000" in page and "permanent link" in page
+    assert "secret-sauce" in page and "20.000%" in page and "permanent link" in page
     body = _api(client, hidden)
     assert body["frozen"] is True and body["entries"][0]["entry"] == "secret-sauce"
     assert freeze_due_results() == 0

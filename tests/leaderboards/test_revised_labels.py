@@ -19,11 +19,12 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from challenge.audit.models import AuditEntry
-from challenge.competition.models import ChallengeYear, ClassRevision
+from challenge.competition.models import ChallengeYear, ClassRevision, Split
 from submissions.leaderboards.archives import freeze_results
 from submissions.leaderboards.models import LeaderboardArchive, LeaderboardBoard
 from submissions.ledger import verify_chain
@@ -77,7 +78,7 @@ def test_revised_labels_rescore_the_entries_and_boards_show_real_beside_the_orig
     assert (scores["real_top1_error"]["value"], scores["real_top5_error"]["value"]) == (0.22222, 0.11111)
     assert scores["real_top5_error"]["ci_low"] <= 0.11111 <= scores["real_top5_error"]["ci_high"]
     page = client.get(reverse("leaderboards:leaderboard", args=[world.year.slug, "classification", "val"])).content.decode()
-    assert "ReaL top-5 error" in page and "ReaL top-1 error" in page and "0.11111" in page
+    assert "ReaL top-5 error" in page and "ReaL top-1 error" in page and "11.111%" in page  # pages show percentages
     export = client.get(reverse("leaderboards:export", args=[world.year.slug, "classification", "val", "csv"]))
     header, row = export.content.decode().splitlines()[:2]
     assert "real_top5_error,real_top5_error_ci_low,real_top5_error_ci_high" in header
@@ -97,7 +98,7 @@ def test_an_entry_scored_on_the_revision_shows_both_figures_on_its_page_and_in_t
     body = client.get(reverse("api:submission", args=[submission.pk])).json()
     assert body["scores"]["real_top5_error"] == 0.11111 and body["scores"]["top5_error"] == 0.3
     page = client.get(reverse("submissions:detail", args=[submission.pk])).content.decode()
-    assert "ReaL top-5 error" in page and "0.11111" in page
+    assert "ReaL top-5 error" in page and "11.111%" in page
 
 
 def test_a_finished_years_official_board_and_archive_never_change(client, world):
@@ -122,7 +123,7 @@ def test_a_finished_years_official_board_and_archive_never_change(client, world)
     page = client.get(reverse("leaderboards:leaderboard", args=[world.year.slug, "classification", "val"])).content.decode()
     assert "figures on the revised labels" in page
     refused = _board(client, world, board="nonsense")["errors"][0]["message"]
-    assert refused == "board: Unknown board 'nonsense'; use one of official, revised."
+    assert refused == "board: Unknown board 'nonsense'; use one of official, post-challenge, revised."
 
 
 def test_retiring_a_class_rescores_every_split_and_boards_show_both(client, world):
@@ -174,3 +175,52 @@ def test_only_organizers_revise(client, world):
     assert client.post(url, {"revised": SimpleUploadedFile("r.txt", REVISED)}).status_code == 403
     assert client.post(reverse("organize:class-revisions", args=[world.year.slug]),
                        {"classes": "5", "reason": "x"}).status_code == 403
+
+
+def test_after_the_challenge_a_revision_and_a_late_entry_leave_the_official_board_as_frozen(client, world):
+    """The three values of `board=` together on a finished year: the official board's API JSON
+    (both tracks) and its archive's exports stay byte for byte as frozen while the labels are
+    revised and an entry arrives after the challenge; the post-challenge board's rows carry the
+    revised figures beside the original ones; the revised view shows the official entries only."""
+    _entry(world)
+    ChallengeYear.objects.filter(pk=world.year.pk).update(deadline=timezone.now() - timedelta(days=2),
+                                                          results_at=timezone.now() - timedelta(minutes=1))
+    run_scoring_worker()  # the chores freeze the official results
+    anonymous = Client()
+    url = reverse("leaderboard_api:leaderboard", args=[world.year.slug, "classification"])
+
+    def frozen() -> dict:
+        found = {track: anonymous.get(url, {"split": "val", "track": track}).content for track in ("combined", "outside")}
+        for archive in LeaderboardArchive.objects.filter(split=world.val):
+            for fmt in ("csv", "json"):
+                export = reverse("leaderboards:archive-export", args=[archive.public_id, fmt])
+                found[(archive.track, fmt)] = anonymous.get(export).content
+        return found
+
+    before = frozen()
+    assert len(before) == 8 and b'"frozen":true' in before["combined"]
+    assert _revise(client, world).status_code == 302
+    split = Split.objects.get(pk=world.val.pk)  # with the year's new dates
+    late = create_submission(team=world.charlies_team, split=split, user=world.charlie,
+                             data=predictions_file(GUESSES[:-1] + [[31]]), entry_name="late")
+    assert late.board == "post-challenge"
+    run_scoring_worker()
+    assert frozen() == before
+
+    after = _board(anonymous, world, board="post-challenge")
+    assert after["board"] == "post-challenge" and after["count"] == 1
+    scores = after["entries"][0]["scores"]
+    # The late entry differs from the hand-worked one only by another wrong guess on image 10: the
+    # same figures, original and ReaL, as worked out above.
+    assert (scores["top1_error"]["value"], scores["top5_error"]["value"]) == (0.4, 0.3)
+    assert (scores["real_top1_error"]["value"], scores["real_top5_error"]["value"]) == (0.22222, 0.11111)
+    revised = _board(anonymous, world, board="revised")
+    assert revised["board"] == "revised" and [e["entry"] for e in revised["entries"]] == ["hand-worked"]
+    assert revised["entries"][0]["scores"]["real_top5_error"]["value"] == 0.11111
+    page = anonymous.get(reverse("leaderboards:leaderboard", args=[world.year.slug, "classification", "val"]),
+                         {"board": "post-challenge"}).content.decode()
+    assert "ReaL top-5 error" in page and "11.111%" in page
+    export = anonymous.get(reverse("leaderboards:export", args=[world.year.slug, "classification", "val", "csv"]),
+                           {"board": "revised"})
+    assert export["Content-Disposition"].endswith('-val-revised-combined.csv"')
+    assert "real_top5_error" in export.content.decode().splitlines()[0]

@@ -49,7 +49,7 @@ def test_no_page_scrolls_sideways_on_a_phone_and_the_board_starts_with_what_matt
     for cell in (first.locator("td").nth(0), first.locator("th"), first.locator("td.num").first):
         box = cell.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"] and box["y"] + box["height"] <= PHONE["height"]
-    assert first.locator("td").nth(0).inner_text() == "1" and "0.00000" in first.locator("td.num").first.inner_text()
+    assert first.locator("td").nth(0).inner_text() == "1" and "0.000%" in first.locator("td.num").first.inner_text()
 
     page.goto(f"{live_server.url}/years/{slug}/data/")
     code = page.locator("code.hash").first

@@ -36,7 +36,7 @@ def test_an_organizer_revises_the_labels_and_the_board_shows_real_beside_the_ori
     headers = page.locator("table.leaderboard thead").inner_text()
     assert "Top-5 error" in headers and "ReaL top-5 error" in headers and "ReaL top-1 error" in headers
     row = page.locator("table.leaderboard tbody tr").first.inner_text()
-    assert "0.30000" in row and "0.11111" in row and "0.22222" in row
+    assert "30.000%" in row and "11.111%" in row and "22.222%" in row
     page.goto(f"{live_server.url}/years/y2030/")
     assert "a hand-worked revision" in page.locator("#revisions + p + ul").inner_text()
 
@@ -57,4 +57,4 @@ def test_an_organizer_retires_a_class_and_the_year_page_and_board_say_so(live_se
     assert "1 class retired" in revisions and "Not imageable, as ImageNet's 2019 filtering found." in revisions
     page.goto(f"{live_server.url}/years/y2030/tasks/classification/val/leaderboard/")
     assert "Top-5 error, revised classes" in page.locator("table.leaderboard thead").inner_text()
-    assert "0.33333" in page.locator("table.leaderboard tbody tr").first.inner_text()
+    assert "33.333%" in page.locator("table.leaderboard tbody tr").first.inner_text()

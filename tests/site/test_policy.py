@@ -49,9 +49,51 @@ def test_who_may_submit_and_onto_which_board(world):
     assert "Join or create a team" in policy.may_submit(user=world.charlie, team=world.alpha, split=world.val).reason
     after = world.year.deadline + timedelta(seconds=1)
     late = policy.may_submit(user=world.alice, team=world.alpha, split=world.val, at=after)
-    assert (late.allowed, late.board, late.reason) == (False, None, policy.NOT_ACCEPTING)
+    # Refused with the reason and the dates that matter (issue 24: no more a bare "not accepting").
+    assert (late.allowed, late.board) == (False, None)
+    assert late.reason.startswith(f"{policy.NOT_ACCEPTING} Submissions closed at the deadline, ")
+    assert "results are published on" in late.reason
     world.alpha.banned_until, world.alpha.ban_reason = timezone.now() + timedelta(days=1), "shared accounts"
     assert "shared accounts" in policy.may_submit(user=world.alice, team=world.alpha, split=world.val).reason
+
+
+@pytest.mark.django_db
+def test_entries_after_the_results_date_go_on_the_post_challenge_board(world):
+    """Issue 24: a new phase is one change here. From the results date a split whose switch is on
+    takes entries onto the post-challenge board; between the deadline and the results nothing."""
+    deadline, results = world.year.deadline, world.year.results_at
+    between, after = deadline + timedelta(hours=1), results + timedelta(seconds=1)
+    assert policy.split_opening(world.test, deadline).board == policy.Board.OFFICIAL
+    closed = policy.split_opening(world.test, between)
+    assert closed.board is None and "from then on this split takes entries again" in closed.reason
+    assert [policy.split_opening(s, after).board for s in (world.val, world.test)] == [policy.Board.POST_CHALLENGE] * 2
+    assert policy.may_submit(user=world.alice, team=world.alpha, split=world.test, at=after).board == "post-challenge"
+    assert policy.year_takes_entries(world.year, after) and not policy.year_takes_entries(world.year, between)
+    assert policy.team_change_refusal(world.year, between) and not policy.team_change_refusal(world.year, after)
+    assert policy.boards_of(world.test, between) == ["official"]
+    assert policy.boards_of(world.test, after) == ["official", "post-challenge"]
+    assert policy.bases_of(world.test, policy.Board.POST_CHALLENGE) == ["all"]
+    anonymous = AnonymousUser()
+    assert policy.board_basis(split=world.test, board="post-challenge", user=anonymous, at=between)[0] is None
+    assert policy.board_basis(split=world.test, board="post-challenge", user=anonymous, at=after)[0] == "all"
+    assert policy.entry_basis(split=world.test, user=anonymous, at=between, board="post-challenge") == "all"
+    assert policy.year_state(world.year, after).post_challenge
+
+    Split.objects.filter(pk=world.test.pk).update(post_challenge=False)
+    world.test.refresh_from_db()
+    refused = policy.split_opening(world.test, after)
+    assert refused.board is None and refused.reason.endswith("This split takes no entries after the challenge.")
+    assert "takes entries again" not in policy.split_opening(world.test, between).reason
+    for year in (make_year("y2043", is_historical=True), make_year("y2044", status=ChallengeYear.Status.DRAFT)):
+        assert policy.phase(year, year.results_at + timedelta(days=1)) in ("historical", "results")
+        assert not policy.year_takes_entries(year, year.results_at + timedelta(days=1))
+
+
+def test_the_organizers_switch_is_on_the_split_form_and_on_by_default():
+    from challenge.competition.forms import SplitForm
+
+    assert "post_challenge" in SplitForm(split_name="test").fields
+    assert Split._meta.get_field("post_challenge").default is True
 
 
 @pytest.mark.django_db

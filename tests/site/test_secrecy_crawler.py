@@ -100,8 +100,8 @@ def _live_splits(mw) -> tuple[list, dict[str, re.Pattern]]:
     assert "would give" in submissions[0].current_score.warnings[0]
     assert submissions[3].leaderboard_entry.ladder_accepted is False
 
-    def figure(value: float) -> str:  # as pages (5 decimals), hints (4) or JSON (rounded to 5) print it
-        forms = {f"{value:.5f}", f"{value:.4f}", repr(round(value, 5))}
+    def figure(value: float) -> str:  # as pages (a percentage), hints (4 decimals) or JSON (rounded to 5) print it
+        forms = {f"{value:.5f}", f"{value:.4f}", repr(round(value, 5)), f"{value * 100:.3f}%"}
         return r"(?<![\d.:])(?:" + "|".join(re.escape(form) for form in sorted(forms)) + r")(?!\d)"
 
     hidden = {

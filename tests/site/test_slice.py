@@ -40,7 +40,7 @@ def test_it_scores_an_upload_and_shows_it_on_the_leaderboard(client, world):
     assert response.status_code == 302 and response["Location"] == reverse("submissions:detail", args=[submission.pk])
     assert submission.status == Submission.Status.RECEIVED  # the answer does not wait for scoring
     waiting = client.get(response["Location"]).content.decode()
-    assert "Received" in waiting and "scored in the background" in waiting and "0.10000" not in waiting
+    assert "Received" in waiting and "scored in the background" in waiting and "10.000%" not in waiting
     run_scoring_worker()
     submission.refresh_from_db()
     assert submission.status == Submission.Status.SCORED
@@ -48,11 +48,11 @@ def test_it_scores_an_upload_and_shows_it_on_the_leaderboard(client, world):
     assert (score.top1_error, score.top5_error, score.images) == (0.2, 0.1, 10)
 
     detail = client.get(response["Location"]).content.decode()
-    assert "0.10000" in detail and "0.20000" in detail
+    assert "10.000%" in detail and "20.000%" in detail
 
     board = client.get(reverse("leaderboards:leaderboard", args=[world.year.slug, "classification", "val"]))
     page = board.content.decode()
-    assert "Alpha" in page and "resnet-ish" in page and "0.10000" in page
+    assert "Alpha" in page and "resnet-ish" in page and "10.000%" in page
 
 
 def test_it_refuses_a_bad_line_and_names_it(client, world):
@@ -72,7 +72,7 @@ def test_it_hides_test_scores_until_the_results_date(client, world):
     submission = Submission.objects.get()
     assert submission.status == Submission.Status.SCORED
     detail = client.get(response["Location"]).content.decode()
-    assert "hidden until the results" in detail and "0.00000" not in detail
+    assert "hidden until the results" in detail and "0.000%" not in detail
     board = client.get(reverse("leaderboards:leaderboard", args=[world.year.slug, "classification", "test"]))
     assert "Alpha" not in board.content.decode()
 

@@ -29,8 +29,8 @@ def test_a_member_logs_in_uploads_and_sees_the_score(live_server, page, tmp_path
     assert "scored in the background" in page.locator("#status-note").inner_text()
     run_scoring_worker()
     page.locator('#status[data-status="scored"]').wait_for()
-    assert page.locator("#top5").inner_text() == "0.10000"
-    assert page.locator("#top1").inner_text() == "0.10000"
+    assert page.locator("#top5").inner_text() == "10.000%"
+    assert page.locator("#top1").inner_text() == "10.000%"
 
 
 def test_a_gzip_file_uploaded_in_the_browser_scores_like_the_plain_file(live_server, page, tmp_path):
@@ -48,5 +48,5 @@ def test_a_gzip_file_uploaded_in_the_browser_scores_like_the_plain_file(live_ser
     run_scoring_worker()
     page.locator('#status[data-status="scored"]').wait_for()
     # The scores of the plain file in the test above; the text is what was stored and hashed.
-    assert page.locator("#top5").inner_text() == "0.10000" and page.locator("#top1").inner_text() == "0.10000"
+    assert page.locator("#top5").inner_text() == "10.000%" and page.locator("#top1").inner_text() == "10.000%"
     assert Submission.objects.get().file_sha256 == hashlib.sha256(plain).hexdigest()

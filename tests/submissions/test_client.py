@@ -42,7 +42,7 @@ def test_it_submits_and_prints_the_score(live_server, setup, scoring_worker):
     path.write_bytes(predictions_file([[label] for label in VAL_LABELS[:9]] + [[1000]]))
     result = run_client(live_server, token, path, "--split", "val", "--external-data")
     assert result.returncode == 0, result.stderr
-    assert "top5_error: 0.10000" in result.stdout
+    assert "Top-5 error: 10.000%" in result.stdout
     submission = Submission.objects.get()
     assert submission.entry_name == "cli entry" and submission.external_data and submission.status == "scored"
 
@@ -54,7 +54,7 @@ def test_it_sends_a_large_file_gzip_compressed(live_server, setup, scoring_worke
     path.write_bytes(plain)
     result = run_client(live_server, token, path, "--split", "val", "--gzip")
     assert result.returncode == 0, result.stderr
-    assert "top5_error: 0.10000" in result.stdout
+    assert "Top-5 error: 10.000%" in result.stdout
     assert Submission.objects.get().file_sha256 == hashlib.sha256(plain).hexdigest()  # its text was stored
 
 
@@ -86,3 +86,34 @@ def test_it_uses_the_standard_library_only():
     imported = [line.split()[1].split(".")[0] for line in CLIENT.read_text().splitlines()
                 if line.startswith(("import ", "from "))]
     assert set(imported) <= set(sys.stdlib_module_names)
+
+
+def test_it_downloads_as_ilsvrc_submit_py(live_server):
+    with urllib.request.urlopen(f"{live_server.url}/client/ilsvrc_submit.py") as response:
+        assert response.read() == CLIENT.read_bytes()
+        assert response.headers["Content-Disposition"] == 'attachment; filename="ilsvrc_submit.py"'
+
+
+def test_it_checks_a_file_without_spending_quota_and_prints_scores_and_links_not_internals(live_server, setup,
+                                                                                         scoring_worker):
+    world, token, tmp = setup
+    bad = tmp / "detections.txt"
+    bad.write_bytes(b"".join(b"%d 5 0.9 10 20 30 40\n" % i for i in range(1, 11)))
+    refused = run_client(live_server, token, bad, "--split", "val", "--check")
+    assert refused.returncode == 1 and "This looks like an object detection file" in refused.stderr
+    good = tmp / "val.txt"
+    good.write_bytes(predictions_file([[label] for label in VAL_LABELS]))
+    ready = run_client(live_server, token, good, "--split", "val", "--check")
+    assert ready.returncode == 0 and "Ready to submit." in ready.stdout
+    assert not Submission.objects.exists()
+
+    scored = run_client(live_server, token, good, "--split", "val", "--paper", "https://arxiv.org/abs/1",
+                        "--code", "https://example.org/code")
+    assert scored.returncode == 0, scored.stderr
+    out = scored.stdout
+    assert "Top-5 error: 0.000%" in out and "Top-1 error: 0.000%" in out
+    submission = Submission.objects.get()
+    assert f"Entry: {live_server.url}/submissions/{submission.pk}/" in out
+    assert f"Leaderboard: {live_server.url}/years/y2030/tasks/classification/val/leaderboard/" in out
+    assert "basis" not in out and "ladder_accepted" not in out and "None" not in out
+    assert (submission.method_url, submission.code_url) == ("https://arxiv.org/abs/1", "https://example.org/code")

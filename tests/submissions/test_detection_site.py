@@ -129,6 +129,16 @@ def test_a_detection_challenge_runs_from_the_organizer_pages_to_a_frozen_board(w
     final_score = api.get(f"/api/submissions/{their_test.pk}/").json()["scores"]["mean_average_precision"]
     assert final_score == round(their_test.current_score.mean_average_precision, 5)
 
+    # An mAP is shown as a decimal under its own name, never called an error (issue 24, item 8):
+    # on the team page and on the organizers' statistics chart.
+    page = Client().get(reverse("teams:detail", args=[world.alpha.pk])).content.decode()
+    assert f'{scored:.5f} <span class="metric-name">Mean average precision</span>' in page
+    assert "error" not in page.split("Published entries")[1].split("</table>")[0].lower()
+    organizer = _signed_in(world.olivia)
+    page = organizer.get(reverse("organize:statistics", args=[world.year.slug])).content.decode()
+    assert "Best mean average precision so far, per split (higher is better)" in page
+    assert "Best primary error" not in page
+
 
 def test_a_bad_detection_file_is_refused_with_its_line_numbers_and_costs_no_quota(world):
     det = set_up_detection_task(world)
@@ -150,10 +160,12 @@ def test_a_bad_detection_file_is_refused_with_its_line_numbers_and_costs_no_quot
     response = submit_by_api(world.alice, world, "val", bad, "broken")
     assert response.status_code == 400
     assert [e["line"] for e in response.json()["errors"]] == [2, 3, 4, 5, 6]
-    # A classification file sent to the detection task: one id a line is not a detection.
+    # A classification file sent to the detection task: one id a line is not a detection, and the
+    # first message says which task the file is for (issue 24); the line errors follow.
     response = submit_by_api(world.alice, world, "val", b"1\n2\n3\n", "wrong task")
-    assert response.status_code == 400 and response.json()["errors"][0]["line"] == 1
-    assert "expected 7 fields" in response.json()["errors"][0]["message"]
+    first, second = response.json()["errors"][:2]
+    assert response.status_code == 400 and first["line"] is None and "looks like a classification file" in first["message"]
+    assert second["line"] == 1 and "expected 7 fields" in second["message"]
     assert not Submission.objects.exists()
     assert quotas.quota_for(team=world.alpha, user=world.alice, split=val).remaining == left
 

@@ -72,7 +72,7 @@ def test_the_page_shows_the_figures_and_two_charts(organizer, world, activity):
     assert '<dd id="fig-scoring">2.0 / 2.0 s</dd>' in page
     assert page.count('<svg xmlns="http://www.w3.org/2000/svg"') == 2
     assert '<title id="per-day-title">Submissions per day</title>' in page
-    assert '<title id="best-score-title">Best primary error so far, per split</title>' in page
+    assert '<title id="best-score-title">Best error so far, per split (lower is better)</title>' in page
     assert "Classification · Validation" in page and "Classification · Test" in page
     assert "The file did not validate" in page and "The quota was used up" in page
 

@@ -56,7 +56,7 @@ def test_the_submission_page_of_every_task_kind_shows_its_scores(client, world, 
         boxes = b"".join(b"%d,%d 10 10 50 50\n" % (i, label) for i, label in enumerate(labels, 1))
         rows = [[label, 10, 10, 50, 50] for label in labels[:3]] + [[7, 10, 10, 50, 50]]
         submission = _scored_entry(world, kind, labels, rows, boxes=boxes)
-        expected = ("Localization error", "0.25000")
+        expected = ("Localization error", "25.000%")
     else:
         submission = _scored_entry(world, kind, labels, [[label] for label in labels])
         expected = ("Hierarchical error", "0.00000")

@@ -60,7 +60,7 @@ def test_a_newcomer_signs_up_forms_a_team_uploads_and_sees_the_score(live_server
     page.wait_for_url("**/submissions/*/")
     run_scoring_worker()
     page.locator('#status[data-status="scored"]').wait_for()
-    assert page.locator("#top5").inner_text() == "0.10000"
+    assert page.locator("#top5").inner_text() == "10.000%"
     seen = json.loads(page.evaluate("() => sessionStorage.getItem('seen')") or "[]")
     assert seen and seen[-1].startswith("100%"), seen
 
@@ -91,5 +91,5 @@ def test_the_submission_page_updates_its_status_without_a_reload(live_server, pa
     services.score_submission(submission_id=submission.pk)
 
     page.locator('#status[data-status="scored"]').wait_for()
-    assert page.locator("#top5").inner_text() == "0.00000"
+    assert page.locator("#top5").inner_text() == "0.000%"
     assert page.evaluate("() => window.notReloaded") is True

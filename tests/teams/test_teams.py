@@ -91,7 +91,7 @@ def test_the_public_team_page_shows_members_and_published_entries_only(client, w
     services.score_submission(submission_id=test.pk)
     page = client.get(reverse("teams:detail", args=[world.alpha.pk])).content.decode()
     assert "Alpha University" in page and "alice" in page and "bob" in page
-    assert "public-val" in page and "0.00000" in page
+    assert "public-val" in page and "0.000%" in page
     assert "secret-test" not in page
 
 

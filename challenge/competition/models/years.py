@@ -153,6 +153,12 @@ class Split(models.Model):
     public_subset_fraction = models.FloatField(default=0.3)
     public_subset_seed = models.PositiveBigIntegerField(default=new_subset_seed)
     max_final_entries = models.PositiveSmallIntegerField(default=2)
+    # As the ILSVRC evaluation server did for years: entries after the results date, on a board of
+    # their own beside the frozen official one (challenge.policy.split_opening).
+    post_challenge = models.BooleanField(
+        default=True, verbose_name="Entries after the challenge",
+        help_text="From the results date, take entries (with this split's quota) onto a post-challenge board "
+                  "beside the frozen official results; their scores are public and on all images.")
 
     class Meta:
         db_table = "challenge_split"

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from challenge.accounts.roles import organizer_group
+from challenge.accounts.services import password_changed
 from challenge.annotation.demo import load_demo_task
 from challenge.annotation.reassessed import REASSESSED_DATA_DIR
 from challenge.competition.ground_truth import replace_ground_truth
@@ -162,14 +163,27 @@ class Command(BaseCommand):
                 add_data_file(user=organizer, year=year, upload=upload, title=title, description=description)
 
     def organizer(self):
+        """The demo's `organizer` account: created on the first start with ORGANIZER_PASSWORD (or a
+        password printed once); on a later start ORGANIZER_PASSWORD sets the password again when it
+        differs (the API token is replaced, as with any password change)."""
         User = get_user_model()
         group = organizer_group()
         user = User.objects.filter(username="organizer").first()
+        wanted = os.getenv("ORGANIZER_PASSWORD")
         if user is None:
-            password = os.getenv("ORGANIZER_PASSWORD") or secrets.token_urlsafe(12)
+            password = wanted or secrets.token_urlsafe(12)
             user = User.objects.create_user("organizer", "organizer@localhost", password, is_staff=True)
-            if not os.getenv("ORGANIZER_PASSWORD"):
+            if not wanted:
                 self.stdout.write(f"Organizer account created: username 'organizer', password '{password}' "
-                                  "(printed once; set ORGANIZER_PASSWORD to choose it).")
+                                  f"(printed once). {PASSWORD_HELP}")
+        elif wanted and not user.check_password(wanted):
+            user.set_password(wanted)
+            user.save(update_fields=["password"])
+            password_changed(user=user)
+            self.stdout.write("The organizer's password was set from ORGANIZER_PASSWORD.")
         user.groups.add(group)
         return user
+
+
+PASSWORD_HELP = ("To choose it, start with ORGANIZER_PASSWORD set (it also resets the password on a later start); "
+                 "or run `.venv/bin/python manage.py changepassword organizer`.")

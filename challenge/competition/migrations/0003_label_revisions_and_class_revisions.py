@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('competition', '0001_initial'),
+        ('competition', '0002_split_post_challenge'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
