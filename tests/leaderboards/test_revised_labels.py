@@ -15,6 +15,7 @@ labels: 9 kept, right on 2, 3, 6-9 at top-1 and top-5 (1/3). ReaL: image 4's set
 image 5's set empties (left out): 8 kept, right on 1, 3, 6-9 (both errors 2/8).
 """
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -25,6 +26,8 @@ from django.utils import timezone
 
 from challenge.audit.models import AuditEntry
 from challenge.competition.models import ChallengeYear, ClassRevision, Split
+from challenge.competition.models import GroundTruth as GroundTruthModel
+from challenge.templatetags.challenge_tags import moment
 from submissions.leaderboards.archives import freeze_results
 from submissions.leaderboards.models import LeaderboardArchive, LeaderboardBoard
 from submissions.ledger import verify_chain
@@ -224,3 +227,26 @@ def test_after_the_challenge_a_revision_and_a_late_entry_leave_the_official_boar
                            {"board": "revised"})
     assert export["Content-Disposition"].endswith('-val-revised-combined.csv"')
     assert "real_top5_error" in export.content.decode().splitlines()[0]
+
+
+def test_the_history_page_notes_a_years_revisions_with_their_reasons_and_dates(client, world):
+    history = reverse("leaderboards:history")
+    assert "revised after publication" not in client.get(history).content.decode()
+    _revise(client, world)
+    _retire(client, world, reason="Class 5 is not imageable.")
+    client.logout()
+    labels_at = world.val.current_ground_truth.uploaded_at  # the retirement stored the revised labels again
+    page = client.get(history).content.decode()
+    line = next(li for li in re.findall(r"<li>.*?</li>", page, re.S) if world.year.title in li)
+    notes = line[line.index("revised after publication"):]
+    revision = ClassRevision.objects.get(year=world.year)
+    # Oldest first: the labels (dated when they were first stored, with their source), then the classes.
+    assert notes.index("labels of Classification, validation split revised (hand-worked)") \
+        < notes.index("1 class retired (Class 5 is not imageable.)")
+    first = GroundTruthModel.objects.filter(split=world.val).exclude(revised_labels_sha256="").earliest("uploaded_at")
+    assert first.uploaded_at < labels_at and f"{moment(first.uploaded_at)}, labels of" in notes
+    assert f"{moment(revision.created_at)}, 1 class retired" in notes
+    assert f'href="{reverse("challenge:year-detail", args=[world.year.slug])}#revisions"' in notes
+    year_page = client.get(reverse("challenge:year-detail", args=[world.year.slug])).content.decode()
+    assert 'id="revisions"' in year_page and "Class 5 is not imageable." in year_page
+    assert f"{moment(first.uploaded_at)}: Classification, validation split" in year_page
