@@ -1,16 +1,24 @@
-"""Results-day load on the leaderboard: page and API against a trivial view, same gunicorn, same run.
+"""Results-day load on the leaderboard: new scores reaching the stored board, and the page and API
+against a trivial view, same gunicorn, same run.
 
     .venv/bin/python bench/leaderboard.py                 # throwaway PostgreSQL (needs root), 1,000 teams
-    DATABASE_URL=postgres://... .venv/bin/python bench/leaderboard.py --keep-data
+    .venv/bin/python bench/leaderboard.py --teams 10000 --per-team 20 --images 100000   # Kaggle-sized
+    DATABASE_URL=postgres://... .venv/bin/python bench/leaderboard.py
     .venv/bin/python bench/leaderboard.py --teams 100 --per-team 5 --duration 5   # a quick look
     .venv/bin/python bench/leaderboard.py --through-nginx   # also the page through deploy/nginx.conf
 
-Seeds one year with 1,000 teams and 20,000 scored submissions on a 10,000-image split (random
-per-image correctness, each team with its own skill), builds the materialized boards through
-rebuild_leaderboard, starts gunicorn (2 workers, --no-control-socket) on 127.0.0.1 and measures
-with wrk (50 connections): /healthz, the leaderboard page and the leaderboard API. Prints
-requests/s and p99 latency for each, and whether the targets hold: the page and the API each
-at no less than half the trivial view's throughput, and the page's p99 under 100 ms.
+Seeds one year with 1,000 teams and 20,000 scored submissions on a 10,000-image split (per-image
+correctness derived from a seed, each team with its own skill; binary COPY, see
+bench/leaderboard_seed.py) and ranks it whole (rebuild_leaderboard); prints `seeded in N s`.
+Then a ranking worker runs as in production while --new-scores (200) new scores are recorded
+one at a time, half from new teams, half improving a team's best (bench/leaderboard_latency.py):
+it prints `new score on the stored board: median N ms, p99 N ms`, from the score's commit to the
+commit of the board that shows it (targets: median under 200 ms, p99 under 1 s), and whether the
+boards so updated equal a whole ranking of the split. Then it starts gunicorn (2 workers,
+--no-control-socket) on 127.0.0.1 and measures with wrk (50 connections): /healthz, the
+leaderboard page and the leaderboard API. Prints requests/s and p99 latency for each, and whether
+the targets hold: the page and the API each at no less than half the trivial view's throughput
+(`page / trivial throughput: N`), and the page's p99 under 100 ms (`page p99: N ms`).
 With --through-nginx it then reads the page through nginx running deploy/nginx.conf beside the
 same gunicorn alone, while the boards are rebuilt every second (bench/leaderboard_nginx.py):
 targets 5x gunicorn alone, and no reader shown a board built more than 3 s before the newest.
@@ -34,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 PYTHON = ROOT / ".venv" / "bin" / "python"
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
 
-from bench import leaderboard_nginx  # noqa: E402  (after sys.path)
+from bench import leaderboard_latency, leaderboard_nginx  # noqa: E402  (after sys.path)
 from tests.liveproxy import nginx_binary  # noqa: E402
 
 
@@ -71,8 +79,9 @@ class ThrowawayPostgres:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def seed(*, teams: int, per_team: int, images: int) -> tuple[str, str]:
-    """Create the year, teams and scored submissions; build the boards. Returns (page, api) paths."""
+def seed(*, teams: int, per_team: int, images: int) -> tuple[str, str, dict]:
+    """Create the year, teams and scored submissions (bench/leaderboard_seed.py: binary COPY);
+    build the boards. Returns (page path, API path, what the new-score phase needs)."""
     import django
 
     django.setup()
@@ -80,51 +89,58 @@ def seed(*, teams: int, per_team: int, images: int) -> tuple[str, str]:
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
+    from bench.leaderboard_seed import seed_entries
     from challenge.competition.ground_truth import replace_ground_truth
     from challenge.competition.models import ChallengeYear, ClassSet, Split, Task
     from challenge.competition.services import import_ilsvrc2012
     from challenge.teams.models import Membership, Team
     from submissions.leaderboards.services import rebuild_leaderboard
-    from submissions.models import Score, Submission
 
+    seeding = time.perf_counter()
     class_set = ClassSet.objects.filter(slug="ilsvrc2012").first() or import_ilsvrc2012()
     ChallengeYear.objects.filter(slug="bench").delete()
     now = timezone.now()
     year = ChallengeYear.objects.create(slug="bench", title="Bench year", class_set=class_set,
-                                        status=ChallengeYear.Status.PUBLISHED, opens_at=now, deadline=now)
+                                        status=ChallengeYear.Status.PUBLISHED, opens_at=now - timezone.timedelta(days=1),
+                                        deadline=now + timezone.timedelta(days=30),
+                                        results_at=now + timezone.timedelta(days=40))
     task = Task.objects.create(year=year, slug="classification", title="Classification")
     split = Split.objects.create(task=task, name=Split.Name.VAL, n_images=images, labels_public=True)
     rng = np.random.default_rng(0)
     ground_truth = replace_ground_truth(split=split, labels=("\n".join(map(str, rng.integers(1, 1001, images))) + "\n").encode())
     User = get_user_model()
     User.objects.filter(username__startswith="bench-").delete()
-    users = User.objects.bulk_create(User(username=f"bench-{i}", password="!") for i in range(teams))
-    team_rows = Team.objects.bulk_create(Team(year=year, name=f"Team {i:04d}", created_by=u) for i, u in enumerate(users))
-    Membership.objects.bulk_create(Membership(team=t, user=u, year=year) for t, u in zip(team_rows, users))
-    submissions = Submission.objects.bulk_create(
-        (Submission(team=t, split=split, submitted_by=u, entry_name=f"run {k}", file_key=f"bench/{t.pk}/{k}",
-                    file_sha256="0" * 64, file_size=1, status=Submission.Status.SCORED, scored_at=now,
-                    external_data=bool(t.pk % 4 == 0), created_at=now - timezone.timedelta(minutes=per_team - k))
-         for t, u in zip(team_rows, users) for k in range(per_team)), batch_size=2000)
-    skill = {t.pk: rng.uniform(0.05, 0.6) for t in team_rows}
-    scores = []
-    for s in submissions:
-        p5 = min(max(skill[s.team_id] + rng.normal(0, 0.02), 0.0), 1.0)
-        top5 = rng.random(images) >= p5
-        top1 = top5 & (rng.random(images) < 0.75)
-        scores.append(Score(submission=s, ground_truth=ground_truth, images=images,
-                            top1_error=1 - top1.mean(), top5_error=1 - top5.mean(),
-                            top1_bits=np.packbits(top1).tobytes(), top5_bits=np.packbits(top5).tobytes()))
-    Score.objects.bulk_create(scores, batch_size=1000)
+    users = User.objects.bulk_create((User(username=f"bench-{i}", password="!") for i in range(teams)), batch_size=2000)
+    team_rows = Team.objects.bulk_create((Team(year=year, name=f"Team {i:05d}", created_by=u) for i, u in enumerate(users)),
+                                         batch_size=2000)
+    Membership.objects.bulk_create((Membership(team=t, user=u, year=year) for t, u in zip(team_rows, users)),
+                                   batch_size=2000)
+    written, best = seed_entries(split=split, ground_truth=ground_truth, teams=team_rows, members=users,
+                                 per_team=per_team, images=images, seed=0, now=now)
     started = time.perf_counter()
     rebuild_leaderboard(split=split)
-    print(f"seeded {teams} teams, {len(submissions)} scored submissions; boards built in "
+    print(f"seeded {teams} teams, {written} scored submissions; boards built in "
           f"{time.perf_counter() - started:.1f} s", flush=True)
+    print(f"seeded in {time.perf_counter() - seeding:.1f} s (binary COPY of the entries and their per-image bits, "
+          f"then the first whole ranking)", flush=True)
     started = time.perf_counter()
-    rebuild_leaderboard(split=split)  # what a scoring worker's rebuild costs (its pair tests memoized)
-    print(f"re-ranking and storing every board of the split (a scoring worker's rebuild): "
+    rebuild_leaderboard(split=split)  # what ranking the whole split again costs (its pair tests memoized)
+    print(f"re-ranking and storing every board of the split (a whole ranking, as after a change of settings): "
           f"{time.perf_counter() - started:.2f} s", flush=True)
-    return "/years/bench/tasks/classification/val/leaderboard/", "/api/years/bench/tasks/classification/leaderboard/?split=val"
+    return ("/years/bench/tasks/classification/val/leaderboard/",
+            "/api/years/bench/tasks/classification/leaderboard/?split=val",
+            {"split": split, "ground_truth": ground_truth, "best": best})
+
+
+def check_against_whole_ranking(split) -> str:
+    """Whether the boards updated score by score equal a whole ranking of the split, row by row."""
+    from submissions.leaderboards.models import LeaderboardBoard
+    from submissions.leaderboards.selectors import board_rows
+    from submissions.leaderboards.services import rank_rows
+
+    differing = [f"{board.kind}:{board.basis}:{board.track}" for board in LeaderboardBoard.objects.filter(split=split)
+                 if board_rows(board) != rank_rows(split=split, basis=board.basis, track=board.track, board=board.kind)]
+    return "yes" if not differing else f"NO ({', '.join(differing)})"
 
 
 def wrk(url: str, *, duration: int, connections: int) -> tuple[float, float]:
@@ -147,6 +163,8 @@ def main() -> None:
     parser.add_argument("--per-team", type=int, default=20)
     parser.add_argument("--images", type=int, default=10_000)
     parser.add_argument("--duration", type=int, default=10, help="seconds of wrk per URL")
+    parser.add_argument("--new-scores", type=int, default=200,
+                        help="new scores timed from their commit to the stored board (after a warm-up of 5)")
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--through-nginx", action="store_true",
                         help="also read the page through deploy/nginx.conf, beside gunicorn alone, during rebuilds")
@@ -173,7 +191,12 @@ def main() -> None:
         for extra in ([], ["--run-syncdb"]):
             subprocess.run([str(PYTHON), "manage.py", "migrate", *extra, "--noinput", "-v", "0"], cwd=ROOT, check=True)
         subprocess.run([str(PYTHON), "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, check=True)
-        page, api = seed(teams=args.teams, per_team=args.per_team, images=args.images)
+        page, api, seeded = seed(teams=args.teams, per_team=args.per_team, images=args.images)
+        latencies = leaderboard_latency.measure(split=seeded["split"], ground_truth=seeded["ground_truth"],
+                                                best=seeded["best"], count=args.new_scores, seed=1)
+        leaderboard_latency.report(latencies)
+        print(f"boards updated score by score equal a whole ranking: {check_against_whole_ranking(seeded['split'])}",
+              flush=True)
         port = free_port()
         server = subprocess.Popen([str(GUNICORN), "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
                                    "--workers", "2", "--no-control-socket", "--log-level", "warning"], cwd=ROOT)

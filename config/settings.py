@@ -28,11 +28,23 @@ def envint(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be an integer") from exc
 
 
+def envfloat(name: str, default: float) -> float:
+    try:
+        return float(os.getenv(name, default))
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a number") from exc
+
+
 def envlist(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.getenv(name, default).split(",") if item.strip()]
 
 
 DEBUG = envbool("DEBUG", "False")
+# The site runs on more than one machine (web hosts and workers; docs/deploy.md): they share
+# PostgreSQL and the S3 bucket and nothing else, so each must get SECRET_KEY from its environment
+# (the same on all: sessions, password resets and signed values are checked with it on any
+# host), a PostgreSQL DATABASE_URL and the bucket. On by default when the files are on S3.
+SEVERAL_HOSTS = envbool("SEVERAL_HOSTS", "True" if os.getenv("AWS_STORAGE_BUCKET_NAME") else "False")
 
 
 def _secret_key() -> str:
@@ -40,6 +52,11 @@ def _secret_key() -> str:
     # in the same checkout share the site's key without anyone exporting it.
     if os.getenv("SECRET_KEY"):
         return os.environ["SECRET_KEY"]
+    if SEVERAL_HOSTS:
+        raise ImproperlyConfigured(
+            "SEVERAL_HOSTS is on (by default when AWS_STORAGE_BUCKET_NAME is set): export SECRET_KEY, the same "
+            "on every host; var/secret_key is one machine's own file. On a single host set SEVERAL_HOSTS=False."
+        )
     key_file = VAR_DIR / "secret_key"
     if key_file.exists():
         return key_file.read_text().strip()
@@ -137,6 +154,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 else:
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = envint("DB_CONNECT_TIMEOUT", 5)
+if SEVERAL_HOSTS and DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured("SEVERAL_HOSTS is on: set DATABASE_URL to the PostgreSQL database every host shares.")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -181,6 +200,8 @@ if AWS_STORAGE_BUCKET_NAME:
         },
     }
 else:
+    if SEVERAL_HOSTS:
+        raise ImproperlyConfigured("SEVERAL_HOSTS is on: set AWS_STORAGE_BUCKET_NAME (one host's disk is not shared).")
     PRIVATE_STORAGE = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": MEDIA_ROOT, "base_url": None},
@@ -253,9 +274,12 @@ CACHES = {
 }
 # Seconds a process keeps the lookup of a leaderboard page (see leaderboards.selectors.stored_pages).
 LEADERBOARD_CACHE_SECONDS = envint("LEADERBOARD_CACHE_SECONDS", 1)
-# A split's boards are rebuilt at most once per this many seconds by the scoring workers: the
-# scores of one window are ranked together (see leaderboards.services.rebuild_due_boards).
-LEADERBOARD_REBUILD_SECONDS = envint("LEADERBOARD_REBUILD_SECONDS", 1)
+# A split's boards are updated at most once per this many seconds by the ranking workers (the
+# changes of one window together; see leaderboards.services.rebuild_due_boards). 0: as soon as a
+# change commits, which costs what the change moves, not the board.
+LEADERBOARD_REBUILD_SECONDS = envint("LEADERBOARD_REBUILD_SECONDS", 0)
+# Rows per stored segment of a board (leaderboards.segments): what a change rewrites.
+LEADERBOARD_SEGMENT_ROWS = envint("LEADERBOARD_SEGMENT_ROWS", 100)
 
 # Production hardening; `manage.py check --deploy` is clean with DEBUG off.
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "False" if DEBUG else "True")
@@ -303,7 +327,10 @@ SIGNUPS_PER_CLIENT_PER_HOUR = envint("SIGNUPS_PER_CLIENT_PER_HOUR", 5)
 SIGNUPS_PER_EMAIL_PER_DAY = envint("SIGNUPS_PER_EMAIL_PER_DAY", 5)
 PASSWORD_RESETS_PER_CLIENT_PER_HOUR = envint("PASSWORD_RESETS_PER_CLIENT_PER_HOUR", 5)
 PASSWORD_RESETS_PER_EMAIL_PER_HOUR = envint("PASSWORD_RESETS_PER_EMAIL_PER_HOUR", 3)
-# A submission claimed for scoring longer ago than this is taken to be a dead worker's.
+# A scoring worker refreshes its claim on the submission it scores this often (a heartbeat);
+# a claim three beats silent is a dead worker's, and another worker scores the submission.
+SCORING_HEARTBEAT_SECONDS = envfloat("SCORING_HEARTBEAT_SECONDS", 5)
+# A claim made without heartbeats (a one-off score_submission call) is a dead worker's after this.
 SCORING_STALE_CLAIM_SECONDS = envint("SCORING_STALE_CLAIM_SECONDS", 600)
 # Prediction files a web worker process validates at once (submissions.services); one more upload
 # is answered 503 with Retry-After, so a burst of large files cannot hold every thread's CPU.

@@ -37,7 +37,7 @@ def edit_entry(*, submission: Submission, user, entry_name: str, description: st
         Submission.objects.filter(pk=submission.pk).update(entry_name=name[:100], description=description.strip(),
                                                            method_url=method_url.strip(), code_url=code_url.strip())
         if submission.status == Submission.Status.SCORED:
-            boards.mark_dirty(splits=[submission.split], now=True)
+            boards.mark_dirty(splits=[submission.split], teams=[submission.team_id], now=True)
     submission.refresh_from_db()
     return submission
 
@@ -53,6 +53,6 @@ def set_withdrawn(*, submission: Submission, user, withdrawn: bool) -> Submissio
         changes = {"withdrawn": withdrawn, **({"is_final": False} if withdrawn else {})}
         Submission.objects.filter(pk=submission.pk).update(**changes)
         if submission.status == Submission.Status.SCORED:
-            boards.mark_dirty(splits=[submission.split], now=True)
+            boards.mark_dirty(splits=[submission.split], teams=[submission.team_id], now=True)
     submission.refresh_from_db()
     return submission

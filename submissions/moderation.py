@@ -28,7 +28,8 @@ def moderate_submission(*, user, submission: Submission, disqualified: bool, dis
     with transaction.atomic():
         _moderate(user, submission, disqualified=disqualified, disqualified_reason=disqualified_reason,
                   not_comparable=not_comparable, not_comparable_reason=not_comparable_reason)
-    boards.mark_dirty(splits=[submission.split], now=True)  # the organizer sees it on the next page
+    # The organizer sees it on the next page.
+    boards.mark_dirty(splits=[submission.split], teams=[submission.team_id], now=True)
     return submission
 
 
@@ -67,7 +68,7 @@ def moderate_entries(*, user, submissions: list[Submission], action: str, reason
         raise ValueError(f"Unknown action: {action}")
     if action != BulkAction.RESTORE and not reason.strip():
         raise ValueError("Give the public reason for this mark.")
-    changed, splits = 0, {}
+    changed, splits, teams = 0, {}, set()
     with transaction.atomic():
         for submission in submissions:
             marks = {name: getattr(submission, name) for name in MARKS}
@@ -81,14 +82,15 @@ def moderate_entries(*, user, submissions: list[Submission], action: str, reason
             _moderate(user, submission, **marks)
             changed += 1
             splits[submission.split_id] = submission.split
-    boards.mark_dirty(splits=splits.values(), now=True)
+            teams.add(submission.team_id)
+    boards.mark_dirty(splits=splits.values(), teams=teams, now=True)
     return changed
 
 
 def ban_team(*, user, team: Team, banned_until, reason: str) -> Team:
     """Ban a team until a time with a public reason (None lifts it), then rebuild the year's boards."""
     team = set_team_ban(user=user, team=team, banned_until=banned_until, reason=reason)
-    boards.mark_dirty(splits=Split.objects.filter(task__year=team.year), now=True)
+    boards.mark_dirty(splits=Split.objects.filter(task__year=team.year), teams=[team], now=True)
     return team
 
 
@@ -101,11 +103,11 @@ def adjust_quota(*, user, team: Team, split: Split, extra_per_window: int, extra
 def set_baseline(*, user, submission: Submission, is_baseline: bool) -> Submission:
     """Flag an entry as an organizers' baseline (shown on its boards at its score's place with a
     mark and no rank, never counted in its team's rank) or clear the flag; audited, and its
-    boards rebuilt at once."""
+    team's rows on its boards ranked again at once."""
     with transaction.atomic():
         Submission.objects.filter(pk=submission.pk).update(is_baseline=is_baseline)
         record_audit(actor=user, action="entry.baseline", target=str(submission), year=submission.split.task.year,
                      obj=submission, is_baseline=is_baseline)
     submission.refresh_from_db()
-    boards.mark_dirty(splits=[submission.split], now=True)
+    boards.mark_dirty(splits=[submission.split], teams=[submission.team_id], now=True)
     return submission

@@ -25,6 +25,7 @@ from challenge.policy import Basis, Board
 from challenge.teams.models import Membership, Team
 from submissions.leaderboards import numbers
 from submissions.leaderboards.models import LeaderboardBoard, Track
+from submissions.leaderboards.selectors import board_rows
 from submissions.models import Score, Submission
 
 logger = logging.getLogger(__name__)
@@ -118,14 +119,14 @@ def queue_results_emails(*, at: datetime | None = None) -> int:
 def final_ranks_by_team(*, year: ChallengeYear) -> dict[int, list[dict]]:
     """Each team's best row on each of the year's frozen final boards (all tracks): {team id:
     [{"board", "rank", "ranked", "score", "url"}]}, in the boards' order (task, then test before
-    validation). One query for the boards' rows."""
+    validation). One query for the boards, and their segments (each kept per process)."""
     boards = (LeaderboardBoard.objects.filter(split__task__year=year, kind=Board.OFFICIAL, basis=Basis.FINAL,
                                               track=Track.COMBINED)
               .select_related("split__task").order_by("split__task__position", "split__task__slug", "-split__name"))
     ranks: dict[int, list[dict]] = {}
     for board in boards:
         split, metric = board.split, board.split.task.primary_metric
-        ranked = [row for row in board.rows if row.get("rank")]
+        ranked = [row for row in board_rows(board) if row.get("rank")]
         url = site_url(reverse("leaderboards:leaderboard", args=[year.slug, split.task.slug, split.name]))
         for row in ranked:
             team = row["team"]["id"]

@@ -2,15 +2,16 @@
 
 import logging
 import threading
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
-from django.db import DatabaseError, InterfaceError, transaction
+from django.db import DatabaseError, InterfaceError, connection, transaction
 from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from challenge import policy
@@ -201,18 +202,23 @@ def submit_upload(
     )
 
 
-def score_submission(*, submission_id: int) -> Submission:
+def score_submission(*, submission_id: int, heartbeat: float | None = None) -> Submission:
     """Score one submission against its split's current ground truth. Idempotent.
 
-    The row is claimed with a conditional UPDATE (received, or a crashed worker's stale
-    claim), so two workers never score it at once, and a scored row is never scored again.
+    The row is claimed with a conditional UPDATE (received, or a dead worker's claim), so two
+    workers never score it at once, and a scored row is never scored again. With `heartbeat`
+    (seconds; the workers pass SCORING_HEARTBEAT_SECONDS) the claim is refreshed that often
+    while the file is scored, so a live worker keeps it however long the scoring takes, and a
+    dead worker's claim is taken over after three missed beats; a claim without heartbeats is
+    taken over after SCORING_STALE_CLAIM_SECONDS.
     A failure marks it failed and refunded (the file had validated: the fault is the site's)
     before it is logged, so nothing is left stuck in `scoring`; a DatabaseError instead puts
     the row back in the queue and is raised (MAX_ATTEMPTS claims bound the retries).
     """
     now = timezone.now()
     claimed = _claimable_rows(now).filter(pk=submission_id).update(
-        status=Submission.Status.SCORING, claimed_at=now, attempts=F("attempts") + 1
+        status=Submission.Status.SCORING, claimed_at=now, heartbeat_at=Now() if heartbeat else None,
+        attempts=F("attempts") + 1,
     )
     submission = Submission.objects.select_related(
         "split__task__year__class_set", "split__task__class_set", "team").get(pk=submission_id)
@@ -223,6 +229,12 @@ def score_submission(*, submission_id: int) -> Submission:
                              "against your quota.")
         submission.refresh_from_db()
         return submission
+    with ClaimHeartbeat(submission_id=submission_id, every=heartbeat) if heartbeat else nullcontext():
+        return _score_claimed(submission)
+
+
+def _score_claimed(submission: Submission) -> Submission:
+    submission_id = submission.pk
     try:
         result, ground_truth = _evaluate(submission)
         revised = evaluate_revision(submission=submission, ground_truth=ground_truth, result=result)
@@ -271,14 +283,48 @@ def display_filename(name: str) -> str:
     return "".join(ch for ch in base if ch.isprintable())[:255]
 
 
+class ClaimHeartbeat:
+    """While the block runs, a thread of its own (with its own database connection) refreshes
+    a submission's claim every `every` seconds, by the database's clock (the hosts' clocks
+    may disagree); the claim is stale after three missed beats (_claimable_rows)."""
+
+    def __init__(self, *, submission_id: int, every: float):
+        self.submission_id, self.every = submission_id, every
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._beat, name=f"heartbeat-{submission_id}", daemon=True)
+
+    def __enter__(self) -> "ClaimHeartbeat":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stopping.set()
+        self.thread.join()
+
+    def _beat(self) -> None:
+        try:
+            while not self.stopping.wait(self.every):
+                try:
+                    Submission.objects.filter(pk=self.submission_id, status=Submission.Status.SCORING).update(
+                        heartbeat_at=Now())
+                except DatabaseError as exc:  # the claim may go stale, and another worker take it over
+                    logger.warning("refreshing the claim on submission %s failed: %s", self.submission_id, exc)
+        finally:
+            connection.close()  # this thread's own
+
+
 def _claimable_rows(now):
     """Submissions a worker may claim: received, or claimed by a worker that has been silent too
-    long to be alive (a claim older than SCORING_STALE_CLAIM_SECONDS is a crashed worker's; the
-    row is scored again), on a split that has ground truth. An upload to a split without ground
-    truth yet waits `received`, unclaimed (never failed, never spun over), until the organizers'
-    first version makes it claimable."""
+    long to be alive (three missed heartbeats, SCORING_HEARTBEAT_SECONDS, by the database's clock;
+    for a claim made without heartbeats, SCORING_STALE_CLAIM_SECONDS): the row is scored again;
+    on a split that has ground truth. An upload to a split without ground truth yet waits
+    `received`, unclaimed (never failed, never spun over), until the organizers' first version
+    makes it claimable."""
     stale = now - timedelta(seconds=settings.SCORING_STALE_CLAIM_SECONDS)
-    unclaimed = Q(status=Submission.Status.RECEIVED) | Q(status=Submission.Status.SCORING, claimed_at__lt=stale)
+    silent = Now() - timedelta(seconds=3 * settings.SCORING_HEARTBEAT_SECONDS)
+    scoring = Submission.Status.SCORING
+    unclaimed = (Q(status=Submission.Status.RECEIVED) | Q(status=scoring, heartbeat_at__lt=silent)
+                 | Q(status=scoring, heartbeat_at__isnull=True, claimed_at__lt=stale))
     has_truth = Exists(GroundTruth.objects.filter(split_id=OuterRef("split_id"), is_current=True))
     return Submission.objects.filter(unclaimed, has_truth)
 
@@ -349,7 +395,7 @@ def record_score(*, submission: Submission, result: "scoring.Result | scoring.De
     """Store a result as the submission's current score (keeping earlier ones), with its figures
     on the version's revision when it has one (`revised`, see submissions.revisions), materialize
     it for the leaderboards and ask for a rebuild of its split's boards. Call inside a transaction."""
-    boards.mark_dirty(splits=[submission.split_id])
+    boards.mark_dirty(splits=[submission.split_id], teams=[submission.team_id])
     submission.scores.filter(is_current=True).update(is_current=False)
     score = Score.objects.create(submission=submission, ground_truth=ground_truth, images=result.images,
                                  **_score_fields(result), **revised_score_fields(revised))
@@ -390,5 +436,5 @@ def mark_final_entries(*, team: Team, split: Split, submission_ids: list[int], u
         Submission.objects.filter(team=team, split=split, is_final=True).exclude(pk__in=wanted).update(is_final=False)
         own.filter(pk__in=wanted).update(is_final=True)
     # The team sees its choice on the board at once (where the board shows final entries).
-    boards.mark_dirty(splits=[split], now=True)
+    boards.mark_dirty(splits=[split], teams=[team], now=True)
     return chosen

@@ -10,6 +10,14 @@ from submissions.services import create_submission
 from tests.base import predictions_file, run_scoring_worker
 
 
+def stored_rows(split: Split, *, basis: str = "all", track: str = "combined") -> list[dict]:
+    """Every row of a split's stored board as pages and exports show it (all pages, in order)."""
+    from submissions.leaderboards.models import LeaderboardBoard
+    from submissions.leaderboards.selectors import board_rows
+
+    return board_rows(LeaderboardBoard.objects.get(split=split, basis=basis, track=track))
+
+
 def open_quota(*splits: Split) -> None:
     Split.objects.filter(pk__in=[s.pk for s in splits]).update(quota_per_window=1000, quota_total=None)
 

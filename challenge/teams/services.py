@@ -134,7 +134,8 @@ def rename_team(*, team: Team, user, name: str) -> Team:
     except IntegrityError as exc:
         raise TeamError("That name was just taken.") from exc
     team.refresh_from_db()
-    mark_dirty(splits=Split.objects.filter(task__year=team.year), now=True)  # the captain sees it at once
+    # The captain sees it at once.
+    mark_dirty(splits=Split.objects.filter(task__year=team.year), teams=[team], now=True)
     return team
 
 

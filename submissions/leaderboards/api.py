@@ -15,7 +15,7 @@ from challenge.policy import BOARD_VIEWS
 from submissions.leaderboards import selectors
 from submissions.leaderboards.http_cache import cached_for_anonymous, not_modified, with_validators
 from submissions.leaderboards.models import Board, Track
-from submissions.leaderboards.rendering import PAGE_SIZE
+from submissions.leaderboards.segments import PAGE_SIZE
 
 
 class ScoreSerializer(serializers.Serializer):
@@ -130,7 +130,7 @@ class LeaderboardApi(APIView):
         except selectors.PageOutOfRange as exc:
             raise NotFound(str(exc)) from exc
         version, modified_at = selectors.view_version(view), selectors.view_modified_at(view)
-        built_at = view.page.board.built_at if view.page else None
+        built_at = view.stored.built_at if view.stored else None
         response = (not_modified(request, version=version, modified_at=modified_at, built_at=built_at)
                     or cached_for_anonymous(request, version=version, content_type="application/json",
                                             build=lambda: _json_bytes(selectors.board_document(view)))

@@ -51,8 +51,14 @@ class LeaderboardEntry(models.Model):
 
 
 class LeaderboardBoard(models.Model):
-    """One ranked, rendered board of a split: a board (official, or after the challenge), a basis
-    and a track. Rebuilt, never per request."""
+    """One ranked board of a split: a board (official, or after the challenge), a basis and a
+    track. Kept up to date by the ranking workers, never per request.
+
+    Its rows are stored in segments (BoardSegment) of about 100 rows, in the order `segments`
+    gives (one short list per segment, see leaderboards.segments.SegmentInfo): a new score
+    rewrites the segment it lands in, and positions, ranks and tie groups are derived when a
+    page is read. `built_at` moves with every change stored (the board's version).
+    """
 
     Basis = Basis
     Board = Board
@@ -64,10 +70,15 @@ class LeaderboardBoard(models.Model):
     basis = models.CharField(max_length=8, choices=Basis.choices)
     track = models.CharField(max_length=8, choices=Track.choices)
     n_rows = models.PositiveIntegerField(default=0)
+    n_ranked = models.PositiveIntegerField(default=0)
     n_teams = models.PositiveIntegerField(default=0)
     n_pages = models.PositiveIntegerField(default=0)
-    # The full ranked rows (rounded), for freezing and for the winners on the history page.
-    rows = models.JSONField(default=list)
+    n_older = models.PositiveIntegerField(default=0, help_text="Rows still scored on an earlier ground truth.")
+    segments = models.JSONField(default=list)
+    # What its pages say besides their rows, as it was ranked (rendering.board_header).
+    header = models.JSONField(default=dict, blank=True)
+    # The first row as served (its team and scores), for the winners on the home and year pages.
+    top = models.JSONField(default=dict, blank=True)
     built_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -77,32 +88,63 @@ class LeaderboardBoard(models.Model):
         ]
 
 
-class LeaderboardPage(models.Model):
-    """One page of a board, stored as the API's JSON body. Its HTML table is rendered from that
-    JSON by each process on its first read (selectors.page_body), not by every rebuild."""
+class BoardSegment(models.Model):
+    """About 100 consecutive rows of a board, as JSON (leaderboards.segments says what a stored
+    row holds). Replaced, never updated: a segment id names immutable content, so each process
+    keeps a segment it has read for as long as the board names it."""
 
-    board = models.ForeignKey(LeaderboardBoard, on_delete=models.CASCADE, related_name="pages")
-    number = models.PositiveIntegerField()
-    json = models.TextField()
+    board = models.ForeignKey(LeaderboardBoard, on_delete=models.CASCADE, related_name="+")
+    rows = models.TextField()
 
     class Meta:
-        db_table = "submissions_leaderboardpage"
-        constraints = [models.UniqueConstraint(fields=["board", "number"], name="leaderboard_page_unique")]
+        db_table = "submissions_boardsegment"
+
+
+class BoardPlacement(models.Model):
+    """Where one team's rows are on its split's live boards: {"<basis>:<track>": [[key, digest],
+    ...]}, the key of each row (its place in the board's order) and a digest of what it shows.
+    A change to the team's entries is ranked again by comparing the team's new rows with these:
+    rows that did not change are not touched."""
+
+    split = models.ForeignKey("competition.Split", on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="+")
+    rows = models.JSONField(default=dict)
+
+    class Meta:
+        db_table = "submissions_boardplacement"
+        constraints = [models.UniqueConstraint(fields=["split", "team"], name="board_placement_unique")]
+
+
+class BoardChange(models.Model):
+    """A change the split's boards do not show yet: one team's entries (`team`), or, with no
+    team, anything that moves every row (settings, a public subset, a ground truth): written by
+    mark_dirty in the writer's transaction, taken away by the update that shows it."""
+
+    split = models.ForeignKey("competition.Split", on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey("teams.Team", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        db_table = "submissions_boardchange"
 
 
 class BoardBuild(models.Model):
-    """How far a split's stored boards lag behind its scores: the queue of board rebuilds.
+    """How far a split's stored boards lag behind its scores: the queue of board updates.
 
-    Each recorded score adds one to `changes` in its own transaction. A rebuild holds this row
-    locked (a worker claims it with SKIP LOCKED) from before it reads the scores until it
-    commits, then sets `built_changes` to the count it saw and `built_at` to when it started;
-    a score recorded meanwhile waits for the lock and leaves the split stale for the next one.
+    Each change adds one to `changes` in its own transaction (and a BoardChange row saying
+    what changed). An update holds this row locked (a worker claims it with SKIP LOCKED) from
+    before it reads the changes until it commits, then sets `built_changes` to the count it saw
+    and `built_at` to when it started; a change recorded meanwhile waits for the lock and
+    leaves the split stale for the next one. `ranked_with` names the settings the boards were
+    fully ranked with (ranking.settings_key): an update under other settings ranks everything again.
+    `bans_checked_at`: bans that ended before it have been shown ended (the chores mark the rest).
     """
 
     split = models.OneToOneField("competition.Split", on_delete=models.CASCADE, primary_key=True, related_name="+")
     changes = models.PositiveBigIntegerField(default=0)
     built_changes = models.PositiveBigIntegerField(default=0)
     built_at = models.DateTimeField(null=True, blank=True)
+    ranked_with = models.CharField(max_length=300, blank=True)
+    bans_checked_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self):
         return f"boards of split {self.split_id}: {self.changes - self.built_changes} change(s) to rebuild"

@@ -19,13 +19,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
 from submissions.scoring import PairedResult, bootstrap_ci, paired_test  # noqa: F401 (evidence reads bootstrap_ci here)
 
 DECIMALS = 5
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 # The values of the models' Basis, Track and the year's row and exclusion options.
 ALL, PUBLIC, PRIVATE, LADDER, FINAL = "all", "public", "private", "ladder", "final"
@@ -185,6 +186,15 @@ def order_key(basis: str, primary: str, decimals: int = DECIMALS) -> Callable[[C
     return lambda c: (best_first(primary, key_value(c, basis, primary, decimals)), c.submitted_at, c.entry_id)
 
 
+def sort_key(candidate: Candidate, basis: str, primary: str, decimals: int = DECIMALS) -> tuple[float, int, int, int]:
+    """order_key as plain numbers (the submission time in microseconds since 1970, exactly),
+    the same order, a baseline after the entries of an equal rounded score (as rank places it):
+    what a stored board keeps with each row to find its place again."""
+    micros = (candidate.submitted_at - _EPOCH) // timedelta(microseconds=1)
+    return (best_first(primary, key_value(candidate, basis, primary, decimals)), int(candidate.is_baseline), micros,
+            candidate.entry_id)
+
+
 def select(candidates: list[Candidate], *, basis: str, rows_mode: str, primary: str) -> list[Candidate]:
     """Which entries appear: per team its best, its final ones, its Ladder-shown one, or all."""
     candidates = [c for c in candidates if c.stats.get(stats_basis(basis), {}).get(primary)]
@@ -212,6 +222,27 @@ def select(candidates: list[Candidate], *, basis: str, rows_mode: str, primary: 
 PairedTests = Callable[[list[Candidate]], list[PairedResult | None]]
 
 
+def members(candidates: list[Candidate], *, basis: str, track: str, rows_mode: str,
+            excluded_display: str, primary: str) -> tuple[list[Candidate], list[Candidate], list[Candidate]]:
+    """Which entries one board shows, unordered: (ranked, baselines, struck through). Baselines
+    (organizers' reference entries) are shown at their score's place without a rank, unless
+    disqualified or excluded. Each team's rows follow from its own entries alone, so a change to
+    one team's entries is ranked again by calling this with that team's candidates (what the
+    stored boards' incremental updates do)."""
+    everything = [c for c in candidates if in_track(c, track)]
+    baselines = [c for c in everything if c.is_baseline and not c.disqualified and not c.excluded_reason
+                 and c.stats.get(stats_basis(basis), {}).get(primary)]
+    entries = [c for c in everything if not c.is_baseline]
+    shown = select([c for c in entries if not c.disqualified], basis=basis, rows_mode=rows_mode,
+                   primary=primary)
+    ranked = [c for c in shown if not c.excluded_reason]
+    struck = []
+    if excluded_display == EXCLUDED_STRUCK:
+        struck = [c for c in shown if c.excluded_reason]
+        struck += [c for c in select(entries, basis=basis, rows_mode=rows_mode, primary=primary) if c.disqualified]
+    return ranked, baselines, struck
+
+
 def rank(candidates: list[Candidate], *, basis: str, track: str, rows_mode: str, excluded_display: str,
          primary: str, metrics: list[str], paired_tests: PairedTests, decimals: int = DECIMALS) -> list[dict]:
     """The ranked, rounded rows of one board: ranked entries first, then excluded ones (struck).
@@ -224,70 +255,90 @@ def rank(candidates: list[Candidate], *, basis: str, track: str, rows_mode: str,
     team's released primary score, rounded to the Ladder's step (`decimals`), with no interval,
     no paired test or tie group and no categories won (all of them come from every image).
     """
+    return [row for _, row in rank_lines(candidates, basis=basis, track=track, rows_mode=rows_mode,
+                                         excluded_display=excluded_display, primary=primary, metrics=metrics,
+                                         paired_tests=paired_tests, decimals=decimals)]
+
+
+def rank_lines(candidates: list[Candidate], *, basis: str, track: str, rows_mode: str, excluded_display: str,
+               primary: str, metrics: list[str], paired_tests: PairedTests,
+               decimals: int = DECIMALS) -> list[tuple[Candidate, dict]]:
+    """rank(), each row with the entry it shows."""
     ladder = basis == LADDER
     if ladder:
         metrics = [primary]
-    everything = [c for c in candidates if in_track(c, track)]
-    baselines = [c for c in everything if c.is_baseline and not c.disqualified and not c.excluded_reason
-                 and c.stats.get(stats_basis(basis), {}).get(primary)]
-    entries = [c for c in everything if not c.is_baseline]
-    shown = select([c for c in entries if not c.disqualified], basis=basis, rows_mode=rows_mode,
-                   primary=primary)
-    ranked = sorted((c for c in shown if not c.excluded_reason), key=order_key(basis, primary, decimals))
-    excluded = []
-    if excluded_display == EXCLUDED_STRUCK:
-        struck = [c for c in shown if c.excluded_reason]
-        struck += [c for c in select(entries, basis=basis, rows_mode=rows_mode, primary=primary) if c.disqualified]
-        excluded = sorted(struck, key=order_key(basis, primary, decimals))
+    shown, baselines, struck = members(candidates, basis=basis, track=track, rows_mode=rows_mode,
+                                       excluded_display=excluded_display, primary=primary)
+    ranked = sorted(shown, key=order_key(basis, primary, decimals))
+    excluded = sorted(struck, key=order_key(basis, primary, decimals))
     tests = [None] * len(ranked) if ladder else paired_tests(ranked)
     groups = tie_groups([bool(t and t.a_significantly_better) for t in tests[:-1]] + [False])
-    members: dict[int, list[int]] = {}
+    in_group: dict[int, list[int]] = {}
     for position, group in enumerate(groups, start=1):
-        members.setdefault(group, []).append(position)
+        in_group.setdefault(group, []).append(position)
     rows, place, previous = [], 0, None
     for position, (c, test, group) in enumerate(zip(ranked, tests, groups), start=1):
         value = key_value(c, basis, primary, decimals)
         if value != previous:
             place, previous = position, value
-        tied = [members[group][0], members[group][-1]] if len(members[group]) > 1 and not ladder else None
+        tied = [in_group[group][0], in_group[group][-1]] if len(in_group[group]) > 1 and not ladder else None
         rows.append(_row(c, basis, metrics, position=position, rank=place, test=test,
                          group=None if ladder else group, tied_with=tied, decimals=decimals, intervals=not ladder))
     won = None if ladder else categories_won([c.stats.get("class_ap", {}).get(stats_basis(basis)) for c in ranked])
     for row, count in zip(rows, won or []):
         row["categories_won"] = count
-    rows = _with_baselines(rows, [_row(c, basis, metrics, position=None, rank=None, test=None, group=None,
-                                       tied_with=None, decimals=decimals, intervals=not ladder)
-                                  for c in sorted(baselines, key=order_key(basis, primary, decimals))],
-                           primary)
-    for c in excluded:
-        rows.append(_row(c, basis, metrics, position=None, rank=None, test=None, group=None, tied_with=None,
-                         decimals=decimals, intervals=not ladder))
-    return _with_team_activity(rows, everything)
+    lines = list(zip(ranked, rows))
+    lines = _with_baselines(lines, [(c, _row(c, basis, metrics, position=None, rank=None, test=None, group=None,
+                                             tied_with=None, decimals=decimals, intervals=not ladder))
+                                    for c in sorted(baselines, key=order_key(basis, primary, decimals))], primary)
+    lines += [(c, _row(c, basis, metrics, position=None, rank=None, test=None, group=None, tied_with=None,
+                       decimals=decimals, intervals=not ladder)) for c in excluded]
+    activity = team_activity(candidates, track=track)
+    for c, row in lines:
+        row.update(activity[c.team_id])
+    return lines
 
 
-def _with_baselines(rows: list[dict], baselines: list[dict], primary: str) -> list[dict]:
+def _with_baselines(lines: list[tuple[Candidate, dict]], baselines: list[tuple[Candidate, dict]],
+                    primary: str) -> list[tuple[Candidate, dict]]:
     """Ranked rows with the baseline rows (each in board order) placed at their scores: after the
     ranked entries whose rounded score is as good or better."""
     merged, pending = [], list(baselines)
-    for row in rows:
-        value = best_first(primary, row["scores"][primary]["value"])
-        while pending and best_first(primary, pending[0]["scores"][primary]["value"]) < value:
+    for line in lines:
+        value = best_first(primary, line[1]["scores"][primary]["value"])
+        while pending and best_first(primary, pending[0][1]["scores"][primary]["value"]) < value:
             merged.append(pending.pop(0))
-        merged.append(row)
+        merged.append(line)
     return merged + pending
 
 
-def _with_team_activity(rows: list[dict], everything: list[Candidate]) -> list[dict]:
-    """Each row with its team's number of entries on this board and the time of the last one."""
+def team_activity(candidates: list[Candidate], *, track: str) -> dict[int, dict]:
+    """Per team of these entries on a board's track: its number of entries there and the time of
+    the last one, as every row of the team shows them ({team id: {"team_entries", "last_entry_at"}}).
+    A team's figures follow from its own entries alone."""
     count: dict[int, int] = {}
     last: dict[int, datetime] = {}
-    for c in everything:
-        count[c.team_id] = count.get(c.team_id, 0) + 1
-        last[c.team_id] = max(last.get(c.team_id, c.submitted_at), c.submitted_at)
-    for row in rows:
-        team = row["team"]["id"]
-        row["team_entries"], row["last_entry_at"] = count[team], last[team].isoformat()
-    return rows
+    for c in candidates:
+        if in_track(c, track):
+            count[c.team_id] = count.get(c.team_id, 0) + 1
+            last[c.team_id] = max(last.get(c.team_id, c.submitted_at), c.submitted_at)
+    return {team: {"team_entries": count[team], "last_entry_at": last[team].isoformat()} for team in count}
+
+
+def board_row(c: Candidate, basis: str, metrics: list[str], *, primary: str, decimals: int = DECIMALS) -> dict:
+    """One entry's row as a board shows it, without what depends on the other rows: its place
+    (position, rank, tie group), its test against the next entry and its team's activity
+    (team_activity) are left out. On a Ladder board, as rank shows it: the primary score alone,
+    without interval."""
+    ladder = basis == LADDER
+    return _row(c, basis, [primary] if ladder else metrics, position=None, rank=None, test=None, group=None,
+                tied_with=None, decimals=decimals, intervals=not ladder)
+
+
+def test_fields(test: PairedResult | None) -> dict:
+    """A row's comparison with the next ranked entry, as the board shows it (None for the last)."""
+    return {"better_than_next": None if test is None else test.a_significantly_better,
+            "p_value_next": None if test is None else rounded(test.p_value)}
 
 
 def categories_won(class_aps: list[list[float | None] | None]) -> list[int] | None:
@@ -321,8 +372,7 @@ def _row(c: Candidate, basis: str, metrics: list[str], *, position, rank, test, 
         "submitted_at": c.submitted_at.isoformat(),
         "outside_data": c.external_data,
         "scores": {m: shown(values[m]) for m in metrics if m in values},
-        "better_than_next": None if test is None else test.a_significantly_better,
-        "p_value_next": None if test is None else rounded(test.p_value),
+        **test_fields(test),
         "tie_group": group,
         "tied_with": tied_with,
         "not_comparable": c.not_comparable_reason,

@@ -15,8 +15,6 @@ from challenge.competition.models import Split
 from submissions.leaderboards import numbers, ranking
 from submissions.leaderboards.models import Basis, Board
 
-PAGE_SIZE = 100
-
 
 def metrics_of(split: Split) -> list[str]:
     return ranking.METRICS_BY_KIND[split.task.kind]
@@ -104,12 +102,29 @@ def board_payload(split: Split, *, basis: str | None, track: str, rows: list, co
                   board: str = Board.OFFICIAL) -> dict:
     """The JSON body of one board page (API), of an empty board, and of an archive's export.
     `older_ground_truth` counts the whole board's entries still scored on an earlier ground truth."""
+    return page_payload(board_header(split, basis=basis, track=track, frozen=frozen, board=board), rows=rows,
+                        count=count, page=page, pages=pages, older_ground_truth=older_ground_truth)
+
+
+def board_header(split: Split, *, basis: str | None, track: str, frozen: bool | None = None,
+                 board: str = Board.OFFICIAL) -> dict:
+    """What every page of a board says besides its rows, as the board was ranked: kept with a
+    stored board, so that its pages read the same whatever happens to the task meanwhile."""
+    return {"frozen": basis == Basis.FINAL if frozen is None else frozen, "year": split.task.year.slug,
+            "task": split.task.slug, "split": split.name, "board": board, "track": track, "basis": basis,
+            "primary_metric": split.task.primary_metric, "rule": ranking_rule(split, basis),
+            "decimals": policy.score_decimals(split=split, basis=basis), "metrics": board_metrics(split, basis)}
+
+
+def page_payload(header: dict, *, rows: list, count: int | None = None, page: int = 1, pages: int = 1,
+                 older_ground_truth: int = 0) -> dict:
+    """board_payload from a board's header (board_header)."""
     return {
-        "frozen": basis == Basis.FINAL if frozen is None else frozen, "year": split.task.year.slug,
-        "task": split.task.slug, "split": split.name, "board": board, "track": track, "basis": basis,
-        "primary_metric": split.task.primary_metric, "count": len(rows) if count is None else count,
-        "page": page, "pages": pages, "rule": ranking_rule(split, basis),
-        "decimals": policy.score_decimals(split=split, basis=basis), "older_ground_truth": older_ground_truth,
+        "frozen": header["frozen"], "year": header["year"], "task": header["task"], "split": header["split"],
+        "board": header.get("board", Board.OFFICIAL), "track": header["track"], "basis": header["basis"],
+        "primary_metric": header["primary_metric"], "count": len(rows) if count is None else count, "page": page,
+        "pages": pages, "rule": header["rule"], "decimals": header.get("decimals", ranking.DECIMALS),
+        "older_ground_truth": older_ground_truth,
         "entries": rows,
     }
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,18 +23,24 @@ from django.urls import reverse
 from challenge import policy
 from challenge.accounts.roles import is_organizer
 from challenge.competition.models import ChallengeYear, GroundTruth, Split, Task
-from submissions.leaderboards import numbers, ranking
+from submissions.leaderboards import numbers, ranking, segments
 from submissions.leaderboards.models import (
     Basis,
+    BoardSegment,
     HistoricalResult,
     LeaderboardArchive,
     LeaderboardBoard,
     LeaderboardEntry,
-    LeaderboardPage,
     Track,
 )
 from submissions.leaderboards.ranking import METRICS_BY_KIND, rounded, stats_basis
-from submissions.leaderboards.rendering import PAGE_SIZE, board_csv, board_metrics, board_payload, render_rows
+from submissions.leaderboards.rendering import (
+    board_csv,
+    board_header,
+    board_payload,
+    page_payload,
+    render_rows,
+)
 from submissions.models import Score
 
 # ---------------------------------------------------------------- one entry's scores
@@ -131,7 +138,7 @@ def entry_standing(*, submission, user, shown: dict | None, at: datetime | None 
     own = next((r for r in rows if r[2] == submission.team_id), None)
     row_url = ""
     if own is not None:
-        page = own[0] // PAGE_SIZE + 1
+        page = own[0] // segments.PAGE_SIZE + 1
         row_url = f"{url}{'&' if '?' in url else '?'}page={page}#position-{own[1]}" if page > 1 \
             else f"{url}#position-{own[1]}"
     decimals = shown.get("decimals", ranking.DECIMALS)
@@ -147,14 +154,16 @@ def entry_standing(*, submission, user, shown: dict | None, at: datetime | None 
 def _ranked_rows(board: LeaderboardBoard) -> list[tuple]:
     """(index in the board's rows, position, team id, primary value, entry name, submitted at) of
     each ranked row of a stored board, kept per process for each build of the board (its
-    rows weigh megabytes at 1,000 teams)."""
+    rows weigh megabytes at 1,000 teams; its segments are kept per process too)."""
     key = f"leaderboard-ranked:{board.pk}:{board.built_at.timestamp()}"
     rows = cache.get(key)
     if rows is None:
-        full = LeaderboardBoard.objects.filter(pk=board.pk).values_list("rows", "split__task__kind").first()
-        primary = METRICS_BY_KIND[full[1]][0] if full else ""
+        full = (LeaderboardBoard.objects.select_related("split__task").only("pk", "basis", "segments", "split__task__kind")
+                .filter(pk=board.pk).first())
+        primary = METRICS_BY_KIND[full.split.task.kind][0] if full else ""
         rows = [(index, row["position"], row["team"]["id"], row["scores"][primary]["value"], row["entry"],
-                 row["submitted_at"]) for index, row in enumerate(full[0] if full else []) if row.get("position")]
+                 row["submitted_at"]) for index, row in enumerate(board_rows(full) if full else [])
+                if row.get("position")]
         cache.set(key, rows, timeout=3600)
     return rows
 
@@ -214,20 +223,26 @@ def public_entries_of_team(*, team, user, at: datetime | None = None) -> list[di
 
 # ---------------------------------------------------------------- what ranking reads
 
-def candidates_of(split: Split, at: datetime, board: str = policy.Board.OFFICIAL) -> list[ranking.Candidate]:
-    """Every materialized entry of the split on one board (official, or after the challenge), with
-    the moderation and ban state at `at`, and whether it is still scored on an earlier version of
-    the split's ground truth."""
+def candidates_of(split: Split, at: datetime, board: str = policy.Board.OFFICIAL, *, teams: Iterable[int] | None = None,
+                  current_ground_truth: int | None = None) -> list[ranking.Candidate]:
+    """Every materialized entry of the split on one board (official, or after the challenge), of
+    these teams only when given, with the moderation and ban state at `at`, and whether it is
+    still scored on an earlier version of the split's ground truth (its current version's id may
+    be given, when already known)."""
     fields = ("pk", "score_id", "team_id", "team__name", "team__banned_until", "team__ban_reason",
               "submission__entry_name", "submitted_at", "submission__external_data", "submission__is_final",
               "ladder_accepted", "stats", "submission__disqualified", "submission__disqualified_reason",
               "submission__not_comparable", "submission__not_comparable_reason", "submission__description",
               "score__ground_truth_id", "submission__is_baseline", "submission__method_url", "submission__code_url")
-    current = GroundTruth.objects.filter(split=split, is_current=True).values_list("pk", flat=True).first()
+    current = current_ground_truth
+    if current is None:
+        current = GroundTruth.objects.filter(split=split, is_current=True).values_list("pk", flat=True).first()
     out = []
     # An entry its team withdrew (validation only) is on no board; it stays everywhere else.
-    rows = LeaderboardEntry.objects.filter(split=split, submission__withdrawn=False, submission__board=board)
-    for row in rows.values_list(*fields):
+    entries = LeaderboardEntry.objects.filter(split=split, submission__withdrawn=False, submission__board=board)
+    if teams is not None:
+        entries = entries.filter(team_id__in=list(teams))
+    for row in entries.values_list(*fields):
         (pk, score_id, team_id, team_name, banned_until, ban_reason, entry_name, submitted_at, external,
          is_final, ladder, stats, dq, dq_reason, nc, nc_reason, description, ground_truth_id, baseline,
          method_url, code_url) = row
@@ -253,10 +268,11 @@ class BoardView:
     track: str
     basis: str | None  # None: nothing may be shown yet
     explanation: str
-    page: LeaderboardPage | None = None
+    stored: LeaderboardBoard | None = None  # the stored board shown, when there is one
+    page_number: int = 1
     board: str = policy.Board.OFFICIAL  # one of policy.BOARD_VIEWS: what `board=` asked for
     stored_boards: frozenset = frozenset()  # the kinds of board the split has stored (for the switch)
-    body_kind: str = "html"  # which stored body content() returns: "html" or "json"
+    body_kind: str = "html"  # which body content() returns: "html" or "json"
     archive: LeaderboardArchive | None = None
 
     @property
@@ -270,23 +286,24 @@ class BoardView:
         return self.board == policy.REVISED
 
     def content(self) -> str:
-        """The page's body, read (or rendered) only when a response is actually built."""
-        return page_body(page=self.page, body=self.body_kind, split=self.split) if self.page is not None else ""
+        """The page's body, read (or assembled) only when a response is actually built."""
+        if self.stored is None:
+            return ""
+        return page_body(board=self.stored, page=self.page_number, body=self.body_kind, split=self.split)
 
 
 def leaderboard_for_viewer(*, slug: str, task_slug: str, split_name: str, track: str, user, page: int = 1,
                            at: datetime | None = None, body: str = "html",
                            board: str = policy.Board.OFFICIAL) -> BoardView:
     """What the leaderboard page and API show this viewer, usually in one query: the stored
-    pages of every board of this split, track and page number, joined with split, task and
-    year (a split has one to five boards); the page's body then comes from the process cache.
-    `board` is one of policy.BOARD_VIEWS (board_from). Raises Http404 for an unknown or
-    unpublished leaderboard."""
+    boards of this split and track (one to five: one per board and basis), joined with split,
+    task and year; the page's body then comes from the process cache. `board` is one of
+    policy.BOARD_VIEWS (board_from). Raises Http404 for an unknown or unpublished leaderboard."""
     if split_name not in Split.Name.values:  # before it becomes part of a cache key
         raise Http404("No such leaderboard.")
-    candidates = stored_pages(slug=slug, task_slug=task_slug, split_name=split_name, track=track, page=page)
+    candidates = stored_boards(slug=slug, task_slug=task_slug, split_name=split_name, track=track)
     if candidates:
-        split = _published_for(candidates[0].board.split, user)
+        split = _published_for(candidates[0].split, user)
     else:
         split = split_for_viewer(slug=slug, task_slug=task_slug, split_name=split_name, user=user)
     view = board_for_viewer(split=split, track=track, user=user, page=page, at=at, candidates=candidates,
@@ -300,26 +317,24 @@ def leaderboard_for_viewer(*, slug: str, task_slug: str, split_name: str, track:
 BOARDS_GENERATION_KEY = "leaderboards:generation"
 
 
-def stored_pages(*, slug: str, task_slug: str, split_name: str, track: str, page: int) -> list[LeaderboardPage]:
-    """The stored pages (without bodies) of a split's boards on one track and page number, with
-    board, split, task and year attached: the results-day hot path, and its one trick.
+def stored_boards(*, slug: str, task_slug: str, split_name: str, track: str) -> list[LeaderboardBoard]:
+    """The stored boards of a split on one track, with split, task and year attached: the
+    results-day hot path, and its one trick.
 
-    Through the ORM this five-table join costs about 3 ms per request to compile, run and turn
+    Through the ORM this four-table join costs about 3 ms per request to compile, run and turn
     into instances, which bench/leaderboard.py shows cuts the page to a fifth of a trivial
     view's throughput (target: half). So each process keeps the answer for
     LEADERBOARD_CACHE_SECONDS (1 s): a crowd of readers costs one query per second per process,
     and a new board reaches every reader within that second (this process's at once)."""
     generation = cache.get(BOARDS_GENERATION_KEY, 0)
-    key = f"leaderboards:pages:{generation}:{slug}:{task_slug}:{split_name}:{track}:{page}"
-    pages = cache.get(key)
-    if pages is None:
-        # The pages' bodies and the board's full rows (megabytes at 1,000 teams) stay in the database.
-        pages = list(
-            LeaderboardPage.objects.select_related("board__split__task__year").defer("json", "board__rows")
-            .filter(board__split__task__year__slug=slug, board__split__task__slug=task_slug,
-                    board__split__name=split_name, board__track=track, number=page))
-        cache.set(key, pages, timeout=settings.LEADERBOARD_CACHE_SECONDS)
-    return pages
+    key = f"leaderboards:boards:{generation}:{slug}:{task_slug}:{split_name}:{track}"
+    boards = cache.get(key)
+    if boards is None:
+        boards = list(LeaderboardBoard.objects.select_related("split__task__year").defer("top")
+                      .filter(split__task__year__slug=slug, split__task__slug=task_slug, split__name=split_name,
+                              track=track))
+        cache.set(key, boards, timeout=settings.LEADERBOARD_CACHE_SECONDS)
+    return boards
 
 
 def boards_changed() -> None:
@@ -327,38 +342,99 @@ def boards_changed() -> None:
     cache.set(BOARDS_GENERATION_KEY, time.monotonic_ns(), timeout=None)
 
 
-def page_body(*, page: LeaderboardPage, body: str, split: Split) -> str:
-    """A stored page's JSON, or ("html") its table rendered from that JSON. Pages are replaced,
-    never updated, when a board is rebuilt, so a page id (with its board's build time) names
-    immutable content: no invalidation needed, and each process renders a page's HTML once.
-    Rendering on read rather than in every rebuild keeps the scoring workers' rebuilds short
-    on results day, when they come every few seconds and readers read the first pages only."""
-    key = f"leaderboard-page:{page.pk}:{page.board.built_at.timestamp()}:{body}"
+def page_body(*, board: LeaderboardBoard, page: int, body: str, split: Split) -> str:
+    """A page of a stored board as the API's JSON, or ("html") its table, assembled from the
+    board's segments once per process and version of the board (its build time), then kept.
+    Segments are replaced, never updated, so each process keeps the segments it read by id and
+    reads only the ones a change replaced. Rendering on read rather than in every update keeps
+    the ranking workers' updates short on results day, when they come many times a second and
+    readers read the first pages only."""
+    key = f"leaderboard-page:{board.pk}:{board.built_at.timestamp()}:{page}:{body}"
     stored = cache.get(key)
     if stored is None:
-        text = LeaderboardPage.objects.filter(pk=page.pk).values_list("json", flat=True).first() or ""
+        try:
+            rows = board_page_rows(board, page)
+        except segments.SegmentsGone:
+            # This process's copy of the board (kept up to LEADERBOARD_CACHE_SECONDS) is older
+            # than an update that replaced its segments: the board as stored now.
+            board = _board_now(board)
+            if board is None:
+                return ""
+            rows = board_page_rows(board, page)
+        header = header_of(board)
         if body == "json":
-            stored = text
+            stored = json.dumps(page_payload(header, rows=rows, count=board.n_rows, page=page, pages=board.n_pages,
+                                             older_ground_truth=board.n_older), separators=(",", ":"))
         else:
-            payload = json.loads(text) if text else {}
-            stored = render_rows(payload.get("entries", []), board_metrics(split, payload.get("basis")),
-                                 older_ground_truth=payload.get("older_ground_truth", 0),
-                                 decimals=payload.get("decimals", ranking.DECIMALS))
+            stored = render_rows(rows, header["metrics"], older_ground_truth=board.n_older,
+                                 decimals=header.get("decimals", ranking.DECIMALS))
         cache.set(key, stored, timeout=None)
     return stored
 
 
+def header_of(board: LeaderboardBoard) -> dict:
+    """What the board's pages say besides their rows, as it was ranked (rendering.board_header)."""
+    return board.header or board_header(board.split, basis=board.basis, track=board.track)
+
+
+def board_index(board: LeaderboardBoard) -> list[segments.SegmentInfo]:
+    """A stored board's segments in order, as its index describes them."""
+    return [segments.SegmentInfo.from_json(item) for item in board.segments]
+
+
+def segment_rows(pks: list[int]) -> dict[int, list[dict]]:
+    """Stored rows of these segments (fresh lists, the caller's to change), from the process
+    cache or one query for those it lacks."""
+    found = cache.get_many([f"leaderboard-segment:{pk}" for pk in pks])
+    rows = {pk: found[f"leaderboard-segment:{pk}"] for pk in pks if f"leaderboard-segment:{pk}" in found}
+    missing = [pk for pk in pks if pk not in rows]
+    if missing:
+        fresh = {pk: json.loads(text) for pk, text in BoardSegment.objects.filter(pk__in=missing)
+                 .values_list("pk", "rows")}
+        cache.set_many({f"leaderboard-segment:{pk}": value for pk, value in fresh.items()}, timeout=300)
+        rows.update(fresh)
+    return rows
+
+
+def remember_segments(rows_by_pk: dict[int, list[dict]]) -> None:
+    """Keep segments this process has just written, as segment_rows keeps those it read."""
+    cache.set_many({f"leaderboard-segment:{pk}": rows for pk, rows in rows_by_pk.items()}, timeout=300)
+
+
+def board_page_rows(board: LeaderboardBoard, page: int, *, size: int = segments.PAGE_SIZE) -> list[dict]:
+    """The served rows of one page (from 1) of a stored board, `size` rows a page."""
+    return segments.page_rows(board_index(board), page, segment_rows, size=size, ties=board.basis != Basis.LADDER)
+
+
+def board_rows(board: LeaderboardBoard) -> list[dict]:
+    """Every row of a stored board as pages and exports show it, in order (as stored now when an
+    update replaced the segments that this copy of the board names)."""
+    try:
+        return segments.all_rows(board_index(board), segment_rows, ties=board.basis != Basis.LADDER)
+    except segments.SegmentsGone:
+        current = _board_now(board)
+        if current is None:
+            return []
+        return segments.all_rows(board_index(current), segment_rows, ties=current.basis != Basis.LADDER)
+
+
+def _board_now(board: LeaderboardBoard) -> LeaderboardBoard | None:
+    """The board as stored now (None once it is gone): a copy kept by a process may be an update behind."""
+    return LeaderboardBoard.objects.filter(pk=board.pk).first()
+
+
 def board_for_viewer(*, split: Split, track: str, user, page: int = 1, at: datetime | None = None,
-                     candidates: list[LeaderboardPage] | None = None,
+                     candidates: list[LeaderboardBoard] | None = None,
                      board: str = policy.Board.OFFICIAL) -> BoardView:
     """The page of the board this viewer may see (the official one, the one after the challenge,
     or the revised view of the official one: policy.board_basis decides its basis). A constant
-    number of queries whatever the board's size: one page row (none when the candidate pages are
-    given), and after the results date the archive's permanent link. After the results date the
-    public sees the frozen final board written by freeze_results (the live final board until the
-    freeze has run); the revised view then shows the live board on the final ranking's images."""
+    number of queries whatever the board's size: the split's boards on this track (none when
+    they are given), and after the results date the archive's permanent link. After the results
+    date the public sees the frozen final board written by freeze_results (the live final board
+    until the freeze has run); the revised view then shows the live board on the final ranking's
+    images. Raises PageOutOfRange for a page past the board's last."""
     basis, explanation = policy.board_basis(split=split, board=board, user=user, at=at)
-    view = BoardView(split=split, track=track, basis=basis, explanation=explanation, board=board)
+    view = BoardView(split=split, track=track, basis=basis, explanation=explanation, page_number=page, board=board)
     if basis is None:
         return view
     wanted = [basis]
@@ -367,18 +443,15 @@ def board_for_viewer(*, split: Split, track: str, user, page: int = 1, at: datet
                         .filter(split=split, track=track).first())
         wanted = [Basis.FINAL, policy.final_basis(split)]  # the live final board until the freeze has run
     if candidates is None:
-        candidates = list(LeaderboardPage.objects.select_related("board")
-                          .only("board__basis", "board__kind", "board__n_pages", "board__n_rows", "board__n_teams",
-                                "board__built_at", "number")
-                          .filter(board__split=split, board__track=track, number=page))
-    view.stored_boards = frozenset(p.board.kind for p in candidates)
-    by_basis = {p.board.basis: p for p in candidates if p.board.kind == view.kind}
-    view.page = next((by_basis[b] for b in wanted if b in by_basis), None)
-    view.basis = view.page.board.basis if view.page is not None else wanted[-1]
-    if view.page is None and page > 1:
-        boards = dict(LeaderboardBoard.objects.filter(split=split, kind=view.kind, basis__in=wanted, track=track)
-                      .values_list("basis", "n_pages"))
-        raise PageOutOfRange(page=page, pages=next((boards[b] for b in wanted if b in boards), 0))
+        candidates = list(LeaderboardBoard.objects.defer("top").filter(split=split, track=track))
+    view.stored_boards = frozenset(stored.kind for stored in candidates)
+    by_basis = {stored.basis: stored for stored in candidates if stored.kind == view.kind}
+    view.stored = next((by_basis[b] for b in wanted if b in by_basis), None)
+    view.basis = view.stored.basis if view.stored is not None else wanted[-1]
+    if view.stored is not None and page > view.stored.n_pages:
+        raise PageOutOfRange(page=page, pages=view.stored.n_pages)
+    if view.stored is None and page > 1:
+        raise PageOutOfRange(page=page, pages=0)
     return view
 
 
@@ -458,19 +531,22 @@ def page_from(value: str | None) -> int:
 
 
 def view_version(view: BoardView) -> str:
-    """A key naming everything a rendered leaderboard shows: which stored page (ids change on
-    every rebuild), which basis and rule text, and which archive."""
-    page = f"{view.page.pk}:{view.page.board.built_at.timestamp()}" if view.page else "none"
+    """A key naming everything a rendered leaderboard shows: which stored board and version
+    (its build time moves with every change) and page, which basis and rule text, which archive,
+    and the year's and task's titles and phase, which the page prints around the board."""
+    board = f"{view.stored.pk}:{view.stored.built_at.timestamp()}:{view.page_number}" if view.stored else "none"
     archive = view.archive.pk if view.archive else "none"
-    digest = hashlib.sha256(view.explanation.encode()).hexdigest()[:16]
-    return f"{view.split.pk}:{view.board}:{view.track}:{view.basis}:{page}:{archive}:{digest}"
+    year, task = view.split.task.year, view.split.task
+    around = "\n".join([view.explanation, year.title, task.title, policy.phase(year)])
+    digest = hashlib.sha256(around.encode()).hexdigest()[:16]
+    return f"{view.split.pk}:{view.board}:{view.track}:{view.basis}:{board}:{archive}:{digest}"
 
 
 def view_modified_at(view: BoardView) -> datetime | None:
     """When what a rendered leaderboard shows last changed, for Last-Modified: the stored page's
     build, the archive's freeze, and the results date (which switches boards without a build)."""
     year = view.split.task.year
-    stamps = [view.page.board.built_at] if view.page else []
+    stamps = [view.stored.built_at] if view.stored else []
     stamps += [view.archive.frozen_at] if view.archive else []
     stamps += [year.results_at] if policy.results_are_out(year) else []
     return max(stamps, default=None)
@@ -487,15 +563,15 @@ def board_document(view: BoardView) -> dict:
 
 def board_export(view: BoardView, *, fmt: str) -> tuple[str, str]:
     """The whole board behind a BoardView (every page), as ("CSV or JSON text", content type).
-    The caller checks that the view shows a board (view.page). Raises ValueError for another format."""
-    board = LeaderboardBoard.objects.only("rows", "basis").get(pk=view.page.board_id)
-    if fmt == "csv":
-        return board_csv(board.rows, board_metrics(view.split, board.basis),
-                         decimals=policy.score_decimals(split=view.split, basis=board.basis)), "text/csv"
-    if fmt != "json":
+    The caller checks that the view shows a board (view.stored). Raises ValueError for another format."""
+    if fmt not in ("csv", "json"):
         raise ValueError(f"unknown export format {fmt!r}")
-    payload = board_payload(view.split, basis=board.basis, track=view.track, rows=board.rows, board=view.board)
-    return json.dumps({"visible": True, "explanation": view.explanation, **payload}, indent=1), "application/json"
+    rows, header = board_rows(view.stored), header_of(view.stored)
+    if fmt == "csv":
+        return board_csv(rows, header["metrics"], decimals=header.get("decimals", ranking.DECIMALS)), "text/csv"
+    payload = page_payload(header, rows=rows, older_ground_truth=view.stored.n_older)
+    return json.dumps({"visible": True, "explanation": view.explanation, **payload, "board": view.board},
+                      indent=1), "application/json"
 
 
 # ---------------------------------------------------------------- what a past year is remembered by
@@ -538,12 +614,12 @@ def year_winners(*, years) -> dict[int, dict]:
                 "text": numbers.published_text("top5_error", result.top5_cls_error),
                 "partial": result.verified == HistoricalResult.Verified.PARTIAL}
     held = [y.pk for y in years if not y.is_historical]
-    # Only the first row's three fields are read: a final board of 1,000 teams weighs megabytes.
+    # Only the first row's fields are read (kept apart from the board's segments).
     boards = (LeaderboardBoard.objects.filter(split__task__year__in=held, split__name=Split.Name.TEST,
                                               kind=policy.Board.OFFICIAL, basis=Basis.FINAL, track=Track.COMBINED,
                                               n_rows__gt=0)
               .order_by("split__task__position", "split__task__slug")
-              .values_list("split__task__year_id", "split__task__kind", "rows__0__team__name", "rows__0__scores"))
+              .values_list("split__task__year_id", "split__task__kind", "top__team__name", "top__scores"))
     for year_id, kind, team, scores in boards:
         metric = METRICS_BY_KIND[kind][0]
         if year_id not in winners and team and scores and metric in scores:
@@ -555,22 +631,23 @@ def year_winners(*, years) -> dict[int, dict]:
 def best_since_challenge(*, years) -> dict[int, dict]:
     """The best entry sent after the challenge of each year held here, beside its winner: the first
     ranked row of its first task's post-challenge test board (all tracks). {year id: {"team",
-    "entry", "metric", "value", "text", "submitted_at", "url"}}. One query, and one more per board
-    whose first row is a baseline (which is never anyone's best)."""
+    "entry", "metric", "value", "text", "submitted_at", "url"}}. One query (the first row is kept
+    apart from the board's segments), and the board's first page for a board whose first row is a
+    baseline (which is never anyone's best)."""
     held = [y.pk for y in years if not y.is_historical and policy.results_are_out(y)]
     boards = (LeaderboardBoard.objects.filter(split__task__year__in=held, split__name=Split.Name.TEST,
                                               kind=policy.Board.POST_CHALLENGE, basis=Basis.ALL,
                                               track=Track.COMBINED, n_rows__gt=0)
               .order_by("split__task__position", "split__task__slug")
               .values_list("pk", "split__task__year_id", "split__task__year__slug", "split__task__slug",
-                           "split__task__kind", "rows__0"))
+                           "split__task__kind", "top"))
     best = {}
     for pk, year_id, year_slug, task_slug, kind, first in boards:
         if year_id in best:
             continue
-        if not first.get("rank"):  # a baseline heads the board: read on to the first ranked row
-            first = next((r for r in LeaderboardBoard.objects.values_list("rows", flat=True).get(pk=pk)
-                          if r.get("rank")), None)
+        if first.get("is_baseline") or first.get("excluded"):  # not ranked: read on to the first ranked row
+            stored = LeaderboardBoard.objects.only("pk", "basis", "segments").get(pk=pk)
+            first = next((r for r in board_page_rows(stored, 1) if r.get("rank")), None)
         metric = METRICS_BY_KIND[kind][0]
         if first is None or metric not in first["scores"]:
             continue

@@ -37,7 +37,7 @@ def leaderboard_page(request, slug, task, split):
                "rule": ranking_rule(view.split, view.basis), "page_number": page, "own_team": own,
                "has_revision": lambda: selectors.has_revision(view.split),
                "board_html": lambda: mark_team_rows(view.content(), team_id=own.pk if own else None)}
-    built_at = view.page.board.built_at if view.page else None
+    built_at = view.stored.built_at if view.stored else None
     if not shared_with_everyone(request):  # their name, team, CSRF token or messages: no validators
         return with_board_headers(render(request, "leaderboards/leaderboard.html", context), request=request,
                                   built_at=built_at)
@@ -61,7 +61,7 @@ def leaderboard_export(request, slug, task, split, fmt):
         raise Http404(str(exc)) from exc
     view = selectors.leaderboard_for_viewer(slug=slug, task_slug=task, split_name=split, track=track, user=request.user,
                                             board=board)
-    if view.page is None:
+    if view.stored is None:
         raise Http404("No scores of this board may be shown yet.")
     body, content_type = selectors.board_export(view, fmt=fmt)
     response = HttpResponse(body, content_type=f"{content_type}; charset=utf-8")

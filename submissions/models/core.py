@@ -58,6 +58,9 @@ class Submission(models.Model):
     refunded = models.BooleanField(default=False)
     attempts = models.PositiveSmallIntegerField(default=0)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # Refreshed by the scoring worker while it scores (the database's clock): a claim whose last
+    # heartbeat is too old is a dead worker's (services._claimable).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     scored_at = models.DateTimeField(null=True, blank=True)
     is_final = models.BooleanField(default=False)

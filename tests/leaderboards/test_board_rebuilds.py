@@ -5,17 +5,20 @@ lag behind at most once per LEADERBOARD_REBUILD_SECONDS, holding that row (SKIP 
 its transaction commits. Readers see the previous board until then.
 """
 
+import json
 import threading
 import time
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.db import connection, connections, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from submissions import services
-from submissions.leaderboards.models import BoardBuild
+from submissions.leaderboards.models import BoardBuild, BoardSegment, LeaderboardBoard
+from submissions.leaderboards.selectors import board_rows, page_body
 from submissions.leaderboards.services import rebuild_due_boards, rebuild_leaderboard
 from submissions.management.commands.score_pending import Command
 from submissions.models import Submission
@@ -176,3 +179,41 @@ def test_a_rebuild_that_raises_keeps_the_previous_boards_and_the_worker_scoring(
     Task.objects.filter(pk=world.task.pk).update(kind=Task.Kind.CLASSIFICATION)
     BoardBuild.objects.update(built_at=timezone.now() - timedelta(seconds=61))
     assert Command().rebuild_one() is True and _board(client, world) == ["first", "second"]
+
+
+@pytest.mark.django_db
+def test_a_ban_that_ends_by_itself_is_shown_ended_after_the_workers_chores(client, world):
+    from submissions.leaderboards.services import mark_ended_bans
+    from submissions.moderation import ban_team
+
+    _upload(world, world.alpha, world.alice, "alpha")
+    run_scoring_worker()
+    ban_team(user=world.olivia, team=world.alpha, banned_until=timezone.now() + timedelta(seconds=1), reason="copied")
+    url = reverse("leaderboard_api:leaderboard", args=[world.year.slug, "classification"])
+    assert client.get(url, {"split": "val"}).json()["entries"][0]["excluded"] == "Team banned: copied"
+    assert mark_ended_bans() == 0  # still banned
+    time.sleep(1.2)
+    assert mark_ended_bans() == 1 and mark_ended_bans() == 0  # marked once, when it ended
+    assert Command().rebuild_one() is True
+    [entry] = client.get(url, {"split": "val"}).json()["entries"]
+    assert entry["excluded"] is None and entry["rank"] == 1
+
+
+@pytest.mark.django_db
+def test_a_reader_holding_a_board_from_before_an_update_is_served_the_board_as_it_is_now(world):
+    # A process keeps the boards it looked up for up to LEADERBOARD_CACHE_SECONDS; meanwhile an
+    # update (in another process) may replace and delete the segments that copy names.
+    open_quota(world.val)
+    services.score_submission(submission_id=_upload(world, world.alpha, world.alice, "first").pk)
+    while rebuild_due_boards(coalesce=False):
+        pass
+    held = LeaderboardBoard.objects.get(split=world.val, basis="all", track="combined")
+    (team, user), = _teams(world, 1)
+    services.score_submission(submission_id=_upload(world, team, user, "second").pk)
+    while rebuild_due_boards(coalesce=False):
+        pass
+    assert not BoardSegment.objects.filter(pk__in=[item[0] for item in held.segments]).exists()
+    cache.clear()  # as in another process, which never read the replaced segments
+    page = json.loads(page_body(board=held, page=1, body="json", split=world.val))
+    assert sorted(entry["entry"] for entry in page["entries"]) == ["first", "second"]
+    assert sorted(row["entry"] for row in board_rows(held)) == ["first", "second"]

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from submissions.leaderboards.models import LeaderboardEntry
 from tests.base import make_team, make_user
-from tests.leaderboard_helpers import open_quota, submit
+from tests.leaderboard_helpers import open_quota, stored_rows, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -117,7 +117,7 @@ def test_boards_are_served_a_hundred_entries_a_page(client, world):
 
     open_quota(world.val)
     submit(world.val, world.alpha, world.alice, wrong=1, entry="only")
-    [row] = LeaderboardBoard.objects.get(split=world.val, basis="all", track="combined").rows
+    [row] = stored_rows(world.val)
     store_board(split=world.val, basis="all", track="combined",
                 rows=[{**row, "position": i, "rank": i} for i in range(1, 102)])
     first = client.get(_api_url(world), {"split": "val"}).json()

@@ -7,11 +7,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from challenge.competition.models import ChallengeYear
-from submissions.leaderboards.models import LeaderboardBoard
 from submissions.leaderboards.services import rank_rows, rebuild_leaderboard
 from submissions.models import Submission
 from tests.base import make_team, make_user
-from tests.leaderboard_helpers import open_quota, submit
+from tests.leaderboard_helpers import open_quota, stored_rows, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +24,7 @@ def board(world):
 
 
 def _board_rows(split, track="combined"):
-    return LeaderboardBoard.objects.get(split=split, basis="all", track=track).rows
+    return stored_rows(split, track=track)
 
 
 def test_it_ranks_by_the_primary_metric_with_secondary_metrics_beside_it(board):

@@ -149,8 +149,10 @@ def test_the_scoring_worker_killed_in_the_middle_of_scoring_leaves_a_row_that_th
         pytest.fail("scoring was never caught in the act in 5 tries")
     stuck = Submission.objects.get(pk=caught)
     assert stuck.status == Submission.Status.SCORING and not stuck.scores.exists()
-    # A claim is taken to be a dead worker's after SCORING_STALE_CLAIM_SECONDS; let that time pass.
-    Submission.objects.filter(pk=caught).update(claimed_at=timezone.now() - timedelta(hours=1))
+    # A claim is taken to be a dead worker's once its heartbeats stop (three missed beats, or for a
+    # claim without heartbeats SCORING_STALE_CLAIM_SECONDS); let that time pass.
+    long_ago = timezone.now() - timedelta(hours=1)
+    Submission.objects.filter(pk=caught).update(claimed_at=long_ago, heartbeat_at=long_ago)
     started = time.monotonic()
     result = livesite.manage(site_env, "score_pending")
     recovered = time.monotonic() - started
@@ -285,11 +287,14 @@ class Traffic:
 
 
 @pytest.mark.skipif(not livesite.PostgresCluster.available(), reason="needs the cluster of scripts/test (TEST_PG_*)")
-def test_postgresql_restarted_under_traffic_gives_503s_then_recovers_by_itself(site, site_env, world, tmp_path):
+def test_postgresql_restarted_under_traffic_gives_503s_then_recovers_by_itself(site, site_env, world, tmp_path,
+                                                                               request):
     Split.objects.filter(pk=world.val.pk).update(quota_per_window=10_000)
     token = livesite.api_token(site.port, "alice", PASSWORD)
     cluster = livesite.PostgresCluster()
     worker = _score_pending_loop(site_env, tmp_path / "worker.log")
+    # Gone whatever fails below: a worker left running would claim (and fail) the next tests' uploads.
+    request.addfinalizer(lambda: worker.poll() is None and worker.kill())
     with Traffic(site, token) as traffic:
         time.sleep(1)
         connections.close_all()

@@ -125,3 +125,28 @@ def test_a_nul_character_in_the_address_is_a_clear_400(client, path):
     response = client.get(path)
     assert response.status_code == 400
     assert b"NUL" in response.content
+
+
+def test_several_hosts_take_the_key_database_and_files_from_what_they_share(tmp_path):
+    """On several machines (SEVERAL_HOSTS, on by default with S3) the settings refuse what one
+    machine would keep to itself: a key from its own var/secret_key, SQLite, a local disk."""
+    (tmp_path / "secret_key").write_text("a key only this machine has")
+    base = {**_production_env(), "VAR_DIR": str(tmp_path)}
+    keyless = {k: v for k, v in base.items() if k != "SECRET_KEY"}
+
+    def check(env: dict) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True,
+                              text=True, timeout=120)
+
+    for env in ({**keyless, "SEVERAL_HOSTS": "True", "AWS_STORAGE_BUCKET_NAME": "b"},
+                {**keyless, "AWS_STORAGE_BUCKET_NAME": "b"}):  # S3 means several hosts unless told otherwise
+        result = check(env)
+        assert result.returncode != 0 and "SECRET_KEY" in result.stderr and "SEVERAL_HOSTS" in result.stderr
+    result = check({**base, "SEVERAL_HOSTS": "True", "AWS_STORAGE_BUCKET_NAME": ""})
+    assert result.returncode != 0 and "AWS_STORAGE_BUCKET_NAME" in result.stderr
+    result = check({**base, "SEVERAL_HOSTS": "True", "AWS_STORAGE_BUCKET_NAME": "b",
+                    "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"})
+    assert result.returncode != 0 and "PostgreSQL" in result.stderr
+    assert check({**base, "SEVERAL_HOSTS": "True", "AWS_STORAGE_BUCKET_NAME": "b"}).returncode == 0
+    single = check({**keyless, "SEVERAL_HOSTS": "False", "AWS_STORAGE_BUCKET_NAME": "b"})
+    assert single.returncode == 0, single.stderr  # one machine with S3: its own key file will do

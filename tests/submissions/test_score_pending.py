@@ -219,3 +219,27 @@ def test_a_database_error_while_scoring_puts_the_submission_back_in_the_queue_ra
     call_command("score_pending", stdout=StringIO())
     waiting.refresh_from_db()
     assert waiting.status == "scored" and waiting.attempts == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_live_worker_keeps_its_claim_however_long_it_scores_and_a_silent_one_loses_it(settings):
+    """The heartbeat: while a worker scores, a thread of its own refreshes the claim, so no other
+    worker takes the row however long the scoring lasts; three missed beats and it is claimable
+    (a dead worker's), without waiting SCORING_STALE_CLAIM_SECONDS."""
+    from django.db.models.functions import Now
+
+    settings.SCORING_HEARTBEAT_SECONDS = 0.2
+    world = make_world()
+    claimed = _received(world)
+    Submission.objects.filter(pk=claimed.pk).update(status="scoring", claimed_at=timezone.now(), heartbeat_at=Now())
+    with services.ClaimHeartbeat(submission_id=claimed.pk, every=0.2):
+        started = time.monotonic()
+        while time.monotonic() - started < 3:  # five times as long as a claim lasts unrefreshed
+            assert claimed.pk not in services.claimable_submission_ids()
+            time.sleep(0.05)
+    quiet = time.monotonic()
+    while claimed.pk not in services.claimable_submission_ids():
+        assert time.monotonic() - quiet < 5, "a silent claim was never taken to be a dead worker's"
+        time.sleep(0.05)
+    assert time.monotonic() - quiet >= 0.4  # not before its last beat is three beats old (about 0.6 s)
+    assert settings.SCORING_STALE_CLAIM_SECONDS >= 600

@@ -12,11 +12,10 @@ from challenge.competition.models import ChallengeYear
 from challenge.teams.models import Membership, Team
 from challenge.teams.services import TeamError, invite_by_email, remove_member, rename_team
 from submissions import entries, scoring, selectors, services
-from submissions.leaderboards.models import LeaderboardBoard
 from submissions.ledger import verify_chain
 from submissions.models import Submission
 from tests.base import PASSWORD, TEST_LABELS, VAL_LABELS, make_user, predictions_file, run_scoring_worker
-from tests.leaderboard_helpers import submit
+from tests.leaderboard_helpers import stored_rows, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +26,7 @@ def _as(client, username):
 
 
 def _board_entries(split):
-    return [row["entry"] for row in LeaderboardBoard.objects.get(split=split, basis="all", track="combined").rows]
+    return [row["entry"] for row in stored_rows(split)]
 
 
 def _upload(client, world, content: bytes, split=None, **extra):
@@ -254,7 +253,7 @@ def test_the_captain_renames_the_team_and_the_boards_follow(client, world):
     _as(client, "alice")
     assert client.post(reverse("teams:rename", args=[world.alpha.pk]), {"name": "Alpha Prime"}).status_code == 302
     assert Team.objects.get(pk=world.alpha.pk).name == "Alpha Prime"
-    row = LeaderboardBoard.objects.get(split=world.val, basis="all", track="combined").rows[0]
+    row = stored_rows(world.val)[0]
     assert row["team"]["name"] == "Alpha Prime"
 
 

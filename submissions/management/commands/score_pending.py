@@ -2,11 +2,12 @@
 or as a worker (--loop) with one loop per job.
 
 The database is the queue of every job. Scoring: rows `received` (every upload: the request
-only validates, stores and counts), rows left `scoring` by a worker that died (a claim older
-than SCORING_STALE_CLAIM_SECONDS), and rescoring items after a ground-truth replacement; each is
-claimed with a conditional UPDATE or SKIP LOCKED, so several workers on several hosts never take
-the same row. Ranking: a split's boards, rebuilt once for all the scores of a
-LEADERBOARD_REBUILD_SECONDS window (claimed with SKIP LOCKED). Chores: freezing the boards of
+only validates, stores and counts), rows left `scoring` by a worker that died (its claim, which
+a live worker refreshes every SCORING_HEARTBEAT_SECONDS, three beats silent), and rescoring
+items after a ground-truth replacement; each is claimed with a conditional UPDATE or SKIP
+LOCKED, so several workers on several hosts never take the same row. Ranking: the boards of a
+split with changes they do not show yet, updated as soon as a change commits (woken by
+PostgreSQL's NOTIFY; claimed with SKIP LOCKED). Chores: freezing the boards of
 years whose results date passed, public subsets changed behind the site's back, idle rate counts,
 and the mail that falls due (deadline reminders, results). Mail: the outbox, sent outside any
 transaction.
@@ -23,13 +24,15 @@ import signal
 import threading
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, InterfaceError, close_old_connections, connection
 
 from challenge.accounts import rates
 from challenge.notices.mail import send_queued_emails
 from submissions.leaderboards.archives import freeze_due_results
-from submissions.leaderboards.services import rebuild_boards_of_changed_subsets, rebuild_due_boards
+from submissions.leaderboards import wakeup
+from submissions.leaderboards.services import mark_ended_bans, rebuild_boards_of_changed_subsets, rebuild_due_boards
 from submissions.notices import queue_due_notifications
 from submissions.rescoring import rescore_next
 from submissions.services import claimable_submission_ids, release_claim, score_submission
@@ -115,6 +118,8 @@ class Command(BaseCommand):
         failure (PostgreSQL restarting) waits and tries again rather than ending the loop."""
         unit = {"scoring": self.scoring_unit, "ranking": self.rebuild_one, "chores": self.chores_unit,
                 "mail": self.send_mail}[job]
+        # The ranking loop waits for a change to commit (announced by mark_dirty), not for its next poll.
+        listener = wakeup.Listener() if job == "ranking" else None
         try:
             while not self.shutdown:
                 try:
@@ -130,9 +135,14 @@ class Command(BaseCommand):
                     logger.exception("%s: a unit of work failed", job)
                     did = False
                 if not did:
-                    time.sleep(interval)
+                    if listener is not None:
+                        listener.wait(interval)
+                    else:
+                        time.sleep(interval)
                     close_old_connections()
         finally:
+            if listener is not None:
+                listener.close()
             connection.close()  # this thread's own connection
 
     def scoring_unit(self) -> bool:
@@ -151,9 +161,10 @@ class Command(BaseCommand):
 
     def chores(self) -> None:
         """Freeze due results, rebuild boards whose public subset changed behind the site's back,
-        forget idle rate counts, and queue the mail that fell due."""
+        mark the teams whose ban ended, forget idle rate counts, and queue the mail that fell due."""
         self.freeze_due_results()
         rebuild_boards_of_changed_subsets()
+        mark_ended_bans()
         rates.purge()
         try:
             queue_due_notifications()
@@ -198,6 +209,6 @@ class Command(BaseCommand):
         if not waiting:
             return False
         self.holding = waiting[0]
-        score_submission(submission_id=waiting[0])
+        score_submission(submission_id=waiting[0], heartbeat=settings.SCORING_HEARTBEAT_SECONDS)
         self.holding = None
         return True

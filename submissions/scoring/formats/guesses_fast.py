@@ -41,7 +41,7 @@ from .numbers import (
     read_decimals,
 )
 
-__all__ = ["GuessesLex", "LexState", "fast_parse", "lex_guesses"]
+__all__ = ["JUDGED_BYTES", "GuessesLex", "LexState", "fast_parse", "lex_guesses"]
 
 _CHUNK_BYTES = 1 << 18  # small enough to stay in cache and below malloc's mmap threshold
 _WNID_BYTES = 9
@@ -51,12 +51,18 @@ _N = 110
 _COMMA = 44
 
 
+#: Bytes of a file read on the verdict path before a reader that has found enough bad lines may
+#: stop judging lines (one chunk: a small file's bad lines are all counted).
+JUDGED_BYTES = _CHUNK_BYTES
+
+
 @dataclass
 class LexState:
     """What the chunks of a file read so far showed: after a chunk with a bad line, every chunk
-    takes the verdict path directly."""
+    takes the verdict path directly; ``verdict_bytes`` were read on it."""
 
     plain: bool = True
+    verdict_bytes: int = 0
 
 
 @dataclass
@@ -64,8 +70,9 @@ class GuessesLex:
     """The verdict on a window of ``lines`` lines: the 0-based ``bad`` lines (ascending), whether a
     bad line's first problem is a label 0 (``zero``: the 0-based-indices hint), whether a bad line
     holds a comma (``comma``), and for the good lines the arrays of :func:`.guesses.precise_parse`
-    (``labels``; ``coords``, float64 when a coordinate is not an integer, else int32); and where
-    each line starts in the window (``line_starts``)."""
+    (``labels``; ``coords``, float64 when a coordinate is not an integer, else int32); where
+    each line judged starts in the window (``line_starts``); and how many of its first lines were
+    judged (``judged``: all of them unless the reader was told it had found ``enough``)."""
 
     lines: int
     bad: np.ndarray
@@ -74,6 +81,7 @@ class GuessesLex:
     labels: np.ndarray
     coords: np.ndarray | None
     line_starts: np.ndarray
+    judged: int = 0
 
 
 def lex_guesses(
@@ -84,49 +92,78 @@ def lex_guesses(
     max_guesses: int,
     state: LexState | None = None,
     keep: bool = True,
+    enough: int | None = None,
 ) -> GuessesLex:
     """The verdict on every line of ``body`` (whole lines, without the last LF; see
-    :class:`GuessesLex`), and the values of the good lines when ``keep``. Never raises for any
-    input bytes."""
+    :class:`GuessesLex`), and the values of the good lines when ``keep``. With ``enough``, the
+    lines after a chunk are not judged once ``enough`` bad lines are found in the window and the
+    file has had :data:`JUDGED_BYTES` read on the verdict path: a refused file's later lines cost
+    more to judge than a good file does to read, and the caller says "at least". Never raises
+    for any input bytes."""
     state = state or LexState()
     buf = np.frombuffer(body, dtype=np.uint8)
     size = len(buf)
-    nl = np.flatnonzero(buf == 10)
-    n_lines = len(nl) + 1
-    line_starts = np.empty(n_lines, dtype=np.int64)
-    line_starts[0] = 0
-    line_starts[1:] = nl + 1
-    line_ends = np.empty(n_lines, dtype=np.int64)
-    line_ends[:-1] = nl
-    line_ends[-1] = size
-    del nl
+    n_lines = body.count(b"\n") + 1
     labels = np.zeros((n_lines if keep else 0, max_guesses), dtype=class_set.label_dtype)
     coords = np.zeros((n_lines if keep else 0, max_guesses, 4), dtype=np.int32) if boxes else None
-    cuts = np.searchsorted(line_starts, np.arange(_CHUNK_BYTES, size, _CHUNK_BYTES), side="right")
-    bounds = np.unique(np.concatenate(([0], cuts, [n_lines])))
-    bad_parts, zero, comma = [], False, False
-    for l0, l1 in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
-        out_labels = labels[l0:l1] if keep else np.zeros((l1 - l0, max_guesses), dtype=class_set.label_dtype)
+    starts_parts, bad_parts, zero, comma = [], [], False, False
+    found = 0
+    judged = n_lines
+    l0 = pos = 0
+    while pos <= size:  # chunk by chunk, each one's lines found as it comes (a refused file's last are not)
+        if enough is not None and found >= enough and state.verdict_bytes >= JUDGED_BYTES:
+            judged = l0
+            comma |= body.find(b",", pos) >= 0  # a line with a comma is always bad
+            break
+        end = _chunk_end(body, pos)
+        nl = np.flatnonzero(buf[pos:end] == 10)
+        line_starts = np.empty(len(nl) + 1, dtype=np.int64)
+        line_starts[0] = pos
+        line_starts[1:] = nl + (pos + 1)
+        line_ends = np.empty(len(nl) + 1, dtype=np.int64)
+        line_ends[:-1] = nl + pos
+        line_ends[-1] = end
+        del nl
+        starts_parts.append(line_starts)
+        l1 = l0 + len(line_starts)
+        chunk_start, pos = l0, end + 1
+        l0 = l1
+        out_labels = labels[chunk_start:l1] if keep else np.zeros((l1 - chunk_start, max_guesses),
+                                                                   dtype=class_set.label_dtype)
         out_coords = None
         if boxes:
-            out_coords = coords[l0:l1] if keep else np.zeros((l1 - l0, max_guesses, 4), dtype=np.int32)
-        plain = state.plain and int((line_ends[l0:l1] - line_starts[l0:l1]).max()) <= MAX_LINE_BYTES
-        if plain and _parse_chunk(buf, line_starts[l0:l1], line_ends[l0:l1], out_labels, out_coords, class_set,
-                                  max_guesses):
+            out_coords = (coords[chunk_start:l1] if keep
+                          else np.zeros((l1 - chunk_start, max_guesses, 4), dtype=np.int32))
+        plain = state.plain and int((line_ends - line_starts).max()) <= MAX_LINE_BYTES
+        if plain and _parse_chunk(buf, line_starts, line_ends, out_labels, out_coords, class_set, max_guesses):
             continue
         state.plain = False
-        verdict = _lex_chunk(buf, line_starts[l0:l1], line_ends[l0:l1], class_set, max_guesses, boxes)
-        bad_parts.append(verdict.bad + l0)
+        verdict = _lex_chunk(buf, line_starts, line_ends, class_set, max_guesses, boxes, keep)
+        state.verdict_bytes += end - int(line_starts[0]) + 1
+        found += len(verdict.bad)
+        bad_parts.append(verdict.bad + chunk_start)
         zero |= verdict.zero
         comma |= verdict.comma
         if keep and not len(verdict.bad):  # a chunk with a bad line refuses the file: no values needed
             if boxes and verdict.coords.dtype == np.float64 and coords.dtype != np.float64:
                 coords = coords.astype(np.float64)
-            labels[l0:l1] = verdict.labels
+            labels[chunk_start:l1] = verdict.labels
             if boxes:
-                coords[l0:l1] = verdict.coords
+                coords[chunk_start:l1] = verdict.coords
     bad = np.concatenate(bad_parts) if bad_parts else np.zeros(0, dtype=np.int64)
-    return GuessesLex(n_lines, bad, zero, comma, labels, coords, line_starts)
+    line_starts = np.concatenate(starts_parts) if starts_parts else np.zeros(0, dtype=np.int64)
+    return GuessesLex(n_lines, bad, zero, comma, labels, coords, line_starts, judged)
+
+
+def _chunk_end(body: bytes, pos: int) -> int:
+    """Where the chunk of whole lines from ``pos`` ends (an LF, or the end): about :data:`_CHUNK_BYTES`
+    on, or further for a line that long."""
+    if len(body) - pos <= _CHUNK_BYTES:
+        return len(body)
+    cut = body.rfind(b"\n", pos, pos + _CHUNK_BYTES)
+    if cut < 0:
+        cut = body.find(b"\n", pos + _CHUNK_BYTES)
+    return len(body) if cut < 0 else cut
 
 
 def fast_parse(
@@ -208,10 +245,12 @@ class _Verdict:
 
 
 def _lex_chunk(
-    buf: np.ndarray, line_starts: np.ndarray, line_ends: np.ndarray, class_set: ClassSet, max_guesses: int, boxes: bool
+    buf: np.ndarray, line_starts: np.ndarray, line_ends: np.ndarray, class_set: ClassSet, max_guesses: int,
+    boxes: bool, keep: bool = True,
 ) -> _Verdict:
     """The verdict on the whole lines ``buf[line_starts[0]:line_ends[-1]]``, line by line, as the
-    precise parser gives it (:func:`.guesses.parse_line`), without a Python loop per line.
+    precise parser gives it (:func:`.guesses.parse_line`), without a Python loop per line, and
+    (``keep``) the values when no line is bad.
 
     A line with too many bytes, no token, too many, or (localization) a count that is not a
     multiple of 5 is bad for that alone; the tokens of the other lines then come in guesses of
@@ -223,15 +262,15 @@ def _lex_chunk(
     n = len(ls)
     group = 5 if boxes else 1
     low = x < 32
-    if bool(low.any()):
+    if np.count_nonzero(low) > n - 1:  # more than the LFs: tabs, CRs, or control bytes
         control = low & (x != 9) & (x != 10) & (x != 13)
         if bool(control.any()):
             x[control] = ord("x")  # part of a token, and no digit
     del low  # control bytes other than tab, LF and CR are part of tokens for the precise parser
     tok = x > 32
-    starts = np.flatnonzero(tok[1:] > tok[:-1]) + 1
-    ends = np.flatnonzero(tok[:-1] > tok[1:]) + 1
+    edges = np.flatnonzero(tok[1:] != tok[:-1]) + 1  # padded with spaces: a start, an end, a start, ...
     del tok
+    starts, ends = edges[0::2], edges[1::2]
     cum = np.searchsorted(ends, le, side="right")
     counts = np.diff(cum, prepend=0)
     line_level = ((le - ls) > MAX_LINE_BYTES) | (counts == 0) | (counts > group * max_guesses)
@@ -261,7 +300,12 @@ def _lex_chunk(
         lines_with_comma = np.searchsorted(ls, np.flatnonzero(x == _COMMA), side="right") - 1
         comma = bool(bad[lines_with_comma].any())
     verdict = _Verdict(np.flatnonzero(bad), zero, comma)
-    if len(verdict.bad):
+    if len(verdict.bad) or not keep:
+        return verdict
+    if len(row) == n * max_guesses:  # every line has all its guesses
+        verdict.labels = label_id.astype(class_set.label_dtype).reshape(n, max_guesses)
+        if boxes:
+            verdict.coords = coords.astype(coordinate_dtype(coords.reshape(-1))).reshape(n, max_guesses, 4)
         return verdict
     guess = np.arange(len(row)) - np.repeat(np.cumsum(guesses_of) - guesses_of, guesses_of)  # its place
     verdict.labels = np.zeros((n, max_guesses), dtype=class_set.label_dtype)
@@ -379,7 +423,12 @@ def _token_values(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | N
     if not n_wnid:
         if int(lens.max()) > MAX_DIGITS:
             return None
-        return ends, digits8(x, ends, lens).astype(np.int32), None
+        long = np.flatnonzero(lens > 4)
+        if len(long) > len(ends) // 4:
+            return ends, digits8(x, ends, lens).astype(np.int32), None
+        values = digits_short(x, ends).astype(np.int32)  # a few long ids (leading zeros): read again whole
+        values[long] = digits8(x, ends[long], lens[long])
+        return ends, values, None
     is_wnid = x[ends - lens] == 110
     # every 'n' starts a token of exactly 9 bytes: n + 8 digits
     if int(np.count_nonzero(is_wnid)) != n_wnid:

@@ -98,10 +98,19 @@ def last8(x: np.ndarray, ends: np.ndarray, lens: np.ndarray) -> np.ndarray:
 
 
 def combine8(w: np.ndarray) -> np.ndarray:
-    """Integer values of words from :func:`last8` (digits only), by three multiply-shift steps."""
-    w = w * np.uint64(10) + (w >> np.uint64(8))
-    w = ((w & _M64) * _MUL64A + ((w >> np.uint64(16)) & _M64) * _MUL64B) >> np.uint64(32)
-    return w
+    """Integer values of words from :func:`last8` (digits only), by three multiply-shift steps
+    (in place on one new array and one temporary: these arrays are large, and each new one costs
+    more than the operation)."""
+    out = w * np.uint64(10)
+    out += w >> np.uint64(8)
+    high = out >> np.uint64(16)
+    high &= _M64
+    high *= _MUL64B
+    out &= _M64
+    out *= _MUL64A
+    out += high
+    out >>= np.uint64(32)
+    return out
 
 
 def digits8(x: np.ndarray, ends: np.ndarray, lens: np.ndarray) -> np.ndarray:
@@ -111,12 +120,18 @@ def digits8(x: np.ndarray, ends: np.ndarray, lens: np.ndarray) -> np.ndarray:
 
 def all_digits(words: np.ndarray) -> bool:
     """Are all bytes of these :func:`last8` words digits (or masked out)?"""
-    return not bool((((words + _ADD_76) | words) & _HIGH_BITS).any())
+    probe = words + _ADD_76
+    probe |= words
+    probe &= _HIGH_BITS
+    return not bool(probe.any())
 
 
 def all_digits_each(words: np.ndarray) -> np.ndarray:
     """Per :func:`last8` word: are all its bytes digits (or masked out)?"""
-    return (((words + _ADD_76) | words) & _HIGH_BITS) == 0
+    probe = words + _ADD_76
+    probe |= words
+    probe &= _HIGH_BITS
+    return probe == 0
 
 
 def digits_short(x: np.ndarray, ends: np.ndarray) -> np.ndarray:
@@ -184,10 +199,13 @@ def read_decimals(
     first = x[starts]
     negative = first == 45
     length = ends - starts - (negative | (first == 43))
-    if b"." in x[int(starts[0]) : int(ends[0])].tobytes():  # a column of fractions, usually alike (%f)
+    head = x[int(starts[0]) : int(ends[0])].tobytes()
+    if b"." in head:  # a column of fractions, usually alike (%f)
         fixed = _fixed_point(x, starts, ends, length, negative)
         if fixed is not None:
             return fixed
+    if b"." in head or b"e" in head or b"E" in head:  # no column of integers: the fraction readers
+        return _read_fractions(x, starts, ends, length, negative, need_values, fixed_tried=b"." in head)
     words = last8(x, ends, np.clip(length, 0, 8))
     integer = (length >= 1) & (length <= 8) & all_digits_each(words)  # a box in whole pixels
     values = combine8(words).astype(np.float64)
@@ -204,24 +222,42 @@ def read_decimals(
 
 
 def _read_fractions(
-    x: np.ndarray, starts: np.ndarray, ends: np.ndarray, length: np.ndarray, negative: np.ndarray, need_values: bool
+    x: np.ndarray, starts: np.ndarray, ends: np.ndarray, length: np.ndarray, negative: np.ndarray, need_values: bool,
+    fixed_tried: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`read_decimals` for the tokens that are not integers of at most 8 digits."""
-    fixed = _fixed_point(x, starts, ends, length, negative)
-    if fixed is not None:
-        return fixed
-    values, ok, settled = _one_word(x, ends, length, negative)
-    if bool(settled.all()):
-        return values, ok
-    rest = np.flatnonzero(~settled)
-    length, negative = length[rest], negative[rest]
-    whole, scale, form = _mantissa(x, ends[rest], length, words=2)
-    form &= length <= 16
-    read, done = _scaled(whole, scale, form)
-    np.negative(read, out=read, where=negative)
-    values[rest[done]] = read[done]
-    ok[rest[done]] = True
-    rest = rest[~done]
+    """:func:`read_decimals` for tokens that are mostly not integers of at most 8 digits (tokens of
+    up to 8 bytes by one word, up to 16 bytes without an exponent by two, the others by
+    :func:`_read_long_decimals`)."""
+    if not fixed_tried:
+        fixed = _fixed_point(x, starts, ends, length, negative)
+        if fixed is not None:
+            return fixed
+    n = len(ends)
+    short = length <= 8
+    if bool(short.all()):
+        values, ok, settled = _one_word(x, ends, length, negative)
+        if bool(settled.all()):
+            return values, ok
+        todo = ~settled
+    else:  # longer numbers (repr()'s 17 digits) skip the one-word reader
+        values, ok = np.zeros(n, dtype=np.float64), np.zeros(n, dtype=bool)
+        todo = ~short
+        if bool(short.any()):
+            at = np.flatnonzero(short)
+            values[at], ok[at], settled = _one_word(x, ends[at], length[at], negative[at])
+            todo[at[~settled]] = True
+    medium = np.flatnonzero(todo & (length <= 16))
+    if len(medium):  # an exponent (in the last 5 bytes, ``e-05``) goes to the long reader directly
+        tail = last8(x, ends[medium], np.minimum(length[medium], 8))
+        medium = medium[(_bytes_equal(tail, _E_LOW) | _bytes_equal(tail, _E_HIGH)) == 0]
+    if len(medium):
+        whole, scale, form = _mantissa(x, ends[medium], length[medium], words=2)
+        read, done = _scaled(whole, scale, form)
+        np.negative(read, out=read, where=negative[medium])
+        values[medium[done]] = read[done]
+        ok[medium[done]] = True
+        todo[medium[done]] = False
+    rest = np.flatnonzero(todo)
     if len(rest):
         values[rest], ok[rest] = _read_long_decimals(x, starts[rest], ends[rest], need_values)
     return values, ok
@@ -359,18 +395,21 @@ def _read_long_decimals(
     tail = last8(x, ends, np.clip(ends - body, 0, 8))  # bytes ^ 0x30
     e_flags = _bytes_equal(tail, _E_LOW) | _bytes_equal(tail, _E_HIGH)
     has_e = e_flags != 0
-    e_at = ends - (8 - _flag_byte(e_flags))
-    e_sign = x[np.where(has_e, e_at + 1, starts)]
-    e_negative = has_e & (e_sign == 45)
-    e_body = np.where(has_e, e_at + 1 + (e_negative | (e_sign == 43)), ends)
-    e_len = ends - e_body
-    exp_words = last8(x, ends, np.where(has_e, np.clip(e_len, 0, 8), 0))
-    exponent = combine8(exp_words).astype(np.int64)
-    mantissa_end = np.where(has_e, e_at, ends)
-    whole, after_dot, form = _mantissa(x, mantissa_end, mantissa_end - body, words=3)
-    form &= ((e_flags & (e_flags - np.uint64(1))) == 0) & (~has_e | ((e_len >= 1) & (e_len <= 3)))
-    form &= all_digits_each(exp_words)
-    scale = after_dot - np.where(e_negative, -exponent, exponent)  # the value is whole * 10**-scale
+    if not bool(has_e.any()):  # no exponent (repr()'s 17 digits, long %f): the mantissa alone
+        whole, scale, form = _mantissa(x, ends, ends - body, words=3)
+    else:
+        e_at = ends - (8 - _flag_byte(e_flags))
+        e_sign = x[np.where(has_e, e_at + 1, starts)]
+        e_negative = has_e & (e_sign == 45)
+        e_body = np.where(has_e, e_at + 1 + (e_negative | (e_sign == 43)), ends)
+        e_len = ends - e_body
+        exp_words = last8(x, ends, np.where(has_e, np.clip(e_len, 0, 8), 0))
+        exponent = combine8(exp_words).astype(np.int64)
+        mantissa_end = np.where(has_e, e_at, ends)
+        whole, after_dot, form = _mantissa(x, mantissa_end, mantissa_end - body, words=3)
+        form &= ((e_flags & (e_flags - np.uint64(1))) == 0) & (~has_e | ((e_len >= 1) & (e_len <= 3)))
+        form &= all_digits_each(exp_words)
+        scale = after_dot - np.where(e_negative, -exponent, exponent)  # the value is whole * 10**-scale
     read, done = _scaled(whole, scale, form)
     open_ = np.flatnonzero(form & ~done)
     beyond = np.zeros(n, dtype=bool)

@@ -30,7 +30,7 @@ from ..tasks import DETECTION, MAX_GUESSES, TASKS
 from .detections import Detections, parse_detection_line
 from .detections_fast import DetectionState, lex_detections
 from .guesses import COMMA_HINT, Predictions, parse_line, zero_based_hint
-from .guesses_fast import LexState, lex_guesses
+from .guesses_fast import JUDGED_BYTES, LexState, lex_guesses
 from .limits import check_upload_size, long_line_message
 from .text import empty_file_error, utf16_error
 from .windows import WINDOW_BYTES, BlankLines, LineWindows, LongLine, Window
@@ -216,6 +216,7 @@ class _GuessesFound:
         self.lines = 0
         self.checked = 0  # lines read one by one (a file with far more lines than images is not, beyond)
         self.skipped = False
+        self.judged_to: int | None = None  # the last line judged, when the lines after it were not
         self.refusals = _Refusals()
         self.zero = self.comma = False
         self.state = LexState()
@@ -232,12 +233,18 @@ class _GuessesFound:
             self.skipped = True
             if room <= 0:
                 return
-            body = body[: int(np.flatnonzero(np.frombuffer(body, dtype=np.uint8) == 10)[room - 1])]
+            body = body[: _nth_newline(body, room)]
             window = Window(window.first_line, body, window.first_line + room - 1)
         self.checked = window.last_line
+        if self.judged_to is not None:  # refused, with its errors listed: the rest is not judged
+            self.comma |= b"," in body  # a line with a comma is always bad
+            return
         keep = self.keep and not self.refusals.count
         lexed = lex_guesses(body, boxes=self.boxes, class_set=self.class_set, max_guesses=self.max_guesses,
-                            state=self.state, keep=keep)
+                            state=self.state, keep=keep,
+                            enough=MAX_REPORTED_ERRORS - len(self.refusals.listed))
+        if lexed.judged < lexed.lines:
+            self.judged_to = window.first_line + lexed.judged - 1
         self.zero |= lexed.zero
         self.comma |= lexed.comma
         if len(lexed.bad):
@@ -289,8 +296,10 @@ class _GuessesFound:
             errors.append(line_count_error(self.n_images, self.lines))
         if self.skipped:
             errors.append(LineError(None, f"the file has more than twice as many lines as images: only its first "
-                                          f"{self.checked:,} lines were read one by one, and at least "
-                                          f"{self.refusals.count:,} lines are refused"))
+                                          f"{min(self.checked, self.judged_to or self.checked):,} lines were read "
+                                          f"one by one, and at least {self.refusals.count:,} lines are refused"))
+        elif self.judged_to is not None:
+            errors.append(_partly_judged(self.judged_to, self.refusals.count))
         if self.comma:
             errors.append(LineError(None, COMMA_HINT))
         if self.zero:
@@ -302,6 +311,27 @@ class _GuessesFound:
             if self.boxes:
                 wide = any(c.dtype == np.float64 for _, c in self._windows)
                 self.coords = np.concatenate([c.astype(np.float64) if wide else c for _, c in self._windows])
+
+
+def _nth_newline(body: bytes, k: int) -> int:
+    """Where the ``k``-th LF of ``body`` is (it has one): counted piece by piece, the LFs beyond
+    are never listed (a window of two-byte lines holds half a million)."""
+    step, at = 1 << 16, 0
+    while True:
+        end = min(len(body), at + step)
+        count = body.count(b"\n", at, end)
+        if count >= k:
+            piece = np.frombuffer(body, dtype=np.uint8, count=end - at, offset=at)
+            return at + int(np.flatnonzero(piece == 10)[k - 1])
+        k -= count
+        at = end
+
+
+def _partly_judged(judged_to: int, count: int) -> LineError:
+    """The note of a refusal whose lines after ``judged_to`` were not judged (:data:`JUDGED_BYTES`)."""
+    return LineError(None, f"only the first {judged_to:,} lines were read one by one (judging every line of "
+                           f"a refused file would cost more than reading a valid one), and at least "
+                           f"{count:,} lines are refused")
 
 
 #: A file of guesses with more lines than this many per image is refused for its line count; the
@@ -349,11 +379,17 @@ def _read_detections(pieces: Iterable[bytes], *, n_images: int, class_set: Class
     refusals = _Refusals()
     parts: list[tuple[np.ndarray, ...]] = []
     state = DetectionState(n_images, class_set)
+    judged_bytes = 0
+    judged_to: int | None = None  # the last line judged, when the lines after it were not
     reader, events = _events(pieces, window_bytes)
     for event in events:
         if reader.text_error is not None:
             continue
         if isinstance(event, Window):
+            if refusals.full and judged_bytes >= JUDGED_BYTES:  # refused, its errors listed: not judged
+                judged_to = event.first_line - 1 if judged_to is None else judged_to
+                continue
+            judged_bytes += len(event.body)
             lexed = lex_detections(event.body, state, keep=keep and not refusals.count)
             if len(lexed.bad):
                 first = lexed.bad[: MAX_REPORTED_ERRORS - len(refusals.listed)] if not refusals.full else []
@@ -375,7 +411,8 @@ def _read_detections(pieces: Iterable[bytes], *, n_images: int, class_set: Class
     if reader.text_error is not None:
         raise PredictionFileError([reader.text_error])
     if refusals.count:
-        raise PredictionFileError(refusals.listed, refusals.omitted)
+        notes = [] if judged_to is None else [_partly_judged(judged_to, refusals.count)]
+        raise PredictionFileError(notes + refusals.listed, refusals.omitted)
     if not keep:
         return None, reader.lines
     if not parts:

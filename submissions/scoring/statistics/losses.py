@@ -52,7 +52,7 @@ def bootstrap_ci(losses: np.ndarray, *, resamples: int = LOSS_BOOTSTRAP_RESAMPLE
     n = losses.size
     if n == 0:
         return (math.nan, math.nan)
-    values, counts = np.unique(losses, return_counts=True)
+    values, counts = _distinct_counts(losses)
     if values.size == 1:
         return (float(values[0]), float(values[0]))
     rng = np.random.default_rng(seed)
@@ -61,6 +61,16 @@ def bootstrap_ci(losses: np.ndarray, *, resamples: int = LOSS_BOOTSTRAP_RESAMPLE
     tail = (1 - confidence) / 2
     low, high = np.quantile(means, [tail, 1 - tail], method="inverted_cdf")
     return (float(low), float(high))
+
+
+def _distinct_counts(losses: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """np.unique(losses, return_counts=True), without its sort when the losses are small
+    non-negative integers (0/1 errors, LCA heights): a count per value, in one pass."""
+    if losses.dtype.kind in "biu" and losses.size and 0 <= losses.min() and losses.max() < 4096:
+        counts = np.bincount(losses.astype(np.int64, copy=False))
+        values = np.flatnonzero(counts)
+        return values.astype(losses.dtype), counts[values]
+    return np.unique(losses, return_counts=True)
 
 
 @dataclass(frozen=True)

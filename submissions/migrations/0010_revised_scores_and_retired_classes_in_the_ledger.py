@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('submissions', '0008_submission_board_urls_baseline_address_quota_pools'),
+        ('submissions', '0009_submission_heartbeat'),
     ]
 
     operations = [
