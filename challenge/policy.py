@@ -52,6 +52,21 @@ class Board(models.TextChoices):
     POST_CHALLENGE = "post-challenge", "After the challenge"
 
 
+# What `board=` may ask for on the board pages, their exports and the board API: a stored board
+# (Board), or REVISED, the official board's entries with their figures on the split's current
+# revision of its labels (ReaL sets, retired classes). The revised view is not a stored board of
+# its own kind: it reads the live board of the official entries (see board_basis), while the
+# official board of a finished year stays as frozen. A post-challenge board is live, so its rows
+# carry the revised figures already: it needs no revised view.
+REVISED = "revised"
+BOARD_VIEWS = (Board.OFFICIAL.value, Board.POST_CHALLENGE.value, REVISED)
+
+
+def stored_board(board: str) -> str:
+    """The stored board (Board) that one of BOARD_VIEWS reads."""
+    return Board.POST_CHALLENGE if board == Board.POST_CHALLENGE else Board.OFFICIAL
+
+
 # Scores are published rounded to 5 decimals, as ILSVRC did.
 SCORE_DECIMALS = 5
 
@@ -391,16 +406,25 @@ def viewer_basis(*, split: Split, user, at: datetime | None = None) -> tuple[str
 
 POST_CHALLENGE_EXPLANATION = ("Entries sent after the challenge ended, scored on all images of the split and "
                               "ranked live; they are not part of the official results, which stay as published.")
+REVISED_EXPLANATION = ("Figures on the current revision of the labels, computed now on the final ranking's "
+                       "images, beside the official final results (which never change).")
 
 
 def board_basis(*, split: Split, board: str, user, at: datetime | None = None) -> tuple[str | None, str]:
-    """Which basis of one of the split's boards (official or post-challenge) this viewer sees, and
-    why. Post-challenge scores are public and on all images, whatever the split's visibility was."""
-    if board != Board.POST_CHALLENGE:
-        return viewer_basis(split=split, user=user, at=at)
-    if is_organizer(user) or results_are_out(split.task.year, at):
-        return Basis.ALL, POST_CHALLENGE_EXPLANATION
-    return None, "The post-challenge board opens on the results date."
+    """Which basis of one of the split's boards (`board`, one of BOARD_VIEWS) this viewer sees,
+    and why. Post-challenge scores are public and on all images, whatever the split's visibility
+    was. The revised view of the official board: after the results date the official board stays
+    as it was frozen, so the figures on the revised labels are the live board on the final
+    ranking's images; before, the board the viewer sees, which carries them beside the original
+    ones."""
+    if board == Board.POST_CHALLENGE:
+        if is_organizer(user) or results_are_out(split.task.year, at):
+            return Basis.ALL, POST_CHALLENGE_EXPLANATION
+        return None, "The post-challenge board opens on the results date."
+    basis, explanation = viewer_basis(split=split, user=user, at=at)
+    if board == REVISED and basis == Basis.FINAL:
+        return final_basis(split), REVISED_EXPLANATION
+    return basis, explanation
 
 
 def entry_basis(*, split: Split, user, at: datetime | None = None, board: str = Board.OFFICIAL) -> str | None:
@@ -428,6 +452,17 @@ def per_class_reports_shown(split: Split) -> bool:
     """Whether a team's per-class report (per-image results aggregated by class) may be shown:
     only on a validation split whose labels are published anyway."""
     return split.name == Split.Name.VAL and split.labels_public
+
+
+def label_report_refusal(*, user, team: Team | None, split: Split) -> str:
+    """Why `user`, in `team`, may not report a label of this split as wrong ("" when they may):
+    reports are on a validation split whose labels are published, by members of a team of its
+    year, and go to the crowd's verification (challenge.annotation)."""
+    if split.name != Split.Name.VAL or not split.labels_public:
+        return "Labels can be reported only on a validation split whose labels are published."
+    if team is None or team.year_id != split.task.year_id or not Membership.objects.filter(team=team, user=user).exists():
+        return "Join or create a team of this year to report a label."
+    return ""
 
 
 def score_decimals(*, split: Split, basis: str | None) -> int:

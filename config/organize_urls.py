@@ -6,6 +6,7 @@ wrapped in challenge.accounts.roles.organizer_required."""
 
 from django.urls import path
 
+from challenge.annotation import organizer_views as annotation
 from challenge.audit import views as audit
 from challenge.competition import organizer_views as competition
 from challenge.datafiles import organizer_views as datafiles
@@ -29,6 +30,13 @@ urlpatterns = [
          name="split-new-subset"),
     path("years/<slug:slug>/tasks/<slug:task_slug>/<str:split_name>/ground-truth/", submissions.ground_truth,
          name="ground-truth"),
+    path("years/<slug:slug>/tasks/<slug:task_slug>/<str:split_name>/ground-truth/revise/", submissions.revise_labels,
+         name="revise-labels"),
+    path("years/<slug:slug>/classes/revisions/", submissions.class_revisions, name="class-revisions"),
+    path("years/<slug:slug>/annotation/", annotation.annotation, name="annotation"),
+    path("years/<slug:slug>/annotation/<int:pk>/", annotation.task_page, name="annotation-task"),
+    path("years/<slug:slug>/annotation/<int:pk>/aggregate/", annotation.aggregate, name="annotation-aggregate"),
+    path("years/<slug:slug>/annotation/<int:pk>/publish/", annotation.publish, name="annotation-publish"),
     path("years/<slug:slug>/files/", datafiles.data_files, name="data-files"),
     path("years/<slug:slug>/files/<int:pk>/remove/", datafiles.data_file_remove, name="data-file-remove"),
     path("years/<slug:slug>/announcements/", notices.announcement_list, name="announcements"),

@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "challenge.teams",
     "challenge.datafiles",
     "challenge.notices",
+    "challenge.annotation",
     "submissions",
     "submissions.leaderboards",
 ]

@@ -27,5 +27,6 @@ urlpatterns = [
     path("", include("submissions.leaderboards.urls")),
     path("", include("submissions.urls")),
     path("", include("challenge.datafiles.urls")),
+    path("", include("challenge.annotation.urls")),
     path("", include("challenge.competition.urls")),
 ]

@@ -17,6 +17,7 @@ from django.db import transaction
 from challenge.audit.services import record_audit
 from challenge.competition.ground_truth import replace_ground_truth
 from challenge.competition.models import GroundTruth, Split, Task
+from challenge.competition.selectors import current_class_revision
 from challenge.storage import sha256_of
 from submissions import scoring, uploads
 from submissions.ground_truth import scoring_class_set
@@ -148,7 +149,10 @@ def upload_ground_truth(*, user, split: Split, labels: bytes | File, boxes: byte
                     f"These files are identical to the current ground truth (SHA-256 {replaced.commitment}); "
                     "nothing was stored and nothing rescored. To rescore after a change to the scorer, use "
                     "\u201cRescore this split\u201d on the rescoring page."))])
-            ground_truth = replace_ground_truth(split=split, user=user, **{n: t.file for n, t in texts.items()})
+            # The year's retired classes and the split's revised labels carry over to the new labels.
+            ground_truth = replace_ground_truth(split=split, user=user, **{n: t.file for n, t in texts.items()},
+                                                class_revision=current_class_revision(split.task.year),
+                                                revised_from=replaced)
             job = start_rescoring(user=user, split=split, ground_truth=ground_truth, reason="Ground truth replaced")
             record_audit(
                 actor=user, action="ground_truth.replace" if replaced else "ground_truth.upload", target=str(split),

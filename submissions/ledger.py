@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from challenge.competition.models import GroundTruth
+from challenge.competition.models import ClassRevision, GroundTruth
 from challenge.policy import Board
 from submissions.models import LedgerHead, LedgerRecord, Score, Submission
 
@@ -73,8 +73,17 @@ def score_recorded_payload(score: Score) -> dict:
         "images": score.images,
         "metrics": _score_metrics(score),
         **_evidence_digest(score),
+        **_revised_figures(score),
         "created_at": score.created_at.isoformat(),
     }
+
+
+def _revised_figures(score: Score) -> dict:
+    # Only scores on a revised version carry them: the records of every other score keep their form.
+    if not score.revised_metrics:
+        return {}
+    return {"revised_metrics": score.revised_metrics,
+            "revised_evidence_sha256": hashlib.sha256(bytes(score.revised_evidence or b"")).hexdigest()}
 
 
 def _evidence_digest(score: Score) -> dict:
@@ -86,8 +95,9 @@ def _evidence_digest(score: Score) -> dict:
 
 
 def ground_truth_payload(ground_truth) -> dict:
-    """The published commitments of a ground-truth version: digests, never the answers."""
-    return {
+    """The published commitments of a ground-truth version: digests, never the answers. A revised
+    version adds the digest of its revised labels and its class revision (other records keep their form)."""
+    payload = {
         "ground_truth": ground_truth.pk,
         "split": ground_truth.split_id,
         "labels_sha256": ground_truth.labels_sha256,
@@ -95,6 +105,24 @@ def ground_truth_payload(ground_truth) -> dict:
         "blacklist_sha256": ground_truth.blacklist_sha256,
         "uploaded_by": ground_truth.uploaded_by_id,
         "uploaded_at": ground_truth.uploaded_at.isoformat(),
+    }
+    if ground_truth.revised_labels_sha256:
+        payload["revised_labels_sha256"] = ground_truth.revised_labels_sha256
+    if ground_truth.class_revision_id:
+        payload["class_revision"] = ground_truth.class_revision_id
+    return payload
+
+
+def class_revision_payload(revision: ClassRevision) -> dict:
+    """A year's class revision as published: the retired WNIDs' digest and the public reason."""
+    return {
+        "class_revision": revision.pk,
+        "year": revision.year_id,
+        "retired_wnids": list(revision.retired_wnids),
+        "sha256": revision.sha256,
+        "reason": revision.reason,
+        "by": revision.created_by_id,
+        "at": revision.created_at.isoformat(),
     }
 
 
@@ -202,6 +230,10 @@ def _check_against_rows(record: LedgerRecord) -> BrokenLink | None:
         ground_truth = GroundTruth.objects.filter(pk=payload["ground_truth"]).first()
         if ground_truth is None or ground_truth_payload(ground_truth) != payload:
             return BrokenLink(record.sequence, f"ground truth {payload['ground_truth']} differs from what was recorded")
+    elif record.kind == LedgerRecord.Kind.CLASSES_RETIRED:
+        revision = ClassRevision.objects.filter(pk=payload["class_revision"]).first()
+        if revision is None or class_revision_payload(revision) != payload:
+            return BrokenLink(record.sequence, f"class revision {payload['class_revision']} differs from what was recorded")
     elif record.kind == LedgerRecord.Kind.SCORE_RECORDED:
         score = Score.objects.filter(pk=payload["score"]).first()
         if score is None:

@@ -34,6 +34,33 @@ class GroundTruthForm(forms.Form):
             del self.fields["boxes"]
 
 
+class RevisedLabelsForm(forms.Form):
+    """A classification split's revised labels (several valid labels per image, images left out)."""
+
+    revised = forms.FileField(label="Revised labels", help_text=(
+        "The real.json layout (a JSON list with one list per image of 0-based class indices in sorted-WNID "
+        "order, an empty list leaving the image out), or one line per image of its valid class ids or WNIDs "
+        "separated by spaces, an empty line leaving the image out. Plain text or gzip."))
+    source = forms.CharField(max_length=400, required=False, label="Where they come from (public)",
+                             help_text="For example: Beyer et al. 2020, \"Are we done with ImageNet?\".")
+
+
+class RetireClassesForm(forms.Form):
+    """Classes to retire from a year, with the public reason."""
+
+    classes = forms.CharField(label="Classes to retire", widget=forms.Textarea(attrs={"rows": 3}),
+                              help_text="Class ids or WNIDs of the year's class set, separated by spaces, commas or lines.")
+    reason = forms.CharField(max_length=2000, label="Public reason", widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text="Shown on the year page, for example: the person subtree was filtered "
+                                       "(offensive and non-imageable synsets), as ImageNet did in 2019.")
+
+    def clean_classes(self) -> list[str]:
+        tokens = [t for t in self.cleaned_data["classes"].replace(",", " ").split() if t]
+        if not tokens:
+            raise forms.ValidationError("Name at least one class.")
+        return tokens
+
+
 class ModerationForm(forms.Form):
     disqualified = forms.BooleanField(required=False, label="Disqualified")
     disqualified_reason = forms.CharField(max_length=500, required=False, label="Public reason for the disqualification")

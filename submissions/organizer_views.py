@@ -24,8 +24,11 @@ from submissions.organizer_forms import (
     QuotaAdjustmentForm,
     QuotaPoolForm,
     RescoreForm,
+    RetireClassesForm,
+    RevisedLabelsForm,
     TeamsBanForm,
 )
+from submissions.revision_uploads import RetirementRefused, retire_classes, upload_revised_labels
 
 
 @organizer_required
@@ -51,10 +54,58 @@ def ground_truth(request, slug, task_slug, split_name):
                 queued += f"; {waiting} upload{'s' if waiting != 1 else ''} that waited for it {'are' if waiting != 1 else 'is'} scored now"
             messages.success(request, f"Ground truth stored (SHA-256 {version.commitment}); {queued}.")
             return redirect("organize:rescoring", slug=year.slug)
-    context = {"year": year, "split": split, "form": form, "file_errors": errors,
-               "versions": split.ground_truths.select_related("uploaded_by")}
+    return _ground_truth_page(request, year=year, split=split, form=form, errors=errors)
+
+
+def _ground_truth_page(request, *, year, split, form=None, revise_form=None, errors=()):
+    context = {"year": year, "split": split, "form": form or GroundTruthForm(
+                   localization=split.task.kind == split.task.Kind.LOCALIZATION,
+                   detection=split.task.kind == split.task.Kind.DETECTION),
+               "revise_form": revise_form or RevisedLabelsForm(), "file_errors": errors,
+               "revisable": split.task.kind == split.task.Kind.CLASSIFICATION,
+               "versions": split.ground_truths.select_related("uploaded_by", "class_revision")}
     status = 400 if request.method == "POST" else 200
     return render(request, "organize/ground_truth.html", context, status=status)
+
+
+@require_POST
+@organizer_required
+def revise_labels(request, slug, task_slug, split_name):
+    """Upload a classification split's revised labels (ReaL sets): a new version, rescored."""
+    year = competition_selectors.year_for_organizer(slug=slug)
+    split = competition_selectors.split_of(year=year, task_slug=task_slug, split_name=split_name)
+    form = RevisedLabelsForm(request.POST, request.FILES)
+    errors = []
+    if form.is_valid():
+        try:
+            version = upload_revised_labels(user=request.user, split=split, data=form.cleaned_data["revised"],
+                                            source=form.cleaned_data["source"])
+        except GroundTruthRefused as refused:
+            errors = refused.errors
+        else:
+            job = version.rescoring_jobs.first()
+            messages.success(request, f"Revised labels stored (SHA-256 {version.revised_labels_sha256}); "
+                                      f"{job.total if job else 0} scored entries queued for rescoring.")
+            return redirect("organize:rescoring", slug=year.slug)
+    return _ground_truth_page(request, year=year, split=split, revise_form=form, errors=errors)
+
+
+@organizer_required
+def class_revisions(request, slug):
+    """The year's class revisions, and retiring classes from it with a public reason."""
+    year = competition_selectors.year_for_organizer(slug=slug)
+    form = RetireClassesForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            revision = retire_classes(user=request.user, year=year, **form.cleaned_data)
+        except RetirementRefused as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(request, f"{len(revision.newly_retired)} class(es) retired; every split of {year.slug} "
+                                      "with scored entries is being rescored.")
+            return redirect("organize:class-revisions", slug=year.slug)
+    context = {"year": year, "form": form, "revisions": competition_selectors.revisions_of(year=year)}
+    return render(request, "organize/class_revisions.html", context, status=400 if request.method == "POST" else 200)
 
 
 @require_GET

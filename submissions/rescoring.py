@@ -16,6 +16,7 @@ from challenge.audit.services import record_audit
 from challenge.competition.models import GroundTruth, Split
 from submissions.leaderboards import services as boards
 from submissions.models import RescoringItem, RescoringJob, Submission
+from submissions.revisions import evaluate_revision
 from submissions.services import evaluate_stored_file, record_score
 
 logger = logging.getLogger(__name__)
@@ -96,7 +97,8 @@ def _rescore(item: RescoringItem) -> str:
     try:
         with transaction.atomic():
             result = evaluate_stored_file(submission=submission, ground_truth=ground_truth)
-            record_score(submission=submission, result=result, ground_truth=ground_truth)
+            revised = evaluate_revision(submission=submission, ground_truth=ground_truth, result=result)
+            record_score(submission=submission, result=result, ground_truth=ground_truth, revised=revised)
     except Exception as exc:
         # The type only: a message could quote a line of the stored ground truth.
         logger.error("rescoring submission %s failed: %s", submission.pk, type(exc).__name__)

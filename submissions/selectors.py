@@ -15,7 +15,7 @@ from submissions import quotas, scoring
 from submissions.leaderboards import numbers, ranking
 from submissions.leaderboards import selectors as boards
 from submissions.leaderboards.models import LeaderboardEntry
-from submissions.leaderboards.ranking import METRIC_LABELS, METRICS_BY_KIND
+from submissions.leaderboards.ranking import METRIC_LABELS, METRICS_BY_KIND, REVISED_METRICS_BY_KIND
 from submissions.models import IntegrityFlag, Score, Submission
 
 
@@ -48,11 +48,13 @@ def visible_scores(*, submission: Submission, user) -> dict | None:
 
 def score_rows(*, split: Split, shown: dict | None) -> list[dict]:
     """The metrics of the split's task in the boards' order, labelled, each with the value this
-    viewer may see (None while hidden or not scored yet)."""
+    viewer may see (None while hidden or not scored yet); then the figures on a revision of the
+    labels that the entry has (ReaL, retired classes)."""
     texts = scores_text(split=split, shown=shown)
+    revised = [m for m in REVISED_METRICS_BY_KIND[split.task.kind] if shown and shown.get(m) is not None]
     return [{"metric": metric, "label": METRIC_LABELS[metric], "value": shown.get(metric) if shown else None,
              "text": texts.get(metric, "—")}
-            for metric in METRICS_BY_KIND[split.task.kind]]
+            for metric in METRICS_BY_KIND[split.task.kind] + revised]
 
 
 def waits_for_ground_truth(submission: Submission) -> bool:
@@ -83,11 +85,13 @@ def standing(*, submission: Submission, user, shown: dict | None):
 
 
 def scores_text(*, split: Split, shown: dict | None) -> dict:
-    """The visible scores as pages show them: {metric: "12.345%"} (errors as percentages, mAP as a decimal)."""
+    """The visible scores as pages show them: {metric: "12.345%"} (errors as percentages, mAP as a
+    decimal), the figures on a revision of the labels included."""
     if not shown:
         return {}
     decimals = shown.get("decimals", ranking.DECIMALS)
-    return {metric: numbers.metric_text(metric, shown.get(metric), decimals) for metric in METRICS_BY_KIND[split.task.kind]
+    metrics = METRICS_BY_KIND[split.task.kind] + REVISED_METRICS_BY_KIND[split.task.kind]
+    return {metric: numbers.metric_text(metric, shown.get(metric), decimals) for metric in metrics
             if shown.get(metric) is not None}
 
 

@@ -26,6 +26,7 @@ from submissions.ledger import append_record, score_recorded_payload, submission
 from submissions.models import LedgerRecord, Score, Submission
 from submissions.notices import notify_scoring_failed
 from submissions.refusals import recorded as count_refusals
+from submissions.revisions import evaluate_revision, revised_score_fields
 
 logger = logging.getLogger(__name__)
 
@@ -236,8 +237,9 @@ def _score_claimed(submission: Submission) -> Submission:
     submission_id = submission.pk
     try:
         result, ground_truth = _evaluate(submission)
+        revised = evaluate_revision(submission=submission, ground_truth=ground_truth, result=result)
         with transaction.atomic():
-            score = record_score(submission=submission, result=result, ground_truth=ground_truth)
+            score = record_score(submission=submission, result=result, ground_truth=ground_truth, revised=revised)
             Submission.objects.filter(pk=submission_id).update(
                 status=Submission.Status.SCORED, scored_at=timezone.now()
             )
@@ -388,13 +390,15 @@ def _public_reason(exc: Exception) -> str:
     return "Scoring failed on the server. This submission does not count against your quota."
 
 
-def record_score(*, submission: Submission, result: "scoring.Result | scoring.DetectionResult", ground_truth) -> Score:
-    """Store a result as the submission's current score (keeping earlier ones), materialize it
-    for the leaderboards and ask for a rebuild of its split's boards. Call inside a transaction."""
+def record_score(*, submission: Submission, result: "scoring.Result | scoring.DetectionResult", ground_truth,
+                 revised: "scoring.RevisedResult | None" = None) -> Score:
+    """Store a result as the submission's current score (keeping earlier ones), with its figures
+    on the version's revision when it has one (`revised`, see submissions.revisions), materialize
+    it for the leaderboards and ask for a rebuild of its split's boards. Call inside a transaction."""
     boards.mark_dirty(splits=[submission.split_id], teams=[submission.team_id])
     submission.scores.filter(is_current=True).update(is_current=False)
     score = Score.objects.create(submission=submission, ground_truth=ground_truth, images=result.images,
-                                 **_score_fields(result))
+                                 **_score_fields(result), **revised_score_fields(revised))
     boards.record_entry(submission=submission, score=score)
     # Last: the ledger's head row is one lock for the whole site, so it is held only from here
     # to the commit.

@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from challenge.annotation.models import Question, VerificationTask
 from challenge.datafiles.models import DataFile
 from challenge.notices.models import Announcement
 from challenge.storage import store_private_file
@@ -64,13 +65,15 @@ class MatrixWorld:
     data_file: DataFile
     announcement: Announcement
     invitation: Invitation
+    verification_task: object = None
+    question: object = None
 
     def default_kwargs(self, route: Route) -> dict:
         w = self.world
         by_name = {
             "slug": w.year.slug, "task": w.task.slug, "task_slug": w.task.slug, "split": "val", "split_name": "val",
             "split_pk": w.val.pk, "wnid": "n01440764", "token": self.invitation.token, "uidb64": "MQ",
-            "filename": self.data_file.filename, "user_pk": w.bob.pk,
+            "filename": self.data_file.filename, "user_pk": w.bob.pk, "question_id": self.question.pk,
         }
         namespace = route.name.split(":")[0]
         if "pk" in route.kwargs:
@@ -80,6 +83,10 @@ class MatrixWorld:
         return {key: by_name[key] for key in route.kwargs if key in by_name}
 
     def _pk_for(self, name: str, namespace: str) -> int:
+        if name in ("api:annotation-answer", "api:annotation-image"):
+            return self.question.pk
+        if "annotation" in name:
+            return self.verification_task.pk
         if "team" in name or namespace == "teams":
             return self.world.alpha.pk
         if "data-file" in name or name == "datafiles:download":
@@ -106,7 +113,11 @@ def make_matrix_world() -> MatrixWorld:
     announcement = Announcement.objects.create(year=world.year, title="Welcome", body="Hello **teams**.",
                                                posted_at=timezone.now())
     invitation = invite_by_email(team=world.alpha, user=world.alice, address="invited@example.org")
-    return MatrixWorld(world, admin, val_submission, test_submission, data_file, announcement, invitation)
+    task = VerificationTask.objects.create(year=world.year, split=world.val, title="Verify")
+    question = Question.objects.create(task=task, synset=world.year.class_set.synsets.get(ilsvrc_id=1), image_index=1,
+                                       source=Question.Source.ORGANIZER)
+    return MatrixWorld(world, admin, val_submission, test_submission, data_file, announcement, invitation, task,
+                       question)
 
 
 def _scored(world, split, labels, entry_name):

@@ -9,7 +9,8 @@ from django.core.exceptions import PermissionDenied
 from django.views.decorators.cache import never_cache
 
 # The apps whose every permission an organizer holds.
-ORGANIZED_APPS = ["accounts", "audit", "competition", "teams", "datafiles", "notices", "submissions", "leaderboards"]
+ORGANIZED_APPS = ["accounts", "audit", "competition", "teams", "datafiles", "notices", "annotation", "submissions",
+                  "leaderboards"]
 
 
 def organizer_group() -> Group:

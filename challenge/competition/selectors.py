@@ -2,12 +2,12 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Min, Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
 from challenge import policy
-from challenge.competition.models import ChallengeYear, ClassSet, GroundTruth, Split, Task
+from challenge.competition.models import ChallengeYear, ClassRevision, ClassSet, GroundTruth, Split, Task
 from challenge.datafiles.models import DataFile
 
 
@@ -87,6 +87,61 @@ def class_sets_with_counts():
     return ClassSet.objects.annotate(n_synsets=Count("synsets", distinct=True), n_years=Count("years", distinct=True))
 
 
+# ---- Revisions ----
+
+def current_class_revision(year: ChallengeYear) -> ClassRevision | None:
+    """The year's class revision in force (its latest), or None."""
+    return year.class_revisions.order_by("-created_at", "-id").first()
+
+
+def revisions_of(*, year: ChallengeYear) -> dict:
+    """What a year's page says of its revisions, oldest first: `classes` (the class revisions,
+    each with its newly retired synsets, WNID and words), `labels` (the current ground-truth
+    versions that revise their split's labels, each with its split)."""
+    revisions = list(year.class_revisions.order_by("created_at", "id"))
+    words = dict(year.class_set.synsets.filter(wnid__in={w for r in revisions for w in r.newly_retired})
+                 .values_list("wnid", "words"))
+    for revision in revisions:
+        revision.retired_synsets = [(w, words.get(w, "")) for w in revision.newly_retired]
+    labels = list(GroundTruth.objects.filter(split__task__year=year, is_current=True).exclude(revised_labels_sha256="")
+                  .select_related("split__task").order_by("split__task__position", "split__task__slug", "-split__name"))
+    # Dated when the labels were first stored: a later class revision stores them again.
+    first = {(split_id, sha): at for split_id, sha, at in
+             GroundTruth.objects.filter(split__task__year=year).exclude(revised_labels_sha256="")
+             .values_list("split_id", "revised_labels_sha256").order_by().annotate(at=Min("uploaded_at"))}
+    for version in labels:
+        version.revised_at = first.get((version.split_id, version.revised_labels_sha256), version.uploaded_at)
+    return {"classes": revisions, "labels": labels}
+
+
+def revision_notes(*, years) -> dict[int, list[dict]]:
+    """What the history page notes of each year's revisions, oldest first: {year id: [{"at",
+    "what", "reason"}]}: each class revision (the classes it retired, its public reason) and each
+    split's revised labels in force (their source), dated when those labels were first stored (a
+    later class revision stores them again in a new version). Two queries whatever the number
+    of years; the year page (revisions_of) lists them in full."""
+    ids = [year.pk for year in years]
+    notes: dict[int, list[dict]] = {}
+    for revision in ClassRevision.objects.filter(year__in=ids).order_by("created_at", "id"):
+        n = len(revision.newly_retired)
+        notes.setdefault(revision.year_id, []).append(
+            {"at": revision.created_at, "what": f"{n} class{'es' if n != 1 else ''} retired", "reason": revision.reason})
+    first_stored: dict[tuple[int, str], GroundTruth] = {}
+    current = []
+    for version in (GroundTruth.objects.filter(split__task__year__in=ids).exclude(revised_labels_sha256="")
+                    .select_related("split__task").order_by("uploaded_at", "id")):
+        first_stored.setdefault((version.split_id, version.revised_labels_sha256), version)
+        if version.is_current:
+            current.append(version)
+    for version in current:
+        first = first_stored[(version.split_id, version.revised_labels_sha256)]
+        split = version.split
+        notes.setdefault(split.task.year_id, []).append(
+            {"at": first.uploaded_at, "what": f"labels of {split.task.title}, {split.get_name_display().lower()} split "
+                                              "revised", "reason": version.revision_source})
+    for listed in notes.values():
+        listed.sort(key=lambda note: note["at"])
+    return notes
 def client_example(*, teams) -> dict | None:
     """What the command-line client's example is filled in with for a person: the year of their
     team that takes entries now (else any published year that does) and its first task, on its

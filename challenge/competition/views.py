@@ -35,6 +35,7 @@ def year_detail(request, slug):
         "deadline_changes": year.deadline_changes.exclude(old_deadline=None),
         "announcements": announcements.posted_announcements(year=year),
         "winner": year_winners(years=[year]).get(year.pk),
+        "revisions": competition_selectors.revisions_of(year=year),
         "best_since": best_since_challenge(years=[year]).get(year.pk),
     }
     return render(request, "challenge/year_detail.html", context)

@@ -11,6 +11,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
+from challenge.policy import BOARD_VIEWS
 from submissions.leaderboards import selectors
 from submissions.leaderboards.http_cache import cached_for_anonymous, not_modified, with_validators
 from submissions.leaderboards.models import Board, Track
@@ -40,7 +41,11 @@ class EntrySerializer(serializers.Serializer):
     description = serializers.CharField(help_text="The team's description of its method (may be empty).")
     submitted_at = serializers.DateTimeField()
     outside_data = serializers.BooleanField()
-    scores = serializers.DictField(child=ScoreSerializer(), help_text="By metric: top5_error, top1_error, ...")
+    scores = serializers.DictField(child=ScoreSerializer(), help_text=(
+        "By metric: top5_error, top1_error, ...; on a split with revised labels also real_top5_error and "
+        "real_top1_error (ReaL: several valid labels per image, error over the images kept) and, after a class "
+        "revision, revised_top5_error, revised_top1_error (and revised_localization_error, "
+        "revised_hierarchical_error or revised_mean_average_precision) with the retired classes out."))
     better_than_next = serializers.BooleanField(allow_null=True, help_text="Significantly better than the next entry "
                                                 "(McNemar's paired test, the sign test for hierarchical costs, or a "
                                                 "paired bootstrap over images for mean average precision; p < 0.05).")
@@ -72,8 +77,9 @@ class LeaderboardSerializer(serializers.Serializer):
     year = serializers.CharField()
     task = serializers.CharField()
     split = serializers.CharField()
-    board = serializers.CharField(help_text="official, or post-challenge (entries sent after the results date, "
-                                            "scored on all images; the official results never change).")
+    board = serializers.CharField(help_text="official, post-challenge (entries sent after the results date, "
+                                            "scored on all images; the official results never change), or revised "
+                                            "(the official board's entries on the revised labels).")
     track = serializers.CharField()
     basis = serializers.CharField(allow_null=True, help_text="all, public (live subset), private (final) or ladder.")
     primary_metric = serializers.CharField()
@@ -95,9 +101,14 @@ class LeaderboardApi(APIView):
         operation_id="leaderboard",
         parameters=[
             OpenApiParameter("split", OpenApiTypes.STR, enum=["val", "test"], default="val"),
-            OpenApiParameter("board", OpenApiTypes.STR, enum=list(Board.values), default=Board.OFFICIAL,
-                             description="The official board (frozen at the results date), or the board of "
-                                         "entries sent after the challenge."),
+            OpenApiParameter("board", OpenApiTypes.STR, enum=list(BOARD_VIEWS), default=Board.OFFICIAL,
+                             description="official: the official board (frozen at the results date); "
+                                         "post-challenge: the board of entries sent after the challenge; revised: "
+                                         "the official board's entries with their figures on the split's revised "
+                                         "labels (ReaL sets, retired classes), after the results date the live "
+                                         "board on the final ranking's images beside the frozen official one "
+                                         "(before, the same board as official). Every live board's rows carry the "
+                                         "revised figures beside the original ones."),
             OpenApiParameter("track", OpenApiTypes.STR, enum=list(Track.values), default="combined"),
             OpenApiParameter("page", OpenApiTypes.INT, default=1, description=f"{PAGE_SIZE} entries a page"),
         ],

@@ -22,6 +22,7 @@ from submissions.ground_truth import scoring_class_set, scoring_ground_truth
 from submissions.leaderboards import ranking
 from submissions.leaderboards.models import Basis
 from submissions.leaderboards.rendering import metrics_of
+from submissions.leaderboards.revised import merge_revised, revised_stats
 from submissions.models import Score
 from submissions.packed import unpack_bits, unpack_values
 
@@ -96,7 +97,8 @@ def entry_stats(*, score: Score, split: Split) -> dict:
             # a class has one on the hidden images is no business of the public part's board.
             stats["class_ap"][basis] = [None if math.isnan(ap) else float(ap)
                                         for ap in class_aps[1:positives.n_classes + 1].tolist()]
-        return stats
+        return merge_revised(stats, revised_stats(score=score, parts={b: parts[b] for b in bases},
+                                                  positives=positives))
     for metric in metrics_of(split):
         if getattr(score, metric) is None:
             continue
@@ -107,7 +109,7 @@ def entry_stats(*, score: Score, split: Split) -> dict:
             stats[basis][metric] = [value, *ranking.bootstrap_ci(part)]
     if mask is not None:
         stats["advice"] = {Basis.PUBLIC: public_advice(score=score, split=split, mask=mask)}
-    return stats
+    return merge_revised(stats, revised_stats(score=score, parts={b: parts[b] for b in bases}))
 
 
 def public_advice(*, score: Score, split: Split, mask: np.ndarray) -> list[str]:

@@ -9,6 +9,7 @@ from django.db.models import Prefetch
 from django.http import Http404
 
 from challenge.competition.models import ChallengeYear, ClassSet, Task
+from challenge.competition.selectors import revision_notes
 from challenge.competition.services import SHIPPED_ILSVRC2012, import_ilsvrc2012, import_ilsvrc_det
 from submissions.leaderboards import numbers
 from submissions.leaderboards.charts import Point, Series, line_chart_svg
@@ -123,9 +124,11 @@ def history_context() -> dict:
     years = ChallengeYear.objects.published().order_by("slug")
     held = [y for y in years if not y.is_historical]
     held_winners, since = year_winners(years=held), best_since_challenge(years=held)
+    revisions = revision_notes(years=years)
     return {"chart": chart, "winners": winners, "detection_winners": detection,
-            "historical_years": [y for y in years if y.is_historical],
-            "site_years": [{"year": y, "winner": held_winners.get(y.pk), "best_since": since.get(y.pk)} for y in held],
+            "historical_years": [{"year": y, "revisions": revisions.get(y.pk, [])} for y in years if y.is_historical],
+            "site_years": [{"year": y, "winner": held_winners.get(y.pk), "best_since": since.get(y.pk),
+                            "revisions": revisions.get(y.pk, [])} for y in held],
             "human_error": HUMAN_TOP5_ERROR, "human_source": HUMAN_SOURCE}
 
 

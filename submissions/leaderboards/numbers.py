@@ -11,10 +11,13 @@ from __future__ import annotations
 from submissions.leaderboards.ranking import DECIMALS, HIGHER_IS_BETTER, METRIC_LABELS
 
 # Metrics that are a share of the images: shown as a percentage.
-PERCENT_METRICS = {"top5_error", "top1_error", "localization_error", "hierarchical_error_normalized"}
+PERCENT_METRICS = {"top5_error", "top1_error", "localization_error", "hierarchical_error_normalized",
+                   "real_top5_error", "real_top1_error", "revised_top5_error", "revised_top1_error",
+                   "revised_localization_error"}
 NAMES = {**{metric: label.lower() for metric, label in METRIC_LABELS.items()},
          "hierarchical_error": "hierarchical error", "hierarchical_error_normalized": "normalized hierarchical error",
-         "mean_average_precision": "mean average precision"}
+         "mean_average_precision": "mean average precision",
+         "real_top5_error": "ReaL top-5 error", "real_top1_error": "ReaL top-1 error"}
 PRIMARY_BY_KIND = {"classification": "top5_error", "localization": "localization_error",
                    "hierarchical": "hierarchical_error", "detection": "mean_average_precision"}
 

@@ -40,12 +40,27 @@ METRICS_BY_KIND = {
     "hierarchical": ["hierarchical_error", "top5_error"],
     "detection": ["mean_average_precision"],
 }
+# Figures on a split's revision of its labels (ReaL sets, retired classes), shown beside the
+# original ones when an entry has them; never ranked on (see docs/leaderboards.md, "Revised labels").
+REVISED_METRICS_BY_KIND = {
+    "classification": ["real_top5_error", "real_top1_error", "revised_top5_error", "revised_top1_error"],
+    "localization": ["revised_localization_error", "revised_top5_error"],
+    "hierarchical": ["revised_hierarchical_error", "revised_top5_error"],
+    "detection": ["revised_mean_average_precision"],
+}
 METRIC_LABELS = {
     "top5_error": "Top-5 error",
     "top1_error": "Top-1 error",
     "localization_error": "Localization error",
     "hierarchical_error": "Hierarchical error (mean LCA height)",
     "mean_average_precision": "Mean average precision",
+    "real_top5_error": "ReaL top-5 error",
+    "real_top1_error": "ReaL top-1 error",
+    "revised_top5_error": "Top-5 error, revised classes",
+    "revised_top1_error": "Top-1 error, revised classes",
+    "revised_localization_error": "Localization error, revised classes",
+    "revised_hierarchical_error": "Hierarchical error, revised classes",
+    "revised_mean_average_precision": "Mean average precision, revised classes",
 }
 # Metrics whose per-image losses are costs rather than 0/1 errors: their paired test is the sign test.
 COST_METRICS = {"hierarchical_error"}

@@ -20,10 +20,28 @@ def metrics_of(split: Split) -> list[str]:
     return ranking.METRICS_BY_KIND[split.task.kind]
 
 
+def board_metrics_of(split: Split) -> list[str]:
+    """The metrics a board's rows carry: the task's own, then its revised ones (present only in
+    the rows of entries scored on a revision)."""
+    return metrics_of(split) + ranking.REVISED_METRICS_BY_KIND[split.task.kind]
+
+
 def board_metrics(split: Split, basis: str | None) -> list[str]:
     """The metrics a board shows: its task's, or on a Ladder board the primary one alone (the
     Ladder releases one score per team)."""
     return [split.task.primary_metric] if basis == Basis.LADDER else metrics_of(split)
+
+
+_REVISED = {m for metrics in ranking.REVISED_METRICS_BY_KIND.values() for m in metrics}
+
+
+def shown_metrics(rows: list[dict], metrics: list[str]) -> list[str]:
+    """The columns of a table or export: the task's metrics, then the revised ones some row has
+    (a board without a revision looks as it always did)."""
+    own = [m for m in metrics if m not in _REVISED]
+    kinds = [kind for kind, names in ranking.METRICS_BY_KIND.items() if names == own]
+    revised = ranking.REVISED_METRICS_BY_KIND[kinds[0]] if kinds else []
+    return own + [m for m in revised if any(m in row.get("scores", {}) for row in rows)]
 
 
 def ranking_rule(split: Split, basis: str | None = None) -> str:
@@ -50,6 +68,7 @@ def render_rows(rows: list[dict], metrics: list[str], *, older_ground_truth: int
     """A board's table; `older_ground_truth` counts the board's entries still scored on an
     earlier ground truth (said above the table, and each such row is marked); values are printed
     as every page prints them (submissions.leaderboards.numbers) with the board's `decimals`."""
+    metrics = shown_metrics(rows, metrics)
     shaped = [{**row, "cells": [_cell(m, row["scores"].get(m), decimals) for m in metrics]} for row in rows]
     categories = any("categories_won" in row for row in rows)
     intervals = not rows or any(cell and cell.get("ci_low") is not None for row in shaped for cell in row["cells"])
@@ -113,6 +132,7 @@ def page_payload(header: dict, *, rows: list, count: int | None = None, page: in
 def board_csv(rows: list[dict], metrics: list[str], *, decimals: int = ranking.DECIMALS) -> str:
     """A board's rows as CSV (the frozen archive's export and the live board's download): one line
     per row, scores with their intervals as fixed text of the board's decimals (5; a Ladder's step)."""
+    metrics = shown_metrics(rows, metrics)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     header = ["rank", "team", "entry", "submitted_at", "outside_data"]

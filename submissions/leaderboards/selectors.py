@@ -270,10 +270,20 @@ class BoardView:
     explanation: str
     stored: LeaderboardBoard | None = None  # the stored board shown, when there is one
     page_number: int = 1
-    board: str = policy.Board.OFFICIAL  # the official board, or the one after the challenge
+    board: str = policy.Board.OFFICIAL  # one of policy.BOARD_VIEWS: what `board=` asked for
     stored_boards: frozenset = frozenset()  # the kinds of board the split has stored (for the switch)
     body_kind: str = "html"  # which body content() returns: "html" or "json"
     archive: LeaderboardArchive | None = None
+
+    @property
+    def kind(self) -> str:
+        """The stored board (policy.Board) this view reads."""
+        return policy.stored_board(self.board)
+
+    @property
+    def revised(self) -> bool:
+        """Whether this is the revised view of the official board (board=revised)."""
+        return self.board == policy.REVISED
 
     def content(self) -> str:
         """The page's body, read (or assembled) only when a response is actually built."""
@@ -287,8 +297,8 @@ def leaderboard_for_viewer(*, slug: str, task_slug: str, split_name: str, track:
                            board: str = policy.Board.OFFICIAL) -> BoardView:
     """What the leaderboard page and API show this viewer, usually in one query: the stored
     boards of this split and track (one to five: one per board and basis), joined with split,
-    task and year; the page's body then comes from the process cache.
-    Raises Http404 for an unknown or unpublished leaderboard."""
+    task and year; the page's body then comes from the process cache. `board` is one of
+    policy.BOARD_VIEWS (board_from). Raises Http404 for an unknown or unpublished leaderboard."""
     if split_name not in Split.Name.values:  # before it becomes part of a cache key
         raise Http404("No such leaderboard.")
     candidates = stored_boards(slug=slug, task_slug=task_slug, split_name=split_name, track=track)
@@ -416,12 +426,13 @@ def _board_now(board: LeaderboardBoard) -> LeaderboardBoard | None:
 def board_for_viewer(*, split: Split, track: str, user, page: int = 1, at: datetime | None = None,
                      candidates: list[LeaderboardBoard] | None = None,
                      board: str = policy.Board.OFFICIAL) -> BoardView:
-    """The page of the board this viewer may see (the official one, or the one after the
-    challenge). A constant number of queries whatever the board's size: the split's boards on
-    this track (none when they are given), and after the results date the archive's permanent
-    link. After the results date the public sees the frozen final board written by
-    freeze_results (the live final board until the freeze has run). Raises PageOutOfRange for a
-    page past the board's last."""
+    """The page of the board this viewer may see (the official one, the one after the challenge,
+    or the revised view of the official one: policy.board_basis decides its basis). A constant
+    number of queries whatever the board's size: the split's boards on this track (none when
+    they are given), and after the results date the archive's permanent link. After the results
+    date the public sees the frozen final board written by freeze_results (the live final board
+    until the freeze has run); the revised view then shows the live board on the final ranking's
+    images. Raises PageOutOfRange for a page past the board's last."""
     basis, explanation = policy.board_basis(split=split, board=board, user=user, at=at)
     view = BoardView(split=split, track=track, basis=basis, explanation=explanation, page_number=page, board=board)
     if basis is None:
@@ -434,7 +445,7 @@ def board_for_viewer(*, split: Split, track: str, user, page: int = 1, at: datet
     if candidates is None:
         candidates = list(LeaderboardBoard.objects.defer("top").filter(split=split, track=track))
     view.stored_boards = frozenset(stored.kind for stored in candidates)
-    by_basis = {stored.basis: stored for stored in candidates if stored.kind == board}
+    by_basis = {stored.basis: stored for stored in candidates if stored.kind == view.kind}
     view.stored = next((by_basis[b] for b in wanted if b in by_basis), None)
     view.basis = view.stored.basis if view.stored is not None else wanted[-1]
     if view.stored is not None and page > view.stored.n_pages:
@@ -445,10 +456,12 @@ def board_for_viewer(*, split: Split, track: str, user, page: int = 1, at: datet
 
 
 def boards_to_switch(view: BoardView) -> list[tuple[str, str]]:
-    """The boards of a split a reader may switch between: the official one, and the one after the
-    challenge once it is open or holds entries. (value, label) pairs; no query."""
+    """The boards of a split a reader may switch between: the official one, the one after the
+    challenge once it is open or holds entries, and the revised view while it is shown (the page
+    links it where the labels were revised). (value, label) pairs; no query."""
     kinds = set(policy.boards_of(view.split)) | view.stored_boards | {view.board}
-    return [(value, label) for value, label in policy.Board.choices if value in kinds]
+    labels = dict(policy.Board.choices)
+    return [(value, labels.get(value, "On the revised labels")) for value in policy.BOARD_VIEWS if value in kinds]
 
 
 def board_links(*, year: ChallengeYear) -> list[dict]:
@@ -489,10 +502,11 @@ def _published_for(split: Split | None, user) -> Split:
 
 
 def board_from(value: str | None) -> str:
-    """The board named in a query string (the official one by default); ValueError for another."""
+    """The board named in a query string (`board=`: one of policy.BOARD_VIEWS, the official one
+    by default); ValueError for another."""
     board = value or policy.Board.OFFICIAL
-    if board not in policy.Board.values:
-        raise ValueError(f"Unknown board {board!r}; use one of {', '.join(policy.Board.values)}.")
+    if board not in policy.BOARD_VIEWS:
+        raise ValueError(f"Unknown board {board!r}; use one of {', '.join(policy.BOARD_VIEWS)}.")
     return board
 
 
@@ -543,7 +557,8 @@ def board_document(view: BoardView) -> dict:
     stored = view.content()
     payload = json.loads(stored) if stored else board_payload(view.split, basis=view.basis, track=view.track,
                                                               rows=[], pages=0, frozen=False, board=view.board)
-    return {"visible": view.basis is not None, "explanation": view.explanation, **payload}
+    # The revised view reads a stored official board: say which view this is (`board` keeps its place).
+    return {"visible": view.basis is not None, "explanation": view.explanation, **payload, "board": view.board}
 
 
 def board_export(view: BoardView, *, fmt: str) -> tuple[str, str]:
@@ -555,7 +570,8 @@ def board_export(view: BoardView, *, fmt: str) -> tuple[str, str]:
     if fmt == "csv":
         return board_csv(rows, header["metrics"], decimals=header.get("decimals", ranking.DECIMALS)), "text/csv"
     payload = page_payload(header, rows=rows, older_ground_truth=view.stored.n_older)
-    return json.dumps({"visible": True, "explanation": view.explanation, **payload}, indent=1), "application/json"
+    return json.dumps({"visible": True, "explanation": view.explanation, **payload, "board": view.board},
+                      indent=1), "application/json"
 
 
 # ---------------------------------------------------------------- what a past year is remembered by
@@ -642,3 +658,10 @@ def best_since_challenge(*, years) -> dict[int, dict]:
                          "url": reverse("leaderboards:leaderboard", args=[year_slug, task_slug, Split.Name.TEST])
                          + f"?board={policy.Board.POST_CHALLENGE}"}
     return best
+
+
+def has_revision(split: Split) -> bool:
+    """Whether a split's current ground truth revises its labels or classes (the leaderboard page
+    then links the board of the revised figures)."""
+    return GroundTruth.objects.filter(split=split, is_current=True).exclude(
+        revised_labels_sha256="", class_revision__isnull=True).exists()

@@ -54,7 +54,7 @@ from submissions.leaderboards.models import (
     LeaderboardEntry,
     Track,
 )
-from submissions.leaderboards.rendering import board_header, metrics_of, team_url, with_team_urls
+from submissions.leaderboards.rendering import board_header, board_metrics_of, team_url, with_team_urls
 from submissions.leaderboards.selectors import (
     board_index,
     boards_changed,
@@ -410,7 +410,7 @@ def rank_rows(*, split: Split, basis: str, track: str, at: datetime | None = Non
     rows = ranking.rank(
         candidates if candidates is not None else candidates_of(split, at, board), basis=basis, track=track,
         rows_mode=rows_mode, excluded_display=year.excluded_display, primary=primary,
-        metrics=metrics_of(split), paired_tests=_paired_tests(split, basis, primary),
+        metrics=board_metrics_of(split), paired_tests=_paired_tests(split, basis, primary),
         decimals=policy.score_decimals(split=split, basis=basis))
     return with_team_urls(rows)
 
@@ -419,7 +419,7 @@ def _rank_lines(split: Split, basis: str, track: str, candidates: list[ranking.C
                 board: str):
     year, primary = split.task.year, split.task.primary_metric
     lines = ranking.rank_lines(candidates, basis=basis, track=track, rows_mode=rows_mode_of(year, board),
-                               excluded_display=year.excluded_display, primary=primary, metrics=metrics_of(split),
+                               excluded_display=year.excluded_display, primary=primary, metrics=board_metrics_of(split),
                                paired_tests=_paired_tests(split, basis, primary), decimals=decimals)
     with_team_urls([row for _, row in lines])
     return lines
@@ -574,7 +574,7 @@ class _Edit:
 def _board_edit(split: Split, board: LeaderboardBoard, entries_of: dict[int, list[ranking.Candidate]],
                 placed: dict[int, dict]) -> _Edit | None:
     """What these teams' rows change on one board (None: nothing); updates `placed`."""
-    year, primary, metrics = split.task.year, split.task.primary_metric, metrics_of(split)
+    year, primary, metrics = split.task.year, split.task.primary_metric, board_metrics_of(split)
     label = board_label(kind=board.kind, basis=board.basis, track=board.track)
     decimals = policy.score_decimals(split=split, basis=board.basis)
     removals, insertions, teams_delta = [], [], 0

@@ -35,6 +35,7 @@ def leaderboard_page(request, slug, task, split):
                "view": view, "tracks": Track.choices, "boards": selectors.boards_to_switch(view),
                "board_links": selectors.board_links(year=view.split.task.year),
                "rule": ranking_rule(view.split, view.basis), "page_number": page, "own_team": own,
+               "has_revision": lambda: selectors.has_revision(view.split),
                "board_html": lambda: mark_team_rows(view.content(), team_id=own.pk if own else None)}
     built_at = view.stored.built_at if view.stored else None
     if not shared_with_everyone(request):  # their name, team, CSRF token or messages: no validators
@@ -64,7 +65,7 @@ def leaderboard_export(request, slug, task, split, fmt):
         raise Http404("No scores of this board may be shown yet.")
     body, content_type = selectors.board_export(view, fmt=fmt)
     response = HttpResponse(body, content_type=f"{content_type}; charset=utf-8")
-    after = "-post-challenge" if board == policy.Board.POST_CHALLENGE else ""
+    after = {policy.Board.POST_CHALLENGE: "-post-challenge", policy.REVISED: "-revised"}.get(board, "")
     response["Content-Disposition"] = f'attachment; filename="leaderboard-{slug}-{task}-{split}{after}-{track}.{fmt}"'
     return response
 

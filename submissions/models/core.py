@@ -124,6 +124,11 @@ class Score(models.Model):
     mean_average_precision = models.FloatField(null=True, blank=True)
     average_precision = models.JSONField(null=True, blank=True)
     detection_trace = models.BinaryField(null=True, blank=True)
+    # Figures on the ground-truth version's revision (ReaL label sets, retired classes), by the
+    # names the boards use (real_top5_error, revised_top5_error, ..., real_images), and the
+    # per-image evidence their intervals resample (an npz of packed bits; see submissions.revisions).
+    revised_metrics = models.JSONField(default=dict, blank=True)
+    revised_evidence = models.BinaryField(null=True, blank=True)
     # The engine's hints with their figures (computed on all images), and the same advice without
     # them: the leaderboards' selectors show the second while the scores themselves are not public.
     warnings = models.JSONField(default=list, blank=True)

@@ -19,6 +19,7 @@ class LedgerRecord(models.Model):
         SCORE_RECORDED = "score_recorded", "Score recorded"
         GROUND_TRUTH_REPLACED = "ground_truth_replaced", "Ground truth replaced"
         SUBMISSION_MODERATED = "submission_moderated", "Submission moderated"
+        CLASSES_RETIRED = "classes_retired", "Classes retired from a year"
 
     sequence = models.PositiveBigIntegerField(unique=True)
     kind = models.CharField(max_length=32, choices=Kind.choices)

@@ -44,6 +44,7 @@ from .formats.ground_truth import (
 )
 from .formats.guesses import Predictions
 from .formats.limits import check_upload_size, max_upload_bytes
+from .formats.label_sets import read_label_sets, read_revision
 from .formats.real_labels import read_real_labels
 from .formats.samples import sample_file
 from .formats.streams import (
@@ -59,6 +60,14 @@ from .metrics.average_precision import DetectionTrace, class_average_precisions,
 from .metrics.detection import DetectionResult, match_detections, score_detections
 from .metrics.real import RealResult, score_real
 from .metrics.result import Result, score
+from .metrics.revised import RevisedResult, score_revised, score_revised_detection
+from .retirement import (
+    detection_kept_images,
+    retire_revision,
+    retired_mask,
+    skip_retired_guesses,
+    without_retired_classes,
+)
 from .statistics.detection import (
     BOOTSTRAP_RESAMPLES,
     BOOTSTRAP_SEED,
@@ -124,11 +133,21 @@ __all__ = [
     "read_labels",
     "sample_file",
     "score",
-    # revised labels (ReaL)
+    # revised labels (ReaL) and retired classes
     "LabelRevision",
     "RealResult",
+    "RevisedResult",
+    "detection_kept_images",
+    "read_label_sets",
     "read_real_labels",
+    "read_revision",
+    "retire_revision",
+    "retired_mask",
     "score_real",
+    "score_revised",
+    "score_revised_detection",
+    "skip_retired_guesses",
+    "without_retired_classes",
     # object detection (DET)
     "BOOTSTRAP_RESAMPLES",
     "BOOTSTRAP_SEED",

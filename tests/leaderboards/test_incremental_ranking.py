@@ -13,6 +13,7 @@ the changed teams' rows again), and every board of the split (each basis and tra
 with the boards that a whole ranking (rebuild_leaderboard, in a savepoint rolled back
 afterwards) stores, official and post-challenge: every served row, the totals, the first row, the header and every page as
 the API serves it; the entries (their stats and Ladder decisions) and the teams' placements too.
+The split's labels carry a revision (ReaL sets), so every row's revised figures are compared too.
 """
 
 import itertools
@@ -33,12 +34,16 @@ from submissions.leaderboards.models import BoardPlacement, LeaderboardBoard, Le
 from submissions.leaderboards.selectors import board_page_rows, board_rows, page_body
 from submissions.leaderboards.services import mark_dirty, rebuild_due_boards, rebuild_leaderboard
 from submissions.models import Submission
+from submissions.revision_uploads import upload_revised_labels
 from tests.base import make_task, make_team, make_user, make_year, predictions_file
 
 pytestmark = pytest.mark.django_db
 
 IMAGES = 24
 LABELS = list(range(1, IMAGES + 1))
+# Every fifth image left out, every other one with a second valid label.
+REVISED = "".join("\n" if i % 5 == 4 else f"{label} {label % IMAGES + 1}\n" if i % 2 else f"{label}\n"
+                  for i, label in enumerate(LABELS)).encode()
 TEAMS = 4
 _examples = itertools.count()
 
@@ -68,6 +73,9 @@ class Year:
                                                public_subset_seed=12345 + n, quota_per_window=1000, quota_total=None)
         self.split = Split.objects.select_related("task__year").get(task=task)
         self.organizer = make_user(f"org{n}", organizer=True)
+        # Revised labels (issue 25) from the start, so that every row carries its ReaL figures
+        # beside the original ones and they ride along in the segments' rows.
+        upload_revised_labels(user=self.organizer, split=self.split, data=REVISED)
         self.members = [make_user(f"m{n}x{i}") for i in range(TEAMS)]
         self.teams = [make_team(self.year, f"Team {i}", user) for i, user in enumerate(self.members)]
         self.entries: list[Submission] = []
@@ -198,6 +206,9 @@ def test_boards_updated_team_by_team_equal_boards_ranked_whole(
             if LeaderboardBoard.objects.filter(split=year.split).exists():  # once something was ranked
                 assert snapshot(year.split) == whole_ranking(year.split), (change, changes)
         assert "did not hold what their index said" not in caplog.text
+        shown = [row for board in snapshot(year.split)["boards"].values() for row in board["rows"]
+                 if "top1_error" in row["scores"]]  # a Ladder's rows show the primary score alone
+        assert all("real_top5_error" in row["scores"] for row in shown)
         whole = [r for r in caplog.records if "ranked whole (everything" in r.getMessage()]
         # The first score ranks the new split whole, and so does the results date's change of the
         # year's dates; every other change team by team.

@@ -120,6 +120,25 @@ EXPECTED = {
     "datafiles:data-files": PUBLIC,
     "datafiles:accept-terms": POST_ONLY,
     "datafiles:download": (302, 403, 403, 403, 403),  # nobody has accepted the terms yet
+    # Revisions of the labels and the crowd (issue 25). Nobody of the world annotates: a task's
+    # pages and its images answer 404 to everyone (an image only to the annotators it is assigned to).
+    "organize:revise-labels": POST_ONLY,
+    "organize:class-revisions": ORGANIZERS,
+    "organize:annotation": ORGANIZERS,
+    "organize:annotation-task": ORGANIZERS,
+    "organize:annotation-aggregate": POST_ONLY,
+    "organize:annotation-publish": POST_ONLY,
+    "annotation:home": SIGNED_IN,
+    "annotation:accept": SIGNED_IN,  # the page asks to accept; accepting is a POST
+    "annotation:question": (302, 404, 404, 404, 404),
+    "annotation:grid": (302, 404, 404, 404, 404),
+    "annotation:image": (404, 404, 404, 404, 404),
+    "annotation:report": SIGNED_IN,  # the form; who may report is decided on POST (challenge.policy)
+    "api:label-reports": (401, 405, 405, 405, 405),
+    "api:annotation-tasks": (401, 200, 200, 200, 200),
+    "api:annotation-next": (401, 404, 404, 404, 404),
+    "api:annotation-answer": (401, 405, 405, 405, 405),
+    "api:annotation-image": (401, 404, 404, 404, 404),
 }
 EXTRA_KWARGS = {
     "leaderboards:archive": {"public_id": "00000000-0000-4000-8000-000000000000"},

@@ -44,11 +44,11 @@ def test_an_organizer_creates_a_year_with_a_task_and_uploads_its_ground_truth(li
     page.wait_for_url("**/organize/years/ilsvrc2031/")
 
     page.locator("a[href$='/classification/test/ground-truth/']").click()
-    page.get_by_label("Labels").set_input_files(str(bad))
+    page.get_by_label("Labels", exact=True).set_input_files(str(bad))
     page.get_by_role("button", name="Upload ground truth").click()
     assert "line 5" in page.get_by_role("alert").first.inner_text()
 
-    page.get_by_label("Labels").set_input_files(str(truth))
+    page.get_by_label("Labels", exact=True).set_input_files(str(truth))
     page.get_by_role("button", name="Upload ground truth").click()
     page.wait_for_url("**/organize/years/ilsvrc2031/rescoring/")
     digest = hashlib.sha256(truth.read_bytes()).hexdigest()

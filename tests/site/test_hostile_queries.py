@@ -39,6 +39,8 @@ QUERY_PARAMETERS = {
     "leaderboard_api:leaderboard": ["split", "board", "track", "page"],
     "leaderboards:leaderboard": ["board", "track", "page"],
     "leaderboards:export": ["board", "track"],
+    "annotation:image": ["size"],
+    "api:annotation-image": ["size"],
     "challenge:classes": ["q"],
     "teams:detail": ["sent"],
     "organize:audit": ["year", "kind", "person", "page"],

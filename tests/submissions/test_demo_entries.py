@@ -50,3 +50,32 @@ def test_it_needs_the_demo_year_first():
 
     with pytest.raises(CommandError, match="load_demo"):
         call_command("load_demo_entries")
+
+
+def test_the_demo_validation_board_shows_real_columns_from_the_start(client):
+    call_command("load_demo")
+    split = Split.objects.get(task__year__slug="demo", task__slug="classification", name="val")
+    assert split.current_ground_truth.revised_labels_key and "Beyer" in split.current_ground_truth.revision_source
+    call_command("load_demo_entries")
+    scores = {s.team.name: s.current_score.revised_metrics for s in Submission.objects.select_related("team")
+              .filter(split=split)}
+    assert all(m["real_images"] == 46_837 for m in scores.values())
+    # The baselines guess the original label: ReaL keeps it valid on about 90% of the kept images (the
+    # original labels' ReaL accuracy is 0.9002), so an 85% hit rate is right on about 0.85 x 0.90 of them.
+    assert scores["Demo: near-oracle"]["real_top5_error"] == pytest.approx(1 - 0.85 * 0.9002, abs=0.01)
+    board = client.get("/api/years/demo/tasks/classification/leaderboard/?split=val").json()
+    assert all("real_top5_error" in e["scores"] and "real_top1_error" in e["scores"] for e in board["entries"])
+    page = client.get("/years/demo/tasks/classification/val/leaderboard/").content.decode()
+    assert "ReaL top-5 error" in page
+
+
+def test_an_older_demo_gets_its_real_revision_from_load_demo_entries(capsys):
+    from challenge.competition.models import GroundTruth
+
+    call_command("load_demo")
+    split = Split.objects.get(task__year__slug="demo", task__slug="classification", name="val")
+    GroundTruth.objects.filter(split=split).update(revised_labels_key="", revised_labels_sha256="")
+    call_command("load_demo_entries")
+    assert "ReaL revision added" in capsys.readouterr().out
+    assert split.current_ground_truth.revised_labels_key
+    assert all(s.current_score.revised_metrics for s in Submission.objects.filter(split=split))

@@ -3,6 +3,7 @@
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -135,3 +136,46 @@ def test_it_exits_with_status_2_from_the_real_command_line(tmp_path):
     assert proc.returncode == 2
     assert "line 1: 6 guesses; at most 5 allowed" in proc.stderr
     assert proc.stdout == ""
+
+
+# ---------------------------------------------------------------- --real-labels (issue 25)
+def test_real_labels_add_the_real_accuracies_by_hand(tmp_path):
+    """Four images with ground truth 1 1 3 4; their valid labels (ids) {1, 2}, none (left out),
+    {3} and {4}, written in the real.json layout (0-based indices in sorted-WNID order). Guesses:
+    2 9 / 1 / 4 3 / 7 8 9 10 4. Kept: images 1, 3, 4. Top-1 right only on image 1 (2 is valid);
+    top-5 right on all three (3 as second guess, 4 as fifth)."""
+    cs = scoring.ClassSet.ilsvrc2012()
+    index = {i: int(cs.id_to_sorted_index[i]) for i in (1, 2, 3, 4)}
+    real = tmp_path / "real.json"
+    real.write_text(json.dumps([[index[1], index[2]], [], [index[3]], [index[4]]]))
+    truth = tmp_path / "gt.txt"
+    truth.write_text("1\n1\n3\n4\n")
+    predictions = tmp_path / "p.txt"
+    predictions.write_text("2 9\n1\n4 3\n7 8 9 10 4\n")
+    common = ["--task", "classification", "--ground-truth", str(truth), "--predictions", str(predictions), "--json"]
+    plain, _ = run(*common)
+    with_real, _ = run(*common, "--real-labels", str(real))
+    data = json.loads(with_real)
+    assert data["real_top1_accuracy"] == pytest.approx(1 / 3)
+    assert (data["real_top5_accuracy"], data["real_images"]) == (1.0, 3)
+    assert {k: v for k, v in data.items() if not k.startswith("real_")} == json.loads(plain)
+    table, _ = run(*common[:-1], "--real-labels", str(real))
+    assert re.search(r"^ReaL top-1 accuracy +0\.3333$", table, re.M) and re.search(r"^ReaL images +3$", table, re.M)
+    lines = tmp_path / "real.txt"  # the same sets as class ids, one line per image
+    lines.write_text("1 2\n\n3\n4\n")
+    assert json.loads(run(*common, "--real-labels", str(lines))[0])["real_top1_accuracy"] == pytest.approx(1 / 3)
+
+
+def test_real_labels_refused_with_their_line_or_for_another_task(tmp_path):
+    real = tmp_path / "real.json"
+    real.write_text("[[0], [5000]]")
+    truth, predictions = tmp_path / "gt.txt", tmp_path / "p.txt"
+    truth.write_text("1\n2\n")
+    predictions.write_text("1\n2\n")
+    with pytest.raises(CommandError) as caught:
+        run("--task", "classification", "--ground-truth", str(truth), "--predictions", str(predictions),
+            "--real-labels", str(real))
+    assert "image 2: label 5000 is outside 0..999" in str(caught.value) and caught.value.returncode == 2
+    with pytest.raises(CommandError, match="classification only"):
+        run("--task", "hierarchical", "--ground-truth", str(truth), "--predictions", str(predictions),
+            "--real-labels", str(real))

@@ -2,6 +2,14 @@
 the names they had in the challenge app (db_table): moving the models moved no rows."""
 
 from challenge.competition.models.classes import ClassSet, Synset
-from challenge.competition.models.years import ChallengeYear, DeadlineChange, GroundTruth, Split, Task, new_subset_seed
+from challenge.competition.models.years import (
+    ChallengeYear,
+    ClassRevision,
+    DeadlineChange,
+    GroundTruth,
+    Split,
+    Task,
+    new_subset_seed,
+)
 
-__all__ = ["ChallengeYear", "ClassSet", "DeadlineChange", "GroundTruth", "Split", "Synset", "Task", "new_subset_seed"]
+__all__ = ["ChallengeYear", "ClassRevision", "ClassSet", "DeadlineChange", "GroundTruth", "Split", "Synset", "Task", "new_subset_seed"]

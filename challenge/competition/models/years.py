@@ -193,6 +193,16 @@ class GroundTruth(models.Model):
     boxes_sha256 = models.CharField(max_length=64, blank=True)
     blacklist_key = models.CharField(max_length=300, blank=True)
     blacklist_sha256 = models.CharField(max_length=64, blank=True)
+    # A revision of the labels (classification): several valid labels per image, images left
+    # out (the ReaL layout, or one line of class ids or WNIDs per image), and the year's class
+    # revision (retired classes) this version applies. Both are part of the version's commitment.
+    revised_labels_key = models.CharField(max_length=300, blank=True)
+    revised_labels_sha256 = models.CharField(max_length=64, blank=True)
+    class_revision = models.ForeignKey("competition.ClassRevision", on_delete=models.PROTECT, null=True, blank=True,
+                                       related_name="ground_truths")
+    # Where a revision of the labels came from, in words (a file uploaded by an organizer, or a
+    # crowd verification's published result with its votes, annotators, algorithm and threshold).
+    revision_source = models.CharField(max_length=500, blank=True)
     is_current = models.BooleanField(default=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
     uploaded_at = models.DateTimeField(default=timezone.now)
@@ -211,5 +221,39 @@ class GroundTruth(models.Model):
 
     @property
     def commitment(self) -> str:
-        """The public SHA-256 commitment: of the labels, and of the boxes when there are any."""
-        return self.labels_sha256 if not self.boxes_sha256 else f"{self.labels_sha256}+{self.boxes_sha256}"
+        """The public SHA-256 commitment: of the labels, and of the boxes when there are any;
+        a revised version adds its revised labels (`real:`) and its retired classes (`classes:`)."""
+        parts = [self.labels_sha256] + ([self.boxes_sha256] if self.boxes_sha256 else [])
+        if self.revised_labels_sha256:
+            parts.append(f"real:{self.revised_labels_sha256}")
+        if self.class_revision_id:
+            parts.append(f"classes:{self.class_revision.sha256}")
+        return "+".join(parts)
+
+    @property
+    def is_revised(self) -> bool:
+        """Whether this version carries a revision of the labels or of the classes."""
+        return bool(self.revised_labels_sha256 or self.class_revision_id)
+
+
+class ClassRevision(models.Model):
+    """A revision of a year's class set: the classes retired from it, with a public reason (the
+    2019 filtering of ImageNet's person subtree is the example). The year's, not the shared
+    class set's: other years keep the classes. Cumulative: `retired_wnids` lists every class
+    retired as of this revision, `newly_retired` those this one added. Tasks apply it by WNID
+    (a detection task on its own classes loses the retired WNIDs it has). `sha256` commits to
+    the sorted WNIDs, one a line."""
+
+    year = models.ForeignKey(ChallengeYear, on_delete=models.CASCADE, related_name="class_revisions")
+    retired_wnids = models.JSONField(default=list)
+    newly_retired = models.JSONField(default=list)
+    reason = models.TextField()
+    sha256 = models.CharField(max_length=64)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["year", "-created_at", "-id"]
+
+    def __str__(self):
+        return f"class revision of {self.year.slug}: {len(self.retired_wnids)} class(es) retired"

@@ -3,7 +3,7 @@
     python manage.py evaluate --task classification \\
         --ground-truth challenge/data/ilsvrc2012/ILSVRC2012_validation_ground_truth.txt \\
         --predictions preds.txt [--boxes FILE_OR_DIR] [--blacklist FILE] [--guesses K] \\
-        [--class-set PATH] [--json]
+        [--class-set PATH] [--real-labels real.json] [--json]
 
     python manage.py evaluate --task detection --ground-truth val.txt --boxes boxes.csv_or_xml_dir \\
         --predictions dets.txt [--blacklist pairs.txt] [--class-set PATH] [--devkit-mean] [--json]
@@ -68,6 +68,21 @@ def _evaluate_file(task: str, predictions: str, truth, *, class_set: scoring.Cla
     with path.open("rb") as handle:
         pieces = scoring.iter_decompressed(handle, limit=scoring.max_decompressed_bytes(task, truth.n_images))
         return scoring.evaluate_stream(task, pieces, truth, class_set=class_set, guesses=guesses)
+
+
+def run_real(*, real_labels: str, predictions: str, guesses: int = scoring.MAX_GUESSES,
+             class_set_path: str | None = None) -> scoring.RealResult:
+    """ReaL accuracies of a classification file against revised labels (the real.json layout,
+    0-based indices in sorted-WNID order, or one line of class ids / WNIDs per image). Raises
+    like run_evaluation."""
+    class_set = load_class_set(class_set_path)
+    revision = scoring.read_revision(Path(real_labels).read_bytes(), class_set=class_set)
+    path = Path(predictions)
+    scoring.check_upload_size(path.stat().st_size, "classification", revision.n_images)
+    with path.open("rb") as handle:
+        data = scoring.decompress_upload(handle, limit=scoring.max_decompressed_bytes("classification", revision.n_images))
+    parsed = scoring.parse_predictions("classification", data, n_images=revision.n_images, class_set=class_set)
+    return scoring.score_real(parsed, revision, guesses=guesses)
 
 
 def load_class_set(path: str | None, *, task: str = "classification") -> scoring.ClassSet:
@@ -141,6 +156,8 @@ class Command(BaseCommand):
                                  "(over classes 1..the highest with a ground-truth box, those without positives "
                                  "counted as 0, or NaN when the file names them).")
         parser.add_argument("--json", action="store_true", help="Print one JSON object.")
+        parser.add_argument("--real-labels", dest="real_labels", metavar="FILE",
+                            help="Classification: also the ReaL accuracies against these revised labels (real.json).")
 
     def handle(self, *args, **options):
         guesses = options["guesses"]
@@ -163,6 +180,8 @@ class Command(BaseCommand):
         except (scoring.PredictionFileError, scoring.GroundTruthError, OSError, ValueError) as exc:
             raise _command_error(exc, predictions=options["predictions"]) from exc
         data = result_as_dict(result)
+        if options.get("real_labels"):
+            data.update(self.real(options))
         if options["json"]:
             self.stdout.write(json.dumps(data))
             return
@@ -175,6 +194,9 @@ class Command(BaseCommand):
             "hierarchical_error": f"hierarchical error ({k} guesses)",
             "hierarchical_error_normalized": "hierarchical error / max height",
             "blacklisted": "blacklisted images",
+            "real_top1_accuracy": "ReaL top-1 accuracy",
+            "real_top5_accuracy": f"ReaL top-{k} accuracy" if k != 5 else "ReaL top-5 accuracy",
+            "real_images": "ReaL images",
         }
         width = max(len(v) for v in labels.values())
         for key, label in labels.items():
@@ -185,6 +207,18 @@ class Command(BaseCommand):
             self.stdout.write(f"{label:<{width}}  {text}")
         for warning in result.warnings:
             self.stderr.write(f"warning: {warning}")
+
+    def real(self, options) -> dict[str, Any]:
+        """The ReaL figures of --real-labels (classification only)."""
+        if options["task"] != "classification":
+            raise CommandError("--real-labels applies to --task classification only", returncode=2)
+        try:
+            return run_real(real_labels=options["real_labels"], predictions=options["predictions"],
+                            guesses=options["guesses"], class_set_path=options.get("class_set")).metrics()
+        except (scoring.PredictionFileError, scoring.GroundTruthError, OSError, ValueError) as exc:
+            if isinstance(exc, scoring.GroundTruthError):
+                raise CommandError(f"{options['real_labels']}: not usable\n{exc}", returncode=2) from exc
+            raise _command_error(exc, predictions=options["predictions"]) from exc
 
     def handle_detection(self, options) -> None:
         try:

@@ -16,6 +16,7 @@ from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 
 from challenge.competition.ground_truth import replace_ground_truth
+from challenge.competition.management.commands.load_demo import REAL_LABELS, REAL_SOURCE
 from challenge.competition.models import ChallengeYear, Split
 from challenge.datafiles.services import add_data_file
 from challenge.storage import read_private_file
@@ -24,6 +25,7 @@ from submissions import scoring, services
 from submissions.ground_truth import scoring_class_set
 from submissions.ground_truth_uploads import validate_ground_truth
 from submissions.leaderboards.services import mark_dirty
+from submissions.revision_uploads import upload_revised_labels
 
 # (team, entry, probability that the label is among the guesses). The two 0.70 entries are
 # close enough that McNemar's test cannot separate them: the board shows them as tied.
@@ -79,6 +81,9 @@ class Command(BaseCommand):
         split = Split.objects.filter(task__year__slug="demo", task__slug="classification", name="val").first()
         if split is None or split.current_ground_truth is None:
             raise CommandError("Run `manage.py load_demo` first.")
+        if not split.current_ground_truth.revised_labels_key:  # a demo loaded before the ReaL revision
+            upload_revised_labels(user=None, split=split, data=REAL_LABELS.read_bytes(), source=REAL_SOURCE)
+            self.stdout.write("Demo validation labels: ReaL revision added (entries rescored by the worker).")
         labels = np.array(read_private_file(split.current_ground_truth.labels_key).split(), dtype=np.int64)
         added = self.add_baselines(split, BASELINES, first_seed=1, filename="baseline.txt",
                                    make_file=lambda hit_rate, seed: baseline_predictions(labels, hit_rate=hit_rate,

@@ -2,7 +2,7 @@
 
 The year's `classification` task is complete here. Its `detection` task (on the 200 ILSVRC DET
 classes) gets its splits here and its synthetic boxes from `load_demo_entries`, which holds the
-scoring core's generator (this app does not import submissions).
+scoring core's generator.
 
 Safe to run twice: every step looks for what is already there.
 """
@@ -20,11 +20,17 @@ from django.utils import timezone
 
 from challenge.accounts.roles import organizer_group
 from challenge.accounts.services import password_changed
+from challenge.annotation.demo import load_demo_task
+from challenge.annotation.reassessed import REASSESSED_DATA_DIR
 from challenge.competition.ground_truth import replace_ground_truth
 from challenge.competition.models import ChallengeYear, Split, Task
 from challenge.competition.services import SHIPPED_ILSVRC2012, import_ilsvrc2012, import_ilsvrc_det
 from challenge.datafiles.services import add_data_file
 
+# ReaL ("Are we done with ImageNet?", Beyer et al. 2020): the demo validation split's revision.
+REAL_LABELS = REASSESSED_DATA_DIR / "real.json"
+REAL_SOURCE = ("ReaL labels of Beyer et al. 2020, \"Are we done with ImageNet?\" "
+               "(google-research/reassessed-imagenet, real.json; see challenge/data/reassessed/PROVENANCE.md)")
 DEMO_TEST_SEED = 20120
 DEMO_TEST_IMAGES = 100_000
 # Small enough that a first `./scripts/run` scores the detection baselines in a second or two.
@@ -47,6 +53,7 @@ class Command(BaseCommand):
             self.demo_ground_truth(year)
         organizer = self.organizer()
         self.demo_data_files(year, organizer)
+        self.demo_verification(year, organizer)
         self.stdout.write(self.style.SUCCESS("Demo loaded: year 'demo' with tasks 'classification' and 'detection' "
                                              "(run load_demo_entries for the detection boxes and the baselines)."))
 
@@ -122,6 +129,9 @@ class Command(BaseCommand):
         return task
 
     def demo_ground_truth(self, year: ChallengeYear) -> None:
+        """The real validation labels with their ReaL revision (Beyer et al. 2020, shipped in
+        challenge/data/reassessed/), so boards show both from the start; synthetic test labels.
+        An older demo's validation split gets its revision from load_demo_entries, which rescores."""
         task = year.tasks.get(slug="classification")
         answers = {
             Split.Name.VAL: lambda: (SHIPPED_ILSVRC2012 / "ILSVRC2012_validation_ground_truth.txt").read_bytes(),
@@ -129,7 +139,15 @@ class Command(BaseCommand):
         }
         for split in task.splits.all():
             if split.current_ground_truth is None:
-                replace_ground_truth(split=split, labels=answers[split.name]())
+                revised = REAL_LABELS.read_bytes() if split.name == Split.Name.VAL else b""
+                replace_ground_truth(split=split, labels=answers[split.name](), revised_labels=revised,
+                                     revision_source=REAL_SOURCE if revised else "")
+
+    def demo_verification(self, year: ChallengeYear, organizer) -> None:
+        """A small crowd-verification task on generated images; the organizer annotates the year too."""
+        split = year.tasks.get(slug="classification").splits.get(name=Split.Name.VAL)
+        labels = [int(x) for x in (SHIPPED_ILSVRC2012 / "ILSVRC2012_validation_ground_truth.txt").read_text().split()[:40]]
+        load_demo_task(year=year, split=split, labels=labels, organizer=organizer)
 
     def demo_data_files(self, year: ChallengeYear, organizer) -> None:
         """Small hosted files (public ILSVRC2012 devkit material) behind the terms of access."""
