@@ -108,7 +108,7 @@ def seed_entries(*, split, ground_truth, teams: list, members: list, per_team: i
             "not_comparable_reason", "withdrawn", "board", "is_baseline", "method_url", "code_url"])
         scores = BinaryCopy(cursor, "submissions_score", [
             "id", "submission_id", "ground_truth_id", "is_current", "images", "top1_error", "top5_error",
-            "top1_bits", "top5_bits", "warnings", "advice", "created_at"])
+            "top1_bits", "top5_bits", "warnings", "advice", "revised_metrics", "created_at"])
         entries = BinaryCopy(cursor, "submissions_leaderboardentry", [
             "id", "split_id", "submission_id", "score_id", "team_id", "submitted_at", "stats", "stats_key",
             "ladder_accepted", "updated_at"])
@@ -127,7 +127,7 @@ def seed_entries(*, split, ground_truth, teams: list, members: list, per_team: i
                                 f"bench/{team.pk}/{k}", "0" * 64, 1, "", "scored", "", False, 1, created, now,
                                 False, False, "", False, "", False, "official", False, "", "")
                 scores.add(score_id, submission_id, ground_truth.pk, True, images, score.top1_error,
-                           score.top5_error, score.top1_bits, score.top5_bits, [], [], now)
+                           score.top5_error, score.top1_bits, score.top5_bits, [], [], {}, now)
                 entries.add(entry_id, split.pk, submission_id, score_id, team.pk, created,
                             evidence.entry_stats(score=score, split=split),
                             stats_key(score_id=score_id, split=split), False, now)
