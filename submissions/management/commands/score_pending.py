@@ -30,6 +30,7 @@ from django.db import DatabaseError, InterfaceError, close_old_connections, conn
 
 from challenge.accounts import rates
 from challenge.notices.mail import send_queued_emails
+from config.heap import keep_freed_memory
 from submissions.leaderboards.archives import freeze_due_results
 from submissions.leaderboards import wakeup
 from submissions.leaderboards.services import mark_ended_bans, rebuild_boards_of_changed_subsets, rebuild_due_boards
@@ -63,6 +64,7 @@ class Command(BaseCommand):
         unknown = sorted(set(jobs) - set(JOBS))
         if unknown or not jobs:
             raise CommandError(f"--only takes {', '.join(JOBS)}; got {only!r}")
+        keep_freed_memory()  # a scoring worker reads file after file (config/heap.py)
         if not loop:
             scored = self.run_once(jobs)
             self.stdout.write(f"scored {scored} submission(s)")
