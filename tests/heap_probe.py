@@ -6,8 +6,8 @@ is read, and print the page faults of the last reads (JSON).
     python tests/heap_probe.py web            # a web worker: imports config/wsgi.py
     python tests/heap_probe.py scoring        # a scoring worker: runs score_pending once (mail only)
 
-The file: 1 MB of two-byte bad lines for a 50,000-image classification split, the file whose reads
-made the most fresh pages (config/heap.py). Used by tests/site/test_worker_heap.py, which sets
+The file: 1 MB of two-byte bad lines for a 50,000-image classification split, a file of short
+lines, whose every read mapped thousands of fresh pages with glibc's defaults (config/heap.py). Used by tests/site/test_worker_heap.py, which sets
 DATABASE_URL for the scoring worker.
 """
 
