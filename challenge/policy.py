@@ -185,8 +185,9 @@ def _post_challenge_year(year: ChallengeYear, at: datetime) -> bool:
 
 
 def boards_of(split: Split, at: datetime | None = None) -> list[str]:
-    """The boards a split keeps at `at`: the official one, and from the results date the
-    post-challenge one when its switch is on (a board that has entries is kept whatever the switch)."""
+    """The boards a split takes entries on at `at`: the official one, and from the results date the
+    post-challenge one when its switch is on (leaderboards.services.board_kinds keeps a board that
+    has entries whatever the switch)."""
     if _takes_post_challenge_entries(split, _now(at)):
         return [Board.OFFICIAL, Board.POST_CHALLENGE]
     return [Board.OFFICIAL]
@@ -317,15 +318,25 @@ def _frozen_by_a_ban(*, team: Team, user, at: datetime | None) -> str:
 def team_change_refusal(year: ChallengeYear, at: datetime | None = None, *, user=None) -> str:
     """Why teams of this year can no longer form or change ("" while they can); with `user`, also
     why this person may not create, join or change a team of it (a ban that holds them)."""
-    if year.is_historical or not year.is_published():
-        return "This challenge year does not take teams."
-    if year.deadline is not None and _now(at) > year.deadline and not _post_challenge_year(year, _now(at)):
-        # Joining after the deadline could only be used to get round per-person quotas; from the
-        # results date a year that takes post-challenge entries takes newcomers again.
-        return "The submission deadline of this year has passed."
+    refusal = _year_team_refusal(year, _now(at))
+    if refusal:
+        return refusal
     held_by = ban_holding(user=user, year=year, at=at) if user is not None else None
     if held_by is not None:
         return _held_reason(held_by)
+    return ""
+
+
+def _year_team_refusal(year: ChallengeYear, at: datetime, post_challenge: bool | None = None) -> str:
+    """Why no team of the year may form or change, whoever asks ("" while they can);
+    ``post_challenge``: :func:`_post_challenge_year` when the caller has it already."""
+    if year.is_historical or not year.is_published():
+        return "This challenge year does not take teams."
+    if year.deadline is not None and at > year.deadline:
+        if not (_post_challenge_year(year, at) if post_challenge is None else post_challenge):
+            # Joining after the deadline could only be used to get round per-person quotas; from the
+            # results date a year that takes post-challenge entries takes newcomers again.
+            return "The submission deadline of this year has passed."
     return ""
 
 
@@ -344,7 +355,7 @@ def year_state(year: ChallengeYear, at: datetime | None = None) -> YearState:
     at = _now(at)
     after = _post_challenge_year(year, at)
     return YearState(phase=phase(year, at), takes_entries=_takes_official_entries(year, at) or after,
-                     results_out=results_are_out(year, at), takes_teams=not team_change_refusal(year, at),
+                     results_out=results_are_out(year, at), takes_teams=not _year_team_refusal(year, at, after),
                      post_challenge=after)
 
 

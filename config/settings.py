@@ -335,8 +335,8 @@ SCORING_STALE_CLAIM_SECONDS = envint("SCORING_STALE_CLAIM_SECONDS", 600)
 # Prediction files a web worker process validates at once (submissions.services); one more upload
 # is answered 503 with Retry-After, so a burst of large files cannot hold every thread's CPU.
 VALIDATIONS_PER_WORKER = envint("VALIDATIONS_PER_WORKER", 2)
-# E-mail to teams (see challenge/mail.py): links in mails start with this address, as teams reach the site.
-# Links in e-mails start with it; without it, the address the run command serves on (its PORT).
+# Links in e-mails (challenge/notices/mail.py) start with this address, as teams reach the site; without
+# it, the address the run command serves on (its PORT).
 SITE_URL = (os.getenv("SITE_URL") or f"http://127.0.0.1:{os.getenv('PORT') or '8000'}").rstrip("/")
 # Invitations a team may e-mail per day, so that the invitation form cannot be used to spam.
 INVITATIONS_PER_TEAM_PER_DAY = envint("INVITATIONS_PER_TEAM_PER_DAY", 20)

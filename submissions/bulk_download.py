@@ -9,14 +9,14 @@ import io
 import zipfile
 from collections.abc import Iterator
 
-from django.db.models import Prefetch
 from django.utils.text import slugify
 
 from challenge.audit.services import record_audit
 from challenge.competition.models import Split
 from challenge.storage import open_private_file
 from submissions.leaderboards.ranking import METRICS_BY_KIND
-from submissions.models import Score, Submission
+from submissions import selectors
+from submissions.models import Submission
 
 CHUNK = 1024 * 1024
 MANIFEST = "manifest.csv"
@@ -44,11 +44,7 @@ class _Pipe(io.RawIOBase):
 
 def split_submissions(split: Split):
     """Every stored submission of the split, oldest first, with its current score."""
-    current = Prefetch("scores", queryset=Score.objects.filter(is_current=True).defer(
-        "top1_bits", "top5_bits", "localization_bits", "hierarchical_costs", "top1_labels", "detection_trace",
-        "average_precision"), to_attr="current")
-    return (Submission.objects.filter(split=split).select_related("team", "submitted_by")
-            .prefetch_related(current).order_by("created_at", "pk"))
+    return selectors.organizer_entries(year=split.task.year, split=split).order_by("created_at", "pk")
 
 
 def member_name(submission: Submission) -> str:

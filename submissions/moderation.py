@@ -89,9 +89,16 @@ def moderate_entries(*, user, submissions: list[Submission], action: str, reason
 
 def ban_team(*, user, team: Team, banned_until, reason: str) -> Team:
     """Ban a team until a time with a public reason (None lifts it), then rebuild the year's boards."""
-    team = set_team_ban(user=user, team=team, banned_until=banned_until, reason=reason)
-    boards.mark_dirty(splits=Split.objects.filter(task__year=team.year), teams=[team], now=True)
-    return team
+    return ban_teams(user=user, teams=[team], banned_until=banned_until, reason=reason)[0]
+
+
+def ban_teams(*, user, teams: list[Team], banned_until, reason: str) -> list[Team]:
+    """Ban teams of one year at once (one audit record each), then rebuild the year's boards once:
+    a group that used 30 accounts is banned in one update, not 30."""
+    banned = [set_team_ban(user=user, team=team, banned_until=banned_until, reason=reason) for team in teams]
+    if banned:
+        boards.mark_dirty(splits=Split.objects.filter(task__year=banned[0].year), teams=banned, now=True)
+    return banned
 
 
 def adjust_quota(*, user, team: Team, split: Split, extra_per_window: int, extra_total: int, reason: str):

@@ -240,9 +240,8 @@ def teams_ban(request, slug):
     year = competition_selectors.year_for_organizer(slug=slug)
     form = TeamsBanForm(request.POST, year=year)
     if form.is_valid():
-        for team in form.cleaned_data["teams"]:
-            moderation.ban_team(user=request.user, team=team, banned_until=form.cleaned_data["banned_until"],
-                                reason=form.cleaned_data["ban_reason"])
+        moderation.ban_teams(user=request.user, teams=list(form.cleaned_data["teams"]),
+                             banned_until=form.cleaned_data["banned_until"], reason=form.cleaned_data["ban_reason"])
         messages.success(request, f"{len(form.cleaned_data['teams'])} teams banned.")
     else:
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))

@@ -117,4 +117,5 @@ def _finish_if_complete(job: RescoringJob) -> None:
 
 
 def jobs_of(*, year):
-    return RescoringJob.objects.filter(split__task__year=year).select_related("split__task", "ground_truth", "created_by")
+    return (RescoringJob.objects.filter(split__task__year=year)
+            .select_related("split__task", "ground_truth__class_revision", "created_by"))

@@ -52,8 +52,7 @@ def score_rows(*, split: Split, shown: dict | None) -> list[dict]:
     labels that the entry has (ReaL, retired classes)."""
     texts = scores_text(split=split, shown=shown)
     revised = [m for m in REVISED_METRICS_BY_KIND[split.task.kind] if shown and shown.get(m) is not None]
-    return [{"metric": metric, "label": METRIC_LABELS[metric], "value": shown.get(metric) if shown else None,
-             "text": texts.get(metric, "—")}
+    return [{"metric": metric, "label": METRIC_LABELS[metric], "text": texts.get(metric, "—")}
             for metric in METRICS_BY_KIND[split.task.kind] + revised]
 
 
@@ -176,8 +175,6 @@ def final_entry_choices(*, team: Team, year, user) -> list[dict]:
             shown = visible_scores(submission=submission, user=user)
             eligible = submission.may_be_final()
             entries.append({"submission": submission, "eligible": eligible, "final": eligible and submission.is_final,
-                            "primary": shown.get(split.task.primary_metric) if shown else None,
-                            "decimals": shown["decimals"] if shown else None,
                             "text": scores_text(split=split, shown=shown).get(split.task.primary_metric, "—")})
         rows.append({"split": split, "entries": entries, "effect": final_entries_effect(split),
                      # Why it cannot change, beyond the deadline that `effect` already states (a ban).
@@ -245,10 +242,11 @@ MODERATION_FILTERS = {"disqualified": {"disqualified": True}, "not_comparable": 
 
 
 def organizer_entries(*, year, split=None, team=None, status: str = "", moderation: str = ""):
-    """Every entry of a year for its organizers, newest first, with its current score as
-    `current` (a list of at most one) and without the per-image bit arrays; optionally filtered."""
+    """Every entry of a year for its organizers, newest first, with its current score as `current`
+    (a list of at most one) and without the per-image arrays and per-class figures; optionally filtered."""
     scores = Score.objects.filter(is_current=True).defer(
-        "top1_bits", "top5_bits", "localization_bits", "hierarchical_costs", "top1_labels", "detection_trace")
+        "top1_bits", "top5_bits", "localization_bits", "hierarchical_costs", "top1_labels", "detection_trace",
+        "average_precision", "revised_evidence")
     rows = (Submission.objects.filter(split__task__year=year)
             .select_related("team", "split__task", "submitted_by")
             .prefetch_related(Prefetch("scores", queryset=scores, to_attr="current")))

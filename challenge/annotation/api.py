@@ -88,7 +88,7 @@ class NextQuestionApi(APIView):
     def get(self, request, pk: int):
         task, annotator = selectors.task_for_annotator(user=request.user, pk=pk)
         question = services.next_question(annotator=annotator, task=task)
-        body = {"stopped": services.is_stopped(annotator=annotator, task=task), "question": None}
+        body = {"stopped": question is None and services.is_stopped(annotator=annotator, task=task), "question": None}
         if question is not None:
             label = selectors.class_context(question.synset)
             body["question"] = {"id": question.pk, "text": f"Does this image show {label['name']}?", "label": label,

@@ -3,15 +3,10 @@
 from django import forms
 
 from challenge.annotation.models import VerificationTask
+from challenge.annotation.services import TASK_FIELDS
 from challenge.competition.models import Split, Task
 
-ANSWER_CHOICES = [("yes", "Yes"), ("maybe", "Maybe"), ("no", "No")]
 ANSWER_VALUES = {"no": 0, "maybe": 1, "yes": 2}
-
-
-class AnswerForm(forms.Form):
-    question = forms.IntegerField(widget=forms.HiddenInput)
-    answer = forms.ChoiceField(choices=ANSWER_CHOICES)
 
 
 class InviteForm(forms.Form):
@@ -21,8 +16,7 @@ class InviteForm(forms.Form):
 class TaskForm(forms.ModelForm):
     class Meta:
         model = VerificationTask
-        fields = ["title", "description", "split", "is_open", "min_votes", "max_votes", "accept_at", "reject_at",
-                  "gold_share", "stop_below", "judge_after", "algorithm", "threshold", "refit_every"]
+        fields = TASK_FIELDS
         labels = {"split": "Split whose labels a published result revises", "min_votes": "Votes per question (at least)",
                   "max_votes": "Votes per question (at most)", "accept_at": "Decided valid at posterior",
                   "reject_at": "Decided invalid at posterior", "gold_share": "Share of gold questions",

@@ -4,10 +4,19 @@ question is assigned to), and the organizers' overview of a task."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from challenge.annotation.models import Aggregation, AnnotationImage, Annotator, Question, Standing, VerificationTask
+from challenge.annotation.models import (
+    Aggregation,
+    AnnotationImage,
+    Annotator,
+    Question,
+    Standing,
+    VerificationTask,
+    Vote,
+)
 from challenge.competition.models import ChallengeYear, Synset
 
 
@@ -23,12 +32,20 @@ def tasks_for_annotator(*, user) -> list[dict]:
     want votes and how many this person answered."""
     rows = []
     for role in annotator_roles(user=user):
-        tasks = (VerificationTask.objects.filter(year=role.year, is_open=True)
-                 .annotate(open=Count("questions", filter=Q(questions__needs_votes=True, questions__image__isnull=False)),
-                           mine=Count("votes", filter=Q(votes__annotator=role)))
+        open_questions = Question.objects.filter(task=OuterRef("pk"), needs_votes=True, image__isnull=False)
+        tasks = (VerificationTask.objects.filter(year=role.year, is_open=True).select_related("year")
+                 .annotate(open=_count_of(open_questions),
+                           mine=_count_of(Vote.objects.filter(task=OuterRef("pk"), annotator=role)))
                  .order_by("pk"))
         rows += [{"task": task, "annotator": role, "open": task.open, "mine": task.mine} for task in tasks]
     return rows
+
+
+def _count_of(rows) -> Coalesce:
+    """How many of a task's ``rows`` (filtered on ``task=OuterRef("pk")``), as a subquery: two
+    counts joined in one query would multiply each other."""
+    counted = rows.order_by().values("task").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
 def task_for_annotator(*, user, pk: int) -> tuple[VerificationTask, Annotator]:
@@ -72,7 +89,7 @@ def image_for_viewer(*, user, question_id: int) -> AnnotationImage:
 
 def tasks_of_year(*, year: ChallengeYear) -> list[VerificationTask]:
     """A year's tasks with their questions, open questions and votes counted."""
-    return list(VerificationTask.objects.filter(year=year).select_related("split__task")
+    return list(VerificationTask.objects.filter(year=year).select_related("split__task__year")
                 .annotate(n_questions=Count("questions", distinct=True),
                           n_open=Count("questions", filter=Q(questions__needs_votes=True), distinct=True))
                 .order_by("pk"))

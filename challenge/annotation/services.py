@@ -16,6 +16,7 @@ from datetime import timedelta
 import numpy as np
 from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef
+from django.urls import reverse
 from django.utils import timezone
 
 from challenge import policy
@@ -53,7 +54,6 @@ from challenge.notices.mail import Mail, queue_emails, site_url
 from challenge.notices.models import EmailKind
 from challenge.storage import read_private_file, sha256_of, store_private_file
 from challenge.teams.models import Team
-from submissions import scoring
 from submissions.ground_truth import scoring_class_set, scoring_ground_truth
 from submissions.revision_uploads import upload_revised_labels
 from submissions.revisions import revision_of
@@ -79,7 +79,7 @@ def invite_annotator(*, user, year: ChallengeYear, email: str) -> AnnotatorInvit
         raise AnnotationRefused(f"{email} has an invitation to {year.slug} waiting already.")
     with transaction.atomic():
         invitation = AnnotatorInvitation.objects.create(year=year, email=email, invited_by=user)
-        url = site_url(f"/annotate/invitations/{invitation.token}/")
+        url = site_url(reverse("annotation:accept", args=[invitation.token]))
         queue_emails([Mail(kind=EmailKind.INVITATION, to=email, template="annotator_invitation",
                            context={"inviter": user.username, "year": year, "accept_url": url},
                            once_key=f"annotator-invitation:{invitation.pk}")])
@@ -544,8 +544,8 @@ def _recount_pending(task: VerificationTask) -> None:
     pending = dict(Assignment.objects.filter(question__task=task, answered_at=None).values("question_id")
                    .annotate(n=Count("pk")).values_list("question_id", "n"))
     Question.objects.filter(task=task).exclude(pk__in=list(pending)).exclude(n_pending=0).update(n_pending=0)
-    for question_id, n in pending.items():
-        Question.objects.filter(pk=question_id).update(n_pending=n)
+    Question.objects.bulk_update([Question(pk=pk, n_pending=n) for pk, n in pending.items()], ["n_pending"],
+                                 batch_size=1000)
 
 
 # ---------------------------------------------------------------- results

@@ -52,7 +52,8 @@ def year_for_organizer(*, slug: str) -> ChallengeYear:
 def splits_with_ground_truth(*, year: ChallengeYear) -> list[Split]:
     """Every split of the year, each with `ground_truth` set to its current version (or None)."""
     splits = list(Split.objects.filter(task__year=year).select_related("task").order_by("task__position", "task__slug", "-name"))
-    current = {gt.split_id: gt for gt in GroundTruth.objects.filter(split__in=splits, is_current=True)}
+    current = {gt.split_id: gt for gt in GroundTruth.objects.filter(split__in=splits, is_current=True)
+               .select_related("class_revision")}  # its commitment names the class revision
     for split in splits:
         split.ground_truth = current.get(split.pk)
     return splits
@@ -78,7 +79,7 @@ def test_commitments(*, year: ChallengeYear) -> list[GroundTruth]:
         return []
     return list(
         GroundTruth.objects.filter(split__task__year=year, split__name=Split.Name.TEST, is_current=True)
-        .select_related("split__task").order_by("split__task__position", "split__task__slug")
+        .select_related("split__task", "class_revision").order_by("split__task__position", "split__task__slug")
     )
 
 

@@ -15,14 +15,6 @@ def markdown(text):
 
 
 @register.filter
-def score(value, decimals=5):
-    """Scores are published rounded to 5 decimals, as ILSVRC did; a Ladder's to its step."""
-    if value is None:
-        return "—"
-    return f"{value:.{int(decimals if decimals not in (None, '') else 5)}f}"
-
-
-@register.filter
 def metric(value, name):
     """A score as every page shows it (submissions.leaderboards.numbers): an error as a percentage
     with the board's precision ({{ 0.1|metric:"top5_error" }} is 10.000%), mAP as a decimal."""
@@ -51,14 +43,6 @@ def attr_of(obj, name):
 def metric_label(name):
     """A metric's heading: "Top-5 error", "Mean average precision" (never "error" for mAP)."""
     return numbers.metric_label(name)
-
-
-@register.filter
-def percent(value):
-    """An error as a percentage, with no more digits than the value has: 0.282 is 28.2%, 0.02251 is 2.251%."""
-    if value is None:
-        return "—"
-    return f"{value * 100:.3f}".rstrip("0").rstrip(".") + "%"
 
 
 @register.filter

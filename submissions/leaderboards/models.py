@@ -91,7 +91,8 @@ class LeaderboardBoard(models.Model):
 class BoardSegment(models.Model):
     """About 100 consecutive rows of a board, as JSON (leaderboards.segments says what a stored
     row holds). Replaced, never updated: a segment id names immutable content, so each process
-    keeps a segment it has read for as long as the board names it."""
+    may keep a segment it has read without asking again whether it changed (segment_rows keeps
+    one for a few minutes)."""
 
     board = models.ForeignKey(LeaderboardBoard, on_delete=models.CASCADE, related_name="+")
     rows = models.TextField()
@@ -135,7 +136,7 @@ class BoardBuild(models.Model):
     before it reads the changes until it commits, then sets `built_changes` to the count it saw
     and `built_at` to when it started; a change recorded meanwhile waits for the lock and
     leaves the split stale for the next one. `ranked_with` names the settings the boards were
-    fully ranked with (ranking.settings_key): an update under other settings ranks everything again.
+    fully ranked with (services.settings_key): an update under other settings ranks everything again.
     `bans_checked_at`: bans that ended before it have been shown ended (the chores mark the rest).
     """
 

@@ -1,14 +1,14 @@
 """One way to show each number a person reads: an error (a fraction of images) as a percentage
 with the board's precision, mean average precision and a mean LCA height as decimals, each under
 its own name (mean average precision is never called an error). Exports and the API keep the
-fractions; these texts are for pages, e-mail and the command-line client's output.
+fractions; these texts are for pages and e-mail.
 
 Pure: no Django, no database (the template filters and the selectors call it).
 """
 
 from __future__ import annotations
 
-from submissions.leaderboards.ranking import DECIMALS, HIGHER_IS_BETTER, METRIC_LABELS
+from submissions.leaderboards.ranking import DECIMALS, METRIC_LABELS
 
 # Metrics that are a share of the images: shown as a percentage.
 PERCENT_METRICS = {"top5_error", "top1_error", "localization_error", "hierarchical_error_normalized",
@@ -18,8 +18,6 @@ NAMES = {**{metric: label.lower() for metric, label in METRIC_LABELS.items()},
          "hierarchical_error": "hierarchical error", "hierarchical_error_normalized": "normalized hierarchical error",
          "mean_average_precision": "mean average precision",
          "real_top5_error": "ReaL top-5 error", "real_top1_error": "ReaL top-1 error"}
-PRIMARY_BY_KIND = {"classification": "top5_error", "localization": "localization_error",
-                   "hierarchical": "hierarchical_error", "detection": "mean_average_precision"}
 
 
 def metric_text(metric: str, value: float | None, decimals: int = DECIMALS) -> str:
@@ -52,12 +50,3 @@ def metric_label(metric: str) -> str:
     name = metric_name(metric)
     return name[:1].upper() + name[1:]
 
-
-def better_direction(metric: str) -> str:
-    """"higher is better" for mAP, "lower is better" for the errors."""
-    return "higher is better" if metric in HIGHER_IS_BETTER else "lower is better"
-
-
-def primary_metric(kind: str) -> str:
-    """The metric a task of this kind is ranked by."""
-    return PRIMARY_BY_KIND[kind]

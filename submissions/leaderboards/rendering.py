@@ -75,8 +75,7 @@ def render_rows(rows: list[dict], metrics: list[str], *, older_ground_truth: int
     return render_to_string("leaderboards/_rows.html", {"rows": shaped, "categories": categories,
                                                         "intervals": intervals,
                                                         "labels": [ranking.METRIC_LABELS[m] for m in metrics],
-                                                        "older_ground_truth": older_ground_truth,
-                                                        "decimals": decimals})
+                                                        "older_ground_truth": older_ground_truth})
 
 
 def _cell(metric: str, score: dict | None, decimals: int) -> dict | None:

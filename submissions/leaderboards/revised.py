@@ -9,7 +9,6 @@ from __future__ import annotations
 import numpy as np
 
 from submissions import scoring
-from submissions.leaderboards import ranking
 from submissions.models import Score
 from submissions.revisions import unpack_evidence
 
@@ -45,7 +44,7 @@ def revised_stats(*, score: Score, parts: dict[str, np.ndarray | None],
             if not chosen.any():
                 continue
             value = score.revised_metrics[metric] if part is None else float(losses[chosen].mean())
-            stats[basis][metric] = [value, *ranking.bootstrap_ci(losses[chosen])]
+            stats[basis][metric] = [value, *scoring.bootstrap_ci(losses[chosen])]
     if MAP in score.revised_metrics and positives is not None and score.detection_trace is not None:
         trace = scoring.DetectionTrace.from_bytes(bytes(score.detection_trace))
         live = scoring.without_retired_classes(positives, evidence["retired"])

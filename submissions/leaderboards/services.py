@@ -5,7 +5,7 @@ moderation, entry edits, final entries, organizer settings, team names and bans)
 `mark_dirty`, which counts a change on the split's `BoardBuild` row and says what changed
 (`BoardChange`: one team's entries, or everything) in the writer's transaction, and wakes the
 ranking workers when it commits. A worker's `rebuild_due_boards` then brings the split's boards
-up to date (`update_boards`) in one transaction: readers keep the previous boards until it
+up to date (`_bring_up_to_date`) in one transaction: readers keep the previous boards until it
 commits. Where a person must see their own change at once (an organizer's moderation, a team's
 rename), the writer passes `now=True` and the same update runs in the request.
 
@@ -164,8 +164,8 @@ def mark_dirty(*, splits: Iterable[Split | int], now: bool = False,
                                          for team in (team_ids if team_ids is not None else [None])])
     wakeup.announce()
     if now:
-        for split in Split.objects.filter(pk__in=ids).select_related("task__year"):
-            update_boards(split=split)
+        for split_id in ids:  # the update loads and locks each split itself
+            _bring_up_to_date(split_id, whole=False)
 
 
 def _lock_boards_of(split: Split) -> BoardBuild:
@@ -210,14 +210,6 @@ def rebuild_due_boards(*, coalesce: bool = True) -> bool:
             logger.exception("rebuilding the boards of split %s failed", build.split_id)
             BoardBuild.objects.filter(pk=build.pk).update(built_at=timezone.now())
     return True
-
-
-def update_boards(*, split: Split) -> None:
-    """Bring a split's stored boards up to date with every change marked on it: only the rows
-    of the teams whose entries changed, or the whole split again when anything else changed
-    (or the boards were ranked under other settings). One transaction holding the split's
-    BoardBuild row; readers see the previous boards until it commits. Idempotent."""
-    _bring_up_to_date(split.pk, whole=False)
 
 
 def rebuild_leaderboard(*, split: Split) -> None:
@@ -548,9 +540,10 @@ def _rank_teams_again(split: Split, teams: set[int]) -> None:
     _write_edits(split, edits)
     gone = [team for team in teams if not placed[team]]
     BoardPlacement.objects.filter(split=split, team_id__in=gone).delete()
-    for team in teams:
-        if placed[team] and team in placements:
-            BoardPlacement.objects.filter(pk=placements[team].pk).update(rows=placed[team])
+    moved = [placements[team] for team in teams if placed[team] and team in placements]
+    for placement in moved:
+        placement.rows = placed[placement.team_id]
+    BoardPlacement.objects.bulk_update(moved, ["rows"])
     BoardPlacement.objects.bulk_create([BoardPlacement(split=split, team_id=team, rows=placed[team])
                                         for team in teams if placed[team] and team not in placements])
 

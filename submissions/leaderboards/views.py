@@ -2,6 +2,7 @@
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET
 
 from challenge import policy
@@ -31,7 +32,8 @@ def leaderboard_page(request, slug, task, split):
             return redirect("leaderboards:history-year", slug=slug)
         raise
     own = team_of(user=request.user, year=view.split.task.year) if request.user.is_authenticated else None
-    context = {"year": view.split.task.year, "state": policy.year_state(view.split.task.year), "split": view.split,
+    context = {"year": view.split.task.year, "split": view.split,
+               "state": SimpleLazyObject(lambda: policy.year_state(view.split.task.year)),  # read only if a page is rendered
                "view": view, "tracks": Track.choices, "boards": selectors.boards_to_switch(view),
                "board_links": selectors.board_links(year=view.split.task.year),
                "rule": ranking_rule(view.split, view.basis), "page_number": page, "own_team": own,

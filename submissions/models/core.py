@@ -59,7 +59,7 @@ class Submission(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     claimed_at = models.DateTimeField(null=True, blank=True)
     # Refreshed by the scoring worker while it scores (the database's clock): a claim whose last
-    # heartbeat is too old is a dead worker's (services._claimable).
+    # heartbeat is too old is a dead worker's (services._claimable_rows).
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     scored_at = models.DateTimeField(null=True, blank=True)

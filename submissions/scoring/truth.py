@@ -40,7 +40,8 @@ __all__ = [
 
 #: ``image * CLASS_KEY + class_id`` is a unique int64 key of an (image, class) pair.
 CLASS_KEY = 1 << 15
-#: The largest ground-truth box area (pixels) accepted: exact IoU tests then fit int64.
+#: The largest ground-truth box area (pixels) accepted, 16,384 pixels square: larger than any image of
+#: the challenges, so a box past it is a mistake in the file (refused with its line).
 MAX_BOX_AREA = 1 << 28
 _POSITIVES_MAGIC = b"DETPOS1"
 

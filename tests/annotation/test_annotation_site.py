@@ -272,6 +272,8 @@ def test_an_annotator_works_through_the_api(client, world):
                            content_type="application/json")
     assert answered.status_code == 201 and answered.json()["next"] == reverse("api:annotation-next", args=[task.pk])
     assert Vote.objects.get().answer == 1
+    listed = client.get(reverse("api:annotation-tasks")).json()[0]  # one vote on two questions: counted once each
+    assert (listed["open_questions"], listed["your_answers"]) == (2, 1)
     again = client.post(reverse("api:annotation-answer", args=[question["id"]]), {"answer": "yes"},
                         content_type="application/json")
     assert again.status_code == 400 and "answered this question already" in again.json()["errors"][0]["message"]

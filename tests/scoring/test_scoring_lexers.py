@@ -6,6 +6,7 @@ import math
 import re
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -292,7 +293,6 @@ def test_a_byte_that_is_not_utf8_is_named_in_a_piece_of_megabytes():
         reader = LineWindows()
         list(reader.feed(data))
         list(reader.finish())
-        try:
+        with pytest.raises(scoring.PredictionFileError) as refused:
             check_text(prepare_body(data))
-        except scoring.PredictionFileError as exc:
-            assert reader.text_error == exc.errors[0]
+        assert reader.text_error == refused.value.errors[0]

@@ -84,9 +84,9 @@ def test_entries_after_the_results_date_go_on_the_post_challenge_board(world):
     refused = policy.split_opening(world.test, after)
     assert refused.board is None and refused.reason.endswith("This split takes no entries after the challenge.")
     assert "takes entries again" not in policy.split_opening(world.test, between).reason
-    for year in (make_year("y2043", is_historical=True), make_year("y2044", status=ChallengeYear.Status.DRAFT)):
-        assert policy.phase(year, year.results_at + timedelta(days=1)) in ("historical", "results")
-        assert not policy.year_takes_entries(year, year.results_at + timedelta(days=1))
+    years = (make_year("y2043", is_historical=True), make_year("y2044", status=ChallengeYear.Status.DRAFT))
+    assert [policy.phase(year, year.results_at + timedelta(days=1)) for year in years] == ["historical", "results"]
+    assert not any(policy.year_takes_entries(year, year.results_at + timedelta(days=1)) for year in years)
 
 
 def test_the_organizers_switch_is_on_the_split_form_and_on_by_default():

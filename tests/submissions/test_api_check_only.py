@@ -5,7 +5,6 @@ the upload throttle still counts it; a file for the wrong task says so in its fi
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
@@ -21,13 +20,6 @@ pytestmark = pytest.mark.django_db
 
 GOOD = predictions_file([[label] for label in VAL_LABELS])
 DETECTIONS = b"".join(b"%d 5 0.9 10 20 30 40\n" % i for i in range(1, 11))
-
-
-@pytest.fixture(autouse=True)
-def fresh_throttles():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def check(user, world, content, split="val", **extra):

@@ -189,13 +189,13 @@ class Command(BaseCommand):
         labels = {
             "images": "images",
             "top1_error": "top-1 error",
-            "top5_error": f"top-{k} error" if k != 5 else "top-5 error",
+            "top5_error": f"top-{k} error",
             "localization_error": f"localization error ({k} guesses)",
             "hierarchical_error": f"hierarchical error ({k} guesses)",
             "hierarchical_error_normalized": "hierarchical error / max height",
             "blacklisted": "blacklisted images",
             "real_top1_accuracy": "ReaL top-1 accuracy",
-            "real_top5_accuracy": f"ReaL top-{k} accuracy" if k != 5 else "ReaL top-5 accuracy",
+            "real_top5_accuracy": f"ReaL top-{k} accuracy",
             "real_images": "ReaL images",
         }
         width = max(len(v) for v in labels.values())

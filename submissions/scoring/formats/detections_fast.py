@@ -13,8 +13,6 @@ four coordinates with its exact decimal reader.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
-
 import numpy as np
 
 from ..classes.class_set import ClassSet
@@ -30,17 +28,10 @@ _N = 110
 
 
 class DetectionState:
-    """What reading the windows of one file needs: its image count and class set, and the sorted
-    WNID numbers of the classes (built once per file)."""
+    """What reading the windows of one file needs: its image count and class set."""
 
     def __init__(self, n_images: int, class_set: ClassSet) -> None:
         self.n_images, self.class_set = n_images, class_set
-
-    @cached_property
-    def wnid_numbers(self) -> tuple[np.ndarray, np.ndarray]:
-        numbers = np.array([int(w[1:]) for w in self.class_set.wnids], dtype=np.int64)
-        order = np.argsort(numbers)
-        return numbers[order], order
 
 
 @dataclass
@@ -59,13 +50,13 @@ def lex_detections(body: bytes, state: DetectionState, *, keep: bool = True) -> 
     when every line is good and ``keep``. Never raises for any input bytes."""
     buf = np.frombuffer(body, dtype=np.uint8)
     x = padded(buf, 0, len(buf))
+    newlines = np.flatnonzero(x == 10)
     low = x < 32
-    if bool(low.any()):
+    if np.count_nonzero(low) > len(newlines):  # more than the LFs: tabs, CRs, or control bytes
         control = low & (x != 9) & (x != 10) & (x != 13)
         if bool(control.any()):
             x[control] = ord("x")  # control bytes other than tab, LF and CR are part of tokens
     del low
-    newlines = np.flatnonzero(x == 10)
     n = len(newlines) + 1
     line_starts = np.empty(n, dtype=np.int64)
     line_starts[0] = PAD
@@ -135,9 +126,7 @@ def _fields(
     wnid = (lens[:, 1] == _WNID_BYTES) & (x[starts[:, 1]] == _N) & digits
     label = np.where(digits & (lens[:, 1] <= 8), value, 0)
     if bool(wnid.any()):
-        numbers, order = state.wnid_numbers
-        at = np.minimum(np.searchsorted(numbers, value[wnid]), len(numbers) - 1)
-        label[wnid] = np.where(numbers[at] == value[wnid], order[at] + 1, 0)
+        label[wnid] = state.class_set.wnid_table.ids(value[wnid])
     fail |= (label < 1) | (label > state.class_set.n_classes)
     # the confidence and the coordinates: finite decimal numbers
     numbers = np.empty((len(starts), 5), dtype=np.float64)

@@ -48,9 +48,8 @@ from .numbers import (
 
 __all__ = ["JUDGED_BYTES", "GuessesLex", "LexState", "fast_parse", "lex_guesses"]
 
-_CHUNK_BYTES = 1 << 18  # small enough to stay in cache and below malloc's mmap threshold
+_CHUNK_BYTES = 1 << 18  # small enough for a chunk's arrays to stay in cache
 _WNID_BYTES = 9
-# Bytes the plain path takes; a chunk with any other byte takes the verdict path.
 _ZERO = 48
 _N = 110
 _DOT = 46
@@ -529,11 +528,11 @@ def _token_values(x: np.ndarray, n_wnid: int) -> tuple[np.ndarray, np.ndarray, n
         values = digits_short(x, ends).astype(np.int32)  # a few long ids (leading zeros): read again whole
         values[long] = digits8(x, ends[long], lens[long])
         return ends, values, None
-    is_wnid = x[ends - lens] == 110
+    is_wnid = x[ends - lens] == _N
     # every 'n' starts a token of exactly 9 bytes: n + 8 digits
     if int(np.count_nonzero(is_wnid)) != n_wnid:
         return None
-    if bool((lens[is_wnid] != 9).any()) or bool((lens[~is_wnid] > MAX_DIGITS).any()):
+    if bool((lens[is_wnid] != _WNID_BYTES).any()) or bool((lens[~is_wnid] > MAX_DIGITS).any()):
         return None
     return ends, digits8(x, ends, lens).astype(np.int32), is_wnid
 

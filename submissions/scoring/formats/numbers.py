@@ -59,12 +59,6 @@ _PLUS = np.uint64(0x1B1B1B1B1B1B1B1B)  # '+' ^ 0x30
 _MINUS = np.uint64(0x1D1D1D1D1D1D1D1D)  # '-' ^ 0x30
 _LOW7 = np.uint64(0x7F7F7F7F7F7F7F7F)
 
-# Byte classes of decimal numbers: 0 digit, 1 '.', 2 sign, 3 e/E, 4 anything else.
-_DECIMAL_CLASS = np.full(256, 4, dtype=np.uint8)
-_DECIMAL_CLASS[list(b"0123456789")] = 0
-_DECIMAL_CLASS[ord(".")] = 1
-_DECIMAL_CLASS[list(b"+-")] = 2
-_DECIMAL_CLASS[list(b"eE")] = 3
 _POW10 = 10.0 ** np.arange(23)  # exact doubles
 _POW10_U64 = np.array([10**k for k in range(20)], dtype=np.uint64)
 _EXACT = np.uint64(1 << 53)  # integers up to this are exact doubles
@@ -273,7 +267,6 @@ def _one_word(
     these refuses the token), the dot shifted out of the mantissa, the exponent's digits read
     apart. ``settled``: the verdict and value are final (the other tokens are longer, or need an
     exact reader for their value)."""
-    n = len(ends)
     short = (length >= 1) & (length <= 8)
     keep = _KEEP64[np.clip(length, 0, 8)]
     word = words_of(x)[ends - 8]

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..metrics.average_precision import DetectionTrace, check_same_sets, subset_weights, weighted_map
 from ..truth import DetectionPositives
-from .losses import ALPHA
+from .losses import ALPHA, CONFIDENCE, LOSS_BOOTSTRAP_SEED
 
 __all__ = [
     "BOOTSTRAP_RESAMPLES",
@@ -30,7 +30,7 @@ __all__ = [
 #: Default number of bootstrap resamples: 1M detections take about a second (bench/scoring.py).
 BOOTSTRAP_RESAMPLES = 200
 #: Default seed (the one the site uses for the other tasks): the same entry, the same interval.
-BOOTSTRAP_SEED = 20150707
+BOOTSTRAP_SEED = LOSS_BOOTSTRAP_SEED
 _BLOCK_ELEMENTS = 1 << 23  # bounds a block of weights to tens of MB
 
 
@@ -64,7 +64,7 @@ def bootstrap_map_ci(
     *,
     resamples: int = BOOTSTRAP_RESAMPLES,
     seed: int = BOOTSTRAP_SEED,
-    confidence: float = 0.95,
+    confidence: float = CONFIDENCE,
     subset: np.ndarray | None = None,
 ) -> tuple[float, float]:
     """The bootstrap interval of mAP, resampling images (see the module docstring): the
